@@ -1,0 +1,135 @@
+//! The questionnaires jalon serves: every definition file of a folder, parsed and checked,
+//! with the content hash that identifies its version.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use sha2::{Digest, Sha256};
+
+use crate::domain::QuestionnaireCode;
+use crate::domain::questionnaire::{Questionnaire, parse_questionnaire};
+
+/// A definition as loaded: the checked model, its source and its version (SHA-256, hex).
+#[derive(Debug, Clone)]
+pub struct LoadedQuestionnaire {
+    pub definition: Arc<Questionnaire>,
+    pub version: String,
+    pub source: String,
+    pub path: PathBuf,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Catalog {
+    by_code: BTreeMap<QuestionnaireCode, LoadedQuestionnaire>,
+}
+
+/// A problem in one file, printed `path:line: message` like a compiler's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileError {
+    pub path: PathBuf,
+    pub line: usize,
+    pub message: String,
+}
+
+impl fmt::Display for FileError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}: {}", self.path.display(), self.line, self.message)
+    }
+}
+
+pub fn content_version(source: &str) -> String {
+    let digest = Sha256::digest(source.as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+impl Catalog {
+    /// Reads every `*.toml` file of `dir`; reports all errors of all files at once.
+    pub fn load_dir(dir: &Path) -> Result<Self, Vec<FileError>> {
+        let file_error = |path: &Path, line: usize, message: String| FileError {
+            path: path.to_path_buf(),
+            line,
+            message,
+        };
+        let entries = std::fs::read_dir(dir).map_err(|e| {
+            vec![file_error(
+                dir,
+                0,
+                format!("dossier de questionnaires illisible : {e}"),
+            )]
+        })?;
+        let mut paths: Vec<PathBuf> = entries
+            .filter_map(|entry| entry.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|ext| ext == "toml"))
+            .collect();
+        paths.sort();
+
+        let mut errors = Vec::new();
+        let mut catalog = Catalog::default();
+        for path in paths {
+            let source = match std::fs::read(&path).map(String::from_utf8) {
+                Ok(Ok(source)) => source,
+                Ok(Err(_)) => {
+                    errors.push(file_error(&path, 1, "le fichier n'est pas en UTF-8".into()));
+                    continue;
+                }
+                Err(e) => {
+                    errors.push(file_error(&path, 0, format!("lecture impossible : {e}")));
+                    continue;
+                }
+            };
+            match parse_questionnaire(&source) {
+                Ok(definition) => {
+                    if let Some(other) = catalog.by_code.get(&definition.code) {
+                        errors.push(file_error(
+                            &path,
+                            1,
+                            format!(
+                                "le code « {} » est déjà celui de {}",
+                                definition.code,
+                                other.path.display()
+                            ),
+                        ));
+                        continue;
+                    }
+                    catalog.by_code.insert(
+                        definition.code,
+                        LoadedQuestionnaire {
+                            definition: Arc::new(definition),
+                            version: content_version(&source),
+                            source,
+                            path,
+                        },
+                    );
+                }
+                Err(file_errors) => errors.extend(
+                    file_errors
+                        .into_iter()
+                        .map(|e| file_error(&path, e.line, e.message)),
+                ),
+            }
+        }
+        if errors.is_empty() {
+            Ok(catalog)
+        } else {
+            Err(errors)
+        }
+    }
+
+    pub fn get(&self, code: QuestionnaireCode) -> Option<&LoadedQuestionnaire> {
+        self.by_code.get(&code)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &LoadedQuestionnaire> {
+        self.by_code.values()
+    }
+
+    pub fn len(&self) -> usize {
+        self.by_code.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.by_code.is_empty()
+    }
+}

@@ -1,0 +1,295 @@
+//! Fictional but realistic demo data, so a newcomer sees something real: one campaign per
+//! questionnaire, invitations (some answered, some not) and a few hundred responses.
+//!
+//! Answers go through the same validation and the same store functions as real ones.
+
+use std::fmt::Write as _;
+
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use sea_orm::DatabaseConnection;
+use serde_json::{Map, Value, json};
+
+use crate::catalog::{Catalog, LoadedQuestionnaire};
+use crate::clock::Clock;
+use crate::domain::answers::{RawAnswers, UnknownKeys, validate};
+use crate::domain::questionnaire::{QuestionKind, Questionnaire};
+use crate::domain::{Email, QuestionnaireCode};
+use crate::store::responses::{NewResponse, Origin};
+use crate::store::{StoreError, campaigns, invitations, responses};
+
+pub const DEMO_LABEL: &str = "Démonstration";
+
+const FIRST_NAMES: [&str; 12] = [
+    "camille",
+    "dominique",
+    "alex",
+    "claude",
+    "sacha",
+    "morgan",
+    "lou",
+    "yannick",
+    "maxime",
+    "charlie",
+    "noa",
+    "andrea",
+];
+const LAST_NAMES: [&str; 10] = [
+    "martin", "bernard", "petit", "durand", "leroy", "moreau", "simon", "laurent", "michel",
+    "garcia",
+];
+const REGIONS: [&str; 6] = [
+    "Bretagne",
+    "Normandie",
+    "Occitanie",
+    "Grand Est",
+    "Hauts-de-France",
+    "Auvergne-Rhône-Alpes",
+];
+const ENTITIES: [&str; 6] = [
+    "anact",
+    "aract-bretagne",
+    "aract-normandie",
+    "aract-occitanie",
+    "aract-grand-est",
+    "aract-hdf",
+];
+
+#[derive(Debug, Default)]
+pub struct DemoSummary {
+    pub created: bool,
+    pub invitations: usize,
+    pub responses: usize,
+    /// A few unanswered personal links per questionnaire, to try answering.
+    pub sample_links: Vec<(QuestionnaireCode, String)>,
+}
+
+/// Loads the demo data unless it is already there (then returns `created: false`).
+pub async fn load(
+    db: &DatabaseConnection,
+    catalog: &Catalog,
+    clock: &dyn Clock,
+    base_url: &str,
+) -> Result<DemoSummary, StoreError> {
+    let mut summary = DemoSummary::default();
+    let Some(first) = catalog.iter().next() else {
+        return Ok(summary);
+    };
+    if campaigns::find(db, first.definition.code, DEMO_LABEL)
+        .await?
+        .is_some()
+    {
+        return Ok(summary);
+    }
+    summary.created = true;
+    let mut rng = StdRng::seed_from_u64(20_231_122);
+    let now = clock.now();
+    for loaded in catalog.iter() {
+        let definition = &loaded.definition;
+        let campaign = campaigns::find_or_create(db, definition.code, DEMO_LABEL, now).await?;
+        let (invited, answer_rate, favourable_bias) = match definition.code {
+            QuestionnaireCode::I3_1 => (140, 0.55, 0.68),
+            QuestionnaireCode::I3_2 => (45, 0.6, 0.74),
+            QuestionnaireCode::I4 => (0, 0.0, 0.78),
+            QuestionnaireCode::I6 => (64, 0.5, 0.72),
+            QuestionnaireCode::I7 => (160, 0.78, 0.63),
+        };
+        if definition.open {
+            for _ in 0..220 {
+                store_one(
+                    db,
+                    loaded,
+                    campaign.id,
+                    Origin::Open,
+                    favourable_bias,
+                    &mut rng,
+                    now,
+                )
+                .await?;
+                summary.responses += 1;
+            }
+            summary
+                .sample_links
+                .push((definition.code, format!("{base_url}/o/{}", definition.code)));
+            continue;
+        }
+        let mut links = 0;
+        for i in 0..invited {
+            let email = fictional_email(&mut rng, i);
+            let attributes = roster_attributes(definition.code, &mut rng);
+            let (invitation_id, token) =
+                invitations::create(db, campaign.id, &email, &attributes, now).await?;
+            summary.invitations += 1;
+            if rng.random_bool(answer_rate) {
+                let origin = Origin::Invitation {
+                    id: invitation_id,
+                    anonymous: definition.anonymous,
+                };
+                store_one(
+                    db,
+                    loaded,
+                    campaign.id,
+                    origin,
+                    favourable_bias,
+                    &mut rng,
+                    now,
+                )
+                .await?;
+                summary.responses += 1;
+            } else if links < 3 {
+                links += 1;
+                summary
+                    .sample_links
+                    .push((definition.code, format!("{base_url}/r/{}", token.expose())));
+            }
+        }
+    }
+    Ok(summary)
+}
+
+impl DemoSummary {
+    pub fn report(&self) -> String {
+        let mut out = String::new();
+        if !self.created {
+            out.push_str("Données de démonstration déjà présentes : rien n'a été ajouté.\n");
+            return out;
+        }
+        let _ = writeln!(
+            out,
+            "Données de démonstration chargées : {} invitations, {} réponses.",
+            self.invitations, self.responses
+        );
+        out.push_str("Liens pour essayer :\n");
+        for (code, link) in &self.sample_links {
+            let _ = writeln!(out, "  {code:<5} {link}");
+        }
+        out
+    }
+}
+
+fn fictional_email(rng: &mut StdRng, i: usize) -> Email {
+    let first = FIRST_NAMES[rng.random_range(0..FIRST_NAMES.len())];
+    let last = LAST_NAMES[rng.random_range(0..LAST_NAMES.len())];
+    // example.org is reserved for documentation: no real person can receive these.
+    Email::parse(&format!("{first}.{last}.{i}@example.org")).expect("demo emails are well formed")
+}
+
+fn roster_attributes(code: QuestionnaireCode, rng: &mut StdRng) -> Map<String, Value> {
+    let pick = |rng: &mut StdRng, from: &[&str]| from[rng.random_range(0..from.len())].to_owned();
+    let value = match code {
+        QuestionnaireCode::I6 => json!({
+            "region": pick(rng, &REGIONS),
+            "college": pick(rng, &["employeurs", "salaries"]),
+        }),
+        QuestionnaireCode::I7 => json!({ "entity": pick(rng, &ENTITIES) }),
+        QuestionnaireCode::I3_1 | QuestionnaireCode::I3_2 => {
+            json!({ "entity": pick(rng, &ENTITIES[1..]) })
+        }
+        QuestionnaireCode::I4 => json!({}),
+    };
+    match value {
+        Value::Object(map) => map,
+        _ => Map::new(),
+    }
+}
+
+/// Draws plausible answers: favourable values with probability `bias`, a few "not
+/// applicable", some optional questions left blank.
+fn draw_answers(definition: &Questionnaire, bias: f64, rng: &mut StdRng) -> RawAnswers {
+    let mut raw = RawAnswers::new();
+    for question in definition.questions() {
+        if !question.required && rng.random_bool(0.2) {
+            continue;
+        }
+        let options = question.kind.options();
+        match &question.kind {
+            QuestionKind::Likert(_) | QuestionKind::Rating { .. } => {
+                let favorable = question.kind.favorable();
+                let not_applicable = question.kind.not_applicable();
+                let pool: Vec<&String> = if !not_applicable.is_empty() && rng.random_bool(0.05) {
+                    not_applicable.iter().collect()
+                } else if !favorable.is_empty() && rng.random_bool(bias) {
+                    favorable.iter().collect()
+                } else {
+                    options
+                        .iter()
+                        .map(|o| &o.value)
+                        .filter(|v| !favorable.contains(v) && !not_applicable.contains(v))
+                        .collect()
+                };
+                if let Some(value) = pool.get(rng.random_range(0..pool.len().max(1))) {
+                    raw.push(question.id.clone(), (*value).clone());
+                }
+            }
+            QuestionKind::SingleChoice { options } => {
+                let option = &options[rng.random_range(0..options.len())];
+                raw.push(question.id.clone(), option.value.clone());
+            }
+            QuestionKind::MultipleChoice {
+                options,
+                max_choices,
+            } => {
+                let max = max_choices.unwrap_or(options.len()).min(2);
+                for option in options.iter().take(max) {
+                    if rng.random_bool(0.5) {
+                        raw.push(question.id.clone(), option.value.clone());
+                    }
+                }
+            }
+            QuestionKind::Text { .. } => {
+                if rng.random_bool(0.3) {
+                    let comments = [
+                        "Démarche utile, à poursuivre avec les équipes.",
+                        "Les outils sont clairs mais le temps manque pour les utiliser.",
+                        "Merci pour l’accompagnement.",
+                        "Il faudrait un suivi plus régulier.",
+                    ];
+                    raw.push(
+                        question.id.clone(),
+                        comments[rng.random_range(0..comments.len())],
+                    );
+                }
+            }
+            QuestionKind::Number { min, max, .. } => {
+                raw.push(
+                    question.id.clone(),
+                    rng.random_range(*min..=*max).to_string(),
+                );
+            }
+        }
+    }
+    raw
+}
+
+async fn store_one(
+    db: &DatabaseConnection,
+    loaded: &LoadedQuestionnaire,
+    campaign_id: uuid::Uuid,
+    origin: Origin,
+    bias: f64,
+    rng: &mut StdRng,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), StoreError> {
+    let raw = draw_answers(&loaded.definition, bias, rng);
+    // Conditions may hide a drawn answer; validation drops those, as for a real person. A
+    // draw that fails (a required follow-up left blank) is simply not stored.
+    let Ok(answers) = validate(&loaded.definition, &raw, UnknownKeys::Reject) else {
+        return Ok(());
+    };
+    let stored = responses::submit(
+        db,
+        NewResponse {
+            campaign_id,
+            version: &loaded.version,
+            origin,
+            answers: &answers,
+        },
+        now,
+    )
+    .await;
+    match stored {
+        Ok(_) => Ok(()),
+        Err(responses::SubmitError::AlreadyCompleted) => Ok(()),
+        Err(responses::SubmitError::Store(e)) => Err(e),
+    }
+}

@@ -1,0 +1,320 @@
+//! Checking what a respondent sent against the questionnaire they answered.
+//!
+//! Input arrives as strings (form fields, or JSON values flattened to strings) keyed by
+//! question id; output is either every accepted answer, typed, or every error, in French, per
+//! question. Answers to questions hidden by their condition are dropped, never stored.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::questionnaire::{Question, QuestionKind, Questionnaire};
+
+/// What was submitted: question id → values in the order sent (a multiple choice repeats).
+/// Also the shape of a saved draft.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct RawAnswers(BTreeMap<String, Vec<String>>);
+
+impl RawAnswers {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn push(&mut self, question: impl Into<String>, value: impl Into<String>) {
+        self.0
+            .entry(question.into())
+            .or_default()
+            .push(value.into());
+    }
+
+    pub fn values(&self, question: &str) -> &[String] {
+        self.0.get(question).map_or(&[], Vec::as_slice)
+    }
+
+    pub fn first(&self, question: &str) -> Option<&str> {
+        self.values(question).first().map(String::as_str)
+    }
+
+    pub fn contains(&self, question: &str, value: &str) -> bool {
+        self.values(question).iter().any(|v| v == value)
+    }
+
+    pub fn question_ids(&self) -> impl Iterator<Item = &str> {
+        self.0.keys().map(String::as_str)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0
+            .values()
+            .all(|values| values.iter().all(|v| v.trim().is_empty()))
+    }
+
+    /// Keeps only questions of the questionnaire and caps each text so that a saved draft
+    /// never holds more than the form could submit.
+    pub fn for_draft(&self, questionnaire: &Questionnaire) -> Self {
+        let mut kept = Self::new();
+        for question in questionnaire.questions() {
+            for value in self.values(&question.id) {
+                let value = match question.kind {
+                    QuestionKind::Text { max_length, .. } => {
+                        value.chars().take(max_length).collect()
+                    }
+                    _ => value.chars().take(64).collect::<String>(),
+                };
+                kept.push(question.id.clone(), value);
+            }
+        }
+        kept
+    }
+}
+
+/// A checked answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum AnswerValue {
+    Choice(String),
+    Choices(Vec<String>),
+    Text(String),
+    Number(i64),
+}
+
+impl AnswerValue {
+    /// The stored form: one string per chosen option, else one string.
+    pub fn stored_values(&self) -> Vec<String> {
+        match self {
+            Self::Choice(v) | Self::Text(v) => vec![v.clone()],
+            Self::Choices(vs) => vs.clone(),
+            Self::Number(n) => vec![n.to_string()],
+        }
+    }
+}
+
+/// Every accepted answer, in questionnaire order; unanswered optional questions are absent.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ValidAnswers(pub Vec<(String, AnswerValue)>);
+
+impl ValidAnswers {
+    pub fn get(&self, question: &str) -> Option<&AnswerValue> {
+        self.0.iter().find(|(id, _)| id == question).map(|(_, v)| v)
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AnswerErrorCode {
+    Required,
+    UnknownOption,
+    MultipleValues,
+    TooManyChoices,
+    TooLong,
+    NotANumber,
+    OutOfBounds,
+    UnknownQuestion,
+    InvalidType,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AnswerError {
+    pub question: String,
+    pub code: AnswerErrorCode,
+    pub message: String,
+}
+
+/// Whether keys that are not questions are an error (programs) or ignored (forms, whose
+/// extra fields are buttons).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnknownKeys {
+    Reject,
+    Ignore,
+}
+
+pub fn validate(
+    questionnaire: &Questionnaire,
+    raw: &RawAnswers,
+    unknown: UnknownKeys,
+) -> Result<ValidAnswers, Vec<AnswerError>> {
+    let mut errors = Vec::new();
+    if unknown == UnknownKeys::Reject {
+        for id in raw.question_ids() {
+            if questionnaire.question(id).is_none() {
+                errors.push(AnswerError {
+                    question: id.to_owned(),
+                    code: AnswerErrorCode::UnknownQuestion,
+                    message: "Cette question n’existe pas dans ce questionnaire.".to_owned(),
+                });
+            }
+        }
+    }
+
+    let mut accepted = ValidAnswers::default();
+    for question in questionnaire.questions() {
+        if !is_visible(question, &accepted) {
+            continue;
+        }
+        let values: Vec<&str> = raw
+            .values(&question.id)
+            .iter()
+            .map(|v| v.as_str())
+            .filter(|v| !v.trim().is_empty())
+            .collect();
+        if values.is_empty() {
+            if question.required {
+                errors.push(error(
+                    question,
+                    AnswerErrorCode::Required,
+                    required_message(question),
+                ));
+            }
+            continue;
+        }
+        match check_value(question, &values) {
+            Ok(value) => accepted.0.push((question.id.clone(), value)),
+            Err(e) => errors.push(e),
+        }
+    }
+
+    if errors.is_empty() {
+        Ok(accepted)
+    } else {
+        Err(errors)
+    }
+}
+
+/// A question is shown when it has no condition, or when the earlier answer it depends on
+/// holds the expected value.
+pub fn is_visible(question: &Question, earlier: &ValidAnswers) -> bool {
+    let Some(condition) = &question.condition else {
+        return true;
+    };
+    match earlier.get(&condition.question) {
+        Some(AnswerValue::Choice(v)) => *v == condition.equals,
+        Some(AnswerValue::Choices(vs)) => vs.contains(&condition.equals),
+        _ => false,
+    }
+}
+
+fn error(question: &Question, code: AnswerErrorCode, message: String) -> AnswerError {
+    AnswerError {
+        question: question.id.clone(),
+        code,
+        message,
+    }
+}
+
+fn required_message(question: &Question) -> String {
+    match question.kind {
+        QuestionKind::MultipleChoice { .. } => "Cochez au moins une réponse.".to_owned(),
+        QuestionKind::Text { .. } => "Saisissez une réponse.".to_owned(),
+        QuestionKind::Number { .. } => "Saisissez un nombre.".to_owned(),
+        _ => "Choisissez une réponse.".to_owned(),
+    }
+}
+
+fn check_value(question: &Question, values: &[&str]) -> Result<AnswerValue, AnswerError> {
+    let single = || -> Result<&str, AnswerError> {
+        match values {
+            [one] => Ok(one.trim()),
+            _ => Err(error(
+                question,
+                AnswerErrorCode::MultipleValues,
+                "Une seule réponse est attendue.".to_owned(),
+            )),
+        }
+    };
+    let unknown_option = || {
+        error(
+            question,
+            AnswerErrorCode::UnknownOption,
+            "Cette réponse ne fait pas partie des choix proposés.".to_owned(),
+        )
+    };
+    match &question.kind {
+        QuestionKind::SingleChoice { .. }
+        | QuestionKind::Likert(_)
+        | QuestionKind::Rating { .. } => {
+            let value = single()?;
+            if question.kind.has_option(value) {
+                Ok(AnswerValue::Choice(value.to_owned()))
+            } else {
+                Err(unknown_option())
+            }
+        }
+        QuestionKind::MultipleChoice {
+            options,
+            max_choices,
+        } => {
+            // Kept in the questionnaire's option order, duplicates collapsed.
+            if values.iter().any(|v| !question.kind.has_option(v.trim())) {
+                return Err(unknown_option());
+            }
+            let chosen: Vec<String> = options
+                .iter()
+                .filter(|o| values.iter().any(|v| v.trim() == o.value))
+                .map(|o| o.value.clone())
+                .collect();
+            if let Some(max) = max_choices {
+                if chosen.len() > *max {
+                    return Err(error(
+                        question,
+                        AnswerErrorCode::TooManyChoices,
+                        format!("Cochez au plus {max} réponses."),
+                    ));
+                }
+            }
+            Ok(AnswerValue::Choices(chosen))
+        }
+        QuestionKind::Text { max_length, .. } => {
+            let text = normalize_text(single()?);
+            let length = text.chars().count();
+            if length > *max_length {
+                return Err(error(
+                    question,
+                    AnswerErrorCode::TooLong,
+                    format!(
+                        "Votre réponse compte {length} caractères ; {max_length} au maximum sont acceptés."
+                    ),
+                ));
+            }
+            Ok(AnswerValue::Text(text))
+        }
+        QuestionKind::Number { min, max, .. } => {
+            let raw = single()?;
+            let Ok(n) = raw.replace(['\u{a0}', '\u{202f}', ' '], "").parse::<i64>() else {
+                return Err(error(
+                    question,
+                    AnswerErrorCode::NotANumber,
+                    "Saisissez un nombre entier, en chiffres.".to_owned(),
+                ));
+            };
+            if n < *min || n > *max {
+                return Err(error(
+                    question,
+                    AnswerErrorCode::OutOfBounds,
+                    format!("Saisissez un nombre entre {min} et {max}."),
+                ));
+            }
+            Ok(AnswerValue::Number(n))
+        }
+    }
+}
+
+/// Trims, unifies line endings and drops control characters other than newline and tab, so
+/// that what is stored is what a person typed.
+pub fn normalize_text(raw: &str) -> String {
+    raw.replace("\r\n", "\n")
+        .replace('\r', "\n")
+        .chars()
+        .filter(|c| !c.is_control() || *c == '\n' || *c == '\t')
+        .collect::<String>()
+        .trim()
+        .to_owned()
+}

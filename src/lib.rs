@@ -1,0 +1,14 @@
+//! jalon: the survey service behind indicators 3.1, 3.2, 4, 6 and 7 of the Anact-Aract
+//! performance contract.
+
+pub mod catalog;
+pub mod clock;
+pub mod config;
+pub mod demo;
+pub mod domain;
+pub mod entities;
+pub mod startup;
+pub mod store;
+pub mod telemetry;
+pub mod views;
+pub mod web;

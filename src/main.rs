@@ -1,0 +1,201 @@
+//! The `jalon` command: serve, migrate, check questionnaires, invite, load demo data.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use serde_json::Map;
+
+use jalon::catalog::Catalog;
+use jalon::clock::{Clock, SystemClock};
+use jalon::config::Settings;
+use jalon::domain::{Email, QuestionnaireCode};
+use jalon::startup::{AppParts, Application};
+use jalon::{demo, store, telemetry};
+
+#[derive(Parser)]
+#[command(
+    name = "jalon",
+    version,
+    about = "Questionnaires et indicateurs du réseau Anact-Aract"
+)]
+struct Cli {
+    #[command(flatten)]
+    settings: Settings,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Start the HTTP server (runs migrations first).
+    Serve {
+        /// Load the demo data first if the database has none.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply database migrations.
+    Migrate,
+    /// Check questionnaire definition files.
+    Questionnaires {
+        #[command(subcommand)]
+        command: QuestionnairesCommand,
+    },
+    /// Create one invitation now and print its personal link.
+    Invite {
+        #[arg(long)]
+        questionnaire: String,
+        #[arg(long)]
+        email: String,
+        /// Campaign label (default: the current year).
+        #[arg(long)]
+        campaign: Option<String>,
+    },
+    /// Load fictional demo data (campaigns, invitations, a few hundred responses).
+    Demo,
+}
+
+#[derive(Subcommand)]
+enum QuestionnairesCommand {
+    /// Print every error of every file, and exit non-zero if there is one.
+    Check {
+        /// Folder to check (default: JALON_QUESTIONNAIRES_DIR).
+        dir: Option<PathBuf>,
+    },
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    telemetry::init(&cli.settings.log);
+    match run(cli).await {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("erreur : {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let settings = cli.settings;
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    match cli.command {
+        Command::Questionnaires {
+            command: QuestionnairesCommand::Check { dir },
+        } => {
+            let dir = dir.unwrap_or_else(|| settings.questionnaires_dir.clone());
+            Ok(check_questionnaires(&dir))
+        }
+        Command::Migrate => {
+            let db = open_database(&settings).await?;
+            println!("Migrations appliquées.");
+            db.close().await.ok();
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Serve { demo: with_demo } => {
+            let catalog = load_catalog(&settings)?;
+            let db = open_database(&settings).await?;
+            store::versions::record_all(&db, &catalog, clock.now()).await?;
+            if with_demo {
+                let summary =
+                    demo::load(&db, &catalog, clock.as_ref(), settings.public_base()).await?;
+                print!("{}", summary.report());
+            }
+            let app = Application::build(
+                AppParts {
+                    db,
+                    catalog: Arc::new(catalog),
+                    clock,
+                    max_body_bytes: settings.max_body_bytes,
+                },
+                &settings.bind,
+            )
+            .with_context(|| format!("impossible d'écouter sur {}", settings.bind))?;
+            tracing::info!(bind = %settings.bind, port = app.port(), "jalon is listening");
+            println!(
+                "jalon écoute sur http://{} (Ctrl+C pour arrêter)",
+                settings.bind
+            );
+            app.run_until_stopped().await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Invite {
+            questionnaire,
+            email,
+            campaign,
+        } => {
+            let code: QuestionnaireCode = questionnaire.parse()?;
+            let email = Email::parse(&email)?;
+            let catalog = load_catalog(&settings)?;
+            if catalog.get(code).is_none() {
+                anyhow::bail!("aucun fichier ne définit le questionnaire {code}");
+            }
+            let db = open_database(&settings).await?;
+            let now = clock.now();
+            store::versions::record_all(&db, &catalog, now).await?;
+            let label = campaign.unwrap_or_else(|| chrono::Datelike::year(&now).to_string());
+            let campaign = store::campaigns::find_or_create(&db, code, &label, now).await?;
+            let (_, token) =
+                store::invitations::create(&db, campaign.id, &email, &Map::new(), now).await?;
+            println!("{}/r/{}", settings.public_base(), token.expose());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Demo => {
+            let catalog = load_catalog(&settings)?;
+            let db = open_database(&settings).await?;
+            store::versions::record_all(&db, &catalog, clock.now()).await?;
+            let summary = demo::load(&db, &catalog, clock.as_ref(), settings.public_base()).await?;
+            print!("{}", summary.report());
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn check_questionnaires(dir: &std::path::Path) -> ExitCode {
+    match Catalog::load_dir(dir) {
+        Ok(catalog) if catalog.is_empty() => {
+            eprintln!("{} : aucun fichier .toml", dir.display());
+            ExitCode::FAILURE
+        }
+        Ok(catalog) => {
+            for loaded in catalog.iter() {
+                println!(
+                    "{} : {} ({} questions, version {})",
+                    loaded.path.display(),
+                    loaded.definition.code,
+                    loaded.definition.question_count(),
+                    &loaded.version[..12]
+                );
+            }
+            ExitCode::SUCCESS
+        }
+        Err(errors) => {
+            for error in &errors {
+                eprintln!("{error}");
+            }
+            eprintln!("{} erreur(s).", errors.len());
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn load_catalog(settings: &Settings) -> anyhow::Result<Catalog> {
+    Catalog::load_dir(&settings.questionnaires_dir).map_err(|errors| {
+        let listed: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        anyhow::anyhow!(
+            "questionnaires invalides, démarrage refusé :\n{}",
+            listed.join("\n")
+        )
+    })
+}
+
+async fn open_database(settings: &Settings) -> anyhow::Result<sea_orm::DatabaseConnection> {
+    let db = store::connect(&settings.database_url, settings.database_max_connections)
+        .await
+        .context("connexion à la base de données impossible")?;
+    store::migrate(&db).await.context("échec des migrations")?;
+    Ok(db)
+}

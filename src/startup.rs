@@ -1,0 +1,108 @@
+//! Building the HTTP application, shared by `jalon serve` and the tests.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::dev::Server;
+use actix_web::http::StatusCode;
+use actix_web::middleware::{Compress, ErrorHandlers, Logger};
+use actix_web::{App, HttpServer};
+use sea_orm::DatabaseConnection;
+
+use crate::catalog::Catalog;
+use crate::clock::Clock;
+use crate::web::{self as http, AppState};
+
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+pub struct AppParts {
+    pub db: DatabaseConnection,
+    pub catalog: Arc<Catalog>,
+    pub clock: Arc<dyn Clock>,
+    pub max_body_bytes: usize,
+}
+
+impl Application {
+    /// Binds `address` (port 0 picks a free one) and prepares the server without running it.
+    pub fn build(parts: AppParts, address: &str) -> std::io::Result<Self> {
+        let listener = TcpListener::bind(address)?;
+        let port = listener.local_addr()?.port();
+        let state = AppState {
+            db: parts.db,
+            catalog: parts.catalog,
+            clock: parts.clock,
+        };
+        let server = run(listener, state, parts.max_body_bytes)?;
+        Ok(Self { port, server })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+fn run(listener: TcpListener, state: AppState, max_body: usize) -> std::io::Result<Server> {
+    let state = actix_web::web::Data::new(state);
+    let server = HttpServer::new(move || {
+        let error_pages = [
+            StatusCode::BAD_REQUEST,
+            StatusCode::NOT_FOUND,
+            StatusCode::METHOD_NOT_ALLOWED,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            StatusCode::INTERNAL_SERVER_ERROR,
+        ]
+        .into_iter()
+        .fold(ErrorHandlers::new(), |handlers, status| {
+            handlers.handler(status, http::error_bodies)
+        });
+        App::new()
+            // The access log names the route pattern, never the path: paths carry tokens.
+            .wrap(
+                Logger::new("%{route}xi %s %Dms")
+                    .custom_request_replace("route", |req| {
+                        format!("{} {}", req.method(), req.match_pattern().unwrap_or_else(|| "?".into()))
+                    }),
+            )
+            .wrap(error_pages)
+            .wrap(Compress::default())
+            .app_data(state.clone())
+            .app_data(actix_web::web::PayloadConfig::new(max_body))
+            .app_data(
+                actix_web::web::JsonConfig::default()
+                    .limit(max_body)
+                    .error_handler(|err, _req| {
+                        let message = match &err {
+                            actix_web::error::JsonPayloadError::OverflowKnownLength { .. }
+                            | actix_web::error::JsonPayloadError::Overflow { .. } => {
+                                return actix_web::error::InternalError::from_response(
+                                    err,
+                                    actix_web::HttpResponse::PayloadTooLarge().json(serde_json::json!({
+                                        "error": "payload_too_large",
+                                        "message": "Le corps de la requête dépasse la taille autorisée."
+                                    })),
+                                )
+                                .into();
+                            }
+                            actix_web::error::JsonPayloadError::ContentType => {
+                                "Content-Type application/json attendu.".to_owned()
+                            }
+                            other => format!("Corps JSON invalide : {other}"),
+                        };
+                        http::ApiError(http::WebError::BadRequest(message)).into()
+                    }),
+            )
+            .configure(http::routes)
+            .default_service(actix_web::web::to(http::not_found))
+    })
+    .listen(listener)?
+    .run();
+    Ok(server)
+}

@@ -1,0 +1,137 @@
+//! Storing a response: the response row and all its answers in one transaction.
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set,
+    TransactionTrait,
+};
+use uuid::Uuid;
+
+use super::StoreError;
+use super::invitations::{STATUS_COMPLETED, STATUS_PENDING};
+use crate::domain::answers::ValidAnswers;
+use crate::entities::{answer, draft, invitation, response};
+
+#[derive(Debug, thiserror::Error)]
+pub enum SubmitError {
+    /// The invitation already has its response; nothing was stored.
+    #[error("réponse déjà enregistrée")]
+    AlreadyCompleted,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<sea_orm::DbErr> for SubmitError {
+    fn from(err: sea_orm::DbErr) -> Self {
+        SubmitError::Store(err.into())
+    }
+}
+
+/// Where a response comes from, and so what it may keep about its origin.
+#[derive(Debug, Clone, Copy)]
+pub enum Origin {
+    /// A personal link. For anonymous questionnaires the response keeps no trace of it.
+    Invitation { id: Uuid, anonymous: bool },
+    /// An open questionnaire answered without a link.
+    Open,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewResponse<'a> {
+    pub campaign_id: Uuid,
+    pub version: &'a str,
+    pub origin: Origin,
+    pub answers: &'a ValidAnswers,
+}
+
+/// Commits the response, or nothing. For an invitation, the first statement claims it
+/// (`pending` → `completed`), which takes the write lock at once on SQLite and a row lock on
+/// PostgreSQL: of two concurrent submissions exactly one stores anything.
+pub async fn submit(
+    db: &DatabaseConnection,
+    new: NewResponse<'_>,
+    now: DateTime<Utc>,
+) -> Result<Uuid, SubmitError> {
+    let today = now.date_naive();
+    let txn = db.begin().await?;
+
+    let (invitation_id, submitted_at) = match new.origin {
+        Origin::Invitation { id, anonymous } => {
+            let claimed = invitation::Entity::update_many()
+                .col_expr(invitation::Column::Status, Expr::value(STATUS_COMPLETED))
+                .col_expr(invitation::Column::CompletedOn, Expr::value(today))
+                .filter(invitation::Column::Id.eq(id))
+                .filter(invitation::Column::Status.eq(STATUS_PENDING))
+                .exec(&txn)
+                .await?;
+            if claimed.rows_affected != 1 {
+                txn.rollback().await?;
+                return Err(SubmitError::AlreadyCompleted);
+            }
+            draft::Entity::delete_by_id(id).exec(&txn).await?;
+            if anonymous {
+                (None, None)
+            } else {
+                (Some(id), Some(now))
+            }
+        }
+        Origin::Open => (None, Some(now)),
+    };
+
+    let response_id = Uuid::new_v4();
+    response::Entity::insert(response::ActiveModel {
+        id: Set(response_id),
+        campaign_id: Set(new.campaign_id),
+        version_id: Set(new.version.to_owned()),
+        invitation_id: Set(invitation_id),
+        submitted_on: Set(today),
+        submitted_at: Set(submitted_at),
+    })
+    .exec_without_returning(&txn)
+    .await?;
+
+    let rows: Vec<answer::ActiveModel> = new
+        .answers
+        .0
+        .iter()
+        .flat_map(|(question, value)| {
+            value
+                .stored_values()
+                .into_iter()
+                .enumerate()
+                .map(move |(position, value)| answer::ActiveModel {
+                    response_id: Set(response_id),
+                    question_id: Set(question.clone()),
+                    position: Set(i16::try_from(position).unwrap_or(i16::MAX)),
+                    value: Set(value),
+                })
+        })
+        .collect();
+    if !rows.is_empty() {
+        answer::Entity::insert_many(rows)
+            .exec_without_returning(&txn)
+            .await?;
+    }
+    txn.commit().await?;
+    Ok(response_id)
+}
+
+/// Counts, for tests and the health of the data: responses of a campaign and their answers.
+pub async fn count_for_campaign(
+    db: &impl ConnectionTrait,
+    campaign_id: Uuid,
+) -> Result<(u64, u64), StoreError> {
+    use sea_orm::{PaginatorTrait, QuerySelect};
+    let responses = response::Entity::find()
+        .filter(response::Column::CampaignId.eq(campaign_id))
+        .count(db)
+        .await?;
+    let answers = answer::Entity::find()
+        .inner_join(response::Entity)
+        .filter(response::Column::CampaignId.eq(campaign_id))
+        .select_only()
+        .count(db)
+        .await?;
+    Ok((responses, answers))
+}

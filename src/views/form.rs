@@ -1,0 +1,282 @@
+//! The questionnaire as one accessible form (RGAA / WCAG 2.1 AA), usable without JavaScript.
+//!
+//! Each question is a component implementing `Render`: the respondent form and any staff
+//! preview use the same markup.
+
+use std::collections::HashMap;
+
+use maud::{Markup, Render, html};
+
+use super::layout::page;
+use crate::domain::answers::{AnswerError, RawAnswers};
+use crate::domain::questionnaire::{ChoiceOption, Question, QuestionKind, Questionnaire};
+
+pub struct FormPage<'a> {
+    pub questionnaire: &'a Questionnaire,
+    /// Where the form posts.
+    pub action: String,
+    pub values: &'a RawAnswers,
+    pub errors: &'a [AnswerError],
+    /// Personal links can save a draft; open questionnaires cannot (nobody to restore it for).
+    pub allow_draft: bool,
+    pub notice: Option<&'a str>,
+}
+
+/// The id of the element a question's error links to: its input, or its first option.
+pub fn anchor(question: &Question) -> String {
+    if question.kind.has_options() {
+        format!("q-{}-0", question.id)
+    } else {
+        format!("q-{}", question.id)
+    }
+}
+
+impl FormPage<'_> {
+    pub fn render(&self) -> Markup {
+        let q = self.questionnaire;
+        let numbers: HashMap<&str, usize> = q
+            .questions()
+            .enumerate()
+            .map(|(i, question)| (question.id.as_str(), i + 1))
+            .collect();
+        let error_of = |id: &str| {
+            self.errors
+                .iter()
+                .find(|e| e.question == id)
+                .map(|e| e.message.as_str())
+        };
+        let title = if self.errors.is_empty() {
+            q.title.clone()
+        } else {
+            format!("Erreur : {}", q.title)
+        };
+        page(
+            &title,
+            html! {
+                h1 { (q.title) }
+                @if let Some(notice) = self.notice {
+                    div.notice role="status" { p { (notice) } }
+                }
+                @if !self.errors.is_empty() {
+                    (ErrorSummary { questionnaire: q, errors: self.errors })
+                }
+                div.introduction {
+                    @for paragraph in q.introduction.split("\n\n").map(str::trim).filter(|p| !p.is_empty()) {
+                        p { (paragraph) }
+                    }
+                    p.duration { "Durée estimée : " (q.estimated_minutes) " minute" @if q.estimated_minutes > 1 { "s" } "." }
+                    p.required-legend { "Les questions marquées « obligatoire » doivent être renseignées ; les autres sont facultatives." }
+                }
+                form method="post" action=(self.action) novalidate accept-charset="utf-8" {
+                    @for section in &q.sections {
+                        section.form-section aria-labelledby=(format!("section-{}", section.id)) {
+                            h2 id=(format!("section-{}", section.id)) { (section.title) }
+                            @if let Some(description) = &section.description {
+                                p.section-description { (description) }
+                            }
+                            @for question in &section.questions {
+                                (QuestionField {
+                                    question,
+                                    number: numbers.get(question.id.as_str()).copied().unwrap_or(0),
+                                    values: self.values.values(&question.id),
+                                    error: error_of(&question.id),
+                                    condition: question.condition.as_ref().and_then(|c| {
+                                        let parent = q.question(&c.question)?;
+                                        let label = parent.kind.options().into_iter().find(|o| o.value == c.equals)?.label;
+                                        Some(format!(
+                                            "À remplir seulement si vous avez répondu « {label} » à la question {}.",
+                                            numbers.get(parent.id.as_str()).copied().unwrap_or(0)
+                                        ))
+                                    }),
+                                })
+                            }
+                        }
+                    }
+                    div.form-actions {
+                        button.button.primary type="submit" name="_action" value="submit" { "Envoyer mes réponses" }
+                        @if self.allow_draft {
+                            button.button.secondary type="submit" name="_action" value="draft" {
+                                "Enregistrer le brouillon"
+                            }
+                            p.hint { "Le brouillon est conservé : en revenant plus tard par le même lien, vous retrouverez vos réponses." }
+                        }
+                    }
+                }
+            },
+        )
+    }
+}
+
+struct ErrorSummary<'a> {
+    questionnaire: &'a Questionnaire,
+    errors: &'a [AnswerError],
+}
+
+impl Render for ErrorSummary<'_> {
+    fn render(&self) -> Markup {
+        let count = self.errors.len();
+        html! {
+            div.error-summary role="alert" aria-labelledby="resume-erreurs" tabindex="-1" {
+                h2 #resume-erreurs {
+                    @if count == 1 { "Une réponse est à corriger" } @else { (count) " réponses sont à corriger" }
+                }
+                ul {
+                    @for error in self.errors {
+                        @let target = self.questionnaire.question(&error.question);
+                        li {
+                            @if let Some(question) = target {
+                                a href=(format!("#{}", anchor(question))) {
+                                    (question.text) " : " (error.message)
+                                }
+                            } @else {
+                                (error.message)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// One question with its label or legend, hint, error message and inputs.
+pub struct QuestionField<'a> {
+    pub question: &'a Question,
+    pub number: usize,
+    pub values: &'a [String],
+    pub error: Option<&'a str>,
+    pub condition: Option<String>,
+}
+
+impl QuestionField<'_> {
+    fn ids(&self) -> (String, String, String) {
+        let id = &self.question.id;
+        (
+            format!("q-{id}-aide"),
+            format!("q-{id}-erreur"),
+            format!("q-{id}-condition"),
+        )
+    }
+
+    fn described_by(&self) -> Option<String> {
+        let (help_id, error_id, condition_id) = self.ids();
+        let parts: Vec<String> = [
+            self.condition.as_ref().map(|_| condition_id),
+            self.question.help.as_ref().map(|_| help_id),
+            self.error.map(|_| error_id),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        (!parts.is_empty()).then(|| parts.join(" "))
+    }
+
+    fn label_text(&self) -> Markup {
+        html! {
+            span.number { (self.number) ". " }
+            (self.question.text)
+            @if self.question.required {
+                " " span.required { "(obligatoire)" }
+            }
+        }
+    }
+
+    fn hints(&self) -> Markup {
+        let (help_id, error_id, condition_id) = self.ids();
+        html! {
+            @if let Some(condition) = &self.condition {
+                p.hint.condition id=(condition_id) { (condition) }
+            }
+            @if let Some(help) = &self.question.help {
+                p.hint id=(help_id) { (help) }
+            }
+            @if let Some(error) = self.error {
+                p.error-message id=(error_id) {
+                    span.visually-hidden { "Erreur : " }
+                    (error)
+                }
+            }
+        }
+    }
+
+    fn choices(&self, options: &[ChoiceOption], input_type: &str) -> Markup {
+        let id = &self.question.id;
+        html! {
+            fieldset.question.choices
+                .has-error[self.error.is_some()]
+                .likert[matches!(self.question.kind, QuestionKind::Likert(_) | QuestionKind::Rating { .. })]
+                aria-describedby=[self.described_by()] {
+                legend { (self.label_text()) }
+                (self.hints())
+                @if let QuestionKind::Rating { min, max, min_label: Some(low), max_label: Some(high), .. } = &self.question.kind {
+                    p.hint { (min) " = " (low) ", " (max) " = " (high) }
+                }
+                div.options {
+                    @for (i, option) in options.iter().enumerate() {
+                        @let input_id = format!("q-{id}-{i}");
+                        div.option {
+                            input type=(input_type) id=(input_id) name=(id) value=(option.value)
+                                checked[self.values.iter().any(|v| *v == option.value)];
+                            label for=(input_id) { (option.label) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl Render for QuestionField<'_> {
+    fn render(&self) -> Markup {
+        let id = &self.question.id;
+        let input_id = format!("q-{id}");
+        let current = self.values.first().map(String::as_str).unwrap_or("");
+        match &self.question.kind {
+            QuestionKind::SingleChoice { options } => self.choices(options, "radio"),
+            QuestionKind::Likert(scale) => self.choices(&scale.options, "radio"),
+            QuestionKind::MultipleChoice {
+                options,
+                max_choices,
+            } => html! {
+                (self.choices(options, "checkbox"))
+                @if let Some(max) = max_choices {
+                    p.hint.after { "Au plus " (max) " réponses." }
+                }
+            },
+            QuestionKind::Rating { .. } => self.choices(&self.question.kind.options(), "radio"),
+            QuestionKind::Text {
+                max_length,
+                multiline,
+            } => html! {
+                div.question.text-field.has-error[self.error.is_some()] {
+                    label for=(input_id) { (self.label_text()) }
+                    (self.hints())
+                    @if *multiline {
+                        textarea id=(input_id) name=(id) rows="5" maxlength=(max_length)
+                            aria-describedby=[self.described_by()]
+                            aria-invalid=[self.error.map(|_| "true")] { (current) }
+                    } @else {
+                        input type="text" id=(input_id) name=(id) value=(current) maxlength=(max_length)
+                            aria-describedby=[self.described_by()]
+                            aria-invalid=[self.error.map(|_| "true")];
+                    }
+                    p.hint.after { (max_length) " caractères au maximum." }
+                }
+            },
+            QuestionKind::Number { min, max, unit } => html! {
+                div.question.number-field.has-error[self.error.is_some()] {
+                    label for=(input_id) {
+                        (self.label_text())
+                        @if let Some(unit) = unit { " (" (unit) ")" }
+                    }
+                    (self.hints())
+                    p.hint.after { "Nombre entier entre " (min) " et " (max) "." }
+                    input type="text" inputmode="numeric" id=(input_id) name=(id) value=(current)
+                        size="10" autocomplete="off"
+                        aria-describedby=[self.described_by()]
+                        aria-invalid=[self.error.map(|_| "true")];
+                }
+            },
+        }
+    }
+}

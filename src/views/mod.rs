@@ -1,0 +1,7 @@
+//! Server-rendered pages (maud). `layout::page` is the only place with `<head>`.
+
+pub mod form;
+pub mod layout;
+pub mod messages;
+
+pub const STYLESHEET: &str = include_str!("jalon.css");

@@ -1,0 +1,247 @@
+//! The respondent's pages: a personal link (`/r/{token}`) and an open questionnaire
+//! (`/o/{code}`), each shown, submitted and thanked.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, ContentType};
+use actix_web::{HttpResponse, web};
+use maud::Markup;
+use serde::Deserialize;
+
+use super::form_body::{self, SubmittedForm};
+use super::{AppState, PageError, WebError};
+use crate::catalog::LoadedQuestionnaire;
+use crate::domain::answers::{RawAnswers, UnknownKeys, validate};
+use crate::domain::{QuestionnaireCode, Token};
+use crate::store::invitations::Invitation;
+use crate::store::responses::{NewResponse, Origin};
+use crate::store::{campaigns, drafts, invitations, responses};
+use crate::views::form::FormPage;
+use crate::views::messages;
+
+type PageResult = Result<HttpResponse, PageError>;
+
+fn html(status: StatusCode, markup: Markup) -> HttpResponse {
+    HttpResponse::build(status)
+        .content_type(ContentType::html())
+        // Answers and personal links must not linger in shared caches or history snapshots.
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(markup.into_string())
+}
+
+fn see_other(location: String) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, location))
+        .finish()
+}
+
+fn loaded(state: &AppState, code: QuestionnaireCode) -> Result<&LoadedQuestionnaire, WebError> {
+    state
+        .catalog
+        .get(code)
+        .ok_or_else(|| WebError::MissingQuestionnaire(code.to_string()))
+}
+
+async fn invitation_for(
+    state: &AppState,
+    raw_token: &str,
+) -> Result<(Token, Invitation), WebError> {
+    let token = Token::parse(raw_token).ok_or(WebError::UnknownLink)?;
+    let invitation = invitations::find_by_token(&state.db, &token)
+        .await?
+        .ok_or(WebError::UnknownLink)?;
+    Ok((token, invitation))
+}
+
+#[derive(Deserialize)]
+pub struct ShowQuery {
+    brouillon: Option<String>,
+}
+
+pub async fn show_personal(
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+    query: web::Query<ShowQuery>,
+) -> PageResult {
+    let (token, invitation) = invitation_for(&state, &token).await?;
+    if invitation.completed {
+        return Ok(html(StatusCode::OK, messages::already_answered()));
+    }
+    if !invitation.campaign_open {
+        return Err(WebError::Closed.into());
+    }
+    let questionnaire = loaded(&state, invitation.questionnaire)?;
+    let draft = drafts::load(&state.db, invitation.id)
+        .await?
+        .unwrap_or_default();
+    let notice = query.brouillon.is_some().then_some(
+        "Votre brouillon est enregistré. Vous pouvez revenir par le même lien pour le compléter.",
+    );
+    let page = FormPage {
+        questionnaire: &questionnaire.definition,
+        action: format!("/r/{}", token.expose()),
+        values: &draft,
+        errors: &[],
+        allow_draft: true,
+        notice,
+    };
+    Ok(html(StatusCode::OK, page.render()))
+}
+
+pub async fn submit_personal(
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+    body: web::Bytes,
+) -> PageResult {
+    let (token, invitation) = invitation_for(&state, &token).await?;
+    if invitation.completed {
+        return Err(WebError::AlreadyCompleted.into());
+    }
+    if !invitation.campaign_open {
+        return Err(WebError::Closed.into());
+    }
+    let questionnaire = loaded(&state, invitation.questionnaire)?;
+    let form = parse_form(&body)?;
+    let now = state.clock.now();
+    let definition = &questionnaire.definition;
+
+    if form.action.as_deref() == Some("draft") {
+        drafts::save(
+            &state.db,
+            invitation.id,
+            &form.answers.for_draft(definition),
+            now,
+        )
+        .await?;
+        return Ok(see_other(format!(
+            "/r/{}?brouillon=enregistre",
+            token.expose()
+        )));
+    }
+    let answers = match validate(definition, &form.answers, UnknownKeys::Ignore) {
+        Ok(answers) => answers,
+        Err(errors) => {
+            let page = FormPage {
+                questionnaire: definition,
+                action: format!("/r/{}", token.expose()),
+                values: &form.answers,
+                errors: &errors,
+                allow_draft: true,
+                notice: None,
+            };
+            return Ok(html(StatusCode::UNPROCESSABLE_ENTITY, page.render()));
+        }
+    };
+    responses::submit(
+        &state.db,
+        NewResponse {
+            campaign_id: invitation.campaign_id,
+            version: &questionnaire.version,
+            origin: Origin::Invitation {
+                id: invitation.id,
+                anonymous: definition.anonymous,
+            },
+            answers: &answers,
+        },
+        now,
+    )
+    .await?;
+    Ok(see_other(format!("/r/{}/merci", token.expose())))
+}
+
+pub async fn thanks_personal(state: web::Data<AppState>, token: web::Path<String>) -> PageResult {
+    let (token, invitation) = invitation_for(&state, &token).await?;
+    if !invitation.completed {
+        return Ok(see_other(format!("/r/{}", token.expose())));
+    }
+    let definition = &loaded(&state, invitation.questionnaire)?.definition;
+    Ok(html(
+        StatusCode::OK,
+        messages::thanks(&definition.title, definition.thanks.as_deref()),
+    ))
+}
+
+fn open_questionnaire<'a>(
+    state: &'a AppState,
+    raw_code: &str,
+) -> Result<&'a LoadedQuestionnaire, WebError> {
+    let code: QuestionnaireCode = raw_code.parse().map_err(|_| WebError::NotFound)?;
+    let questionnaire = state.catalog.get(code).ok_or(WebError::NotFound)?;
+    if !questionnaire.definition.open {
+        return Err(WebError::NotFound);
+    }
+    Ok(questionnaire)
+}
+
+pub async fn show_open(state: web::Data<AppState>, code: web::Path<String>) -> PageResult {
+    let questionnaire = open_questionnaire(&state, &code)?;
+    let page = FormPage {
+        questionnaire: &questionnaire.definition,
+        action: format!("/o/{}", questionnaire.definition.code),
+        values: &RawAnswers::new(),
+        errors: &[],
+        allow_draft: false,
+        notice: None,
+    };
+    Ok(html(StatusCode::OK, page.render()))
+}
+
+pub async fn submit_open(
+    state: web::Data<AppState>,
+    code: web::Path<String>,
+    body: web::Bytes,
+) -> PageResult {
+    let questionnaire = open_questionnaire(&state, &code)?;
+    let definition = &questionnaire.definition;
+    let form = parse_form(&body)?;
+    let answers = match validate(definition, &form.answers, UnknownKeys::Ignore) {
+        Ok(answers) => answers,
+        Err(errors) => {
+            let page = FormPage {
+                questionnaire: definition,
+                action: format!("/o/{}", definition.code),
+                values: &form.answers,
+                errors: &errors,
+                allow_draft: false,
+                notice: None,
+            };
+            return Ok(html(StatusCode::UNPROCESSABLE_ENTITY, page.render()));
+        }
+    };
+    let now = state.clock.now();
+    let campaign =
+        campaigns::find_or_create(&state.db, definition.code, &open_campaign_label(now), now)
+            .await?;
+    if campaign.status != campaigns::STATUS_OPEN {
+        return Err(WebError::Closed.into());
+    }
+    responses::submit(
+        &state.db,
+        NewResponse {
+            campaign_id: campaign.id,
+            version: &questionnaire.version,
+            origin: Origin::Open,
+            answers: &answers,
+        },
+        now,
+    )
+    .await?;
+    Ok(see_other(format!("/o/{}/merci", definition.code)))
+}
+
+pub async fn thanks_open(state: web::Data<AppState>, code: web::Path<String>) -> PageResult {
+    let definition = &open_questionnaire(&state, &code)?.definition;
+    Ok(html(
+        StatusCode::OK,
+        messages::thanks(&definition.title, definition.thanks.as_deref()),
+    ))
+}
+
+/// Open questionnaires are counted by calendar year (indicator 4 is yearly).
+pub fn open_campaign_label(now: chrono::DateTime<chrono::Utc>) -> String {
+    use chrono::Datelike;
+    now.year().to_string()
+}
+
+fn parse_form(body: &[u8]) -> Result<SubmittedForm, WebError> {
+    form_body::parse(body).map_err(|e| WebError::BadRequest(e.to_string()))
+}

@@ -1,0 +1,159 @@
+//! The web layer's one error type, and its two renderings: a French page for people, a JSON
+//! object for programs. Every failure of a request ends here, mapped to its status once.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::ContentType;
+use actix_web::{HttpResponse, ResponseError};
+use serde_json::json;
+
+use crate::domain::answers::AnswerError;
+use crate::store::StoreError;
+use crate::store::responses::SubmitError;
+use crate::views::messages;
+
+#[derive(Debug, thiserror::Error)]
+pub enum WebError {
+    /// An unknown or malformed personal link.
+    #[error("lien inconnu")]
+    UnknownLink,
+    #[error("ressource introuvable")]
+    NotFound,
+    #[error("requête invalide : {0}")]
+    BadRequest(String),
+    #[error("réponses invalides")]
+    Validation(Vec<AnswerError>),
+    #[error("réponse déjà enregistrée")]
+    AlreadyCompleted,
+    #[error("questionnaire clos")]
+    Closed,
+    #[error("questionnaire « {0} » absent du catalogue")]
+    MissingQuestionnaire(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<SubmitError> for WebError {
+    fn from(err: SubmitError) -> Self {
+        match err {
+            SubmitError::AlreadyCompleted => WebError::AlreadyCompleted,
+            SubmitError::Store(e) => WebError::Store(e),
+        }
+    }
+}
+
+impl WebError {
+    fn status(&self) -> StatusCode {
+        match self {
+            WebError::UnknownLink | WebError::NotFound => StatusCode::NOT_FOUND,
+            WebError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            WebError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            WebError::AlreadyCompleted => StatusCode::CONFLICT,
+            WebError::Closed => StatusCode::GONE,
+            WebError::Store(StoreError::Unavailable(_)) => StatusCode::SERVICE_UNAVAILABLE,
+            WebError::MissingQuestionnaire(_) | WebError::Store(_) => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
+        }
+    }
+
+    fn log(&self) {
+        match self {
+            WebError::Store(StoreError::Unavailable(e)) => {
+                tracing::warn!(error = %e, "database unavailable")
+            }
+            WebError::Store(e) => tracing::error!(error = ?e, "database error"),
+            WebError::MissingQuestionnaire(code) => {
+                tracing::error!(%code, "questionnaire missing from catalog")
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Errors of HTML pages.
+#[derive(Debug, thiserror::Error)]
+#[error(transparent)]
+pub struct PageError(#[from] pub WebError);
+
+/// Errors of the JSON API.
+#[derive(Debug, thiserror::Error)]
+#[error(transparent)]
+pub struct ApiError(#[from] pub WebError);
+
+macro_rules! from_into_web_error {
+    ($target:ty, $($source:ty),+) => {
+        $(impl From<$source> for $target {
+            fn from(err: $source) -> Self {
+                Self(WebError::from(err))
+            }
+        })+
+    };
+}
+from_into_web_error!(PageError, StoreError, SubmitError);
+from_into_web_error!(ApiError, StoreError, SubmitError);
+
+impl ResponseError for PageError {
+    fn status_code(&self) -> StatusCode {
+        self.0.status()
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        self.0.log();
+        let body = match &self.0 {
+            WebError::UnknownLink => messages::link_not_found(),
+            WebError::NotFound => messages::page_not_found(),
+            WebError::BadRequest(detail) => messages::bad_request(detail),
+            WebError::Validation(_) => {
+                messages::bad_request("Les réponses envoyées sont invalides.")
+            }
+            WebError::AlreadyCompleted => messages::already_answered(),
+            WebError::Closed => messages::closed(),
+            WebError::Store(StoreError::Unavailable(_)) => messages::unavailable(),
+            WebError::MissingQuestionnaire(_) | WebError::Store(_) => messages::internal_error(),
+        };
+        HttpResponse::build(self.status_code())
+            .content_type(ContentType::html())
+            .body(body.into_string())
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.0.status()
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        self.0.log();
+        let (code, message) = match &self.0 {
+            WebError::UnknownLink => ("unknown_token", "Lien personnel inconnu.".to_owned()),
+            WebError::NotFound => ("not_found", "Ressource introuvable.".to_owned()),
+            WebError::BadRequest(detail) => ("bad_request", detail.clone()),
+            WebError::Validation(_) => (
+                "validation",
+                "Certaines réponses sont invalides ; rien n'a été enregistré.".to_owned(),
+            ),
+            WebError::AlreadyCompleted => (
+                "already_completed",
+                "Une réponse est déjà enregistrée pour ce lien.".to_owned(),
+            ),
+            WebError::Closed => ("closed", "Ce questionnaire est clos.".to_owned()),
+            WebError::Store(StoreError::Unavailable(_)) => (
+                "unavailable",
+                "Service momentanément indisponible ; réessayez plus tard.".to_owned(),
+            ),
+            WebError::MissingQuestionnaire(_) | WebError::Store(_) => (
+                "internal",
+                "Erreur inattendue ; rien n'a été enregistré.".to_owned(),
+            ),
+        };
+        let mut body = json!({ "error": code, "message": message });
+        if let WebError::Validation(errors) = &self.0 {
+            body["errors"] = json!(errors);
+        }
+        let mut response = HttpResponse::build(self.status_code());
+        if self.status_code() == StatusCode::SERVICE_UNAVAILABLE {
+            response.insert_header(("Retry-After", "5"));
+        }
+        response.json(body)
+    }
+}

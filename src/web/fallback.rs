@@ -1,0 +1,87 @@
+//! Bodies for the errors actix produces by itself (unknown route, wrong method, body too
+//! large, malformed JSON…), so that people get a French page and programs get JSON.
+
+use actix_web::body::{BoxBody, EitherBody};
+use actix_web::dev::ServiceResponse;
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::middleware::ErrorHandlerResponse;
+use actix_web::{HttpRequest, HttpResponse, Result};
+use serde_json::json;
+
+use crate::views::messages;
+
+fn is_api(path: &str) -> bool {
+    path.starts_with("/api/")
+}
+
+/// The default service: an unknown route.
+pub async fn not_found(req: HttpRequest) -> HttpResponse {
+    if is_api(req.path()) {
+        HttpResponse::NotFound()
+            .json(json!({ "error": "not_found", "message": "Ressource introuvable." }))
+    } else {
+        HttpResponse::NotFound()
+            .content_type("text/html; charset=utf-8")
+            .body(messages::page_not_found().into_string())
+    }
+}
+
+/// Replaces the plain-text body of any error response that has no body of ours.
+pub fn error_bodies<B>(res: ServiceResponse<B>) -> Result<ErrorHandlerResponse<B>> {
+    let ours = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("text/html") || ct.starts_with("application/json"));
+    if ours {
+        return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+    }
+    let status = res.status();
+    let (code, message, page) = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => (
+            "payload_too_large",
+            "Le corps de la requête dépasse la taille autorisée.",
+            messages::too_large(),
+        ),
+        StatusCode::METHOD_NOT_ALLOWED => (
+            "method_not_allowed",
+            "Méthode non autorisée pour cette adresse.",
+            messages::bad_request("Méthode non autorisée pour cette adresse."),
+        ),
+        StatusCode::NOT_FOUND => (
+            "not_found",
+            "Ressource introuvable.",
+            messages::page_not_found(),
+        ),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => (
+            "unsupported_media_type",
+            "Type de contenu non pris en charge.",
+            messages::bad_request("Type de contenu non pris en charge."),
+        ),
+        s if s.is_server_error() => (
+            "internal",
+            "Erreur inattendue ; rien n'a été enregistré.",
+            messages::internal_error(),
+        ),
+        _ => (
+            "bad_request",
+            "Requête invalide.",
+            messages::bad_request("La requête envoyée est invalide."),
+        ),
+    };
+    let (req, res) = res.into_parts();
+    let (body, content_type) = if is_api(req.path()) {
+        (
+            json!({ "error": code, "message": message }).to_string(),
+            "application/json",
+        )
+    } else {
+        (page.into_string(), "text/html; charset=utf-8")
+    };
+    let mut res = res.set_body(BoxBody::new(body));
+    res.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    let res = ServiceResponse::new(req, res).map_body(|_, body| EitherBody::right(body));
+    Ok(ErrorHandlerResponse::Response(res))
+}
