@@ -1,0 +1,163 @@
+//! The `jalon` binary, run as staff would run it.
+
+use std::process::Command;
+
+use crate::helpers::{fresh_database, questionnaires_dir};
+
+fn jalon() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_jalon"));
+    command
+        .env("JALON_QUESTIONNAIRES_DIR", questionnaires_dir())
+        .env("JALON_LOG", "warn")
+        .env("JALON_BASE_URL", "https://enquetes.example.org/");
+    command
+}
+
+#[test]
+fn check_accepts_the_shipped_questionnaires() {
+    let output = jalon().args(["questionnaires", "check"]).output().unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(stdout.lines().count(), 5, "{stdout}");
+}
+
+#[test]
+fn check_lists_every_error_with_file_and_line_and_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("a.toml"),
+        "code = \"i4\"\ntitle = \"T\"\nintroduction = \"\"\nestimated_minutes = 1\n\n[[sections]]\nid = \"s\"\ntitle = \"S\"\n\n[[sections.questions]]\nid = \"q\"\ntext = \"Q\"\ntype = \"text\"\nscored = true\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("b.toml"), "code = \"i3.1\"\ntitle = \"T\"\nintroduction = \"\"\nestimated_minutes = 1\ncouleur = \"bleu\"\n").unwrap();
+    let output = jalon()
+        .args(["questionnaires", "check"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    let a = dir.path().join("a.toml");
+    let b = dir.path().join("b.toml");
+    assert!(
+        stderr.contains(&format!(
+            "{}:13: la question « q » de type text doit définir « max_length »",
+            a.display()
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("{}:5: clé inconnue « couleur »", b.display())),
+        "{stderr}"
+    );
+    assert!(stderr.contains("2 erreur(s)"), "{stderr}");
+}
+
+#[test]
+fn serve_refuses_to_start_on_an_invalid_file() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("x.toml"), "code = \"i4\"\n").unwrap();
+    let output = jalon()
+        .env("JALON_QUESTIONNAIRES_DIR", dir.path())
+        .env(
+            "JALON_DATABASE_URL",
+            format!("sqlite://{}", dir.path().join("j.db").display()),
+        )
+        .env("JALON_BIND", "127.0.0.1:0")
+        .arg("serve")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains("démarrage refusé"), "{stderr}");
+    assert!(
+        stderr.contains("x.toml:1: clé obligatoire manquante"),
+        "{stderr}"
+    );
+}
+
+#[tokio::test]
+async fn invite_prints_a_personal_link_on_the_public_base_url() {
+    let (db, url, _dir) = fresh_database().await;
+    db.close().await.ok();
+    let output = jalon()
+        .env("JALON_DATABASE_URL", &url)
+        .args([
+            "invite",
+            "--questionnaire",
+            "i3.1",
+            "--email",
+            "Marie.Curie@Example.org",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let link = String::from_utf8(output.stdout).unwrap();
+    let token = link
+        .trim()
+        .strip_prefix("https://enquetes.example.org/r/")
+        .expect("link on the base URL");
+    assert!(jalon::domain::Token::parse(token).is_some());
+
+    let bad = jalon()
+        .env("JALON_DATABASE_URL", &url)
+        .args([
+            "invite",
+            "--questionnaire",
+            "i3.1",
+            "--email",
+            "pas-une-adresse",
+        ])
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("adresse électronique invalide"));
+}
+
+#[tokio::test]
+async fn demo_loads_hundreds_of_responses_once() {
+    let (db, url, _dir) = fresh_database().await;
+    let run = || {
+        jalon()
+            .env("JALON_DATABASE_URL", &url)
+            .arg("demo")
+            .output()
+            .unwrap()
+    };
+    let first = run();
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    let count = |table: &'static str| {
+        let db = db.clone();
+        async move {
+            use sea_orm::{ConnectionTrait, Statement};
+            db.query_one_raw(Statement::from_string(
+                db.get_database_backend(),
+                format!("SELECT COUNT(*) AS n FROM {table}"),
+            ))
+            .await
+            .unwrap()
+            .unwrap()
+            .try_get::<i64>("", "n")
+            .unwrap()
+        }
+    };
+    let responses = count("responses").await;
+    assert!(responses >= 300, "only {responses} demo responses");
+    assert_eq!(count("campaigns").await, 5);
+    let second = run();
+    assert!(second.status.success());
+    assert!(String::from_utf8_lossy(&second.stdout).contains("déjà présentes"));
+    assert_eq!(count("responses").await, responses);
+}

@@ -1,0 +1,221 @@
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use chrono::{TimeZone, Utc};
+use jalon::catalog::Catalog;
+use jalon::clock::MockClock;
+use jalon::domain::{Email, QuestionnaireCode};
+use jalon::startup::{AppParts, Application};
+use jalon::store;
+use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
+use serde_json::Map;
+use uuid::Uuid;
+
+pub struct TestApp {
+    pub address: String,
+    pub db: DatabaseConnection,
+    pub clock: MockClock,
+    pub client: reqwest::Client,
+    pub catalog: Arc<Catalog>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+pub fn questionnaires_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("questionnaires")
+}
+
+/// A fresh, migrated database: a SQLite file in a temporary folder, or, when
+/// `JALON_TEST_DATABASE_URL` names a PostgreSQL server, a new database on it.
+pub async fn fresh_database() -> (DatabaseConnection, String, Option<tempfile::TempDir>) {
+    let (url, dir) = match std::env::var("JALON_TEST_DATABASE_URL") {
+        Ok(server_url) if server_url.starts_with("postgres") => {
+            let admin = store::connect(&server_url, 1)
+                .await
+                .expect("PostgreSQL reachable");
+            let name = format!("jalon_test_{}", Uuid::new_v4().simple());
+            admin
+                .execute_raw(Statement::from_string(
+                    admin.get_database_backend(),
+                    format!("CREATE DATABASE {name}"),
+                ))
+                .await
+                .expect("create test database");
+            admin.close().await.ok();
+            let mut url = url::Url::parse(&server_url).expect("valid URL");
+            url.set_path(&name);
+            (url.to_string(), None)
+        }
+        _ => {
+            let dir = tempfile::tempdir().expect("temporary folder");
+            let url = format!("sqlite://{}", dir.path().join("jalon.db").display());
+            (url, Some(dir))
+        }
+    };
+    let db = store::connect(&url, 8).await.expect("database reachable");
+    store::migrate(&db).await.expect("migrations apply");
+    (db, url, dir)
+}
+
+pub async fn spawn_app() -> TestApp {
+    let (db, _url, dir) = fresh_database().await;
+    let catalog =
+        Arc::new(Catalog::load_dir(&questionnaires_dir()).expect("shipped questionnaires load"));
+    let clock = MockClock::new(Utc.with_ymd_and_hms(2026, 3, 16, 9, 30, 0).unwrap());
+    store::versions::record_all(&db, &catalog, clock.now_utc())
+        .await
+        .expect("versions recorded");
+    let app = Application::build(
+        AppParts {
+            db: db.clone(),
+            catalog: catalog.clone(),
+            clock: Arc::new(clock.clone()),
+            max_body_bytes: 64 * 1024,
+        },
+        "127.0.0.1:0",
+    )
+    .expect("app builds");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    TestApp {
+        address,
+        db,
+        clock,
+        client,
+        catalog,
+        _dir: dir,
+    }
+}
+
+trait NowUtc {
+    fn now_utc(&self) -> chrono::DateTime<Utc>;
+}
+
+impl NowUtc for MockClock {
+    fn now_utc(&self) -> chrono::DateTime<Utc> {
+        jalon::clock::Clock::now(self)
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    /// Creates an invitation in the campaign "test" of `code` and returns its token.
+    pub async fn invite(&self, code: QuestionnaireCode) -> String {
+        self.invite_with(code, Map::new()).await
+    }
+
+    pub async fn invite_with(
+        &self,
+        code: QuestionnaireCode,
+        attributes: Map<String, serde_json::Value>,
+    ) -> String {
+        let now = self.clock.now_utc();
+        let campaign = store::campaigns::find_or_create(&self.db, code, "test", now)
+            .await
+            .unwrap();
+        let email =
+            Email::parse(&format!("personne.{}@example.org", Uuid::new_v4().simple())).unwrap();
+        let (_, token) =
+            store::invitations::create(&self.db, campaign.id, &email, &attributes, now)
+                .await
+                .unwrap();
+        token.expose().to_owned()
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    pub async fn post_form(&self, path: &str, body: impl Into<reqwest::Body>) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    pub async fn post_json(&self, path: &str, body: &serde_json::Value) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .json(body)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    pub async fn count(&self, table: &str) -> i64 {
+        let row = self
+            .db
+            .query_one_raw(Statement::from_string(
+                self.db.get_database_backend(),
+                format!("SELECT COUNT(*) AS n FROM {table}"),
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        row.try_get::<i64>("", "n").unwrap()
+    }
+
+    /// Counts of (responses, answers, completed invitations): what a bad input must not move.
+    pub async fn stored(&self) -> (i64, i64, i64) {
+        let completed = {
+            let row = self
+                .db
+                .query_one_raw(Statement::from_string(
+                    self.db.get_database_backend(),
+                    "SELECT COUNT(*) AS n FROM invitations WHERE status = 'completed'".to_owned(),
+                ))
+                .await
+                .unwrap()
+                .unwrap();
+            row.try_get::<i64>("", "n").unwrap()
+        };
+        (
+            self.count("responses").await,
+            self.count("answers").await,
+            completed,
+        )
+    }
+}
+
+/// A complete, valid set of answers for `code`, as form pairs: for every required question
+/// the first favourable value or the first option.
+pub fn valid_form_answers(app: &TestApp, code: QuestionnaireCode) -> Vec<(String, String)> {
+    use jalon::domain::questionnaire::QuestionKind;
+    let definition = &app.catalog.get(code).unwrap().definition;
+    let mut pairs = Vec::new();
+    for q in definition.questions() {
+        if !q.required || q.condition.is_some() {
+            continue;
+        }
+        let value = match &q.kind {
+            QuestionKind::Text { .. } => "Réponse libre".to_owned(),
+            QuestionKind::Number { min, .. } => min.to_string(),
+            kind => kind
+                .favorable()
+                .first()
+                .cloned()
+                .unwrap_or_else(|| kind.options()[0].value.clone()),
+        };
+        pairs.push((q.id.clone(), value));
+    }
+    pairs
+}
+
+pub fn encode(pairs: &[(String, String)]) -> String {
+    url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs)
+        .finish()
+}

@@ -1,0 +1,10 @@
+//! Black-box tests over HTTP: the real app on a random port, a fresh database each
+//! (a temporary SQLite file, or a new PostgreSQL database when JALON_TEST_DATABASE_URL is set).
+
+mod answering;
+mod bad_input;
+mod cli;
+mod health;
+mod helpers;
+mod open_questionnaire;
+mod questionnaires;
