@@ -261,14 +261,12 @@ fn check_value(question: &Question, values: &[&str]) -> Result<AnswerValue, Answ
                 .filter(|o| values.iter().any(|v| v.trim() == o.value))
                 .map(|o| o.value.clone())
                 .collect();
-            if let Some(max) = max_choices {
-                if chosen.len() > *max {
-                    return Err(error(
-                        question,
-                        AnswerErrorCode::TooManyChoices,
-                        format!("Cochez au plus {max} réponses."),
-                    ));
-                }
+            if let Some(max) = max_choices.filter(|max| chosen.len() > *max) {
+                return Err(error(
+                    question,
+                    AnswerErrorCode::TooManyChoices,
+                    format!("Cochez au plus {max} réponses."),
+                ));
             }
             Ok(AnswerValue::Choices(chosen))
         }

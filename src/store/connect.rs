@@ -45,10 +45,11 @@ fn ensure_parent_dir(url: &str) {
         .split('?')
         .next()
         .unwrap_or_default();
-    if let Some(parent) = std::path::Path::new(path).parent() {
-        if !parent.as_os_str().is_empty() {
-            // A failure here surfaces as a clear connection error right after.
-            let _ = std::fs::create_dir_all(parent);
-        }
+    if let Some(parent) = std::path::Path::new(path)
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+    {
+        // A failure here surfaces as a clear connection error right after.
+        let _ = std::fs::create_dir_all(parent);
     }
 }

@@ -45,10 +45,12 @@ impl FormPage<'_> {
                 .find(|e| e.question == id)
                 .map(|e| e.message.as_str())
         };
-        let title = if self.errors.is_empty() {
-            q.title.clone()
-        } else {
-            format!("Erreur : {}", q.title)
+        // The title is the first thing a screen reader announces on a new page: it carries
+        // the outcome of the previous submission.
+        let title = match (self.errors.is_empty(), self.notice) {
+            (false, _) => format!("Erreur : {}", q.title),
+            (true, Some(_)) => format!("Brouillon enregistré – {}", q.title),
+            (true, None) => q.title.clone(),
         };
         page(
             &title,
@@ -58,7 +60,7 @@ impl FormPage<'_> {
                     div.notice role="status" { p { (notice) } }
                 }
                 @if !self.errors.is_empty() {
-                    (ErrorSummary { questionnaire: q, errors: self.errors })
+                    (ErrorSummary { questionnaire: q, numbers: &numbers, errors: self.errors })
                 }
                 div.introduction {
                     @for paragraph in q.introduction.split("\n\n").map(str::trim).filter(|p| !p.is_empty()) {
@@ -109,6 +111,7 @@ impl FormPage<'_> {
 
 struct ErrorSummary<'a> {
     questionnaire: &'a Questionnaire,
+    numbers: &'a HashMap<&'a str, usize>,
     errors: &'a [AnswerError],
 }
 
@@ -126,7 +129,9 @@ impl Render for ErrorSummary<'_> {
                         li {
                             @if let Some(question) = target {
                                 a href=(format!("#{}", anchor(question))) {
-                                    (question.text) " : " (error.message)
+                                    "Question " (self.numbers.get(question.id.as_str()).copied().unwrap_or(0))
+                                    " – " (question.text.trim_end_matches(['.', '?', ' ', '\u{a0}']))
+                                    " : " (error.message)
                                 }
                             } @else {
                                 (error.message)
@@ -149,20 +154,46 @@ pub struct QuestionField<'a> {
 }
 
 impl QuestionField<'_> {
-    fn ids(&self) -> (String, String, String) {
+    fn ids(&self) -> (String, String, String, String) {
         let id = &self.question.id;
         (
             format!("q-{id}-aide"),
             format!("q-{id}-erreur"),
             format!("q-{id}-condition"),
+            format!("q-{id}-format"),
         )
     }
 
+    /// The constraint a person must respect, said before the field rather than after.
+    fn format_hint(&self) -> Option<String> {
+        match &self.question.kind {
+            QuestionKind::Text { max_length, .. } => {
+                Some(format!("{max_length} caractères au maximum."))
+            }
+            QuestionKind::Number { min, max, .. } => {
+                Some(format!("Nombre entier entre {min} et {max}."))
+            }
+            QuestionKind::MultipleChoice {
+                max_choices: Some(max),
+                ..
+            } => Some(format!("Au plus {max} réponses.")),
+            QuestionKind::Rating {
+                min,
+                max,
+                min_label: Some(low),
+                max_label: Some(high),
+                ..
+            } => Some(format!("{min} = {low}, {max} = {high}.")),
+            _ => None,
+        }
+    }
+
     fn described_by(&self) -> Option<String> {
-        let (help_id, error_id, condition_id) = self.ids();
+        let (help_id, error_id, condition_id, format_id) = self.ids();
         let parts: Vec<String> = [
             self.condition.as_ref().map(|_| condition_id),
             self.question.help.as_ref().map(|_| help_id),
+            self.format_hint().map(|_| format_id),
             self.error.map(|_| error_id),
         ]
         .into_iter()
@@ -182,13 +213,16 @@ impl QuestionField<'_> {
     }
 
     fn hints(&self) -> Markup {
-        let (help_id, error_id, condition_id) = self.ids();
+        let (help_id, error_id, condition_id, format_id) = self.ids();
         html! {
             @if let Some(condition) = &self.condition {
                 p.hint.condition id=(condition_id) { (condition) }
             }
             @if let Some(help) = &self.question.help {
                 p.hint id=(help_id) { (help) }
+            }
+            @if let Some(format) = self.format_hint() {
+                p.hint id=(format_id) { (format) }
             }
             @if let Some(error) = self.error {
                 p.error-message id=(error_id) {
@@ -208,15 +242,12 @@ impl QuestionField<'_> {
                 aria-describedby=[self.described_by()] {
                 legend { (self.label_text()) }
                 (self.hints())
-                @if let QuestionKind::Rating { min, max, min_label: Some(low), max_label: Some(high), .. } = &self.question.kind {
-                    p.hint { (min) " = " (low) ", " (max) " = " (high) }
-                }
                 div.options {
                     @for (i, option) in options.iter().enumerate() {
                         @let input_id = format!("q-{id}-{i}");
                         div.option {
                             input type=(input_type) id=(input_id) name=(id) value=(option.value)
-                                checked[self.values.iter().any(|v| *v == option.value)];
+                                checked[self.values.contains(&option.value)];
                             label for=(input_id) { (option.label) }
                         }
                     }
@@ -260,17 +291,15 @@ impl Render for QuestionField<'_> {
                             aria-describedby=[self.described_by()]
                             aria-invalid=[self.error.map(|_| "true")];
                     }
-                    p.hint.after { (max_length) " caractères au maximum." }
                 }
             },
-            QuestionKind::Number { min, max, unit } => html! {
+            QuestionKind::Number { unit, .. } => html! {
                 div.question.number-field.has-error[self.error.is_some()] {
                     label for=(input_id) {
                         (self.label_text())
                         @if let Some(unit) = unit { " (" (unit) ")" }
                     }
                     (self.hints())
-                    p.hint.after { "Nombre entier entre " (min) " et " (max) "." }
                     input type="text" inputmode="numeric" id=(input_id) name=(id) value=(current)
                         size="10" autocomplete="off"
                         aria-describedby=[self.described_by()]

@@ -10,6 +10,8 @@ pub fn page(title: &str, content: Markup) -> Markup {
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) " – Anact" }
                 link rel="stylesheet" href="/static/jalon.css";
+                // No favicon request: nothing to fetch, nothing to log.
+                link rel="icon" href="data:,";
             }
             body {
                 a.skip-link href="#contenu" { "Aller au contenu" }

@@ -458,9 +458,9 @@ impl Checker<'_> {
         );
         Some(Question {
             id,
-            text: text,
-            help: help,
-            required: required,
+            text,
+            help,
+            required,
             scored: scored.is_some_and(Spanned::into_inner),
             overall: overall.is_some_and(Spanned::into_inner),
             condition,
