@@ -269,12 +269,12 @@ async fn store_one(
     bias: f64,
     rng: &mut StdRng,
     now: chrono::DateTime<chrono::Utc>,
-) -> Result<(), StoreError> {
+) -> Result<bool, StoreError> {
     let raw = draw_answers(&loaded.definition, bias, rng);
     // Conditions may hide a drawn answer; validation drops those, as for a real person. A
-    // draw that fails (a required follow-up left blank) is simply not stored.
+    // draw that fails (a required follow-up left blank) is not stored, and not counted.
     let Ok(answers) = validate(&loaded.definition, &raw, UnknownKeys::Reject) else {
-        return Ok(());
+        return Ok(false);
     };
     let stored = responses::submit(
         db,
@@ -288,8 +288,8 @@ async fn store_one(
     )
     .await;
     match stored {
-        Ok(_) => Ok(()),
-        Err(responses::SubmitError::AlreadyCompleted) => Ok(()),
+        Ok(_) => Ok(true),
+        Err(responses::SubmitError::AlreadyCompleted) => Ok(false),
         Err(responses::SubmitError::Store(e)) => Err(e),
     }
 }

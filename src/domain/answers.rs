@@ -36,10 +36,6 @@ impl RawAnswers {
         self.values(question).first().map(String::as_str)
     }
 
-    pub fn contains(&self, question: &str, value: &str) -> bool {
-        self.values(question).iter().any(|v| v == value)
-    }
-
     pub fn question_ids(&self) -> impl Iterator<Item = &str> {
         self.0.keys().map(String::as_str)
     }
@@ -315,4 +311,269 @@ pub fn normalize_text(raw: &str) -> String {
         .collect::<String>()
         .trim()
         .to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::questionnaire::parse_questionnaire;
+
+    const FIXTURE: &str = r#"code = "i3.1"
+title = "T"
+introduction = ""
+estimated_minutes = 3
+
+[[sections]]
+id = "s"
+title = "S"
+
+[[sections.questions]]
+id = "usage"
+text = "Usage"
+type = "likert"
+required = true
+options = [{ value = "oui", label = "Oui" }, { value = "non", label = "Non" }, { value = "nc", label = "NC" }]
+favorable = ["oui"]
+not_applicable = ["nc"]
+
+[[sections.questions]]
+id = "pourquoi"
+text = "Pourquoi ?"
+type = "multiple_choice"
+max_choices = 2
+required = true
+show_if = { question = "usage", equals = "non" }
+options = [{ value = "temps", label = "Temps" }, { value = "moyens", label = "Moyens" }, { value = "autre", label = "Autre" }]
+
+[[sections.questions]]
+id = "note"
+text = "Note"
+type = "rating"
+min = 1
+max = 5
+
+[[sections.questions]]
+id = "effectif"
+text = "Effectif"
+type = "number"
+min = 1
+max = 250
+
+[[sections.questions]]
+id = "commentaire"
+text = "Commentaire"
+type = "text"
+max_length = 10
+"#;
+
+    fn questionnaire() -> Questionnaire {
+        parse_questionnaire(FIXTURE).unwrap()
+    }
+
+    fn raw(pairs: &[(&str, &str)]) -> RawAnswers {
+        let mut raw = RawAnswers::new();
+        for (k, v) in pairs {
+            raw.push(*k, *v);
+        }
+        raw
+    }
+
+    fn error_codes(pairs: &[(&str, &str)], unknown: UnknownKeys) -> Vec<(String, AnswerErrorCode)> {
+        validate(&questionnaire(), &raw(pairs), unknown)
+            .unwrap_err()
+            .into_iter()
+            .map(|e| (e.question, e.code))
+            .collect()
+    }
+
+    #[test]
+    fn a_complete_answer_is_typed_in_questionnaire_order() {
+        let answers = validate(
+            &questionnaire(),
+            &raw(&[
+                ("commentaire", " Bien \r\n"),
+                ("effectif", "1\u{202f}2"),
+                ("note", "4"),
+                ("usage", "non"),
+                ("pourquoi", "moyens"),
+                ("pourquoi", "temps"),
+                ("pourquoi", "temps"),
+            ]),
+            UnknownKeys::Reject,
+        )
+        .unwrap();
+        assert_eq!(
+            answers.0,
+            vec![
+                ("usage".to_owned(), AnswerValue::Choice("non".into())),
+                (
+                    "pourquoi".to_owned(),
+                    AnswerValue::Choices(vec!["temps".into(), "moyens".into()])
+                ),
+                ("note".to_owned(), AnswerValue::Choice("4".into())),
+                ("effectif".to_owned(), AnswerValue::Number(12)),
+                ("commentaire".to_owned(), AnswerValue::Text("Bien".into())),
+            ]
+        );
+    }
+
+    #[test]
+    fn required_questions_must_be_answered_and_blank_counts_as_missing() {
+        assert_eq!(
+            error_codes(&[("usage", "  ")], UnknownKeys::Reject),
+            [("usage".to_owned(), AnswerErrorCode::Required)]
+        );
+    }
+
+    #[test]
+    fn hidden_questions_are_neither_required_nor_kept() {
+        let answers = validate(
+            &questionnaire(),
+            &raw(&[("usage", "oui"), ("pourquoi", "temps")]),
+            UnknownKeys::Reject,
+        )
+        .unwrap();
+        assert_eq!(answers.len(), 1);
+        assert!(answers.get("pourquoi").is_none());
+        // Shown, it becomes required.
+        assert_eq!(
+            error_codes(&[("usage", "non")], UnknownKeys::Reject),
+            [("pourquoi".to_owned(), AnswerErrorCode::Required)]
+        );
+    }
+
+    #[test]
+    fn a_question_whose_parent_is_invalid_stays_hidden() {
+        assert_eq!(
+            error_codes(
+                &[("usage", "peut-etre"), ("pourquoi", "x")],
+                UnknownKeys::Reject
+            ),
+            [("usage".to_owned(), AnswerErrorCode::UnknownOption)]
+        );
+    }
+
+    #[test]
+    fn choices_must_be_options() {
+        assert_eq!(
+            error_codes(
+                &[("usage", "non"), ("pourquoi", "argent")],
+                UnknownKeys::Reject
+            ),
+            [("pourquoi".to_owned(), AnswerErrorCode::UnknownOption)]
+        );
+        for bad in ["0", "6", "04", "4.0", "quatre"] {
+            assert_eq!(
+                error_codes(&[("usage", "oui"), ("note", bad)], UnknownKeys::Reject),
+                [("note".to_owned(), AnswerErrorCode::UnknownOption)],
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_single_choice_takes_one_value_and_a_multiple_its_maximum() {
+        assert_eq!(
+            error_codes(&[("usage", "oui"), ("usage", "non")], UnknownKeys::Reject),
+            [("usage".to_owned(), AnswerErrorCode::MultipleValues)]
+        );
+        assert_eq!(
+            error_codes(
+                &[
+                    ("usage", "non"),
+                    ("pourquoi", "temps"),
+                    ("pourquoi", "moyens"),
+                    ("pourquoi", "autre")
+                ],
+                UnknownKeys::Reject
+            ),
+            [("pourquoi".to_owned(), AnswerErrorCode::TooManyChoices)]
+        );
+    }
+
+    #[test]
+    fn numbers_are_integers_within_bounds() {
+        for (value, code) in [
+            ("0", AnswerErrorCode::OutOfBounds),
+            ("251", AnswerErrorCode::OutOfBounds),
+            ("12,5", AnswerErrorCode::NotANumber),
+            ("douze", AnswerErrorCode::NotANumber),
+            ("99999999999999999999", AnswerErrorCode::NotANumber),
+        ] {
+            assert_eq!(
+                error_codes(
+                    &[("usage", "oui"), ("effectif", value)],
+                    UnknownKeys::Reject
+                ),
+                [("effectif".to_owned(), code)],
+                "{value}"
+            );
+        }
+    }
+
+    #[test]
+    fn texts_are_counted_in_characters_after_trimming() {
+        let ten_accents = "é".repeat(10);
+        assert!(
+            validate(
+                &questionnaire(),
+                &raw(&[
+                    ("usage", "oui"),
+                    ("commentaire", &format!("  {ten_accents}\n"))
+                ]),
+                UnknownKeys::Reject
+            )
+            .is_ok()
+        );
+        assert_eq!(
+            error_codes(
+                &[("usage", "oui"), ("commentaire", "onze lettre")],
+                UnknownKeys::Reject
+            ),
+            [("commentaire".to_owned(), AnswerErrorCode::TooLong)]
+        );
+    }
+
+    #[test]
+    fn unknown_keys_are_errors_for_programs_only() {
+        assert_eq!(
+            error_codes(&[("usage", "oui"), ("inconnue", "x")], UnknownKeys::Reject),
+            [("inconnue".to_owned(), AnswerErrorCode::UnknownQuestion)]
+        );
+        assert!(
+            validate(
+                &questionnaire(),
+                &raw(&[("usage", "oui"), ("inconnue", "x")]),
+                UnknownKeys::Ignore
+            )
+            .is_ok()
+        );
+    }
+
+    #[test]
+    fn every_error_is_reported_at_once() {
+        let codes = error_codes(
+            &[("effectif", "0"), ("commentaire", "beaucoup trop long")],
+            UnknownKeys::Reject,
+        );
+        assert_eq!(codes.len(), 3);
+    }
+
+    #[test]
+    fn control_characters_are_dropped_but_lines_kept() {
+        assert_eq!(normalize_text("a\u{0}b\r\nc\rd\t"), "ab\nc\nd");
+    }
+
+    #[test]
+    fn drafts_keep_only_questions_and_cap_texts() {
+        let draft = raw(&[
+            ("usage", "oui"),
+            ("inconnue", "x"),
+            ("commentaire", &"x".repeat(50)),
+        ])
+        .for_draft(&questionnaire());
+        assert_eq!(draft.values("inconnue"), [] as [String; 0]);
+        assert_eq!(draft.first("commentaire").map(str::len), Some(10));
+        assert_eq!(draft.first("usage"), Some("oui"));
+    }
 }

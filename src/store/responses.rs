@@ -2,10 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set,
-    TransactionTrait,
-};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set, TransactionTrait};
 use uuid::Uuid;
 
 use super::StoreError;
@@ -115,23 +112,4 @@ pub async fn submit(
     }
     txn.commit().await?;
     Ok(response_id)
-}
-
-/// Counts, for tests and the health of the data: responses of a campaign and their answers.
-pub async fn count_for_campaign(
-    db: &impl ConnectionTrait,
-    campaign_id: Uuid,
-) -> Result<(u64, u64), StoreError> {
-    use sea_orm::{PaginatorTrait, QuerySelect};
-    let responses = response::Entity::find()
-        .filter(response::Column::CampaignId.eq(campaign_id))
-        .count(db)
-        .await?;
-    let answers = answer::Entity::find()
-        .inner_join(response::Entity)
-        .filter(response::Column::CampaignId.eq(campaign_id))
-        .select_only()
-        .count(db)
-        .await?;
-    Ok((responses, answers))
 }

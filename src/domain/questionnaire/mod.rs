@@ -195,3 +195,6 @@ impl QuestionKind {
         !matches!(self, Self::Text { .. } | Self::Number { .. })
     }
 }
+
+#[cfg(test)]
+mod tests;
