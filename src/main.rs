@@ -55,6 +55,8 @@ enum Command {
     },
     /// Load fictional demo data (campaigns, invitations, a few hundred responses).
     Demo,
+    /// Ask the running server's /healthz (for container health checks); exit 0 if healthy.
+    Healthcheck,
 }
 
 #[derive(Subcommand)]
@@ -143,6 +145,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("{}/r/{}", settings.public_base(), token.expose());
             Ok(ExitCode::SUCCESS)
         }
+        Command::Healthcheck => Ok(healthcheck(&settings.bind)),
         Command::Demo => {
             let catalog = load_catalog(&settings)?;
             let db = open_database(&settings).await?;
@@ -177,6 +180,39 @@ fn check_questionnaires(dir: &std::path::Path) -> ExitCode {
                 eprintln!("{error}");
             }
             eprintln!("{} erreur(s).", errors.len());
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// A plain HTTP/1.0 request, so the runtime image needs no curl.
+fn healthcheck(bind: &str) -> ExitCode {
+    use std::io::{Read, Write};
+    use std::time::Duration;
+    let address = bind.replace("0.0.0.0", "127.0.0.1");
+    let answer = (|| -> std::io::Result<String> {
+        let addr = address
+            .parse()
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+        let mut stream = std::net::TcpStream::connect_timeout(&addr, Duration::from_secs(3))?;
+        stream.set_read_timeout(Some(Duration::from_secs(3)))?;
+        stream.write_all(b"GET /healthz HTTP/1.0\r\nHost: localhost\r\n\r\n")?;
+        let mut response = String::new();
+        stream.read_to_string(&mut response)?;
+        Ok(response)
+    })();
+    match answer {
+        Ok(response)
+            if response.starts_with("HTTP/1.0 200") || response.starts_with("HTTP/1.1 200") =>
+        {
+            ExitCode::SUCCESS
+        }
+        Ok(response) => {
+            eprintln!("{}", response.lines().next().unwrap_or("réponse vide"));
+            ExitCode::FAILURE
+        }
+        Err(e) => {
+            eprintln!("serveur injoignable sur {address} : {e}");
             ExitCode::FAILURE
         }
     }

@@ -161,3 +161,28 @@ async fn demo_loads_hundreds_of_responses_once() {
     assert!(String::from_utf8_lossy(&second.stdout).contains("déjà présentes"));
     assert_eq!(count("responses").await, responses);
 }
+
+#[tokio::test]
+async fn healthcheck_exits_zero_only_when_the_server_is_healthy() {
+    let app = crate::helpers::spawn_app().await;
+    let bind = app.address.trim_start_matches("http://").to_owned();
+    let healthy = tokio::task::spawn_blocking(move || {
+        jalon()
+            .env("JALON_BIND", bind)
+            .arg("healthcheck")
+            .status()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(healthy.success());
+    let nobody = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let closed = nobody.local_addr().unwrap().to_string();
+    drop(nobody);
+    let down = jalon()
+        .env("JALON_BIND", closed)
+        .arg("healthcheck")
+        .status()
+        .unwrap();
+    assert!(!down.success());
+}
