@@ -1,7 +1,10 @@
 //! Pure logic: no I/O, no actix, no sea-orm. Everything here is unit-tested.
 
 pub mod answers;
+pub mod network;
 pub mod newtypes;
 pub mod questionnaire;
+pub mod registration;
+pub mod schedule;
 
 pub use newtypes::{Email, QuestionnaireCode, Token};

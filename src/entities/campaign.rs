@@ -9,6 +9,10 @@ pub struct Model {
     pub label: String,
     pub status: String,
     pub created_at: DateTimeUtc,
+    /// Waves (i6, i7): the reorganisation milestone the send date is computed from…
+    pub milestone_on: Option<Date>,
+    /// …or a send date chosen by staff.
+    pub send_on: Option<Date>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -13,6 +13,15 @@ pub struct Model {
     pub status: String,
     pub completed_on: Option<Date>,
     pub created_at: DateTimeUtc,
+    pub source_kind: Option<String>,
+    pub source_id: Option<Uuid>,
+    pub name: Option<String>,
+    pub role: Option<String>,
+    pub scheduled_for: Option<DateTimeUtc>,
+    pub sent_at: Option<DateTimeUtc>,
+    pub reminders_sent: i16,
+    pub closes_at: Option<DateTimeUtc>,
+    pub unsubscribed_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

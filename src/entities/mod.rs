@@ -2,7 +2,10 @@
 
 pub mod answer;
 pub mod campaign;
+pub mod coproduction;
 pub mod draft;
+pub mod intervention;
 pub mod invitation;
+pub mod outbox;
 pub mod questionnaire_version;
 pub mod response;

@@ -25,6 +25,7 @@ pub async fn find_or_create(
         label: Set(label.to_owned()),
         status: Set(STATUS_OPEN.to_owned()),
         created_at: Set(now),
+        ..Default::default()
     };
     // Two requests may race to create the same campaign: the unique index settles it.
     campaign::Entity::insert(row)

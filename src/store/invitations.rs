@@ -41,6 +41,7 @@ pub async fn create(
         status: Set(STATUS_PENDING.to_owned()),
         completed_on: Set(None),
         created_at: Set(now),
+        ..Default::default()
     };
     invitation::Entity::insert(row)
         .exec_without_returning(db)

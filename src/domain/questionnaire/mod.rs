@@ -10,6 +10,7 @@ pub use parse::{DefinitionError, parse_questionnaire};
 use serde::Serialize;
 
 use super::QuestionnaireCode;
+use super::schedule::SendRules;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Questionnaire {
@@ -22,6 +23,7 @@ pub struct Questionnaire {
     /// Answerable without a personal link, at `/o/{code}` (indicator 4).
     pub open: bool,
     pub thanks: Option<String>,
+    pub schedule: SendRules,
     pub attributes: Vec<Attribute>,
     pub sections: Vec<Section>,
 }

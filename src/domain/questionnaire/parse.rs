@@ -14,6 +14,7 @@ use super::{
     Attribute, ChoiceOption, Condition, Question, QuestionKind, Questionnaire, Scale, Section,
 };
 use crate::domain::QuestionnaireCode;
+use crate::domain::schedule::SendRules;
 
 /// One problem in a definition file, at a 1-based line, in French for the staff who edit it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -84,6 +85,9 @@ struct RawFile {
     #[serde(default)]
     open: bool,
     thanks: Option<String>,
+    /// When invitations, reminders and closing happen; the fiches' values by default.
+    #[serde(default)]
+    schedule: SendRules,
     #[serde(default)]
     scales: BTreeMap<String, Spanned<RawScale>>,
     #[serde(default)]
@@ -292,6 +296,7 @@ impl Checker<'_> {
             anonymous: raw.anonymous,
             open: raw.open,
             thanks: raw.thanks,
+            schedule: raw.schedule,
             attributes,
             sections,
         })

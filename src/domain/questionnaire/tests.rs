@@ -1,6 +1,7 @@
 //! Each validation error kind of a definition file, with its line.
 
 use super::*;
+use crate::domain::schedule::SendRules;
 
 /// A valid file to start from; each test breaks one thing in it.
 const BASE: &str = r#"code = "i3.1"
@@ -231,9 +232,7 @@ fn scored_questions_must_be_ordinal_with_favourable_values() {
 
 #[test]
 fn only_one_overall_question() {
-    let source = BASE
-        .replace("scored = true\n", "scored = true\noverall = true\n")
-        .replace("max_length = 200\n", "max_length = 200\n")
+    let source = BASE.replace("scored = true\n", "scored = true\noverall = true\n")
         + "\n[[sections.questions]]\nid = \"global\"\ntext = \"Global\"\ntype = \"likert\"\nscale = \"accord\"\noverall = true\n";
     assert_error(
         &source,
@@ -350,6 +349,28 @@ fn every_error_of_a_file_is_reported_at_once_sorted_by_line() {
     assert_eq!(found.len(), 3, "{found:?}");
     let lines: Vec<usize> = found.iter().map(|(l, _)| *l).collect();
     assert_eq!(lines, [4, 12, 39]);
+}
+
+#[test]
+fn the_schedule_defaults_to_the_fiches_and_can_be_set_per_questionnaire() {
+    let q = parse_questionnaire(BASE).unwrap();
+    assert_eq!(q.schedule, SendRules::default());
+    let custom = BASE.replace(
+        "estimated_minutes = 4\n",
+        "estimated_minutes = 4\n\n[schedule]\ndelay_months = 6\nreminder_days = [7]\n",
+    );
+    let q = parse_questionnaire(&custom).unwrap();
+    assert_eq!(q.schedule.delay_months, 6);
+    assert_eq!(q.schedule.reminder_days, [7]);
+    assert_eq!(q.schedule.close_after_days, 30);
+    let bad = BASE.replace(
+        "estimated_minutes = 4\n",
+        "estimated_minutes = 4\n\n[schedule]\nreminder_days = [20, 10]\n",
+    );
+    let found = errors(&bad);
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].0, 6, "{found:?}");
+    assert!(found[0].1.contains("strictement croissant"), "{found:?}");
 }
 
 #[test]
