@@ -9,7 +9,14 @@ use std::sync::Arc;
 use sha2::{Digest, Sha256};
 
 use crate::domain::QuestionnaireCode;
-use crate::domain::questionnaire::{Questionnaire, parse_questionnaire};
+use crate::domain::email_template::EmailTemplate;
+use crate::domain::network::Network;
+use crate::domain::questionnaire::{DefinitionError, Questionnaire, parse_questionnaire};
+
+/// Where the other configuration files live, inside the questionnaires folder.
+pub const EMAILS_DIR: &str = "emails";
+pub const DEFAULT_EMAIL: &str = "default.toml";
+pub const NETWORK_FILE: &str = "network/entities.toml";
 
 /// A definition as loaded: the checked model, its source and its version (SHA-256, hex).
 #[derive(Debug, Clone)]
@@ -18,11 +25,15 @@ pub struct LoadedQuestionnaire {
     pub version: String,
     pub source: String,
     pub path: PathBuf,
+    /// Its invitation and reminder emails (`emails/<same name>.toml`, else `emails/default.toml`).
+    pub email: Arc<EmailTemplate>,
 }
 
+/// Everything staff configure in files: questionnaires, their emails, the network's entities.
 #[derive(Debug, Clone, Default)]
 pub struct Catalog {
     by_code: BTreeMap<QuestionnaireCode, LoadedQuestionnaire>,
+    pub network: Network,
 }
 
 /// A problem in one file, printed `path:line: message` like a compiler's.
@@ -67,6 +78,35 @@ impl Catalog {
 
         let mut errors = Vec::new();
         let mut catalog = Catalog::default();
+        let mut read_config = |path: PathBuf| -> Option<(PathBuf, String)> {
+            match std::fs::read_to_string(&path) {
+                Ok(source) => Some((path, source)),
+                Err(e) => {
+                    errors.push(file_error(&path, 0, format!("lecture impossible : {e}")));
+                    None
+                }
+            }
+        };
+        let locate = |path: &Path, found: Vec<DefinitionError>| -> Vec<FileError> {
+            found
+                .into_iter()
+                .map(|e| file_error(path, e.line, e.message))
+                .collect()
+        };
+        let network = read_config(dir.join(NETWORK_FILE));
+        let default_email = read_config(dir.join(EMAILS_DIR).join(DEFAULT_EMAIL));
+        if let Some((path, source)) = network {
+            match Network::parse(&source) {
+                Ok(network) => catalog.network = network,
+                Err(found) => errors.extend(locate(&path, found)),
+            }
+        }
+        let default_email = default_email.and_then(|(path, source)| {
+            EmailTemplate::parse(&source)
+                .map(Arc::new)
+                .map_err(|found| errors.extend(locate(&path, found)))
+                .ok()
+        });
         for path in paths {
             let source = match std::fs::read(&path).map(String::from_utf8) {
                 Ok(Ok(source)) => source,
@@ -93,6 +133,33 @@ impl Catalog {
                         ));
                         continue;
                     }
+                    let own_email = path
+                        .file_name()
+                        .map(|name| dir.join(EMAILS_DIR).join(name))
+                        .filter(|p| p.exists());
+                    let email = match own_email {
+                        Some(email_path) => std::fs::read_to_string(&email_path)
+                            .map_err(|e| {
+                                vec![file_error(
+                                    &email_path,
+                                    0,
+                                    format!("lecture impossible : {e}"),
+                                )]
+                            })
+                            .and_then(|source| {
+                                EmailTemplate::parse(&source)
+                                    .map(Arc::new)
+                                    .map_err(|found| locate(&email_path, found))
+                            }),
+                        None => default_email.clone().ok_or_else(Vec::new),
+                    };
+                    let email = match email {
+                        Ok(email) => email,
+                        Err(found) => {
+                            errors.extend(found);
+                            continue;
+                        }
+                    };
                     catalog.by_code.insert(
                         definition.code,
                         LoadedQuestionnaire {
@@ -100,6 +167,7 @@ impl Catalog {
                             version: content_version(&source),
                             source,
                             path,
+                            email,
                         },
                     );
                 }

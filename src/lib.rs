@@ -7,6 +7,7 @@ pub mod config;
 pub mod demo;
 pub mod domain;
 pub mod entities;
+pub mod mail;
 pub mod startup;
 pub mod store;
 pub mod telemetry;

@@ -1,6 +1,8 @@
 //! Pure logic: no I/O, no actix, no sea-orm. Everything here is unit-tested.
 
 pub mod answers;
+pub mod email_template;
+pub mod indicators;
 pub mod network;
 pub mod newtypes;
 pub mod questionnaire;

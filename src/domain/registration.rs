@@ -185,7 +185,7 @@ pub fn is_valid_siret(raw: &str) -> bool {
     }
     let digits: Vec<u32> = raw.bytes().map(|b| u32::from(b - b'0')).collect();
     if raw.starts_with("356000000") {
-        return digits.iter().sum::<u32>() % 5 == 0;
+        return digits.iter().sum::<u32>().is_multiple_of(5);
     }
     let sum: u32 = digits
         .iter()
@@ -200,7 +200,7 @@ pub fn is_valid_siret(raw: &str) -> bool {
             }
         })
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -345,10 +345,10 @@ pub fn check_intervention(
     let entity = errors.entity("entity", input.entity.as_deref(), network);
     let started_on = errors.date("started_on", input.started_on.as_deref());
     let ended_on = errors.date("ended_on", input.ended_on.as_deref());
-    if let (Some(start), Some(end)) = (started_on, ended_on) {
-        if end < start {
-            errors.add("ended_on", "la fin précède le début");
-        }
+    if let (Some(start), Some(end)) = (started_on, ended_on)
+        && end < start
+    {
+        errors.add("ended_on", "la fin précède le début");
     }
     if input.participants.is_empty() {
         errors.add("participants", "au moins un participant");

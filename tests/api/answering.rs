@@ -322,12 +322,11 @@ async fn a_response_records_the_version_it_answered_and_old_versions_still_read(
         .clone();
 
     // Staff edit the file: a new version appears, the old one is untouched.
-    let dir = tempfile::tempdir().unwrap();
     let source =
         std::fs::read_to_string(crate::helpers::questionnaires_dir().join("i4.toml")).unwrap();
     let edited = source.replace("Très satisfait·e", "Très content·e");
     assert_ne!(edited, source);
-    std::fs::write(dir.path().join("i4.toml"), edited).unwrap();
+    let dir = crate::helpers::questionnaires_folder(&[("i4.toml", &edited)]);
     let catalog = jalon::catalog::Catalog::load_dir(dir.path()).unwrap();
     let new_version = catalog.get(QuestionnaireCode::I4).unwrap().version.clone();
     assert_ne!(new_version, old_version);

@@ -2,7 +2,7 @@
 
 use std::process::Command;
 
-use crate::helpers::{fresh_database, questionnaires_dir};
+use crate::helpers::{fresh_database, questionnaires_dir, questionnaires_folder};
 
 fn jalon() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_jalon"));
@@ -27,13 +27,16 @@ fn check_accepts_the_shipped_questionnaires() {
 
 #[test]
 fn check_lists_every_error_with_file_and_line_and_fails() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("a.toml"),
-        "code = \"i4\"\ntitle = \"T\"\nintroduction = \"\"\nestimated_minutes = 1\n\n[[sections]]\nid = \"s\"\ntitle = \"S\"\n\n[[sections.questions]]\nid = \"q\"\ntext = \"Q\"\ntype = \"text\"\nscored = true\n",
-    )
-    .unwrap();
-    std::fs::write(dir.path().join("b.toml"), "code = \"i3.1\"\ntitle = \"T\"\nintroduction = \"\"\nestimated_minutes = 1\ncouleur = \"bleu\"\n").unwrap();
+    let dir = questionnaires_folder(&[
+        (
+            "a.toml",
+            "code = \"i4\"\ntitle = \"T\"\nintroduction = \"\"\nestimated_minutes = 1\n\n[[sections]]\nid = \"s\"\ntitle = \"S\"\n\n[[sections.questions]]\nid = \"q\"\ntext = \"Q\"\ntype = \"text\"\nscored = true\n",
+        ),
+        (
+            "b.toml",
+            "code = \"i3.1\"\ntitle = \"T\"\nintroduction = \"\"\nestimated_minutes = 1\ncouleur = \"bleu\"\n",
+        ),
+    ]);
     let output = jalon()
         .args(["questionnaires", "check"])
         .arg(dir.path())
@@ -59,8 +62,7 @@ fn check_lists_every_error_with_file_and_line_and_fails() {
 
 #[test]
 fn serve_refuses_to_start_on_an_invalid_file() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("x.toml"), "code = \"i4\"\n").unwrap();
+    let dir = questionnaires_folder(&[("x.toml", "code = \"i4\"\n")]);
     let output = jalon()
         .env("JALON_QUESTIONNAIRES_DIR", dir.path())
         .env(

@@ -219,3 +219,21 @@ pub fn encode(pairs: &[(String, String)]) -> String {
         .extend_pairs(pairs)
         .finish()
 }
+
+/// A questionnaires folder with the shipped network and email files and the given
+/// definition files, for tests that need to edit or break definitions.
+pub fn questionnaires_folder(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for sub in ["network", "emails"] {
+        let target = dir.path().join(sub);
+        std::fs::create_dir_all(&target).unwrap();
+        for entry in std::fs::read_dir(questionnaires_dir().join(sub)).unwrap() {
+            let path = entry.unwrap().path();
+            std::fs::copy(&path, target.join(path.file_name().unwrap())).unwrap();
+        }
+    }
+    for (name, content) in files {
+        std::fs::write(dir.path().join(name), content).unwrap();
+    }
+    dir
+}

@@ -1,0 +1,272 @@
+//! The invitation and reminder emails of a questionnaire, as staff write them next to the
+//! questionnaire files, and their rendering for one person.
+
+use serde::Deserialize;
+
+use super::questionnaire::DefinitionError;
+
+/// The placeholders a template may use; anything else in braces is an error at load.
+pub const PLACEHOLDERS: [&str; 7] = [
+    "nom",
+    "entite",
+    "titre",
+    "duree",
+    "lien",
+    "desinscription",
+    "date_cloture",
+];
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmailTemplate {
+    pub subject: String,
+    pub body: String,
+    pub reminder_subject: String,
+    pub reminder_body: String,
+}
+
+/// The values of the placeholders for one message.
+#[derive(Debug, Clone, Default)]
+pub struct EmailValues<'a> {
+    pub name: Option<&'a str>,
+    pub entity: &'a str,
+    pub title: &'a str,
+    pub minutes: u32,
+    pub link: &'a str,
+    pub unsubscribe: &'a str,
+    pub closes_on: &'a str,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RenderedEmail {
+    pub subject: String,
+    pub text: String,
+    /// Paragraphs of the text, each a list of (fragment, is_link) for the HTML part.
+    pub paragraphs: Vec<Vec<(String, bool)>>,
+}
+
+impl EmailTemplate {
+    pub fn parse(source: &str) -> Result<Self, Vec<DefinitionError>> {
+        let line_of = |offset: usize| source[..offset.min(source.len())].matches('\n').count() + 1;
+        let template: EmailTemplate = toml::from_str(source).map_err(|e| {
+            vec![DefinitionError {
+                line: e.span().map_or(1, |s| line_of(s.start)),
+                message: format!("modèle de message invalide : {}", e.message().trim()),
+            }]
+        })?;
+        let mut errors = Vec::new();
+        for (key, text) in [
+            ("subject", &template.subject),
+            ("body", &template.body),
+            ("reminder_subject", &template.reminder_subject),
+            ("reminder_body", &template.reminder_body),
+        ] {
+            let line = source.find(&format!("{key} =")).map_or(1, line_of);
+            for name in placeholders_in(text) {
+                if !PLACEHOLDERS.contains(&name) {
+                    errors.push(DefinitionError {
+                        line,
+                        message: format!(
+                            "{key} : variable inconnue {{{name}}} (connues : {})",
+                            PLACEHOLDERS.map(|p| format!("{{{p}}}")).join(", ")
+                        ),
+                    });
+                }
+            }
+            if key.ends_with("body") {
+                for required in ["lien", "desinscription"] {
+                    if !placeholders_in(text).contains(&required) {
+                        errors.push(DefinitionError {
+                            line,
+                            message: format!("{key} doit contenir {{{required}}}"),
+                        });
+                    }
+                }
+            }
+        }
+        if errors.is_empty() {
+            Ok(template)
+        } else {
+            Err(errors)
+        }
+    }
+
+    pub fn render_invitation(&self, values: &EmailValues<'_>) -> RenderedEmail {
+        render(&self.subject, &self.body, values)
+    }
+
+    pub fn render_reminder(&self, values: &EmailValues<'_>) -> RenderedEmail {
+        render(&self.reminder_subject, &self.reminder_body, values)
+    }
+}
+
+fn placeholders_in(text: &str) -> Vec<&str> {
+    let mut found = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find('{') {
+        let after = &rest[start + 1..];
+        match after.find('}') {
+            Some(end)
+                if after[..end]
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b == b'_') =>
+            {
+                found.push(&after[..end]);
+                rest = &after[end + 1..];
+            }
+            _ => rest = after,
+        }
+    }
+    found
+}
+
+fn substitute(text: &str, values: &EmailValues<'_>) -> Vec<(String, bool)> {
+    let name = values.name.map(|n| format!(" {n}")).unwrap_or_default();
+    let minutes = values.minutes.to_string();
+    let mut out: Vec<(String, bool)> = Vec::new();
+    let mut rest = text;
+    let push_text = |out: &mut Vec<(String, bool)>, s: &str| {
+        if s.is_empty() {
+            return;
+        }
+        match out.last_mut() {
+            Some((last, false)) => last.push_str(s),
+            _ => out.push((s.to_owned(), false)),
+        }
+    };
+    while let Some(start) = rest.find('{') {
+        push_text(&mut out, &rest[..start]);
+        let after = &rest[start + 1..];
+        let Some(end) = after.find('}') else {
+            push_text(&mut out, &rest[start..]);
+            rest = "";
+            break;
+        };
+        match &after[..end] {
+            "nom" => push_text(&mut out, &name),
+            "entite" => push_text(&mut out, values.entity),
+            "titre" => push_text(&mut out, values.title),
+            "duree" => push_text(&mut out, &minutes),
+            "date_cloture" => push_text(&mut out, values.closes_on),
+            "lien" => out.push((values.link.to_owned(), true)),
+            "desinscription" => out.push((values.unsubscribe.to_owned(), true)),
+            _ => push_text(&mut out, &rest[start..start + end + 2]),
+        }
+        rest = &after[end + 1..];
+    }
+    push_text(&mut out, rest);
+    out
+}
+
+fn render(subject: &str, body: &str, values: &EmailValues<'_>) -> RenderedEmail {
+    let subject: String = substitute(subject, values)
+        .into_iter()
+        .map(|(s, _)| s)
+        .collect::<String>()
+        .replace('\n', " ");
+    let paragraphs: Vec<Vec<(String, bool)>> = body
+        .trim()
+        .split("\n\n")
+        .map(|p| substitute(p.trim(), values))
+        .filter(|p| !p.is_empty())
+        .collect();
+    let text = paragraphs
+        .iter()
+        .map(|p| p.iter().map(|(s, _)| s.as_str()).collect::<String>())
+        .collect::<Vec<_>>()
+        .join("\n\n")
+        + "\n";
+    RenderedEmail {
+        subject: subject.trim().to_owned(),
+        text,
+        paragraphs,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SOURCE: &str = r#"subject = "Votre avis sur l’intervention de {entite}"
+body = """
+Bonjour{nom},
+
+Répondez ici : {lien}
+Cela prend {duree} minutes, jusqu’au {date_cloture}.
+
+Se désinscrire : {desinscription}
+"""
+reminder_subject = "Rappel : {titre}"
+reminder_body = """
+Rappel{nom} : {lien}
+
+{desinscription}
+"""
+"#;
+
+    fn values() -> EmailValues<'static> {
+        EmailValues {
+            name: Some("Camille Martin"),
+            entity: "Aract Bretagne",
+            title: "Neuf mois après",
+            minutes: 4,
+            link: "https://x.example/r/TOKEN",
+            unsubscribe: "https://x.example/desinscription/TOKEN",
+            closes_on: "15 avril 2026",
+        }
+    }
+
+    #[test]
+    fn renders_every_placeholder_and_marks_links() {
+        let template = EmailTemplate::parse(SOURCE).unwrap();
+        let email = template.render_invitation(&values());
+        assert_eq!(
+            email.subject,
+            "Votre avis sur l’intervention de Aract Bretagne"
+        );
+        assert_eq!(
+            email.text,
+            "Bonjour Camille Martin,\n\nRépondez ici : https://x.example/r/TOKEN\nCela prend 4 minutes, jusqu’au 15 avril 2026.\n\nSe désinscrire : https://x.example/desinscription/TOKEN\n"
+        );
+        assert_eq!(
+            email.paragraphs[1][1],
+            ("https://x.example/r/TOKEN".to_owned(), true)
+        );
+        let reminder = template.render_reminder(&EmailValues {
+            name: None,
+            ..values()
+        });
+        assert_eq!(reminder.subject, "Rappel : Neuf mois après");
+        assert!(reminder.text.starts_with("Rappel : https://"));
+    }
+
+    #[test]
+    fn unknown_placeholders_and_missing_links_are_errors_with_lines() {
+        let bad = SOURCE
+            .replace("{duree}", "{durée}{delai}")
+            .replace("Rappel{nom} : {lien}", "Rappel{nom}");
+        let errors = EmailTemplate::parse(&bad).unwrap_err();
+        let messages: Vec<String> = errors
+            .iter()
+            .map(|e| format!("{}: {}", e.line, e.message))
+            .collect();
+        assert!(
+            messages
+                .iter()
+                .any(|m| m.starts_with("2: body : variable inconnue {delai}")),
+            "{messages:?}"
+        );
+        assert!(
+            messages
+                .iter()
+                .any(|m| m.starts_with("11: reminder_body doit contenir {lien}")),
+            "{messages:?}"
+        );
+    }
+
+    #[test]
+    fn unknown_keys_are_refused() {
+        let errors = EmailTemplate::parse(&format!("{SOURCE}signature = \"x\"\n")).unwrap_err();
+        assert!(errors[0].message.contains("signature"), "{errors:?}");
+    }
+}

@@ -1,0 +1,93 @@
+use lettre::Message;
+use lettre::message::header::{ContentType, Header, HeaderName, HeaderValue};
+use lettre::message::{Mailbox, MultiPart, SinglePart};
+
+use super::MailError;
+
+/// One email as recorded in the outbox.
+#[derive(Debug, Clone)]
+pub struct OutgoingEmail {
+    pub id: uuid::Uuid,
+    pub from: String,
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+    /// One-click unsubscribe address (RFC 8058), sent as `List-Unsubscribe`.
+    pub unsubscribe_url: Option<String>,
+}
+
+#[derive(Clone)]
+struct ListUnsubscribe(String);
+
+impl Header for ListUnsubscribe {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("List-Unsubscribe")
+    }
+
+    fn parse(s: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(Self(s.trim_matches(['<', '>']).to_owned()))
+    }
+
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), format!("<{}>", self.0))
+    }
+}
+
+#[derive(Clone)]
+struct ListUnsubscribePost;
+
+impl Header for ListUnsubscribePost {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("List-Unsubscribe-Post")
+    }
+
+    fn parse(_: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(Self)
+    }
+
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), "List-Unsubscribe=One-Click".to_owned())
+    }
+}
+
+/// The MIME message: text and HTML alternatives, a stable Message-ID derived from the outbox
+/// row (a retried send carries the same id, so a receiving server can spot a duplicate).
+pub fn build_message(email: &OutgoingEmail) -> Result<Message, MailError> {
+    let permanent =
+        |what: &str, e: &dyn std::fmt::Display| MailError::Permanent(format!("{what} : {e}"));
+    let from: Mailbox = email
+        .from
+        .parse()
+        .map_err(|e| permanent("expéditeur invalide", &e))?;
+    let to: Mailbox = email
+        .to
+        .parse()
+        .map_err(|e| permanent("destinataire invalide", &e))?;
+    let domain = from.email.domain().to_owned();
+    let mut builder = Message::builder()
+        .from(from)
+        .to(to)
+        .subject(&email.subject)
+        .message_id(Some(format!("<{}@{}>", email.id, domain)));
+    if let Some(url) = &email.unsubscribe_url {
+        builder = builder
+            .header(ListUnsubscribe(url.clone()))
+            .header(ListUnsubscribePost);
+    }
+    builder
+        .multipart(
+            MultiPart::alternative()
+                .singlepart(
+                    SinglePart::builder()
+                        .header(ContentType::TEXT_PLAIN)
+                        .body(email.text.clone()),
+                )
+                .singlepart(
+                    SinglePart::builder()
+                        .header(ContentType::TEXT_HTML)
+                        .body(email.html.clone()),
+                ),
+        )
+        .map_err(|e| permanent("message invalide", &e))
+}
