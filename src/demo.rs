@@ -13,6 +13,7 @@ use serde_json::{Map, Value, json};
 use crate::catalog::{Catalog, LoadedQuestionnaire};
 use crate::clock::Clock;
 use crate::domain::answers::{RawAnswers, UnknownKeys, validate};
+use crate::domain::attributes::response_attributes;
 use crate::domain::questionnaire::{QuestionKind, Questionnaire};
 use crate::domain::{Email, QuestionnaireCode};
 use crate::store::responses::{NewResponse, Origin};
@@ -96,17 +97,20 @@ pub async fn load(
         };
         if definition.open {
             for _ in 0..220 {
-                store_one(
+                let origin = (Origin::Open, &Map::new());
+                if store_one(
                     db,
                     loaded,
                     campaign.id,
-                    Origin::Open,
+                    origin,
                     favourable_bias,
                     &mut rng,
                     now,
                 )
-                .await?;
-                summary.responses += 1;
+                .await?
+                {
+                    summary.responses += 1;
+                }
             }
             summary
                 .sample_links
@@ -121,11 +125,14 @@ pub async fn load(
                 invitations::create(db, campaign.id, &email, &attributes, now).await?;
             summary.invitations += 1;
             if rng.random_bool(answer_rate) {
-                let origin = Origin::Invitation {
-                    id: invitation_id,
-                    anonymous: definition.anonymous,
-                };
-                store_one(
+                let origin = (
+                    Origin::Invitation {
+                        id: invitation_id,
+                        anonymous: definition.anonymous,
+                    },
+                    &attributes,
+                );
+                if store_one(
                     db,
                     loaded,
                     campaign.id,
@@ -134,8 +141,10 @@ pub async fn load(
                     &mut rng,
                     now,
                 )
-                .await?;
-                summary.responses += 1;
+                .await?
+                {
+                    summary.responses += 1;
+                }
             } else if links < 3 {
                 links += 1;
                 summary
@@ -182,9 +191,20 @@ fn roster_attributes(code: QuestionnaireCode, rng: &mut StdRng) -> Map<String, V
             "college": pick(rng, &["employeurs", "salaries"]),
         }),
         QuestionnaireCode::I7 => json!({ "entity": pick(rng, &ENTITIES) }),
-        QuestionnaireCode::I3_1 | QuestionnaireCode::I3_2 => {
-            json!({ "entity": pick(rng, &ENTITIES[1..]) })
+        QuestionnaireCode::I3_1 => {
+            // ~35 companies, so that several participants answer for the same company and
+            // the two-level consolidation of indicator 3.1 has something to consolidate.
+            let company = rng.random_range(0..35_usize);
+            let entity = 1 + company % (ENTITIES.len() - 1);
+            json!({
+                "company": format!("DEMO-{company:02}"),
+                "entity": ENTITIES[entity],
+                "region": REGIONS[entity - 1],
+                "kind": ["accompagnement_individuel", "accompagnement_collectif", "formation_intra"][company % 3],
+                "size_band": ["1-9", "10-49", "50-249", "250+"][company % 4],
+            })
         }
+        QuestionnaireCode::I3_2 => json!({ "entity": pick(rng, &ENTITIES[1..]) }),
         QuestionnaireCode::I4 => json!({}),
     };
     match value {
@@ -265,7 +285,7 @@ async fn store_one(
     db: &DatabaseConnection,
     loaded: &LoadedQuestionnaire,
     campaign_id: uuid::Uuid,
-    origin: Origin,
+    (origin, invitation_attributes): (Origin, &Map<String, Value>),
     bias: f64,
     rng: &mut StdRng,
     now: chrono::DateTime<chrono::Utc>,
@@ -276,6 +296,7 @@ async fn store_one(
     let Ok(answers) = validate(&loaded.definition, &raw, UnknownKeys::Reject) else {
         return Ok(false);
     };
+    let attributes = response_attributes(&loaded.definition, invitation_attributes, &answers);
     let stored = responses::submit(
         db,
         NewResponse {
@@ -283,6 +304,7 @@ async fn store_one(
             version: &loaded.version,
             origin,
             answers: &answers,
+            attributes: &attributes,
         },
         now,
     )

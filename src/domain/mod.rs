@@ -1,6 +1,7 @@
 //! Pure logic: no I/O, no actix, no sea-orm. Everything here is unit-tested.
 
 pub mod answers;
+pub mod attributes;
 pub mod email_template;
 pub mod indicators;
 pub mod network;

@@ -9,3 +9,4 @@ pub mod invitation;
 pub mod outbox;
 pub mod questionnaire_version;
 pub mod response;
+pub mod response_attribute;

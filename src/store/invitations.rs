@@ -1,7 +1,7 @@
 //! Invitations: one person asked to answer one campaign, through a personal link.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, TryInsertResult};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
@@ -11,6 +11,46 @@ use crate::entities::{campaign, invitation};
 
 pub const STATUS_PENDING: &str = "pending";
 pub const STATUS_COMPLETED: &str = "completed";
+/// Past its closing instant without a response.
+pub const STATUS_CLOSED: &str = "closed";
+
+/// Where an invitation comes from; with the email, its natural key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    Intervention(Uuid),
+    Coproduction(Uuid),
+    Wave(Uuid),
+}
+
+impl Source {
+    fn kind(self) -> &'static str {
+        match self {
+            Source::Intervention(_) => "intervention",
+            Source::Coproduction(_) => "coproduction",
+            Source::Wave(_) => "wave",
+        }
+    }
+
+    fn id(self) -> Uuid {
+        match self {
+            Source::Intervention(id) | Source::Coproduction(id) | Source::Wave(id) => id,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct NewInvitation<'a> {
+    pub campaign_id: Uuid,
+    pub email: &'a Email,
+    pub name: Option<&'a str>,
+    pub role: Option<&'a str>,
+    pub attributes: &'a Map<String, Value>,
+    pub source: Option<Source>,
+    /// When the invitation email is due; `None` for a link handed out at once.
+    pub scheduled_for: Option<DateTime<Utc>>,
+    /// Already sent (demo data, links printed by `jalon invite`).
+    pub sent_at: Option<DateTime<Utc>>,
+}
 
 /// What a personal link leads to.
 #[derive(Debug, Clone)]
@@ -20,9 +60,57 @@ pub struct Invitation {
     pub campaign_open: bool,
     pub questionnaire: QuestionnaireCode,
     pub completed: bool,
+    /// Closed by dispatch, or past its closing instant.
+    pub closes_at: Option<DateTime<Utc>>,
+    pub closed: bool,
+    pub unsubscribed: bool,
     pub attributes: Map<String, Value>,
 }
 
+impl Invitation {
+    /// Whether a response may still be stored at `now`.
+    pub fn is_closed_at(&self, now: DateTime<Utc>) -> bool {
+        self.closed || !self.campaign_open || self.closes_at.is_some_and(|at| at <= now)
+    }
+}
+
+/// Inserts an invitation. With a source, an existing (source, email) is kept as it is and
+/// `None` is returned: registering the same thing twice creates nothing new.
+pub async fn insert(
+    db: &impl ConnectionTrait,
+    new: NewInvitation<'_>,
+    now: DateTime<Utc>,
+) -> Result<Option<(Uuid, Token)>, StoreError> {
+    let token = Token::generate();
+    let id = Uuid::new_v4();
+    let row = invitation::ActiveModel {
+        id: Set(id),
+        campaign_id: Set(new.campaign_id),
+        token: Set(token.expose().to_owned()),
+        email: Set(Some(new.email.as_str().to_owned())),
+        attributes: Set(Value::Object(new.attributes.clone()).to_string()),
+        status: Set(STATUS_PENDING.to_owned()),
+        completed_on: Set(None),
+        created_at: Set(now),
+        source_kind: Set(new.source.map(|s| s.kind().to_owned())),
+        source_id: Set(new.source.map(Source::id)),
+        name: Set(new.name.map(str::to_owned)),
+        role: Set(new.role.map(str::to_owned)),
+        scheduled_for: Set(new.scheduled_for),
+        sent_at: Set(new.sent_at),
+        ..Default::default()
+    };
+    let inserted = invitation::Entity::insert(row)
+        .on_conflict_do_nothing_on([invitation::Column::SourceId, invitation::Column::Email])
+        .exec_without_returning(db)
+        .await?;
+    Ok(match inserted {
+        TryInsertResult::Inserted(rows) if rows > 0 => Some((id, token)),
+        _ => None,
+    })
+}
+
+/// A link handed out at once (CLI `invite`, demo data): no source, no schedule.
 pub async fn create(
     db: &impl ConnectionTrait,
     campaign_id: Uuid,
@@ -30,23 +118,19 @@ pub async fn create(
     attributes: &Map<String, Value>,
     now: DateTime<Utc>,
 ) -> Result<(Uuid, Token), StoreError> {
-    let token = Token::generate();
-    let id = Uuid::new_v4();
-    let row = invitation::ActiveModel {
-        id: Set(id),
-        campaign_id: Set(campaign_id),
-        token: Set(token.expose().to_owned()),
-        email: Set(Some(email.as_str().to_owned())),
-        attributes: Set(Value::Object(attributes.clone()).to_string()),
-        status: Set(STATUS_PENDING.to_owned()),
-        completed_on: Set(None),
-        created_at: Set(now),
-        ..Default::default()
+    let new = NewInvitation {
+        campaign_id,
+        email,
+        name: None,
+        role: None,
+        attributes,
+        source: None,
+        scheduled_for: None,
+        sent_at: Some(now),
     };
-    invitation::Entity::insert(row)
-        .exec_without_returning(db)
-        .await?;
-    Ok((id, token))
+    insert(db, new, now)
+        .await?
+        .ok_or_else(|| StoreError::Corrupt("invitation sans source en conflit".into()))
 }
 
 pub async fn find_by_token(
@@ -78,6 +162,9 @@ pub async fn find_by_token(
         campaign_open: campaign.status == super::campaigns::STATUS_OPEN,
         questionnaire,
         completed: row.status == STATUS_COMPLETED,
+        closes_at: row.closes_at,
+        closed: row.status == STATUS_CLOSED,
+        unsubscribed: row.unsubscribed_at.is_some(),
         attributes,
     }))
 }

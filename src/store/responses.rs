@@ -8,7 +8,7 @@ use uuid::Uuid;
 use super::StoreError;
 use super::invitations::{STATUS_COMPLETED, STATUS_PENDING};
 use crate::domain::answers::ValidAnswers;
-use crate::entities::{answer, draft, invitation, response};
+use crate::entities::{answer, draft, invitation, response, response_attribute};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SubmitError {
@@ -40,6 +40,8 @@ pub struct NewResponse<'a> {
     pub version: &'a str,
     pub origin: Origin,
     pub answers: &'a ValidAnswers,
+    /// Breakdown attributes, as `domain::attributes::response_attributes` chose them.
+    pub attributes: &'a [(String, String)],
 }
 
 /// Commits the response, or nothing. For an invitation, the first statement claims it
@@ -109,6 +111,17 @@ pub async fn submit(
         answer::Entity::insert_many(rows)
             .exec_without_returning(&txn)
             .await?;
+    }
+    if !new.attributes.is_empty() {
+        response_attribute::Entity::insert_many(new.attributes.iter().map(|(key, value)| {
+            response_attribute::ActiveModel {
+                response_id: Set(response_id),
+                key: Set(key.clone()),
+                value: Set(value.chars().take(200).collect()),
+            }
+        }))
+        .exec_without_returning(&txn)
+        .await?;
     }
     txn.commit().await?;
     Ok(response_id)

@@ -11,6 +11,7 @@ use super::form_body::{self, SubmittedForm};
 use super::{AppState, PageError, WebError};
 use crate::catalog::LoadedQuestionnaire;
 use crate::domain::answers::{RawAnswers, UnknownKeys, validate};
+use crate::domain::attributes::response_attributes;
 use crate::domain::{QuestionnaireCode, Token};
 use crate::store::invitations::Invitation;
 use crate::store::responses::{NewResponse, Origin};
@@ -66,7 +67,7 @@ pub async fn show_personal(
     if invitation.completed {
         return Ok(html(StatusCode::OK, messages::already_answered()));
     }
-    if !invitation.campaign_open {
+    if invitation.is_closed_at(state.clock.now()) {
         return Err(WebError::Closed.into());
     }
     let questionnaire = loaded(&state, invitation.questionnaire)?;
@@ -96,7 +97,7 @@ pub async fn submit_personal(
     if invitation.completed {
         return Err(WebError::AlreadyCompleted.into());
     }
-    if !invitation.campaign_open {
+    if invitation.is_closed_at(state.clock.now()) {
         return Err(WebError::Closed.into());
     }
     let questionnaire = loaded(&state, invitation.questionnaire)?;
@@ -131,6 +132,7 @@ pub async fn submit_personal(
             return Ok(html(StatusCode::UNPROCESSABLE_ENTITY, page.render()));
         }
     };
+    let attributes = response_attributes(definition, &invitation.attributes, &answers);
     responses::submit(
         &state.db,
         NewResponse {
@@ -141,6 +143,7 @@ pub async fn submit_personal(
                 anonymous: definition.anonymous,
             },
             answers: &answers,
+            attributes: &attributes,
         },
         now,
     )
@@ -221,6 +224,7 @@ pub async fn submit_open(
             version: &questionnaire.version,
             origin: Origin::Open,
             answers: &answers,
+            attributes: &response_attributes(definition, &serde_json::Map::new(), &answers),
         },
         now,
     )

@@ -7,6 +7,7 @@ use serde_json::{Map, Value, json};
 use super::{ApiError, AppState, WebError};
 use crate::domain::Token;
 use crate::domain::answers::{AnswerError, AnswerErrorCode, RawAnswers, UnknownKeys, validate};
+use crate::domain::attributes::response_attributes;
 use crate::store::invitations;
 use crate::store::responses::{self, NewResponse, Origin};
 
@@ -65,7 +66,7 @@ pub async fn submit(
     if invitation.completed {
         return Err(WebError::AlreadyCompleted.into());
     }
-    if !invitation.campaign_open {
+    if invitation.is_closed_at(state.clock.now()) {
         return Err(WebError::Closed.into());
     }
     let questionnaire = state
@@ -75,6 +76,7 @@ pub async fn submit(
     let definition = &questionnaire.definition;
     let raw = raw_answers(&body.answers).map_err(WebError::Validation)?;
     let answers = validate(definition, &raw, UnknownKeys::Reject).map_err(WebError::Validation)?;
+    let attributes = response_attributes(definition, &invitation.attributes, &answers);
     responses::submit(
         &state.db,
         NewResponse {
@@ -85,6 +87,7 @@ pub async fn submit(
                 anonymous: definition.anonymous,
             },
             answers: &answers,
+            attributes: &attributes,
         },
         state.clock.now(),
     )

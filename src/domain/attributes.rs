@@ -1,0 +1,126 @@
+//! Which respondent attributes a response keeps for breakdowns.
+//!
+//! An anonymous questionnaire keeps only the attributes its file declares (entity of origin,
+//! region, college): nothing else from the roster reaches the response. Others also keep
+//! what the registration knew (entity, intervention kind, company…), so results can be cut
+//! by it without joining back to the invitation.
+
+use serde_json::{Map, Value};
+
+use super::answers::{AnswerValue, ValidAnswers};
+use super::questionnaire::Questionnaire;
+
+pub fn response_attributes(
+    questionnaire: &Questionnaire,
+    invitation: &Map<String, Value>,
+    answers: &ValidAnswers,
+) -> Vec<(String, String)> {
+    let as_text = |value: &Value| match value {
+        Value::String(s) if !s.is_empty() => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    };
+    let mut kept: Vec<(String, String)> = Vec::new();
+    for attribute in &questionnaire.attributes {
+        let value = match &attribute.question {
+            Some(question) => match answers.get(question) {
+                Some(AnswerValue::Choice(v)) => Some(v.clone()),
+                _ => None,
+            },
+            None => invitation.get(&attribute.key).and_then(as_text),
+        };
+        if let Some(value) = value {
+            kept.push((attribute.key.clone(), value));
+        }
+    }
+    if !questionnaire.anonymous {
+        for (key, value) in invitation {
+            if kept.iter().all(|(k, _)| k != key)
+                && let Some(value) = as_text(value)
+            {
+                kept.push((key.clone(), value));
+            }
+        }
+    }
+    kept
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::answers::{RawAnswers, UnknownKeys, validate};
+    use crate::domain::questionnaire::parse_questionnaire;
+
+    fn questionnaire(anonymous: bool) -> Questionnaire {
+        let source = format!(
+            r#"code = "i7"
+title = "T"
+introduction = ""
+estimated_minutes = 2
+anonymous = {anonymous}
+
+[[attributes]]
+key = "entity"
+label = "Entité"
+
+[[attributes]]
+key = "role"
+label = "Fonction"
+question = "fonction"
+
+[[sections]]
+id = "s"
+title = "S"
+
+[[sections.questions]]
+id = "fonction"
+text = "Fonction"
+type = "single_choice"
+options = [{{ value = "agent", label = "Agent" }}]
+"#
+        );
+        parse_questionnaire(&source).unwrap()
+    }
+
+    fn roster() -> Map<String, Value> {
+        serde_json::json!({ "entity": "aract-bretagne", "site": "Rennes", "matricule": 42 })
+            .as_object()
+            .cloned()
+            .unwrap()
+    }
+
+    fn answers(q: &Questionnaire, pairs: &[(&str, &str)]) -> ValidAnswers {
+        let mut raw = RawAnswers::new();
+        for (k, v) in pairs {
+            raw.push(*k, *v);
+        }
+        validate(q, &raw, UnknownKeys::Reject).unwrap()
+    }
+
+    #[test]
+    fn anonymous_responses_keep_only_declared_attributes() {
+        let q = questionnaire(true);
+        let kept = response_attributes(&q, &roster(), &answers(&q, &[("fonction", "agent")]));
+        assert_eq!(
+            kept,
+            [
+                ("entity".to_owned(), "aract-bretagne".to_owned()),
+                ("role".to_owned(), "agent".to_owned())
+            ]
+        );
+    }
+
+    #[test]
+    fn other_responses_also_keep_the_registration_attributes() {
+        let q = questionnaire(false);
+        let kept = response_attributes(&q, &roster(), &answers(&q, &[]));
+        assert_eq!(
+            kept,
+            [
+                ("entity".to_owned(), "aract-bretagne".to_owned()),
+                ("matricule".to_owned(), "42".to_owned()),
+                ("site".to_owned(), "Rennes".to_owned()),
+            ]
+        );
+    }
+}
