@@ -196,12 +196,18 @@ fn roster_attributes(code: QuestionnaireCode, rng: &mut StdRng) -> Map<String, V
             // the two-level consolidation of indicator 3.1 has something to consolidate.
             let company = rng.random_range(0..35_usize);
             let entity = 1 + company % (ENTITIES.len() - 1);
+            let kinds = [
+                "accompagnement_individuel",
+                "accompagnement_collectif",
+                "formation_intra",
+            ];
+            let bands = ["1-9", "10-49", "50-249", "250+"];
             json!({
                 "company": format!("DEMO-{company:02}"),
                 "entity": ENTITIES[entity],
                 "region": REGIONS[entity - 1],
-                "kind": ["accompagnement_individuel", "accompagnement_collectif", "formation_intra"][company % 3],
-                "size_band": ["1-9", "10-49", "50-249", "250+"][company % 4],
+                "kind": kinds[company % 3],
+                "size_band": bands[company % 4],
             })
         }
         QuestionnaireCode::I3_2 => json!({ "entity": pick(rng, &ENTITIES[1..]) }),
