@@ -74,6 +74,8 @@ impl MigrationTrait for Migration {
                 .to_owned(),
             timestamp_with_time_zone_null(Invitations::ClosesAt),
             timestamp_with_time_zone_null(Invitations::UnsubscribedAt),
+            // First time the link was opened; the day only, like completion.
+            date_null(Invitations::OpenedOn),
         ];
         for column in invitation_columns {
             manager
@@ -195,6 +197,7 @@ impl MigrationTrait for Migration {
             Invitations::RemindersSent,
             Invitations::ClosesAt,
             Invitations::UnsubscribedAt,
+            Invitations::OpenedOn,
         ] {
             manager
                 .alter_table(
@@ -273,6 +276,7 @@ enum Invitations {
     RemindersSent,
     ClosesAt,
     UnsubscribedAt,
+    OpenedOn,
 }
 
 #[derive(DeriveIden)]

@@ -22,6 +22,7 @@ pub struct Model {
     pub reminders_sent: i16,
     pub closes_at: Option<DateTimeUtc>,
     pub unsubscribed_at: Option<DateTimeUtc>,
+    pub opened_on: Option<Date>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -64,6 +64,7 @@ pub struct Invitation {
     pub closes_at: Option<DateTime<Utc>>,
     pub closed: bool,
     pub unsubscribed: bool,
+    pub opened: bool,
     pub attributes: Map<String, Value>,
 }
 
@@ -133,6 +134,25 @@ pub async fn create(
         .ok_or_else(|| StoreError::Corrupt("invitation sans source en conflit".into()))
 }
 
+/// Records the first day the link was opened (participation follow-up).
+pub async fn mark_opened(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    use sea_orm::sea_query::Expr;
+    invitation::Entity::update_many()
+        .col_expr(
+            invitation::Column::OpenedOn,
+            Expr::value(crate::domain::schedule::paris_date(now)),
+        )
+        .filter(invitation::Column::Id.eq(id))
+        .filter(invitation::Column::OpenedOn.is_null())
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
 pub async fn find_by_token(
     db: &impl ConnectionTrait,
     token: &Token,
@@ -165,6 +185,7 @@ pub async fn find_by_token(
         closes_at: row.closes_at,
         closed: row.status == STATUS_CLOSED,
         unsubscribed: row.unsubscribed_at.is_some(),
+        opened: row.opened_on.is_some(),
         attributes,
     }))
 }

@@ -52,7 +52,8 @@ pub async fn submit(
     new: NewResponse<'_>,
     now: DateTime<Utc>,
 ) -> Result<Uuid, SubmitError> {
-    let today = now.date_naive();
+    // Days are French days: an answer at 00:30 in Paris belongs to that day, not the UTC one.
+    let today = crate::domain::schedule::paris_date(now);
     let txn = db.begin().await?;
 
     let (invitation_id, submitted_at) = match new.origin {

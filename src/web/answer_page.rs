@@ -240,10 +240,9 @@ pub async fn thanks_open(state: web::Data<AppState>, code: web::Path<String>) ->
     ))
 }
 
-/// Open questionnaires are counted by calendar year (indicator 4 is yearly).
+/// Open questionnaires are counted by calendar year in Paris (indicator 4 is yearly).
 pub fn open_campaign_label(now: chrono::DateTime<chrono::Utc>) -> String {
-    use chrono::Datelike;
-    now.year().to_string()
+    crate::domain::schedule::paris_year(now).to_string()
 }
 
 fn parse_form(body: &[u8]) -> Result<SubmittedForm, WebError> {
