@@ -53,9 +53,51 @@ pub struct Settings {
     #[arg(long, env = "JALON_MAX_BODY_BYTES", default_value_t = 64 * 1024, global = true)]
     pub max_body_bytes: usize,
 
+    /// SMTP server for outgoing email (`smtp://host:port`, `smtp://user:pass@host:587?tls=required`,
+    /// `smtps://user:pass@host:465`). Unset: emails are written as `.eml` files instead.
+    #[arg(long, env = "JALON_SMTP_URL", global = true)]
+    pub smtp_url: Option<String>,
+
+    /// Folder of `.eml` files when no SMTP server is configured.
+    #[arg(
+        long,
+        env = "JALON_OUTBOX_DIR",
+        default_value = "outbox",
+        global = true
+    )]
+    pub outbox_dir: PathBuf,
+
+    /// Sender of every email.
+    #[arg(
+        long,
+        env = "JALON_MAIL_FROM",
+        default_value = "Réseau Anact-Aract <enquetes@anact.fr>",
+        global = true
+    )]
+    pub mail_from: String,
+
+    /// `off` stops `serve` from running dispatch itself (when an operator drives it).
+    #[arg(long, env = "JALON_SCHEDULER", default_value = "on", global = true)]
+    pub scheduler: Toggle,
+
+    /// When `serve` runs dispatch: cron with seconds, UTC (default every 5 minutes).
+    #[arg(
+        long,
+        env = "JALON_DISPATCH_CRON",
+        default_value = "0 */5 * * * *",
+        global = true
+    )]
+    pub dispatch_cron: String,
+
     /// Log filter (`info`, `debug`, `jalon=debug,actix_web=info`…).
     #[arg(long, env = "JALON_LOG", default_value = "info", global = true)]
     pub log: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Toggle {
+    On,
+    Off,
 }
 
 impl Settings {

@@ -10,10 +10,13 @@ use serde_json::Map;
 
 use jalon::catalog::Catalog;
 use jalon::clock::{Clock, SystemClock};
-use jalon::config::Settings;
+use jalon::config::{Settings, Toggle};
+use jalon::dispatch::Dispatcher;
 use jalon::domain::{Email, QuestionnaireCode};
+use jalon::import::{ImportKind, ImportReport};
+use jalon::mail::{FileMailer, Mailer, SmtpMailer};
 use jalon::startup::{AppParts, Application};
-use jalon::{demo, store, telemetry};
+use jalon::{demo, import, scheduler, store, telemetry};
 
 #[derive(Parser)]
 #[command(
@@ -55,8 +58,45 @@ enum Command {
     },
     /// Load fictional demo data (campaigns, invitations, a few hundred responses).
     Demo,
+    /// Run dispatch once as of an instant: queue due invitations and reminders, close expired
+    /// invitations, deliver the outbox; print what was done.
+    Dispatch {
+        /// RFC 3339 instant (`2026-03-16T09:00:00+01:00`) or date (`2026-03-16`: the end of
+        /// that day in Paris). Default: now.
+        #[arg(long)]
+        as_of: Option<String>,
+    },
+    /// Import a CSV export (UTF-8 or Windows-1252, `;` or `,`).
+    Import {
+        #[command(subcommand)]
+        what: ImportCommand,
+    },
     /// Ask the running server's /healthz (for container health checks); exit 0 if healthy.
     Healthcheck,
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// Interventions (indicator 3.1): one row per participant.
+    Interventions(ImportArgs),
+    /// Co-productions (indicator 3.2): one row per relay contact.
+    Coproductions(ImportArgs),
+    /// The roster of a wave (indicators 6 and 7): one row per person.
+    Roster {
+        #[command(flatten)]
+        args: ImportArgs,
+        /// The wave's id (as `POST /api/v1/waves` returned it).
+        #[arg(long)]
+        wave: uuid::Uuid,
+    },
+}
+
+#[derive(clap::Args)]
+struct ImportArgs {
+    file: PathBuf,
+    /// Import the valid rows even if others are rejected (default: nothing if any error).
+    #[arg(long)]
+    skip_invalid: bool,
 }
 
 #[derive(Subcommand)]
@@ -106,16 +146,31 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     demo::load(&db, &catalog, clock.as_ref(), settings.public_base()).await?;
                 print!("{}", summary.report());
             }
+            let app_catalog = Arc::new(catalog);
+            let dispatch_db = db.clone();
+            let clock_for_dispatch = clock.clone();
             let app = Application::build(
                 AppParts {
                     db,
-                    catalog: Arc::new(catalog),
+                    catalog: app_catalog.clone(),
                     clock,
                     max_body_bytes: settings.max_body_bytes,
                 },
                 &settings.bind,
             )
             .with_context(|| format!("impossible d'écouter sur {}", settings.bind))?;
+            let catalog_for_dispatch = app_catalog.clone();
+            let _scheduler = if settings.scheduler == Toggle::On {
+                let dispatcher =
+                    Arc::new(dispatcher(&settings, dispatch_db, catalog_for_dispatch)?);
+                Some(
+                    scheduler::start(dispatcher, clock_for_dispatch, &settings.dispatch_cron)
+                        .await
+                        .context("planificateur : expression JALON_DISPATCH_CRON invalide ?")?,
+                )
+            } else {
+                None
+            };
             tracing::info!(bind = %settings.bind, port = app.port(), "jalon is listening");
             println!(
                 "jalon écoute sur http://{} (Ctrl+C pour arrêter)",
@@ -146,6 +201,39 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Healthcheck => Ok(healthcheck(&settings.bind)),
+        Command::Dispatch { as_of } => {
+            let now = match as_of {
+                Some(raw) => parse_instant(&raw)?,
+                None => clock.now(),
+            };
+            let catalog = Arc::new(load_catalog(&settings)?);
+            let db = open_database(&settings).await?;
+            store::versions::record_all(&db, &catalog, clock.now()).await?;
+            let dispatcher = dispatcher(&settings, db, catalog)?;
+            let summary = dispatcher.run(now).await?;
+            println!("Envoi au {} :", now.to_rfc3339());
+            print!("{}", summary.report());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Import { what } => {
+            let (kind, args) = match what {
+                ImportCommand::Interventions(args) => (ImportKind::Interventions, args),
+                ImportCommand::Coproductions(args) => (ImportKind::Coproductions, args),
+                ImportCommand::Roster { args, wave } => (ImportKind::Roster(wave), args),
+            };
+            let bytes = std::fs::read(&args.file)
+                .with_context(|| format!("lecture de {} impossible", args.file.display()))?;
+            let catalog = load_catalog(&settings)?;
+            let db = open_database(&settings).await?;
+            let report: ImportReport =
+                import::run(&db, &catalog, kind, &bytes, args.skip_invalid, clock.now()).await?;
+            print!("{}", report.render());
+            Ok(if report.rejected.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
         Command::Demo => {
             let catalog = load_catalog(&settings)?;
             let db = open_database(&settings).await?;
@@ -183,6 +271,40 @@ fn check_questionnaires(dir: &std::path::Path) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+fn dispatcher(
+    settings: &Settings,
+    db: sea_orm::DatabaseConnection,
+    catalog: Arc<Catalog>,
+) -> anyhow::Result<Dispatcher> {
+    let mailer: Arc<dyn Mailer> =
+        match &settings.smtp_url {
+            Some(url) => Arc::new(SmtpMailer::from_url(url)?),
+            None => Arc::new(FileMailer::new(&settings.outbox_dir).with_context(|| {
+                format!("dossier {} inaccessible", settings.outbox_dir.display())
+            })?),
+        };
+    Ok(Dispatcher {
+        db,
+        catalog,
+        mailer,
+        base_url: settings.public_base().to_owned(),
+        from: settings.mail_from.clone(),
+    })
+}
+
+/// An RFC 3339 instant, or a date meaning the end of that day in Paris (everything due that
+/// day is due).
+fn parse_instant(raw: &str) -> anyhow::Result<chrono::DateTime<chrono::Utc>> {
+    if let Ok(instant) = chrono::DateTime::parse_from_rfc3339(raw) {
+        return Ok(instant.with_timezone(&chrono::Utc));
+    }
+    let date = chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d").map_err(|_| {
+        anyhow::anyhow!("--as-of « {raw} » : instant RFC 3339 ou date AAAA-MM-JJ attendu")
+    })?;
+    let end_of_day = date.and_hms_opt(23, 59, 59).unwrap_or_default();
+    Ok(jalon::domain::schedule::paris_local_to_utc(end_of_day))
 }
 
 /// A plain HTTP/1.0 request, so the runtime image needs no curl.

@@ -1357,3 +1357,42 @@ mod tests {
         }
     }
 }
+
+const FRENCH_MONTHS: [&str; 12] = [
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+];
+
+/// A date as French people write it in a sentence: « 1er avril 2026 », « 15 mai 2026 ».
+pub fn french_date(date: NaiveDate) -> String {
+    let day = date.day();
+    let month = FRENCH_MONTHS[date.month0() as usize];
+    if day == 1 {
+        format!("1er {month} {}", date.year())
+    } else {
+        format!("{day} {month} {}", date.year())
+    }
+}
+
+#[cfg(test)]
+mod french_date_tests {
+    use super::*;
+
+    #[test]
+    fn dates_read_as_in_a_french_sentence() {
+        let d = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        assert_eq!(french_date(d(2026, 4, 1)), "1er avril 2026");
+        assert_eq!(french_date(d(2026, 8, 15)), "15 août 2026");
+        assert_eq!(french_date(d(2027, 2, 28)), "28 février 2027");
+    }
+}

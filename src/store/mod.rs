@@ -3,7 +3,10 @@
 pub mod campaigns;
 mod connect;
 pub mod drafts;
+pub mod followup;
 pub mod invitations;
+pub mod outbox;
+pub mod registration;
 pub mod responses;
 pub mod versions;
 

@@ -1,5 +1,6 @@
 //! Server-rendered pages (maud). `layout::page` is the only place with `<head>`.
 
+pub mod email;
 pub mod form;
 pub mod layout;
 pub mod messages;

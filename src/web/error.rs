@@ -7,6 +7,7 @@ use actix_web::{HttpResponse, ResponseError};
 use serde_json::json;
 
 use crate::domain::answers::AnswerError;
+use crate::domain::registration::FieldError;
 use crate::store::StoreError;
 use crate::store::responses::SubmitError;
 use crate::views::messages;
@@ -22,6 +23,8 @@ pub enum WebError {
     BadRequest(String),
     #[error("réponses invalides")]
     Validation(Vec<AnswerError>),
+    #[error("données invalides")]
+    InvalidFields(Vec<FieldError>),
     #[error("réponse déjà enregistrée")]
     AlreadyCompleted,
     #[error("questionnaire clos")]
@@ -46,7 +49,9 @@ impl WebError {
         match self {
             WebError::UnknownLink | WebError::NotFound => StatusCode::NOT_FOUND,
             WebError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            WebError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            WebError::Validation(_) | WebError::InvalidFields(_) => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
             WebError::AlreadyCompleted => StatusCode::CONFLICT,
             WebError::Closed => StatusCode::GONE,
             WebError::Store(StoreError::Unavailable(_)) => StatusCode::SERVICE_UNAVAILABLE,
@@ -103,8 +108,8 @@ impl ResponseError for PageError {
             WebError::UnknownLink => messages::link_not_found(),
             WebError::NotFound => messages::page_not_found(),
             WebError::BadRequest(detail) => messages::bad_request(detail),
-            WebError::Validation(_) => {
-                messages::bad_request("Les réponses envoyées sont invalides.")
+            WebError::Validation(_) | WebError::InvalidFields(_) => {
+                messages::bad_request("Les données envoyées sont invalides.")
             }
             WebError::AlreadyCompleted => messages::already_answered(),
             WebError::Closed => messages::closed(),
@@ -128,9 +133,9 @@ impl ResponseError for ApiError {
             WebError::UnknownLink => ("unknown_token", "Lien personnel inconnu.".to_owned()),
             WebError::NotFound => ("not_found", "Ressource introuvable.".to_owned()),
             WebError::BadRequest(detail) => ("bad_request", detail.clone()),
-            WebError::Validation(_) => (
+            WebError::Validation(_) | WebError::InvalidFields(_) => (
                 "validation",
-                "Certaines réponses sont invalides ; rien n'a été enregistré.".to_owned(),
+                "Certaines données sont invalides ; rien n'a été enregistré.".to_owned(),
             ),
             WebError::AlreadyCompleted => (
                 "already_completed",
@@ -147,8 +152,10 @@ impl ResponseError for ApiError {
             ),
         };
         let mut body = json!({ "error": code, "message": message });
-        if let WebError::Validation(errors) = &self.0 {
-            body["errors"] = json!(errors);
+        match &self.0 {
+            WebError::Validation(errors) => body["errors"] = json!(errors),
+            WebError::InvalidFields(errors) => body["errors"] = json!(errors),
+            _ => {}
         }
         let mut response = HttpResponse::build(self.status_code());
         if self.status_code() == StatusCode::SERVICE_UNAVAILABLE {

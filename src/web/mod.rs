@@ -8,7 +8,9 @@ mod fallback;
 mod form_body;
 mod health;
 mod questionnaires_api;
+mod registration_api;
 mod state;
+mod unsubscribe;
 
 pub use error::{ApiError, PageError, WebError};
 pub use state::AppState;
@@ -35,7 +37,35 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .route("/o/{code}", web::get().to(answer_page::show_open))
         .route("/o/{code}", web::post().to(answer_page::submit_open))
-        .route("/o/{code}/merci", web::get().to(answer_page::thanks_open));
+        .route("/o/{code}/merci", web::get().to(answer_page::thanks_open))
+        .route(
+            "/desinscription/{token}",
+            web::get().to(unsubscribe::confirm),
+        )
+        .route(
+            "/desinscription/{token}",
+            web::post().to(unsubscribe::unsubscribe),
+        )
+        .route(
+            "/api/v1/entities",
+            web::get().to(registration_api::entities),
+        )
+        .route(
+            "/api/v1/interventions",
+            web::post().to(registration_api::register_intervention),
+        )
+        .route(
+            "/api/v1/coproductions",
+            web::post().to(registration_api::register_coproduction),
+        )
+        .route(
+            "/api/v1/waves",
+            web::post().to(registration_api::register_wave),
+        )
+        .route(
+            "/api/v1/waves/{id}/roster",
+            web::post().to(registration_api::add_roster),
+        );
 }
 
 pub use fallback::{error_bodies, not_found};

@@ -1,0 +1,166 @@
+//! Turning due invitations and reminders into outbox rows.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{DatabaseConnection, TransactionTrait};
+
+use super::Dispatcher;
+use crate::domain::email_template::EmailValues;
+use crate::domain::schedule::{self, french_date};
+use crate::store::StoreError;
+use crate::store::followup::{self, Recipient};
+use crate::store::outbox::{self, NewEmail};
+use crate::views::email::email_html;
+
+const BATCH: u64 = 500;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Invitation,
+    Reminder(usize),
+}
+
+impl Dispatcher {
+    fn compose(
+        &self,
+        recipient: &Recipient,
+        kind: Kind,
+        closes_at: DateTime<Utc>,
+    ) -> Option<NewEmail> {
+        let loaded = self.catalog.get(recipient.questionnaire)?;
+        let entity = recipient
+            .attributes
+            .get("entity")
+            .and_then(|v| v.as_str())
+            .and_then(|code| self.catalog.network.get(code))
+            .map_or("Le réseau Anact-Aract", |e| e.name.as_str());
+        let link = format!("{}/r/{}", self.base_url, recipient.token);
+        let unsubscribe = format!("{}/desinscription/{}", self.base_url, recipient.token);
+        let closes_on = french_date(schedule::paris_date(closes_at));
+        let values = EmailValues {
+            name: recipient.name.as_deref(),
+            entity,
+            title: &loaded.definition.title,
+            minutes: loaded.definition.estimated_minutes,
+            link: &link,
+            unsubscribe: &unsubscribe,
+            closes_on: &closes_on,
+        };
+        let (rendered, kind) = match kind {
+            Kind::Invitation => (
+                loaded.email.render_invitation(&values),
+                "invitation".to_owned(),
+            ),
+            Kind::Reminder(n) => (
+                loaded.email.render_reminder(&values),
+                format!("reminder_{n}"),
+            ),
+        };
+        Some(NewEmail {
+            invitation_id: Some(recipient.id),
+            kind,
+            recipient: recipient.email.clone(),
+            body_html: email_html(&rendered).into_string(),
+            subject: rendered.subject,
+            body_text: rendered.text,
+            unsubscribe_url: Some(unsubscribe),
+        })
+    }
+
+    /// Queues the invitation email of every due invitation, in batches of one transaction
+    /// each: the outbox row and the invitation's `sent_at` are written together.
+    pub(super) async fn queue_due_invitations(
+        &self,
+        now: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        let mut queued = 0;
+        loop {
+            let due = followup::due_invitations(&self.db, now, BATCH).await?;
+            if due.is_empty() {
+                return Ok(queued);
+            }
+            let txn = self.db.begin().await?;
+            let mut progressed = false;
+            for recipient in &due {
+                let rules = self
+                    .catalog
+                    .get(recipient.questionnaire)
+                    .map(|q| q.definition.schedule.clone())
+                    .unwrap_or_default();
+                let closes_at = schedule::closes_at(now, &rules);
+                // Claim first: if another instance got there, write nothing.
+                if !followup::mark_sent(&txn, recipient.id, now, closes_at).await? {
+                    continue;
+                }
+                progressed = true;
+                let Some(email) = self.compose(recipient, Kind::Invitation, closes_at) else {
+                    tracing::error!(questionnaire = %recipient.questionnaire, "no definition to write the invitation with");
+                    continue;
+                };
+                if outbox::enqueue(&txn, email, now).await? {
+                    queued += 1;
+                }
+            }
+            txn.commit().await?;
+            if !progressed {
+                return Ok(queued);
+            }
+        }
+    }
+
+    /// Queues the reminder that is due for each unanswered invitation. If several are due
+    /// (dispatch did not run for a while) only the latest goes out: one message, not a burst.
+    pub(super) async fn queue_due_reminders(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
+        let mut queued = 0;
+        let mut offset = 0;
+        loop {
+            let waiting = followup::awaiting_answer(&self.db, now, offset, BATCH).await?;
+            if waiting.is_empty() {
+                return Ok(queued);
+            }
+            offset += waiting.len() as i64;
+            let txn = self.db.begin().await?;
+            for recipient in &waiting {
+                let (Some(sent_at), Some(closes_at)) = (recipient.sent_at, recipient.closes_at)
+                else {
+                    continue;
+                };
+                let rules = self
+                    .catalog
+                    .get(recipient.questionnaire)
+                    .map(|q| q.definition.schedule.clone())
+                    .unwrap_or_default();
+                let due = schedule::reminder_instants(sent_at, &rules)
+                    .into_iter()
+                    .filter(|at| *at <= now)
+                    .count();
+                let already = usize::try_from(recipient.reminders_sent).unwrap_or(0);
+                if due <= already {
+                    continue;
+                }
+                let to = i16::try_from(due).unwrap_or(i16::MAX);
+                if !followup::record_reminder(&txn, recipient.id, recipient.reminders_sent, to)
+                    .await?
+                {
+                    continue;
+                }
+                if let Some(email) = self.compose(recipient, Kind::Reminder(due), closes_at)
+                    && outbox::enqueue(&txn, email, now).await?
+                {
+                    queued += 1;
+                }
+            }
+            txn.commit().await?;
+        }
+    }
+}
+
+pub(super) async fn close_expired(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+) -> Result<u64, StoreError> {
+    followup::close_expired(db, now).await
+}
+
+pub(super) async fn cancel_moot(db: &DatabaseConnection) -> Result<u64, StoreError> {
+    outbox::cancel_moot(db).await
+}

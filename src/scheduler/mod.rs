@@ -1,0 +1,39 @@
+//! Background jobs of `jalon serve`. Each job is a plain function that the tests call
+//! directly with a moved clock; the scheduler only decides when.
+
+use std::sync::Arc;
+
+use tokio::sync::Mutex;
+use tokio_cron_scheduler::{Job, JobScheduler, JobSchedulerError};
+
+use crate::clock::Clock;
+use crate::dispatch::Dispatcher;
+
+/// Runs dispatch on `cron` (6 fields, with seconds, UTC). A run still going when the next
+/// is due makes that next one skip instead of piling up.
+pub async fn start(
+    dispatcher: Arc<Dispatcher>,
+    clock: Arc<dyn Clock>,
+    cron: &str,
+) -> Result<JobScheduler, JobSchedulerError> {
+    let scheduler = JobScheduler::new().await?;
+    let running = Arc::new(Mutex::new(()));
+    let job = Job::new_async(cron, move |_id, _scheduler| {
+        let dispatcher = dispatcher.clone();
+        let clock = clock.clone();
+        let running = running.clone();
+        Box::pin(async move {
+            let Ok(_guard) = running.try_lock() else {
+                tracing::info!("dispatch still running; this tick is skipped");
+                return;
+            };
+            match dispatcher.run(clock.now()).await {
+                Ok(summary) => tracing::info!(?summary, "dispatch done"),
+                Err(e) => tracing::warn!(error = ?e, "dispatch failed; next tick retries"),
+            }
+        })
+    })?;
+    scheduler.add(job).await?;
+    scheduler.start().await?;
+    Ok(scheduler)
+}

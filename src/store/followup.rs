@@ -1,0 +1,177 @@
+//! The invitation side of dispatch: which are due, and moving them along, each update
+//! guarded by the state it expects so that two instances never do the same step twice.
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+use super::StoreError;
+use super::campaigns::STATUS_OPEN;
+use super::invitations::{STATUS_CLOSED, STATUS_PENDING};
+use crate::domain::QuestionnaireCode;
+use crate::entities::{campaign, invitation};
+
+/// An invitation to write to, with what its email needs.
+#[derive(Debug, Clone)]
+pub struct Recipient {
+    pub id: Uuid,
+    pub token: String,
+    pub email: String,
+    pub name: Option<String>,
+    pub questionnaire: QuestionnaireCode,
+    pub attributes: Map<String, Value>,
+    pub sent_at: Option<DateTime<Utc>>,
+    pub closes_at: Option<DateTime<Utc>>,
+    pub reminders_sent: i16,
+}
+
+fn recipient(row: invitation::Model, campaign: Option<campaign::Model>) -> Option<Recipient> {
+    let questionnaire = campaign?.questionnaire_code.parse().ok()?;
+    let attributes = match serde_json::from_str(&row.attributes) {
+        Ok(Value::Object(map)) => map,
+        _ => Map::new(),
+    };
+    Some(Recipient {
+        id: row.id,
+        token: row.token,
+        email: row.email?,
+        name: row.name,
+        questionnaire,
+        attributes,
+        sent_at: row.sent_at,
+        closes_at: row.closes_at,
+        reminders_sent: row.reminders_sent,
+    })
+}
+
+fn open_and_reachable() -> sea_orm::Condition {
+    sea_orm::Condition::all()
+        .add(invitation::Column::Status.eq(STATUS_PENDING))
+        .add(invitation::Column::UnsubscribedAt.is_null())
+        .add(invitation::Column::Email.is_not_null())
+        .add(campaign::Column::Status.eq(STATUS_OPEN))
+}
+
+/// Pending invitations whose send instant has come and whose email is not queued yet.
+pub async fn due_invitations(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    limit: u64,
+) -> Result<Vec<Recipient>, StoreError> {
+    let rows = invitation::Entity::find()
+        .find_also_related(campaign::Entity)
+        .filter(open_and_reachable())
+        .filter(invitation::Column::SentAt.is_null())
+        .filter(invitation::Column::ScheduledFor.lte(now))
+        .order_by_asc(invitation::Column::ScheduledFor)
+        .limit(limit)
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(i, c)| recipient(i, c))
+        .collect())
+}
+
+/// Records that the invitation email was queued; false if someone else already did.
+pub async fn mark_sent(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    sent_at: DateTime<Utc>,
+    closes_at: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let result = invitation::Entity::update_many()
+        .col_expr(invitation::Column::SentAt, Expr::value(sent_at))
+        .col_expr(invitation::Column::ClosesAt, Expr::value(closes_at))
+        .filter(invitation::Column::Id.eq(id))
+        .filter(invitation::Column::SentAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+/// Sent, unanswered, still open invitations that may owe a reminder.
+pub async fn awaiting_answer(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    after: i64,
+    limit: u64,
+) -> Result<Vec<Recipient>, StoreError> {
+    let rows = invitation::Entity::find()
+        .find_also_related(campaign::Entity)
+        .filter(open_and_reachable())
+        .filter(invitation::Column::SentAt.lte(now))
+        .filter(invitation::Column::ClosesAt.gt(now))
+        .order_by_asc(invitation::Column::Id)
+        .offset(after as u64)
+        .limit(limit)
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(i, c)| recipient(i, c))
+        .collect())
+}
+
+/// Moves the reminder count from `from` to `to`; false if it had moved already.
+pub async fn record_reminder(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    from: i16,
+    to: i16,
+) -> Result<bool, StoreError> {
+    let result = invitation::Entity::update_many()
+        .col_expr(invitation::Column::RemindersSent, Expr::value(to))
+        .filter(invitation::Column::Id.eq(id))
+        .filter(invitation::Column::RemindersSent.eq(from))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+/// Pending invitations past their closing instant become closed.
+pub async fn close_expired(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+) -> Result<u64, StoreError> {
+    let result = invitation::Entity::update_many()
+        .col_expr(invitation::Column::Status, Expr::value(STATUS_CLOSED))
+        .filter(invitation::Column::Status.eq(STATUS_PENDING))
+        .filter(invitation::Column::ClosesAt.lte(now))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected)
+}
+
+/// Unsubscribes the person behind `token` from the campaign: that invitation and any other
+/// of the same address in the same campaign. Returns false for an unknown token.
+pub async fn unsubscribe(
+    db: &impl ConnectionTrait,
+    token: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let Some(row) = invitation::Entity::find()
+        .filter(invitation::Column::Token.eq(token))
+        .one(db)
+        .await?
+    else {
+        return Ok(false);
+    };
+    invitation::Entity::update_many()
+        .col_expr(invitation::Column::UnsubscribedAt, Expr::value(now))
+        .filter(
+            sea_orm::Condition::any()
+                .add(invitation::Column::Id.eq(row.id))
+                .add(
+                    sea_orm::Condition::all()
+                        .add(invitation::Column::CampaignId.eq(row.campaign_id))
+                        .add(invitation::Column::Email.eq(row.email)),
+                ),
+        )
+        .filter(invitation::Column::UnsubscribedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(true)
+}

@@ -1,0 +1,175 @@
+//! The durable outbox: every email is a row before it is sent. Rows are claimed with a lease
+//! (a guarded UPDATE, honoured alike by SQLite's single writer and PostgreSQL's row locks), so
+//! two instances never send the same row; a crashed sender's rows come back after the lease.
+
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::sea_query::{Expr, Query};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use uuid::Uuid;
+
+use super::StoreError;
+use super::invitations::STATUS_PENDING;
+use crate::entities::{invitation, outbox};
+
+pub const QUEUED: &str = "queued";
+pub const SENT: &str = "sent";
+pub const FAILED: &str = "failed";
+/// Not sent because it no longer makes sense (answered, closed, unsubscribed).
+pub const CANCELLED: &str = "cancelled";
+
+#[derive(Debug, Clone)]
+pub struct NewEmail {
+    pub invitation_id: Option<Uuid>,
+    pub kind: String,
+    pub recipient: String,
+    pub subject: String,
+    pub body_text: String,
+    pub body_html: String,
+    pub unsubscribe_url: Option<String>,
+}
+
+/// Queues an email; an (invitation, kind) already queued is left alone (false).
+pub async fn enqueue(
+    db: &impl ConnectionTrait,
+    email: NewEmail,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let row = outbox::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        invitation_id: Set(email.invitation_id),
+        kind: Set(email.kind),
+        recipient: Set(email.recipient),
+        subject: Set(email.subject),
+        body_text: Set(email.body_text),
+        body_html: Set(email.body_html),
+        unsubscribe_url: Set(email.unsubscribe_url),
+        status: Set(QUEUED.to_owned()),
+        attempts: Set(0),
+        next_attempt_at: Set(now),
+        lease_owner: Set(None),
+        lease_until: Set(None),
+        last_error: Set(None),
+        server_response: Set(None),
+        created_at: Set(now),
+        sent_at: Set(None),
+    };
+    let result = outbox::Entity::insert(row)
+        .on_conflict_do_nothing_on([outbox::Column::InvitationId, outbox::Column::Kind])
+        .exec_without_returning(db)
+        .await?;
+    Ok(matches!(result, sea_orm::TryInsertResult::Inserted(n) if n > 0))
+}
+
+/// Cancels queued emails whose invitation was answered, closed or unsubscribed meanwhile.
+pub async fn cancel_moot(db: &impl ConnectionTrait) -> Result<u64, StoreError> {
+    let mut moot = Query::select();
+    moot.column(invitation::Column::Id)
+        .from(invitation::Entity)
+        .cond_where(
+            sea_orm::Condition::any()
+                .add(invitation::Column::Status.ne(STATUS_PENDING))
+                .add(invitation::Column::UnsubscribedAt.is_not_null()),
+        );
+    let result = outbox::Entity::update_many()
+        .col_expr(outbox::Column::Status, Expr::value(CANCELLED))
+        .filter(outbox::Column::Status.eq(QUEUED))
+        .filter(outbox::Column::InvitationId.in_subquery(moot))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected)
+}
+
+fn claimable(now: DateTime<Utc>) -> sea_orm::Condition {
+    sea_orm::Condition::all()
+        .add(outbox::Column::Status.eq(QUEUED))
+        .add(outbox::Column::NextAttemptAt.lte(now))
+        .add(
+            sea_orm::Condition::any()
+                .add(outbox::Column::LeaseUntil.is_null())
+                .add(outbox::Column::LeaseUntil.lte(now)),
+        )
+}
+
+/// Claims up to `limit` ready rows for `lease` and returns them.
+pub async fn claim(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    lease: Duration,
+    limit: u64,
+) -> Result<Vec<outbox::Model>, StoreError> {
+    let owner = Uuid::new_v4().to_string();
+    let mut candidates = Query::select();
+    candidates
+        .column(outbox::Column::Id)
+        .from(outbox::Entity)
+        .cond_where(claimable(now))
+        .order_by(outbox::Column::CreatedAt, sea_orm::Order::Asc)
+        .limit(limit);
+    // The claim condition is repeated on the outer UPDATE: on PostgreSQL a row claimed by a
+    // concurrent transaction is re-checked after its lock is released, and skipped.
+    outbox::Entity::update_many()
+        .col_expr(outbox::Column::LeaseOwner, Expr::value(owner.clone()))
+        .col_expr(outbox::Column::LeaseUntil, Expr::value(now + lease))
+        .filter(outbox::Column::Id.in_subquery(candidates))
+        .filter(claimable(now))
+        .exec(db)
+        .await?;
+    Ok(outbox::Entity::find()
+        .filter(outbox::Column::LeaseOwner.eq(owner))
+        .filter(outbox::Column::Status.eq(QUEUED))
+        .all(db)
+        .await?)
+}
+
+pub enum Outcome {
+    Sent {
+        server_response: String,
+    },
+    Retry {
+        error: String,
+        next_attempt_at: DateTime<Utc>,
+    },
+    Failed {
+        error: String,
+    },
+}
+
+/// Records the outcome of one claimed row, if the lease is still ours.
+pub async fn record(
+    db: &impl ConnectionTrait,
+    row: &outbox::Model,
+    outcome: Outcome,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let mut update = outbox::Entity::update_many()
+        .col_expr(outbox::Column::Attempts, Expr::value(row.attempts + 1))
+        .col_expr(
+            outbox::Column::LeaseOwner,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            outbox::Column::LeaseUntil,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        );
+    update = match outcome {
+        Outcome::Sent { server_response } => update
+            .col_expr(outbox::Column::Status, Expr::value(SENT))
+            .col_expr(outbox::Column::SentAt, Expr::value(now))
+            .col_expr(outbox::Column::ServerResponse, Expr::value(server_response)),
+        Outcome::Retry {
+            error,
+            next_attempt_at,
+        } => update
+            .col_expr(outbox::Column::NextAttemptAt, Expr::value(next_attempt_at))
+            .col_expr(outbox::Column::LastError, Expr::value(error)),
+        Outcome::Failed { error } => update
+            .col_expr(outbox::Column::Status, Expr::value(FAILED))
+            .col_expr(outbox::Column::LastError, Expr::value(error)),
+    };
+    update
+        .filter(outbox::Column::Id.eq(row.id))
+        .filter(outbox::Column::LeaseOwner.eq(row.lease_owner.clone()))
+        .exec(db)
+        .await?;
+    Ok(())
+}

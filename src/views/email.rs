@@ -1,0 +1,33 @@
+//! The HTML part of an email: the same paragraphs as the text part, links clickable.
+
+use maud::{DOCTYPE, Markup, html};
+
+use crate::domain::email_template::RenderedEmail;
+
+pub fn email_html(email: &RenderedEmail) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="fr" {
+            head {
+                meta charset="utf-8";
+                title { (email.subject) }
+            }
+            body style="font-family: Arial, sans-serif; line-height: 1.5; color: #161616; max-width: 40rem;" {
+                @for paragraph in &email.paragraphs {
+                    p {
+                        @for (fragment, is_link) in paragraph {
+                            @if *is_link {
+                                a href=(fragment) style="color: #000091;" { (fragment) }
+                            } @else {
+                                @for (j, line) in fragment.split('\n').enumerate() {
+                                    @if j > 0 { br; }
+                                    (line)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

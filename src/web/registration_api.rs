@@ -1,0 +1,110 @@
+//! Registering interventions, co-productions, waves and rosters, for programs.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::{ApiError, AppState, WebError};
+use crate::domain::QuestionnaireCode;
+use crate::domain::registration::{
+    CoproductionInput, InterventionInput, RosterInput, WaveInput, check_coproduction,
+    check_intervention, check_roster, check_wave,
+};
+use crate::domain::schedule::SendRules;
+use crate::store::registration::{self, Registered};
+
+fn rules(state: &AppState, code: QuestionnaireCode) -> SendRules {
+    state
+        .catalog
+        .get(code)
+        .map(|q| q.definition.schedule.clone())
+        .unwrap_or_default()
+}
+
+fn registered(reference: &str, done: Registered) -> HttpResponse {
+    let status = if done.created || done.added > 0 {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    HttpResponse::build(status).json(json!({
+        "id": done.id,
+        "reference": reference,
+        "created": done.created,
+        "added": done.added,
+        "invitations": done.invitations,
+    }))
+}
+
+pub async fn entities(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok().json(json!({ "entities": state.catalog.network.entities() }))
+}
+
+pub async fn register_intervention(
+    state: web::Data<AppState>,
+    body: web::Json<InterventionInput>,
+) -> Result<HttpResponse, ApiError> {
+    let new = check_intervention(&body, &state.catalog.network).map_err(WebError::InvalidFields)?;
+    let done = registration::register_intervention(
+        &state.db,
+        &new,
+        &state.catalog.network,
+        &rules(&state, QuestionnaireCode::I3_1),
+        state.clock.now(),
+    )
+    .await?;
+    Ok(registered(&new.reference, done))
+}
+
+pub async fn register_coproduction(
+    state: web::Data<AppState>,
+    body: web::Json<CoproductionInput>,
+) -> Result<HttpResponse, ApiError> {
+    let new = check_coproduction(&body, &state.catalog.network).map_err(WebError::InvalidFields)?;
+    let done = registration::register_coproduction(
+        &state.db,
+        &new,
+        &state.catalog.network,
+        &rules(&state, QuestionnaireCode::I3_2),
+        state.clock.now(),
+    )
+    .await?;
+    Ok(registered(&new.reference, done))
+}
+
+pub async fn register_wave(
+    state: web::Data<AppState>,
+    body: web::Json<WaveInput>,
+) -> Result<HttpResponse, ApiError> {
+    let new = check_wave(&body).map_err(WebError::InvalidFields)?;
+    let wave = registration::register_wave(
+        &state.db,
+        &new,
+        &rules(&state, new.questionnaire),
+        state.clock.now(),
+    )
+    .await?;
+    let status = if wave.created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok(HttpResponse::build(status).json(wave))
+}
+
+pub async fn add_roster(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    body: web::Json<Vec<RosterInput>>,
+) -> Result<HttpResponse, ApiError> {
+    let id: Uuid = id.parse().map_err(|_| WebError::NotFound)?;
+    let (code, wave) = registration::find_wave(&state.db, id, |code| rules(&state, code))
+        .await?
+        .ok_or(WebError::NotFound)?;
+    let members =
+        check_roster(code, &body, &state.catalog.network).map_err(WebError::InvalidFields)?;
+    let done =
+        registration::add_roster(&state.db, code, &wave, &members, state.clock.now()).await?;
+    Ok(registered(&wave.label, done))
+}
