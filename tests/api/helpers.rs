@@ -237,3 +237,29 @@ pub fn questionnaires_folder(files: &[(&str, &str)]) -> tempfile::TempDir {
     }
     dir
 }
+
+impl TestApp {
+    /// A dispatcher on this app's database, sending through `mailer`.
+    pub fn dispatcher(
+        &self,
+        mailer: std::sync::Arc<dyn jalon::mail::Mailer>,
+    ) -> jalon::dispatch::Dispatcher {
+        jalon::dispatch::Dispatcher {
+            db: self.db.clone(),
+            catalog: self.catalog.clone(),
+            mailer,
+            base_url: self.address.clone(),
+            from: "Réseau Anact-Aract <enquetes@anact.example>".to_owned(),
+        }
+    }
+
+    pub fn smtp_dispatcher(&self, smtp: &crate::smtp::SmtpSink) -> jalon::dispatch::Dispatcher {
+        self.dispatcher(std::sync::Arc::new(
+            jalon::mail::SmtpMailer::from_url(&smtp.url()).unwrap(),
+        ))
+    }
+
+    pub fn now(&self) -> chrono::DateTime<Utc> {
+        self.clock.now_utc()
+    }
+}

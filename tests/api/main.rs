@@ -4,7 +4,9 @@
 mod answering;
 mod bad_input;
 mod cli;
+mod dispatch;
 mod health;
 mod helpers;
 mod open_questionnaire;
 mod questionnaires;
+mod smtp;

@@ -1,0 +1,433 @@
+//! Registration, planned dates, and dispatch through a real SMTP server.
+
+use chrono::{Duration, TimeZone, Utc};
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, encode, spawn_app, valid_form_answers};
+use crate::smtp::SmtpSink;
+use jalon::domain::QuestionnaireCode;
+
+fn intervention(reference: &str, ended_on: &str, emails: &[&str]) -> Value {
+    json!({
+        "reference": reference,
+        "company": { "name": "Menuiserie Exemple", "siret": "73282932000074", "size_band": "10-49" },
+        "kind": "accompagnement_collectif",
+        "entity": "aract-bretagne",
+        "started_on": "2025-01-06",
+        "ended_on": ended_on,
+        "participants": emails.iter().map(|e| json!({ "email": e, "name": "Camille Martin", "role": "RH" })).collect::<Vec<_>>(),
+    })
+}
+
+async fn register(app: &TestApp, body: &Value) -> Value {
+    let response = app.post_json("/api/v1/interventions", body).await;
+    assert!(
+        response.status().is_success(),
+        "{}",
+        response.text().await.unwrap()
+    );
+    response.json().await.unwrap()
+}
+
+fn token_in(link_text: &str) -> String {
+    let start = link_text.find("/r/").expect("a personal link") + 3;
+    link_text[start..start + 22].to_owned()
+}
+
+#[tokio::test]
+async fn registering_tells_each_participant_its_planned_send() {
+    let app = spawn_app().await;
+    // 31 July 2025 + 9 months = Thursday 30 April 2026, a working day: 09:00 in Paris (summer).
+    let body = register(
+        &app,
+        &intervention(
+            "BRE-2025-014",
+            "2025-07-31",
+            &["a@example.org", "b@example.org"],
+        ),
+    )
+    .await;
+    let planned: Vec<(&str, &str)> = body["invitations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            (
+                i["email"].as_str().unwrap(),
+                i["scheduled_for"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        planned,
+        [
+            ("a@example.org", "2026-04-30T07:00:00Z"),
+            ("b@example.org", "2026-04-30T07:00:00Z")
+        ]
+    );
+
+    // 31 May 2025 + 9 months = 28 February 2026, a Saturday: Monday 2 March, 09:00 in winter.
+    let body = register(
+        &app,
+        &intervention("BRE-2025-015", "2025-05-31", &["c@example.org"]),
+    )
+    .await;
+    assert_eq!(
+        body["invitations"][0]["scheduled_for"],
+        "2026-03-02T08:00:00Z"
+    );
+}
+
+#[tokio::test]
+async fn registering_twice_creates_nothing_new() {
+    let app = spawn_app().await;
+    let body = intervention(
+        "BRE-2025-020",
+        "2025-07-31",
+        &["a@example.org", "b@example.org"],
+    );
+    let first = app.post_json("/api/v1/interventions", &body).await;
+    assert_eq!(first.status(), 201);
+    let second = app.post_json("/api/v1/interventions", &body).await;
+    assert_eq!(second.status(), 200);
+    let second: Value = second.json().await.unwrap();
+    assert_eq!(second["added"], 0);
+    assert_eq!(app.count("interventions").await, 1);
+    assert_eq!(app.count("invitations").await, 2);
+}
+
+#[tokio::test]
+async fn a_bad_registration_is_422_with_every_error() {
+    let app = spawn_app().await;
+    let response = app
+        .post_json(
+            "/api/v1/interventions",
+            &json!({
+                "reference": "BRE 2025/01 é",
+                "company": { "siret": "12345678901234", "size_band": "geant" },
+                "kind": "conseil",
+                "entity": "aract-atlantide",
+                "started_on": "2025-02-30",
+                "ended_on": "2025-01-01",
+                "participants": [{ "email": "ok@example.org" }, { "email": "pas-une-adresse" }, { "email": "OK@example.org" }]
+            }),
+        )
+        .await;
+    assert_eq!(response.status(), 422);
+    let body: Value = response.json().await.unwrap();
+    let mut fields: Vec<&str> = body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    fields.sort();
+    assert_eq!(
+        fields,
+        [
+            "company.name",
+            "company.siret",
+            "company.size_band",
+            "entity",
+            "kind",
+            "participants[1].email",
+            "participants[2].email",
+            "reference",
+            "started_on",
+        ]
+    );
+    assert_eq!(app.count("interventions").await, 0);
+    assert_eq!(app.count("invitations").await, 0);
+}
+
+#[tokio::test]
+async fn entities_come_from_the_shipped_file() {
+    let app = spawn_app().await;
+    let body: Value = app.get("/api/v1/entities").await.json().await.unwrap();
+    let entities = body["entities"].as_array().unwrap();
+    assert!(
+        entities
+            .iter()
+            .any(|e| e["code"] == "aract-bretagne" && e["region"] == "Bretagne")
+    );
+}
+
+#[tokio::test]
+async fn each_invitation_is_sent_once_then_chased_until_it_closes() {
+    let app = spawn_app().await;
+    let smtp = SmtpSink::start();
+    let dispatcher = app.smtp_dispatcher(&smtp);
+    // Ended 16 June 2025: due Monday 16 March 2026 at 09:00 Paris (08:00 UTC).
+    register(
+        &app,
+        &intervention(
+            "BRE-2025-030",
+            "2025-06-16",
+            &[
+                "answers@example.org",
+                "leaves@example.org",
+                "silent@example.org",
+            ],
+        ),
+    )
+    .await;
+
+    let early = dispatcher
+        .run(Utc.with_ymd_and_hms(2026, 3, 16, 7, 59, 0).unwrap())
+        .await
+        .unwrap();
+    assert_eq!((early.invitations_queued, early.sent), (0, 0));
+
+    let now = app.now();
+    let first = dispatcher.run(now).await.unwrap();
+    assert_eq!(
+        (first.invitations_queued, first.sent, first.failed),
+        (3, 3, 0)
+    );
+    let again = dispatcher.run(now).await.unwrap();
+    assert_eq!(again, Default::default(), "a second run sends nothing");
+
+    let messages = smtp.messages();
+    assert_eq!(messages.len(), 3);
+    let by = |who: &str| {
+        messages
+            .iter()
+            .find(|m| m.to.contains(who))
+            .unwrap()
+            .clone()
+    };
+    let invitation = by("silent");
+    assert!(
+        invitation.subject.contains("Aract Bretagne"),
+        "{}",
+        invitation.subject
+    );
+    assert!(invitation.text.contains("Bonjour Camille Martin"));
+    assert!(invitation.text.contains(&format!("{}/r/", app.address)));
+    assert!(
+        invitation
+            .html
+            .contains(&format!("href=\"{}/r/", app.address))
+    );
+    let unsubscribe = invitation.list_unsubscribe.clone().unwrap();
+    assert!(unsubscribe.starts_with(&format!("<{}/desinscription/", app.address)));
+    assert_eq!(
+        invitation.list_unsubscribe_post.as_deref(),
+        Some("List-Unsubscribe=One-Click")
+    );
+    assert!(
+        invitation.text.contains("15 avril 2026"),
+        "closing date in the text"
+    );
+
+    // One answers, one unsubscribes (one-click, as a mail client would), one stays silent.
+    let answered = token_in(&by("answers").text);
+    let body = encode(&valid_form_answers(&app, QuestionnaireCode::I3_1));
+    assert_eq!(
+        app.post_form(&format!("/r/{answered}"), body)
+            .await
+            .status(),
+        303
+    );
+    let leaving = token_in(&by("leaves").text);
+    let page = app.get(&format!("/desinscription/{leaving}")).await;
+    assert!(
+        page.text()
+            .await
+            .unwrap()
+            .contains("Confirmer la désinscription")
+    );
+    let one_click = app
+        .post_form(
+            &format!("/desinscription/{leaving}"),
+            "List-Unsubscribe=One-Click",
+        )
+        .await;
+    assert_eq!(one_click.status(), 200);
+
+    app.clock.advance(Duration::days(10));
+    let reminders = dispatcher.run(app.now()).await.unwrap();
+    assert_eq!((reminders.reminders_queued, reminders.sent), (1, 1));
+    app.clock.advance(Duration::days(12));
+    let reminders = dispatcher.run(app.now()).await.unwrap();
+    assert_eq!((reminders.reminders_queued, reminders.sent), (1, 1));
+    let messages = smtp.messages();
+    assert_eq!(
+        messages.iter().filter(|m| m.to.contains("silent")).count(),
+        3
+    );
+    assert_eq!(
+        messages.iter().filter(|m| m.to.contains("answers")).count(),
+        1
+    );
+    assert_eq!(
+        messages.iter().filter(|m| m.to.contains("leaves")).count(),
+        1
+    );
+    assert!(messages.iter().any(|m| m.subject.starts_with("Rappel")));
+
+    app.clock.advance(Duration::days(9));
+    let closing = dispatcher.run(app.now()).await.unwrap();
+    assert_eq!(
+        closing.closed, 2,
+        "the silent and the unsubscribed invitations close"
+    );
+    let silent = token_in(&invitation.text);
+    let page = app.get(&format!("/r/{silent}")).await;
+    assert_eq!(page.status(), 410);
+    assert!(
+        page.text()
+            .await
+            .unwrap()
+            .contains("n’accepte plus de réponses")
+    );
+    let late = app
+        .post_form(
+            &format!("/r/{silent}"),
+            encode(&valid_form_answers(&app, QuestionnaireCode::I3_1)),
+        )
+        .await;
+    assert_eq!(late.status(), 410);
+    assert_eq!(app.count("responses").await, 1);
+    assert_eq!(smtp.messages().len(), 5);
+}
+
+#[tokio::test]
+async fn an_smtp_outage_delays_emails_but_delivers_each_once() {
+    let app = spawn_app().await;
+    let mut smtp = SmtpSink::start();
+    let dispatcher = app.smtp_dispatcher(&smtp);
+    register(
+        &app,
+        &intervention(
+            "BRE-2025-040",
+            "2025-06-16",
+            &[
+                "a@example.org",
+                "b@example.org",
+                "c@example.org",
+                "d@example.org",
+            ],
+        ),
+    )
+    .await;
+
+    smtp.stop();
+    let down = dispatcher.run(app.now()).await.unwrap();
+    assert_eq!(
+        (down.invitations_queued, down.sent, down.retried),
+        (4, 0, 4)
+    );
+    let still_down = dispatcher.run(app.now()).await.unwrap();
+    assert_eq!(
+        still_down.sent + still_down.retried,
+        0,
+        "nothing retried before its backoff"
+    );
+
+    smtp.resume();
+    app.clock.advance(Duration::minutes(2));
+    let back = dispatcher.run(app.now()).await.unwrap();
+    assert_eq!((back.sent, back.retried, back.failed), (4, 0, 0));
+    app.clock.advance(Duration::minutes(10));
+    assert_eq!(dispatcher.run(app.now()).await.unwrap().sent, 0);
+    let mut recipients: Vec<String> = smtp.messages().into_iter().map(|m| m.to).collect();
+    recipients.dedup();
+    assert_eq!(recipients.len(), 4);
+    assert_eq!(smtp.messages().len(), 4);
+}
+
+#[tokio::test]
+async fn two_dispatchers_at_once_never_send_the_same_email_twice() {
+    let app = spawn_app().await;
+    let smtp = SmtpSink::start();
+    let emails: Vec<String> = (0..40).map(|i| format!("p{i}@example.org")).collect();
+    let refs: Vec<&str> = emails.iter().map(String::as_str).collect();
+    register(&app, &intervention("BRE-2025-050", "2025-06-16", &refs)).await;
+
+    let (a, b) = (app.smtp_dispatcher(&smtp), app.smtp_dispatcher(&smtp));
+    let now = app.now();
+    let (ra, rb) = tokio::join!(a.run(now), b.run(now));
+    let (ra, rb) = (ra.unwrap(), rb.unwrap());
+    assert_eq!(ra.invitations_queued + rb.invitations_queued, 40);
+    assert_eq!(ra.sent + rb.sent, 40);
+    let messages = smtp.messages();
+    assert_eq!(messages.len(), 40);
+    let mut ids: Vec<String> = messages.into_iter().map(|m| m.message_id).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 40);
+}
+
+#[tokio::test]
+async fn waves_and_rosters_plan_the_anonymous_surveys() {
+    let app = spawn_app().await;
+    let response = app
+        .post_json(
+            "/api/v1/waves",
+            &json!({ "questionnaire": "i7", "label": "2026", "milestone_on": "2025-06-30" }),
+        )
+        .await;
+    assert_eq!(response.status(), 201);
+    let wave: Value = response.json().await.unwrap();
+    // 30 June 2025 + 9 months = Monday 30 March 2026, 09:00 in Paris, summer time since the 29th.
+    assert_eq!(wave["scheduled_for"], "2026-03-30T07:00:00Z");
+    let id = wave["id"].as_str().unwrap();
+
+    let bad = app
+        .post_json(
+            &format!("/api/v1/waves/{id}/roster"),
+            &json!([{ "email": "a@example.org", "entity": "anact" }, { "email": "b@example.org", "entity": "aract-inconnue" }]),
+        )
+        .await;
+    assert_eq!(bad.status(), 422);
+    let body: Value = bad.json().await.unwrap();
+    assert_eq!(body["errors"][0]["field"], "[1].entity");
+    assert_eq!(app.count("invitations").await, 0);
+
+    let good = app
+        .post_json(
+            &format!("/api/v1/waves/{id}/roster"),
+            &json!([{ "email": "a@example.org", "entity": "anact" }, { "email": "b@example.org", "entity": "aract-bretagne" }]),
+        )
+        .await;
+    assert_eq!(good.status(), 201);
+    let again = app
+        .post_json(
+            "/api/v1/waves",
+            &json!({ "questionnaire": "i7", "label": "2026", "milestone_on": "2025-06-30" }),
+        )
+        .await;
+    assert_eq!(again.status(), 200);
+
+    let i6 = app
+        .post_json(
+            "/api/v1/waves",
+            &json!({ "questionnaire": "i6", "label": "2026", "send_on": "2026-09-15" }),
+        )
+        .await;
+    let i6: Value = i6.json().await.unwrap();
+    let roster = app
+        .post_json(
+            &format!("/api/v1/waves/{}/roster", i6["id"].as_str().unwrap()),
+            &json!([{ "email": "c@example.org", "region": "Bretagne", "college": "patronat" }, { "email": "d@example.org", "region": "Atlantide", "college": "salaries" }]),
+        )
+        .await;
+    assert_eq!(roster.status(), 422);
+    let body: Value = roster.json().await.unwrap();
+    let fields: Vec<&str> = body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["[0].college", "[1].region"]);
+
+    let not_a_wave = app
+        .post_json(
+            "/api/v1/waves",
+            &json!({ "questionnaire": "i4", "label": "2026", "send_on": "2026-09-15" }),
+        )
+        .await;
+    assert_eq!(not_a_wave.status(), 422);
+}
