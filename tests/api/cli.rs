@@ -184,7 +184,68 @@ async fn healthcheck_exits_zero_only_when_the_server_is_healthy() {
     let down = jalon()
         .env("JALON_BIND", closed)
         .arg("healthcheck")
-        .status()
+        .output()
         .unwrap();
-    assert!(!down.success());
+    assert!(!down.status.success());
+    assert!(String::from_utf8_lossy(&down.stderr).contains("serveur injoignable"));
+}
+
+#[tokio::test]
+async fn import_then_dispatch_as_of_a_date_writes_the_emails_and_says_so() {
+    let (db, url, dir) = fresh_database().await;
+    db.close().await.ok();
+    let work = tempfile::tempdir().unwrap();
+    let csv = work.path().join("interventions.csv");
+    std::fs::write(
+        &csv,
+        "reference;entreprise;tranche_effectif;type;entite;debut;fin;email;nom\n\
+         NOR-1;Imprimerie Exemple;10-49;formation_intra;aract-normandie;2025-03-03;2025-06-16;a@example.org;Ana\n\
+         NOR-1;Imprimerie Exemple;10-49;formation_intra;aract-normandie;2025-03-03;2025-06-16;b@example.org;Bo\n",
+    )
+    .unwrap();
+    let outbox = work.path().join("outbox");
+    let run = |args: &[&str]| {
+        jalon()
+            .env("JALON_DATABASE_URL", &url)
+            .env("JALON_OUTBOX_DIR", &outbox)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let imported = run(&["import", "interventions", csv.to_str().unwrap()]);
+    assert!(
+        imported.status.success(),
+        "{}",
+        String::from_utf8_lossy(&imported.stdout)
+    );
+    assert!(
+        String::from_utf8_lossy(&imported.stdout)
+            .contains("1 élément(s) accepté(s), dont 1 nouveau(x) ; 2 invitation(s)")
+    );
+
+    // Due Monday 16 March 2026 at 09:00 Paris: not yet on the 15th, sent on the 16th.
+    let before = run(&["dispatch", "--as-of", "2026-03-15"]);
+    assert!(String::from_utf8_lossy(&before.stdout).contains("invitations mises en file : 0"));
+    let due = run(&["dispatch", "--as-of", "2026-03-16"]);
+    let stdout = String::from_utf8_lossy(&due.stdout);
+    assert!(due.status.success(), "{stdout}");
+    assert!(stdout.contains("invitations mises en file : 2"), "{stdout}");
+    assert!(stdout.contains("messages envoyés : 2"), "{stdout}");
+    let files = std::fs::read_dir(&outbox).unwrap().count();
+    assert_eq!(files, 2, "one .eml file per email");
+    let again = run(&["dispatch", "--as-of", "2026-03-16T12:00:00+01:00"]);
+    assert!(String::from_utf8_lossy(&again.stdout).contains("messages envoyés : 0"));
+
+    let bad = run(&["dispatch", "--as-of", "demain"]);
+    assert!(!bad.status.success());
+    assert!(
+        String::from_utf8_lossy(&bad.stderr)
+            .contains("instant RFC 3339 ou date AAAA-MM-JJ attendu")
+    );
+
+    let broken = work.path().join("broken.csv");
+    std::fs::write(&broken, "reference;email\nX;y@example.org\n").unwrap();
+    let rejected = run(&["import", "interventions", broken.to_str().unwrap()]);
+    assert!(!rejected.status.success());
+    drop(dir);
 }

@@ -7,6 +7,7 @@ mod cli;
 mod dispatch;
 mod health;
 mod helpers;
+mod import;
 mod open_questionnaire;
 mod questionnaires;
 mod smtp;
