@@ -28,6 +28,9 @@ pub async fn start(
                 return;
             };
             match dispatcher.run(clock.now()).await {
+                Ok(summary) if summary == Default::default() => {
+                    tracing::debug!("dispatch: nothing to do")
+                }
                 Ok(summary) => tracing::info!(?summary, "dispatch done"),
                 Err(e) => tracing::warn!(error = ?e, "dispatch failed; next tick retries"),
             }
