@@ -27,18 +27,21 @@ impl Dispatcher {
         closes_at: DateTime<Utc>,
     ) -> Option<NewEmail> {
         let loaded = self.catalog.get(recipient.questionnaire)?;
+        // `{entite}` reads « l’Aract Bretagne »: every entity of the network is an Anact or
+        // an Aract, whose article elides.
         let entity = recipient
             .attributes
             .get("entity")
             .and_then(|v| v.as_str())
             .and_then(|code| self.catalog.network.get(code))
-            .map_or("Le réseau Anact-Aract", |e| e.name.as_str());
+            .map_or("Anact", |e| e.name.as_str());
+        let entity = format!("l’{entity}");
         let link = format!("{}/r/{}", self.base_url, recipient.token);
         let unsubscribe = format!("{}/desinscription/{}", self.base_url, recipient.token);
         let closes_on = french_date(schedule::paris_date(closes_at));
         let values = EmailValues {
             name: recipient.name.as_deref(),
-            entity,
+            entity: &entity,
             title: &loaded.definition.title,
             minutes: loaded.definition.estimated_minutes,
             link: &link,

@@ -431,3 +431,64 @@ async fn waves_and_rosters_plan_the_anonymous_surveys() {
         .await;
     assert_eq!(not_a_wave.status(), 422);
 }
+
+#[tokio::test]
+async fn a_sender_that_dies_after_claiming_loses_nothing() {
+    let app = spawn_app().await;
+    let smtp = SmtpSink::start();
+    register(
+        &app,
+        &intervention(
+            "BRE-2025-060",
+            "2025-06-16",
+            &["a@example.org", "b@example.org"],
+        ),
+    )
+    .await;
+    // Queue without sending: a dispatcher whose SMTP server refuses everything for now.
+    let unreachable = jalon::mail::SmtpMailer::from_url("smtp://127.0.0.1:9").unwrap();
+    let queued = app
+        .dispatcher(std::sync::Arc::new(unreachable))
+        .run(app.now())
+        .await
+        .unwrap();
+    assert_eq!((queued.invitations_queued, queued.retried), (2, 2));
+
+    // A sender claims both rows, then is killed before sending or recording anything.
+    app.clock.advance(Duration::minutes(2));
+    let claimed = jalon::store::outbox::claim(&app.db, app.now(), Duration::minutes(5), 10)
+        .await
+        .unwrap();
+    assert_eq!(claimed.len(), 2);
+
+    // While its lease runs, another instance leaves the rows alone…
+    let dispatcher = app.smtp_dispatcher(&smtp);
+    assert_eq!(dispatcher.run(app.now()).await.unwrap().sent, 0);
+    // …and sends them once it has expired.
+    app.clock.advance(Duration::minutes(6));
+    assert_eq!(dispatcher.run(app.now()).await.unwrap().sent, 2);
+    assert_eq!(dispatcher.run(app.now()).await.unwrap().sent, 0);
+    assert_eq!(smtp.messages().len(), 2);
+}
+
+#[tokio::test]
+async fn the_invitation_email_reads_as_written() {
+    let app = spawn_app().await;
+    let smtp = SmtpSink::start();
+    register(
+        &app,
+        &intervention("BRE-2025-070", "2025-06-16", &["camille@example.org"]),
+    )
+    .await;
+    app.smtp_dispatcher(&smtp).run(app.now()).await.unwrap();
+    let message = smtp.messages().remove(0);
+    let token = token_in(&message.text);
+    let text = message
+        .text
+        .replace(&token, "[TOKEN]")
+        .replace(&app.address, "https://enquetes.example");
+    insta::assert_snapshot!(
+        "i3_1_invitation_email",
+        format!("Subject: {}\n\n{}", message.subject, text)
+    );
+}
