@@ -564,6 +564,55 @@ max_length = 10
         assert_eq!(normalize_text("a\u{0}b\r\nc\rd\t"), "ab\nc\nd");
     }
 
+    mod fuzz {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn ids() -> impl Strategy<Value = String> {
+            prop_oneof![
+                Just("usage".to_owned()),
+                Just("pourquoi".to_owned()),
+                Just("note".to_owned()),
+                Just("effectif".to_owned()),
+                Just("commentaire".to_owned()),
+                "[a-z_]{1,12}",
+            ]
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(500))]
+
+            /// Whatever arrives, validation answers; what it accepts is always well formed.
+            #[test]
+            fn validation_never_panics_and_accepts_only_well_formed_answers(
+                pairs in proptest::collection::vec((ids(), "\\PC{0,30}|oui|non|nc|temps|autre|[0-9]{1,4}"), 0..12),
+                reject_unknown in any::<bool>(),
+            ) {
+                let q = questionnaire();
+                let mut raw = RawAnswers::new();
+                for (k, v) in &pairs {
+                    raw.push(k.clone(), v.clone());
+                }
+                let unknown = if reject_unknown { UnknownKeys::Reject } else { UnknownKeys::Ignore };
+                match validate(&q, &raw, unknown) {
+                    Ok(answers) => {
+                        prop_assert!(answers.get("usage").is_some(), "required question answered");
+                        for (id, value) in &answers.0 {
+                            let question = q.question(id).unwrap();
+                            match value {
+                                AnswerValue::Choice(v) => prop_assert!(question.kind.has_option(v)),
+                                AnswerValue::Choices(vs) => prop_assert!(vs.iter().all(|v| question.kind.has_option(v))),
+                                AnswerValue::Text(t) => prop_assert!(t.chars().count() <= 10),
+                                AnswerValue::Number(n) => prop_assert!((1..=250).contains(n)),
+                            }
+                        }
+                    }
+                    Err(errors) => prop_assert!(!errors.is_empty()),
+                }
+            }
+        }
+    }
+
     #[test]
     fn drafts_keep_only_questions_and_cap_texts() {
         let draft = raw(&[

@@ -82,7 +82,7 @@ pub async fn show_personal(
         action: format!("/r/{}", token.expose()),
         values: &draft,
         errors: &[],
-        allow_draft: true,
+        allow_draft: !questionnaire.definition.anonymous,
         notice,
     };
     Ok(html(StatusCode::OK, page.render()))
@@ -105,7 +105,9 @@ pub async fn submit_personal(
     let now = state.clock.now();
     let definition = &questionnaire.definition;
 
-    if form.action.as_deref() == Some("draft") {
+    // An anonymous questionnaire keeps no draft: a draft sits next to the invitation, and
+    // would tie unfinished answers to a person.
+    if form.action.as_deref() == Some("draft") && !definition.anonymous {
         drafts::save(
             &state.db,
             invitation.id,
@@ -126,7 +128,7 @@ pub async fn submit_personal(
                 action: format!("/r/{}", token.expose()),
                 values: &form.answers,
                 errors: &errors,
-                allow_draft: true,
+                allow_draft: !definition.anonymous,
                 notice: None,
             };
             return Ok(html(StatusCode::UNPROCESSABLE_ENTITY, page.render()));

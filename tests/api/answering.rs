@@ -355,3 +355,23 @@ async fn a_response_records_the_version_it_answered_and_old_versions_still_read(
     let label = &old.question("satisfaction").unwrap().kind.options()[0].label;
     assert_eq!(label, "Très satisfait·e");
 }
+
+#[tokio::test]
+async fn anonymous_questionnaires_keep_no_draft() {
+    let app = spawn_app().await;
+    let token = app.invite(QuestionnaireCode::I7).await;
+    let html = app.get(&format!("/r/{token}")).await.text().await.unwrap();
+    assert!(!html.contains("Enregistrer le brouillon"));
+    let response = app
+        .post_form(
+            &format!("/r/{token}"),
+            "commentaire=brouillon&_action=draft",
+        )
+        .await;
+    assert_eq!(
+        response.status(),
+        422,
+        "treated as a submission, and incomplete"
+    );
+    assert_eq!(app.count("drafts").await, 0);
+}

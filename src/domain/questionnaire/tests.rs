@@ -380,3 +380,36 @@ fn a_file_without_sections_is_refused() {
     let empty_section = "code = \"i4\"\ntitle = \"T\"\nintroduction = \"\"\nestimated_minutes = 1\n[[sections]]\nid = \"s\"\ntitle = \"S\"\n";
     assert_error(empty_section, 6, "n'a aucune question");
 }
+
+mod fuzz {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        #[test]
+        fn any_text_is_parsed_or_refused_without_panicking(source in "\\PC{0,300}") {
+            if let Err(errors) = parse_questionnaire(&source) {
+                prop_assert!(!errors.is_empty());
+                let lines = source.lines().count().max(1);
+                prop_assert!(errors.iter().all(|e| e.line >= 1 && e.line <= lines + 1));
+            }
+        }
+
+        #[test]
+        fn damaged_definitions_are_refused_with_a_line(
+            at in 0..BASE.len(),
+            junk in "[a-z_=\\[\\]{}\",.\\n 0-9]{1,24}",
+        ) {
+            let mut source = BASE.to_owned();
+            if source.is_char_boundary(at) {
+                source.insert_str(at, &junk);
+            }
+            match parse_questionnaire(&source) {
+                Ok(q) => prop_assert!(q.question_count() >= 1),
+                Err(errors) => prop_assert!(errors.iter().all(|e| e.line >= 1 && !e.message.is_empty())),
+            }
+        }
+    }
+}
