@@ -8,7 +8,7 @@ use maud::Markup;
 use serde::Deserialize;
 
 use super::form_body::{self, SubmittedForm};
-use super::{AppState, PageError, WebError};
+use super::{AppState, PageError, WebError, personal_link};
 use crate::catalog::LoadedQuestionnaire;
 use crate::domain::answers::{RawAnswers, UnknownKeys, validate};
 use crate::domain::attributes::response_attributes;
@@ -93,14 +93,8 @@ pub async fn submit_personal(
     token: web::Path<String>,
     body: web::Bytes,
 ) -> PageResult {
-    let (token, invitation) = invitation_for(&state, &token).await?;
-    if invitation.completed {
-        return Err(WebError::AlreadyCompleted.into());
-    }
-    if invitation.is_closed_at(state.clock.now()) {
-        return Err(WebError::Closed.into());
-    }
-    let questionnaire = loaded(&state, invitation.questionnaire)?;
+    let link = personal_link::answerable(&state, &token).await?;
+    let (token, questionnaire) = (&link.token, link.questionnaire);
     let form = parse_form(&body)?;
     let now = state.clock.now();
     let definition = &questionnaire.definition;
@@ -110,7 +104,7 @@ pub async fn submit_personal(
     if form.action.as_deref() == Some("draft") && !definition.anonymous {
         drafts::save(
             &state.db,
-            invitation.id,
+            link.invitation.id,
             &form.answers.for_draft(definition),
             now,
         )
@@ -134,22 +128,7 @@ pub async fn submit_personal(
             return Ok(html(StatusCode::UNPROCESSABLE_ENTITY, page.render()));
         }
     };
-    let attributes = response_attributes(definition, &invitation.attributes, &answers);
-    responses::submit(
-        &state.db,
-        NewResponse {
-            campaign_id: invitation.campaign_id,
-            version: &questionnaire.version,
-            origin: Origin::Invitation {
-                id: invitation.id,
-                anonymous: definition.anonymous,
-            },
-            answers: &answers,
-            attributes: &attributes,
-        },
-        now,
-    )
-    .await?;
+    link.store(&state, &answers).await?;
     Ok(see_other(format!("/r/{}/merci", token.expose())))
 }
 

@@ -4,12 +4,8 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use super::{ApiError, AppState, WebError};
-use crate::domain::Token;
+use super::{ApiError, AppState, WebError, personal_link};
 use crate::domain::answers::{AnswerError, AnswerErrorCode, RawAnswers, UnknownKeys, validate};
-use crate::domain::attributes::response_attributes;
-use crate::store::invitations;
-use crate::store::responses::{self, NewResponse, Origin};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -59,43 +55,15 @@ pub async fn submit(
     token: web::Path<String>,
     body: web::Json<SubmitBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let token = Token::parse(&token).ok_or(WebError::UnknownLink)?;
-    let invitation = invitations::find_by_token(&state.db, &token)
-        .await?
-        .ok_or(WebError::UnknownLink)?;
-    if invitation.completed {
-        return Err(WebError::AlreadyCompleted.into());
-    }
-    if invitation.is_closed_at(state.clock.now()) {
-        return Err(WebError::Closed.into());
-    }
-    let questionnaire = state
-        .catalog
-        .get(invitation.questionnaire)
-        .ok_or_else(|| WebError::MissingQuestionnaire(invitation.questionnaire.to_string()))?;
-    let definition = &questionnaire.definition;
+    let link = personal_link::answerable(&state, &token).await?;
+    let definition = &link.questionnaire.definition;
     let raw = raw_answers(&body.answers).map_err(WebError::Validation)?;
     let answers = validate(definition, &raw, UnknownKeys::Reject).map_err(WebError::Validation)?;
-    let attributes = response_attributes(definition, &invitation.attributes, &answers);
-    responses::submit(
-        &state.db,
-        NewResponse {
-            campaign_id: invitation.campaign_id,
-            version: &questionnaire.version,
-            origin: Origin::Invitation {
-                id: invitation.id,
-                anonymous: definition.anonymous,
-            },
-            answers: &answers,
-            attributes: &attributes,
-        },
-        state.clock.now(),
-    )
-    .await?;
+    link.store(&state, &answers).await?;
     Ok(HttpResponse::Created().json(json!({
         "status": "recorded",
         "questionnaire": definition.code,
-        "version": questionnaire.version,
+        "version": link.questionnaire.version,
         "answers": answers.len(),
     })))
 }

@@ -7,6 +7,7 @@ mod error;
 mod fallback;
 mod form_body;
 mod health;
+mod personal_link;
 mod questionnaires_api;
 mod registration_api;
 mod state;

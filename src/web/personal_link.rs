@@ -1,0 +1,65 @@
+//! A personal link about to receive a response, shared by the form and the JSON API.
+
+use super::{AppState, WebError};
+use crate::catalog::LoadedQuestionnaire;
+use crate::domain::Token;
+use crate::domain::answers::ValidAnswers;
+use crate::domain::attributes::response_attributes;
+use crate::store::invitations::{self, Invitation};
+use crate::store::responses::{self, NewResponse, Origin};
+
+pub struct AnswerableLink<'a> {
+    pub token: Token,
+    pub invitation: Invitation,
+    pub questionnaire: &'a LoadedQuestionnaire,
+}
+
+/// Finds the link and checks it can still be answered: known, not answered, not closed.
+pub async fn answerable<'a>(
+    state: &'a AppState,
+    raw_token: &str,
+) -> Result<AnswerableLink<'a>, WebError> {
+    let token = Token::parse(raw_token).ok_or(WebError::UnknownLink)?;
+    let invitation = invitations::find_by_token(&state.db, &token)
+        .await?
+        .ok_or(WebError::UnknownLink)?;
+    if invitation.completed {
+        return Err(WebError::AlreadyCompleted);
+    }
+    if invitation.is_closed_at(state.clock.now()) {
+        return Err(WebError::Closed);
+    }
+    let questionnaire = state
+        .catalog
+        .get(invitation.questionnaire)
+        .ok_or_else(|| WebError::MissingQuestionnaire(invitation.questionnaire.to_string()))?;
+    Ok(AnswerableLink {
+        token,
+        invitation,
+        questionnaire,
+    })
+}
+
+impl AnswerableLink<'_> {
+    /// Stores the checked answers with the attributes the questionnaire allows to keep.
+    pub async fn store(&self, state: &AppState, answers: &ValidAnswers) -> Result<(), WebError> {
+        let definition = &self.questionnaire.definition;
+        let attributes = response_attributes(definition, &self.invitation.attributes, answers);
+        responses::submit(
+            &state.db,
+            NewResponse {
+                campaign_id: self.invitation.campaign_id,
+                version: &self.questionnaire.version,
+                origin: Origin::Invitation {
+                    id: self.invitation.id,
+                    anonymous: definition.anonymous,
+                },
+                answers,
+                attributes: &attributes,
+            },
+            state.clock.now(),
+        )
+        .await?;
+        Ok(())
+    }
+}
