@@ -223,27 +223,50 @@ pub struct Checked<T> {
     pub rejected: Vec<Rejection>,
 }
 
-pub fn interventions(table: &Table, network: &Network) -> Checked<NewIntervention> {
+/// Groups rows by reference, builds one input per group, checks it, and maps every error
+/// back to its row.
+fn check_grouped<T, I>(
+    table: &Table,
+    shared: &[&str],
+    prefix: &str,
+    build: impl Fn(&[&Row]) -> I,
+    check: impl Fn(&I) -> Result<T, Vec<FieldError>>,
+) -> Checked<T> {
     let mut checked = Checked {
         valid: Vec::new(),
         rejected: Vec::new(),
     };
-    for ((_, _), group) in group_by_reference(table) {
+    for (_, group) in group_by_reference(table) {
+        let inconsistent = check_consistent(&group, shared);
+        match check(&build(&group)) {
+            Ok(new) if inconsistent.is_empty() => checked.valid.push(new),
+            Ok(_) => checked.rejected.extend(inconsistent),
+            Err(errors) => {
+                checked.rejected.extend(inconsistent);
+                checked
+                    .rejected
+                    .extend(errors.into_iter().map(|e| locate(&group, e, prefix)));
+            }
+        }
+    }
+    checked.rejected.sort_by_key(|r| r.line);
+    checked
+}
+
+pub fn interventions(table: &Table, network: &Network) -> Checked<NewIntervention> {
+    let shared = [
+        "entreprise",
+        "siret",
+        "tranche_effectif",
+        "secteur",
+        "type",
+        "entite",
+        "debut",
+        "fin",
+    ];
+    let build = |group: &[&Row]| {
         let first = group[0];
-        let inconsistent = check_consistent(
-            &group,
-            &[
-                "entreprise",
-                "siret",
-                "tranche_effectif",
-                "secteur",
-                "type",
-                "entite",
-                "debut",
-                "fin",
-            ],
-        );
-        let input = InterventionInput {
+        InterventionInput {
             reference: text(first, "reference"),
             company: Some(CompanyInput {
                 name: text(first, "entreprise"),
@@ -263,34 +286,18 @@ pub fn interventions(table: &Table, network: &Network) -> Checked<NewInterventio
                     role: text(row, "fonction"),
                 })
                 .collect(),
-        };
-        match check_intervention(&input, network) {
-            Ok(new) if inconsistent.is_empty() => checked.valid.push(new),
-            Ok(_) => checked.rejected.extend(inconsistent),
-            Err(errors) => {
-                checked.rejected.extend(inconsistent);
-                checked.rejected.extend(
-                    errors
-                        .into_iter()
-                        .map(|e| locate(&group, e, "participants")),
-                );
-            }
         }
-    }
-    checked.rejected.sort_by_key(|r| r.line);
-    checked
+    };
+    check_grouped(table, &shared, "participants", build, |input| {
+        check_intervention(input, network)
+    })
 }
 
 pub fn coproductions(table: &Table, network: &Network) -> Checked<NewCoproduction> {
-    let mut checked = Checked {
-        valid: Vec::new(),
-        rejected: Vec::new(),
-    };
-    for ((_, _), group) in group_by_reference(table) {
+    let build = |group: &[&Row]| {
         let first = group[0];
-        let inconsistent = check_consistent(&group, &["outil", "entite", "finalise_le"]);
         // One relay per row keeps row indexes and error paths aligned.
-        let input = CoproductionInput {
+        CoproductionInput {
             reference: text(first, "reference"),
             tool: text(first, "outil"),
             entity: text(first, "entite"),
@@ -306,20 +313,15 @@ pub fn coproductions(table: &Table, network: &Network) -> Checked<NewCoproductio
                     }],
                 })
                 .collect(),
-        };
-        match check_coproduction(&input, network) {
-            Ok(new) if inconsistent.is_empty() => checked.valid.push(new),
-            Ok(_) => checked.rejected.extend(inconsistent),
-            Err(errors) => {
-                checked.rejected.extend(inconsistent);
-                checked
-                    .rejected
-                    .extend(errors.into_iter().map(|e| locate(&group, e, "relays")));
-            }
         }
-    }
-    checked.rejected.sort_by_key(|r| r.line);
-    checked
+    };
+    check_grouped(
+        table,
+        &["outil", "entite", "finalise_le"],
+        "relays",
+        build,
+        |input| check_coproduction(input, network),
+    )
 }
 
 /// A roster is checked row by row: a bad row never hides the others.
