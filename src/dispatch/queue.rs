@@ -39,6 +39,10 @@ impl Dispatcher {
         let link = format!("{}/r/{}", self.base_url, recipient.token);
         let unsubscribe = format!("{}/desinscription/{}", self.base_url, recipient.token);
         let closes_on = french_date(schedule::paris_date(closes_at));
+        let privacy = format!(
+            "{}/confidentialite/{}",
+            self.base_url, recipient.questionnaire
+        );
         let values = EmailValues {
             name: recipient.name.as_deref(),
             entity: &entity,
@@ -47,6 +51,7 @@ impl Dispatcher {
             link: &link,
             unsubscribe: &unsubscribe,
             closes_on: &closes_on,
+            privacy: &privacy,
         };
         let (rendered, kind) = match kind {
             Kind::Invitation => (

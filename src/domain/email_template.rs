@@ -6,7 +6,7 @@ use serde::Deserialize;
 use super::questionnaire::DefinitionError;
 
 /// The placeholders a template may use; anything else in braces is an error at load.
-pub const PLACEHOLDERS: [&str; 7] = [
+pub const PLACEHOLDERS: [&str; 8] = [
     "nom",
     "entite",
     "titre",
@@ -14,6 +14,7 @@ pub const PLACEHOLDERS: [&str; 7] = [
     "lien",
     "desinscription",
     "date_cloture",
+    "confidentialite",
 ];
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -35,6 +36,8 @@ pub struct EmailValues<'a> {
     pub link: &'a str,
     pub unsubscribe: &'a str,
     pub closes_on: &'a str,
+    /// The page saying what is kept about the respondent.
+    pub privacy: &'a str,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -150,6 +153,7 @@ fn substitute(text: &str, values: &EmailValues<'_>) -> Vec<(String, bool)> {
             "date_cloture" => push_text(&mut out, values.closes_on),
             "lien" => out.push((values.link.to_owned(), true)),
             "desinscription" => out.push((values.unsubscribe.to_owned(), true)),
+            "confidentialite" => out.push((values.privacy.to_owned(), true)),
             _ => push_text(&mut out, &rest[start..start + end + 2]),
         }
         rest = &after[end + 1..];
@@ -213,6 +217,7 @@ Rappel{nom} : {lien}
             link: "https://x.example/r/TOKEN",
             unsubscribe: "https://x.example/desinscription/TOKEN",
             closes_on: "15 avril 2026",
+            privacy: "https://x.example/confidentialite/i3.1",
         }
     }
 

@@ -68,6 +68,11 @@ impl FormPage<'_> {
                     }
                     p.duration { "Durée estimée : " (q.estimated_minutes) " minute" @if q.estimated_minutes > 1 { "s" } "." }
                     p.required-legend { "Les questions marquées « obligatoire » doivent être renseignées ; les autres sont facultatives." }
+                    p {
+                        a href=(format!("/confidentialite/{}", q.code)) {
+                            @if q.anonymous { "Comment votre anonymat est garanti" } @else { "Vos données : ce que nous conservons et pourquoi" }
+                        }
+                    }
                 }
                 form method="post" action=(self.action) novalidate accept-charset="utf-8" {
                     @for section in &q.sections {

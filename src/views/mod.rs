@@ -4,5 +4,6 @@ pub mod email;
 pub mod form;
 pub mod layout;
 pub mod messages;
+pub mod privacy;
 
 pub const STYLESHEET: &str = include_str!("jalon.css");

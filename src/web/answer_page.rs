@@ -18,6 +18,7 @@ use crate::store::responses::{NewResponse, Origin};
 use crate::store::{campaigns, drafts, invitations, responses};
 use crate::views::form::FormPage;
 use crate::views::messages;
+use crate::views::privacy::privacy_page;
 
 type PageResult = Result<HttpResponse, PageError>;
 
@@ -225,6 +226,23 @@ pub async fn thanks_open(state: web::Data<AppState>, code: web::Path<String>) ->
 pub fn open_campaign_label(now: chrono::DateTime<chrono::Utc>) -> String {
     crate::domain::schedule::paris_year(now).to_string()
 }
+
+/// The plain-French notice of what is kept, linked from every form and from the emails.
+pub async fn privacy(state: web::Data<AppState>, code: web::Path<String>) -> PageResult {
+    let code: QuestionnaireCode = code.parse().map_err(|_| WebError::NotFound)?;
+    let definition = &state
+        .catalog
+        .get(code)
+        .ok_or(WebError::NotFound)?
+        .definition;
+    Ok(html(
+        StatusCode::OK,
+        privacy_page(definition, PRIVACY_THRESHOLD),
+    ))
+}
+
+/// The smallest group results are shown for (issue of anonymity; see the indicators module).
+const PRIVACY_THRESHOLD: u32 = 5;
 
 fn parse_form(body: &[u8]) -> Result<SubmittedForm, WebError> {
     form_body::parse(body).map_err(|e| WebError::BadRequest(e.to_string()))

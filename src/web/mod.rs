@@ -40,6 +40,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/o/{code}", web::post().to(answer_page::submit_open))
         .route("/o/{code}/merci", web::get().to(answer_page::thanks_open))
         .route(
+            "/confidentialite/{code}",
+            web::get().to(answer_page::privacy),
+        )
+        .route(
             "/desinscription/{token}",
             web::get().to(unsubscribe::confirm),
         )

@@ -375,3 +375,20 @@ async fn anonymous_questionnaires_keep_no_draft() {
     );
     assert_eq!(app.count("drafts").await, 0);
 }
+
+#[tokio::test]
+async fn every_form_links_to_what_is_kept_and_anonymous_ones_say_so() {
+    let app = spawn_app().await;
+    let token = app.invite(QuestionnaireCode::I7).await;
+    let form = app.get(&format!("/r/{token}")).await.text().await.unwrap();
+    assert!(form.contains(r#"href="/confidentialite/i7""#));
+    let notice = app.get("/confidentialite/i7").await;
+    assert_eq!(notice.status(), 200);
+    let notice = notice.text().await.unwrap();
+    assert!(notice.contains("Vos réponses sont anonymes"));
+    assert!(notice.contains("moins de 5 personnes"));
+    let named = app.get("/confidentialite/i3.1").await.text().await.unwrap();
+    assert!(named.contains("Ce que nous conservons"));
+    assert!(!named.contains("sont anonymes"));
+    assert_eq!(app.get("/confidentialite/i9").await.status(), 404);
+}
