@@ -15,7 +15,7 @@ pub fn privacy_page(questionnaire: &Questionnaire, threshold: u32) -> Markup {
             @if questionnaire.anonymous {
                 h2 { "Vos réponses sont anonymes" }
                 p { "Vous recevez un lien personnel pour deux raisons seulement : savoir si vous avez répondu, afin de ne relancer que les personnes qui ne l’ont pas fait, et empêcher qu’un même lien serve deux fois." }
-                p { "Vos réponses sont enregistrées séparément de votre lien : aucun identifiant, aucune heure, aucun numéro d’ordre ne permet de les rattacher à votre nom, même pour une personne ayant accès à la base de données. De votre invitation, nous gardons seulement le fait que vous avez répondu, et le jour." }
+                p { "Vos réponses sont enregistrées séparément de votre lien : elles ne portent ni votre nom, ni votre adresse, ni l’identifiant de votre invitation, ni l’heure de votre réponse. De votre invitation, nous gardons seulement le fait que vous avez répondu, et le jour." }
                 @let attributes: Vec<&str> = questionnaire.attributes.iter().map(|a| a.label.as_str()).collect();
                 @if !attributes.is_empty() {
                     p {
