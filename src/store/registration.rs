@@ -3,8 +3,8 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
-    TransactionTrait,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
+    QueryFilter, QueryOrder, Set, TransactionTrait,
 };
 use serde::Serialize;
 use serde_json::{Map, Value, json};
@@ -102,6 +102,34 @@ fn object(value: Value) -> Map<String, Value> {
     }
 }
 
+/// Invites the people of a registration and reports every planned send of its source, then
+/// commits: the registration and its invitations land together.
+#[allow(clippy::too_many_arguments)]
+async fn invite_and_commit(
+    txn: DatabaseTransaction,
+    code: QuestionnaireCode,
+    source: Source,
+    created: bool,
+    people: &[(&Participant, Map<String, Value>)],
+    milestone: NaiveDate,
+    rules: &SendRules,
+    now: DateTime<Utc>,
+) -> Result<Registered, StoreError> {
+    let scheduled_for = schedule::planned_send_at(milestone, rules);
+    let added = add_people(&txn, code, source, people, scheduled_for, None, now).await?;
+    let id = match source {
+        Source::Intervention(id) | Source::Coproduction(id) | Source::Wave(id) => id,
+    };
+    let invitations = planned(&txn, id).await?;
+    txn.commit().await?;
+    Ok(Registered {
+        id,
+        created,
+        added,
+        invitations,
+    })
+}
+
 pub async fn register_intervention(
     db: &DatabaseConnection,
     new: &NewIntervention,
@@ -110,32 +138,29 @@ pub async fn register_intervention(
     now: DateTime<Utc>,
 ) -> Result<Registered, StoreError> {
     let txn = db.begin().await?;
-    let existing = intervention::Entity::find()
+    // Insert-or-keep on the natural key: two simultaneous registrations of one reference
+    // end with one intervention, not an error.
+    let inserted = intervention::Entity::insert(intervention::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        reference: Set(new.reference.clone()),
+        company_name: Set(new.company.name.clone()),
+        company_siret: Set(new.company.siret.clone()),
+        company_size_band: Set(new.company.size_band.as_str().to_owned()),
+        company_sector: Set(new.company.sector.clone()),
+        kind: Set(new.kind.as_str().to_owned()),
+        entity_code: Set(new.entity.clone()),
+        started_on: Set(new.started_on),
+        ended_on: Set(new.ended_on),
+        created_at: Set(now),
+    })
+    .on_conflict_do_nothing_on([intervention::Column::Reference])
+    .exec_without_returning(&txn)
+    .await?;
+    let row = intervention::Entity::find()
         .filter(intervention::Column::Reference.eq(&new.reference))
         .one(&txn)
-        .await?;
-    let (id, ended_on, created) = match existing {
-        Some(row) => (row.id, row.ended_on, false),
-        None => {
-            let id = Uuid::new_v4();
-            intervention::Entity::insert(intervention::ActiveModel {
-                id: Set(id),
-                reference: Set(new.reference.clone()),
-                company_name: Set(new.company.name.clone()),
-                company_siret: Set(new.company.siret.clone()),
-                company_size_band: Set(new.company.size_band.as_str().to_owned()),
-                company_sector: Set(new.company.sector.clone()),
-                kind: Set(new.kind.as_str().to_owned()),
-                entity_code: Set(new.entity.clone()),
-                started_on: Set(new.started_on),
-                ended_on: Set(new.ended_on),
-                created_at: Set(now),
-            })
-            .exec_without_returning(&txn)
-            .await?;
-            (id, new.ended_on, true)
-        }
-    };
+        .await?
+        .ok_or_else(|| StoreError::Corrupt("intervention introuvable après création".into()))?;
     let region = network.get(&new.entity).map(|e| e.region.clone());
     // The company is the unit of the first level of indicator 3.1: its SIRET when known,
     // else the intervention (one company per intervention).
@@ -158,25 +183,17 @@ pub async fn register_intervention(
             (p, attributes)
         })
         .collect();
-    let scheduled_for = schedule::planned_send_at(ended_on, rules);
-    let added = add_people(
-        &txn,
+    invite_and_commit(
+        txn,
         QuestionnaireCode::I3_1,
-        Source::Intervention(id),
+        Source::Intervention(row.id),
+        is_inserted(&inserted),
         &people,
-        scheduled_for,
-        None,
+        row.ended_on,
+        rules,
         now,
     )
-    .await?;
-    let invitations = planned(&txn, id).await?;
-    txn.commit().await?;
-    Ok(Registered {
-        id,
-        created,
-        added,
-        invitations,
-    })
+    .await
 }
 
 pub async fn register_coproduction(
@@ -187,27 +204,22 @@ pub async fn register_coproduction(
     now: DateTime<Utc>,
 ) -> Result<Registered, StoreError> {
     let txn = db.begin().await?;
-    let existing = coproduction::Entity::find()
+    let inserted = coproduction::Entity::insert(coproduction::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        reference: Set(new.reference.clone()),
+        tool: Set(new.tool.clone()),
+        entity_code: Set(new.entity.clone()),
+        finalised_on: Set(new.finalised_on),
+        created_at: Set(now),
+    })
+    .on_conflict_do_nothing_on([coproduction::Column::Reference])
+    .exec_without_returning(&txn)
+    .await?;
+    let row = coproduction::Entity::find()
         .filter(coproduction::Column::Reference.eq(&new.reference))
         .one(&txn)
-        .await?;
-    let (id, finalised_on, created) = match existing {
-        Some(row) => (row.id, row.finalised_on, false),
-        None => {
-            let id = Uuid::new_v4();
-            coproduction::Entity::insert(coproduction::ActiveModel {
-                id: Set(id),
-                reference: Set(new.reference.clone()),
-                tool: Set(new.tool.clone()),
-                entity_code: Set(new.entity.clone()),
-                finalised_on: Set(new.finalised_on),
-                created_at: Set(now),
-            })
-            .exec_without_returning(&txn)
-            .await?;
-            (id, new.finalised_on, true)
-        }
-    };
+        .await?
+        .ok_or_else(|| StoreError::Corrupt("co-production introuvable après création".into()))?;
     let region = network.get(&new.entity).map(|e| e.region.clone());
     let people: Vec<(&Participant, Map<String, Value>)> = new
         .contacts
@@ -222,25 +234,21 @@ pub async fn register_coproduction(
             (p, attributes)
         })
         .collect();
-    let scheduled_for = schedule::planned_send_at(finalised_on, rules);
-    let added = add_people(
-        &txn,
+    invite_and_commit(
+        txn,
         QuestionnaireCode::I3_2,
-        Source::Coproduction(id),
+        Source::Coproduction(row.id),
+        is_inserted(&inserted),
         &people,
-        scheduled_for,
-        None,
+        row.finalised_on,
+        rules,
         now,
     )
-    .await?;
-    let invitations = planned(&txn, id).await?;
-    txn.commit().await?;
-    Ok(Registered {
-        id,
-        created,
-        added,
-        invitations,
-    })
+    .await
+}
+
+fn is_inserted(result: &sea_orm::TryInsertResult<u64>) -> bool {
+    matches!(result, sea_orm::TryInsertResult::Inserted(n) if *n > 0)
 }
 
 /// A wave as stored: its campaign, and the instant its invitations go out.

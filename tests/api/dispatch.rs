@@ -492,3 +492,25 @@ async fn the_invitation_email_reads_as_written() {
         format!("Subject: {}\n\n{}", message.subject, text)
     );
 }
+
+#[tokio::test]
+async fn the_same_intervention_registered_twice_at_once_exists_once() {
+    let app = spawn_app().await;
+    let body = intervention(
+        "BRE-2025-080",
+        "2025-07-31",
+        &["a@example.org", "b@example.org"],
+    );
+    let (a, b) = tokio::join!(
+        app.post_json("/api/v1/interventions", &body),
+        app.post_json("/api/v1/interventions", &body)
+    );
+    let mut statuses = [a.status().as_u16(), b.status().as_u16()];
+    statuses.sort();
+    assert!(
+        statuses == [200, 201] || statuses == [201, 201],
+        "{statuses:?}"
+    );
+    assert_eq!(app.count("interventions").await, 1);
+    assert_eq!(app.count("invitations").await, 2);
+}
