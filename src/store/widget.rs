@@ -9,8 +9,8 @@ use std::collections::HashMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, JoinType, OnConflict, Order, Query};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set,
-    TransactionTrait,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait,
+    QueryFilter, Set, SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -23,6 +23,18 @@ use crate::entities::{
     answer, campaign, download, hidden_comment, rating_visitor, resource, response,
     response_attribute,
 };
+
+/// A transaction that holds SQLite's write lock from its first statement: these
+/// transactions read before they write, and a deferred one would fail outright ("database is
+/// locked", not retried by the busy timeout) if another connection wrote in between.
+/// PostgreSQL ignores the mode.
+async fn begin_writing(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    db.begin_with_options(TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..TransactionOptions::default()
+    })
+    .await
+}
 
 /// Rows per multi-row statement: far below SQLite's and PostgreSQL's bound-parameter limits.
 const CHUNK: usize = 500;
@@ -63,7 +75,7 @@ pub async fn record_downloads(
     }
     let resources: Vec<_> = resources.into_values().collect();
 
-    let txn = db.begin().await?;
+    let txn = begin_writing(db).await?;
     for chunk in resources.chunks(CHUNK) {
         let mut insert = Query::insert();
         insert.into_table(resource::Entity).columns([
@@ -158,7 +170,7 @@ pub async fn record_ratings(
     code: QuestionnaireCode,
     ratings: &[NewRating],
 ) -> Result<Vec<RatingOutcome>, StoreError> {
-    let txn = db.begin().await?;
+    let txn = begin_writing(db).await?;
     let mut campaign_of_year: HashMap<i32, Option<Uuid>> = HashMap::new();
     let mut outcomes = Vec::with_capacity(ratings.len());
     let mut kept: HashMap<&str, (usize, Uuid)> = HashMap::new();

@@ -43,14 +43,13 @@
     return e;
   }
 
-  var CSS = ("&{max-width:34rem;width:calc(100% - 2rem);box-sizing:border-box;border:1px solid #666;" +
-    "border-radius:4px;padding:1.25rem;color:#161616;background:#fff;font:1rem/1.5 system-ui,sans-serif}" +
-    "&::backdrop{background:#0008}& h2{font-size:1.25rem;margin:0}& fieldset{border:0;padding:0;margin:1rem 0}" +
-    "& legend{font-weight:700;padding:0}& p,& .o{margin:.25rem 0}& .h{color:#3a3a3a;font-size:.875rem}" +
-    "& textarea{width:100%;box-sizing:border-box;font:inherit}& .e{color:#ce0500;font-weight:700}" +
-    "& button{font:inherit;padding:.5rem 1rem;margin:.75rem .5rem 0 0;border:1px solid #000091;" +
-    "border-radius:4px;background:#fff;color:#000091}& .s{background:#000091;color:#fff}" +
-    "& :focus-visible{outline:3px solid #0a76f6;outline-offset:2px}").replace(/&/g, "." + P);
+  var CSS = ("&{max-width:34rem;border:1px solid #666;border-radius:4px;padding:1.25rem;color:#161616;" +
+    "background:#fff;font:1rem/1.5 system-ui,sans-serif}&::backdrop{background:#0008}& h2{font-size:1.25rem;margin:0}" +
+    "& fieldset{border:0;padding:0;margin:1rem 0}& legend{font-weight:700;padding:0}& p,& .o{margin:.25rem 0}" +
+    "& .h{color:#3a3a3a;font-size:.875rem}& textarea{width:95%;font:inherit}& .e{color:#ce0500;font-weight:700}" +
+    "& button{font:inherit;padding:.5rem 1rem;margin:.75rem .5rem 0 0;border:1px solid #000091;border-radius:4px;" +
+    "background:#fff;color:#000091}& .s{background:#000091;color:#fff}& :focus-visible{outline:3px solid #0a76f6}"
+  ).replace(/&/g, "." + P);
 
   function build() {
     try {
