@@ -1,6 +1,10 @@
 //! Settings: every one a command-line flag and a `JALON_*` environment variable.
 
+use std::num::NonZeroU32;
 use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::domain::visitor::TrustedProxies;
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct Settings {
@@ -92,6 +96,48 @@ pub struct Settings {
     /// Log filter (`info`, `debug`, `jalon=debug,actix_web=info`…).
     #[arg(long, env = "JALON_LOG", default_value = "info", global = true)]
     pub log: String,
+
+    /// Origins of the website allowed to call the public widget API (CORS) and to frame
+    /// `/o/i4`, comma-separated: `https://www.anact.fr,https://anact.fr`. Empty: none.
+    #[arg(long, env = "JALON_WIDGET_ORIGINS", default_value = "", global = true)]
+    pub widget_origins: String,
+
+    /// Reverse proxies whose `X-Forwarded-For` gives the visitor's address: IPs or CIDR
+    /// blocks, comma-separated. Empty: the TCP peer is the visitor.
+    #[arg(long, env = "JALON_TRUSTED_PROXIES", default_value = "", global = true)]
+    pub trusted_proxies: String,
+
+    /// Secret keying the daily hashes of visitors' addresses (rate limits, one rating per
+    /// visitor, resource and day). Unset: a random key per start.
+    #[arg(long, env = "JALON_SECRET", hide_env_values = true, global = true)]
+    pub secret: Option<Secret>,
+
+    /// Requests a minute each visitor address may send to each public widget endpoint.
+    #[arg(
+        long,
+        env = "JALON_PUBLIC_RATE_PER_MINUTE",
+        default_value_t = 120,
+        global = true
+    )]
+    pub public_rate_per_minute: u32,
+
+    /// Requests a visitor address may send at once before the per-minute rate applies.
+    #[arg(
+        long,
+        env = "JALON_PUBLIC_RATE_BURST",
+        default_value_t = 30,
+        global = true
+    )]
+    pub public_rate_burst: u32,
+
+    /// How often download counts accepted in memory are written to the database (ms).
+    #[arg(
+        long,
+        env = "JALON_DOWNLOADS_FLUSH_MS",
+        default_value_t = 1000,
+        global = true
+    )]
+    pub downloads_flush_ms: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -104,5 +150,122 @@ impl Settings {
     /// The base URL without a trailing slash, so that `format!("{base}/r/{token}")` is right.
     pub fn public_base(&self) -> &str {
         self.base_url.trim_end_matches('/')
+    }
+}
+
+/// A secret that never shows in logs or `Debug` output.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(…)")
+    }
+}
+
+impl std::str::FromStr for Secret {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s.len() < 16 {
+            return Err("JALON_SECRET : 16 caractères au moins".to_owned());
+        }
+        Ok(Self(s.to_owned()))
+    }
+}
+
+/// What the download widget needs from the settings, checked.
+#[derive(Debug, Clone)]
+pub struct WidgetSettings {
+    /// Serialized origins (`https://www.anact.fr`), as browsers send them in `Origin`.
+    pub origins: Vec<String>,
+    pub trusted_proxies: TrustedProxies,
+    pub secret: Option<Secret>,
+    pub rate_per_minute: NonZeroU32,
+    pub burst: NonZeroU32,
+    pub flush_interval: Duration,
+}
+
+impl Default for WidgetSettings {
+    fn default() -> Self {
+        Self {
+            origins: Vec::new(),
+            trusted_proxies: TrustedProxies::default(),
+            secret: None,
+            rate_per_minute: NonZeroU32::new(120).unwrap_or(NonZeroU32::MIN),
+            burst: NonZeroU32::new(30).unwrap_or(NonZeroU32::MIN),
+            flush_interval: Duration::from_secs(1),
+        }
+    }
+}
+
+impl Settings {
+    pub fn widget(&self) -> anyhow::Result<WidgetSettings> {
+        let positive = |value: u32, name: &str| {
+            NonZeroU32::new(value).ok_or_else(|| anyhow::anyhow!("{name} doit être positif"))
+        };
+        Ok(WidgetSettings {
+            origins: parse_origins(&self.widget_origins)?,
+            trusted_proxies: self.trusted_proxies.parse()?,
+            secret: self.secret.clone(),
+            rate_per_minute: positive(self.public_rate_per_minute, "JALON_PUBLIC_RATE_PER_MINUTE")?,
+            burst: positive(self.public_rate_burst, "JALON_PUBLIC_RATE_BURST")?,
+            flush_interval: Duration::from_millis(self.downloads_flush_ms.clamp(10, 60_000)),
+        })
+    }
+}
+
+/// `https://www.anact.fr, http://localhost:8000/` → the origins as browsers serialize them.
+pub fn parse_origins(list: &str) -> anyhow::Result<Vec<String>> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+        .map(|item| {
+            let url = url::Url::parse(item)
+                .map_err(|e| anyhow::anyhow!("JALON_WIDGET_ORIGINS : « {item} » invalide ({e})"))?;
+            let origin = url.origin().ascii_serialization();
+            let bare = url.path() == "/" && url.query().is_none() && url.fragment().is_none();
+            if !matches!(url.scheme(), "http" | "https") || !bare || origin == "null" {
+                anyhow::bail!(
+                    "JALON_WIDGET_ORIGINS : « {item} » n'est pas une origine (https://hôte[:port])"
+                );
+            }
+            Ok(origin)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn origins_are_normalised_and_checked() {
+        assert_eq!(
+            parse_origins(" https://www.anact.fr/, http://127.0.0.1:8000 ,").unwrap(),
+            ["https://www.anact.fr", "http://127.0.0.1:8000"]
+        );
+        assert!(parse_origins("").unwrap().is_empty());
+        for bad in [
+            "www.anact.fr",
+            "https://anact.fr/page",
+            "ftp://anact.fr",
+            "https://a.fr?x=1",
+        ] {
+            assert!(parse_origins(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn secrets_are_long_and_never_printed() {
+        assert!("court".parse::<Secret>().is_err());
+        let secret: Secret = "un secret assez long".parse().unwrap();
+        assert_eq!(format!("{secret:?}"), "Secret(…)");
     }
 }

@@ -16,3 +16,4 @@ pub mod store;
 pub mod telemetry;
 pub mod views;
 pub mod web;
+pub mod widget;

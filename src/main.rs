@@ -149,13 +149,14 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let app_catalog = Arc::new(catalog);
             let dispatch_db = db.clone();
             let clock_for_dispatch = clock.clone();
-            let app = Application::build(
+            let app = Application::build_with_widget(
                 AppParts {
                     db,
                     catalog: app_catalog.clone(),
                     clock,
                     max_body_bytes: settings.max_body_bytes,
                 },
+                settings.widget()?,
                 &settings.bind,
             )
             .with_context(|| format!("impossible d'écouter sur {}", settings.bind))?;

@@ -5,17 +5,21 @@ use std::sync::Arc;
 
 use actix_web::dev::Server;
 use actix_web::http::StatusCode;
-use actix_web::middleware::{Compress, ErrorHandlers, Logger};
+use actix_web::middleware::{Compress, ErrorHandlers, Logger, from_fn};
 use actix_web::{App, HttpServer};
 use sea_orm::DatabaseConnection;
 
 use crate::catalog::Catalog;
 use crate::clock::Clock;
+use crate::config::WidgetSettings;
+use crate::web::widget_script::WidgetScript;
 use crate::web::{self as http, AppState};
+use crate::widget::{Widget, WriterHandle};
 
 pub struct Application {
     port: u16,
     server: Server,
+    widget_writer: WriterHandle,
 }
 
 pub struct AppParts {
@@ -28,27 +32,53 @@ pub struct AppParts {
 impl Application {
     /// Binds `address` (port 0 picks a free one) and prepares the server without running it.
     pub fn build(parts: AppParts, address: &str) -> std::io::Result<Self> {
+        Self::build_with_widget(parts, WidgetSettings::default(), address)
+    }
+
+    /// The same, with the download widget's settings (origins, proxies, limits, secret).
+    /// Starts the widget's writer task: call from within a Tokio runtime.
+    pub fn build_with_widget(
+        parts: AppParts,
+        widget: WidgetSettings,
+        address: &str,
+    ) -> std::io::Result<Self> {
         let listener = TcpListener::bind(address)?;
         let port = listener.local_addr()?.port();
+        let origins = widget.origins.clone();
+        let (widget, widget_writer) = Widget::start(widget, parts.db.clone(), parts.clock.clone());
         let state = AppState {
+            widget_script: Arc::new(WidgetScript::build(&parts.catalog)),
             db: parts.db,
             catalog: parts.catalog,
             clock: parts.clock,
+            widget,
         };
-        let server = run(listener, state, parts.max_body_bytes)?;
-        Ok(Self { port, server })
+        let server = run(listener, state, parts.max_body_bytes, origins)?;
+        Ok(Self {
+            port,
+            server,
+            widget_writer,
+        })
     }
 
     pub fn port(&self) -> u16 {
         self.port
     }
 
+    /// Serves until stopped, then writes the widget's queued ratings and pending downloads.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let result = self.server.await;
+        self.widget_writer.shutdown().await;
+        result
     }
 }
 
-fn run(listener: TcpListener, state: AppState, max_body: usize) -> std::io::Result<Server> {
+fn run(
+    listener: TcpListener,
+    state: AppState,
+    max_body: usize,
+    widget_origins: Vec<String>,
+) -> std::io::Result<Server> {
     let state = actix_web::web::Data::new(state);
     let server = HttpServer::new(move || {
         let error_pages = [
@@ -73,6 +103,7 @@ fn run(listener: TcpListener, state: AppState, max_body: usize) -> std::io::Resu
             )
             .wrap(error_pages)
             .wrap(Compress::default())
+            .wrap(from_fn(http::frame_ancestors))
             .app_data(state.clone())
             .app_data(actix_web::web::PayloadConfig::new(max_body))
             .app_data(
@@ -100,6 +131,7 @@ fn run(listener: TcpListener, state: AppState, max_body: usize) -> std::io::Resu
                     }),
             )
             .configure(http::routes)
+            .configure(|cfg| http::widget_routes(cfg, &widget_origins))
             .default_service(actix_web::web::to(http::not_found))
     })
     .listen(listener)?

@@ -9,5 +9,7 @@ pub mod newtypes;
 pub mod questionnaire;
 pub mod registration;
 pub mod schedule;
+pub mod visitor;
+pub mod widget;
 
 pub use newtypes::{Email, QuestionnaireCode, Token};

@@ -10,3 +10,9 @@ pub mod outbox;
 pub mod questionnaire_version;
 pub mod response;
 pub mod response_attribute;
+
+// Indicator 4's download widget.
+pub mod download;
+pub mod hidden_comment;
+pub mod rating_visitor;
+pub mod resource;

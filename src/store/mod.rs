@@ -9,6 +9,7 @@ pub mod outbox;
 pub mod registration;
 pub mod responses;
 pub mod versions;
+pub mod widget;
 
 pub use connect::{connect, migrate};
 

@@ -20,6 +20,8 @@ pub struct FormPage<'a> {
     /// Personal links can save a draft; open questionnaires cannot (nobody to restore it for).
     pub allow_draft: bool,
     pub notice: Option<&'a str>,
+    /// Fields added at the end of the form (hidden fields, a honeypot).
+    pub extra: Option<Markup>,
 }
 
 /// The id of the element a question's error links to: its input, or its first option.
@@ -98,6 +100,9 @@ impl FormPage<'_> {
                                 })
                             }
                         }
+                    }
+                    @if let Some(extra) = &self.extra {
+                        (extra)
                     }
                     div.form-actions {
                         button.button.primary type="submit" name="_action" value="submit" { "Envoyer mes réponses" }
@@ -311,6 +316,21 @@ impl Render for QuestionField<'_> {
                         aria-invalid=[self.error.map(|_| "true")];
                 }
             },
+        }
+    }
+}
+
+/// The extra fields of an open questionnaire's form: the rated resource, if any, and a
+/// honeypot, hidden from people (and assistive technologies) but not from robots that fill
+/// every field they find.
+pub fn open_form_fields(resource: Option<&str>) -> Markup {
+    html! {
+        @if let Some(resource) = resource {
+            input type="hidden" name="_resource" value=(resource);
+        }
+        div hidden {
+            label for="q-site-web" { "Ne remplissez pas ce champ" }
+            input type="text" id="q-site-web" name="_website" autocomplete="off" tabindex="-1";
         }
     }
 }

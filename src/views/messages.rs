@@ -104,3 +104,13 @@ pub fn internal_error() -> Markup {
         ],
     )
 }
+
+pub fn too_many_requests() -> Markup {
+    message_page(
+        "Trop de réponses envoyées",
+        &[
+            "Trop de réponses ont été envoyées depuis votre connexion en peu de temps ; rien n’a été enregistré.",
+            "Merci de réessayer dans quelques minutes.",
+        ],
+    )
+}

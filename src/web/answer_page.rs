@@ -3,22 +3,25 @@
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, ContentType};
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use maud::Markup;
 use serde::Deserialize;
 
 use super::form_body::{self, SubmittedForm};
+use super::widget_api::visitor_address;
 use super::{AppState, PageError, WebError, personal_link};
 use crate::catalog::LoadedQuestionnaire;
 use crate::domain::answers::{RawAnswers, UnknownKeys, validate};
 use crate::domain::attributes::response_attributes;
+use crate::domain::widget::ResourceId;
 use crate::domain::{QuestionnaireCode, Token};
 use crate::store::invitations::Invitation;
 use crate::store::responses::{NewResponse, Origin};
 use crate::store::{campaigns, drafts, invitations, responses};
-use crate::views::form::FormPage;
+use crate::views::form::{FormPage, open_form_fields};
 use crate::views::messages;
 use crate::views::privacy::privacy_page;
+use crate::widget::{self, Endpoint};
 
 type PageResult = Result<HttpResponse, PageError>;
 
@@ -85,6 +88,7 @@ pub async fn show_personal(
         errors: &[],
         allow_draft: !questionnaire.definition.anonymous,
         notice,
+        extra: None,
     };
     Ok(html(StatusCode::OK, page.render()))
 }
@@ -125,6 +129,7 @@ pub async fn submit_personal(
                 errors: &errors,
                 allow_draft: !definition.anonymous,
                 notice: None,
+                extra: None,
             };
             return Ok(html(StatusCode::UNPROCESSABLE_ENTITY, page.render()));
         }
@@ -157,27 +162,71 @@ fn open_questionnaire<'a>(
     Ok(questionnaire)
 }
 
-pub async fn show_open(state: web::Data<AppState>, code: web::Path<String>) -> PageResult {
+#[derive(Deserialize)]
+pub struct OpenQuery {
+    /// The resource rated (indicator 4's widget without script): `/o/i4?resource=ID`.
+    resource: Option<String>,
+}
+
+/// The resource an open form rates: only the widget's questionnaire rates resources, and an
+/// id that is not one is ignored (the person can still answer).
+fn rated_resource(code: QuestionnaireCode, raw: Option<&str>) -> Option<ResourceId> {
+    (code == widget::QUESTIONNAIRE)
+        .then(|| raw.and_then(|r| ResourceId::parse(r).ok()))
+        .flatten()
+}
+
+pub async fn show_open(
+    state: web::Data<AppState>,
+    code: web::Path<String>,
+    query: web::Query<OpenQuery>,
+) -> PageResult {
     let questionnaire = open_questionnaire(&state, &code)?;
+    let definition = &questionnaire.definition;
+    let resource = rated_resource(definition.code, query.resource.as_deref());
     let page = FormPage {
-        questionnaire: &questionnaire.definition,
-        action: format!("/o/{}", questionnaire.definition.code),
+        questionnaire: definition,
+        action: format!("/o/{}", definition.code),
         values: &RawAnswers::new(),
         errors: &[],
         allow_draft: false,
         notice: None,
+        extra: Some(open_form_fields(resource.as_ref().map(ResourceId::as_str))),
     };
     Ok(html(StatusCode::OK, page.render()))
 }
 
 pub async fn submit_open(
+    req: HttpRequest,
     state: web::Data<AppState>,
     code: web::Path<String>,
     body: web::Bytes,
 ) -> PageResult {
     let questionnaire = open_questionnaire(&state, &code)?;
     let definition = &questionnaire.definition;
+    // The open form is public: each visitor address has a budget, and robots that fill the
+    // honeypot are turned away like over-eager visitors. Neither stores anything.
+    let address = visitor_address(&req, &state.widget);
+    if let Err(wait) = state.widget.check_rate(Endpoint::Ratings, address) {
+        return Err(WebError::RateLimited {
+            retry_after: wait.as_secs().max(1),
+        }
+        .into());
+    }
     let form = parse_form(&body)?;
+    if form
+        .honeypot
+        .as_deref()
+        .is_some_and(|v| !v.trim().is_empty())
+    {
+        return Err(WebError::RateLimited { retry_after: 60 }.into());
+    }
+    let resource = match form.resource.as_deref().map(str::trim) {
+        Some(raw) if !raw.is_empty() && definition.code == widget::QUESTIONNAIRE => {
+            Some(ResourceId::parse(raw).map_err(|e| WebError::BadRequest(format!("{e}.")))?)
+        }
+        _ => None,
+    };
     let answers = match validate(definition, &form.answers, UnknownKeys::Ignore) {
         Ok(answers) => answers,
         Err(errors) => {
@@ -188,10 +237,27 @@ pub async fn submit_open(
                 errors: &errors,
                 allow_draft: false,
                 notice: None,
+                extra: Some(open_form_fields(resource.as_ref().map(ResourceId::as_str))),
             };
             return Ok(html(StatusCode::UNPROCESSABLE_ENTITY, page.render()));
         }
     };
+    let attributes = response_attributes(definition, &serde_json::Map::new(), &answers);
+    if let Some(resource) = resource {
+        // A rating of a resource: one per visitor, resource and day, like the widget's.
+        state
+            .widget
+            .submit_rating(
+                &resource,
+                address,
+                &questionnaire.version,
+                answers,
+                attributes,
+            )
+            .await
+            .map_err(WebError::from)?;
+        return Ok(see_other(format!("/o/{}/merci", definition.code)));
+    }
     let now = state.clock.now();
     let campaign =
         campaigns::find_or_create(&state.db, definition.code, &open_campaign_label(now), now)
@@ -206,7 +272,7 @@ pub async fn submit_open(
             version: &questionnaire.version,
             origin: Origin::Open,
             answers: &answers,
-            attributes: &response_attributes(definition, &serde_json::Map::new(), &answers),
+            attributes: &attributes,
         },
         now,
     )

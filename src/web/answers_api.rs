@@ -15,7 +15,7 @@ pub struct SubmitBody {
 
 /// JSON values become the same strings a form would send; anything else is an error for
 /// that question.
-fn raw_answers(json: &Map<String, Value>) -> Result<RawAnswers, Vec<AnswerError>> {
+pub(super) fn raw_answers(json: &Map<String, Value>) -> Result<RawAnswers, Vec<AnswerError>> {
     let mut raw = RawAnswers::new();
     let mut errors = Vec::new();
     for (question, value) in json {

@@ -33,6 +33,22 @@ pub enum WebError {
     MissingQuestionnaire(String),
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// Too many requests from one visitor, or a request that looks automated: nothing stored.
+    #[error("trop de requêtes")]
+    RateLimited { retry_after: u64 },
+    /// The service cannot take the request now (queue full, shutting down): nothing stored.
+    #[error("service momentanément saturé")]
+    Busy,
+}
+
+impl From<crate::widget::RatingError> for WebError {
+    fn from(err: crate::widget::RatingError) -> Self {
+        match err {
+            crate::widget::RatingError::Closed => WebError::Closed,
+            crate::widget::RatingError::Busy => WebError::Busy,
+            crate::widget::RatingError::Store(e) => WebError::Store(e),
+        }
+    }
 }
 
 impl From<SubmitError> for WebError {
@@ -58,6 +74,17 @@ impl WebError {
             WebError::MissingQuestionnaire(_) | WebError::Store(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
+            WebError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            WebError::Busy => StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+
+    /// Seconds a client should wait before trying again, for the statuses that have one.
+    fn retry_after(&self) -> Option<u64> {
+        match self {
+            WebError::RateLimited { retry_after } => Some(*retry_after),
+            WebError::Busy | WebError::Store(StoreError::Unavailable(_)) => Some(5),
+            _ => None,
         }
     }
 
@@ -115,8 +142,14 @@ impl ResponseError for PageError {
             WebError::Closed => messages::closed(),
             WebError::Store(StoreError::Unavailable(_)) => messages::unavailable(),
             WebError::MissingQuestionnaire(_) | WebError::Store(_) => messages::internal_error(),
+            WebError::RateLimited { .. } => messages::too_many_requests(),
+            WebError::Busy => messages::unavailable(),
         };
-        HttpResponse::build(self.status_code())
+        let mut response = HttpResponse::build(self.status_code());
+        if let Some(seconds) = self.0.retry_after() {
+            response.insert_header(("Retry-After", seconds.to_string()));
+        }
+        response
             .content_type(ContentType::html())
             .body(body.into_string())
     }
@@ -150,6 +183,15 @@ impl ResponseError for ApiError {
                 "internal",
                 "Erreur inattendue ; rien n'a été enregistré.".to_owned(),
             ),
+            WebError::RateLimited { .. } => (
+                "rate_limited",
+                "Trop de requêtes ; réessayez dans quelques instants. Rien n'a été enregistré."
+                    .to_owned(),
+            ),
+            WebError::Busy => (
+                "unavailable",
+                "Service momentanément indisponible ; réessayez plus tard.".to_owned(),
+            ),
         };
         let mut body = json!({ "error": code, "message": message });
         match &self.0 {
@@ -158,8 +200,8 @@ impl ResponseError for ApiError {
             _ => {}
         }
         let mut response = HttpResponse::build(self.status_code());
-        if self.status_code() == StatusCode::SERVICE_UNAVAILABLE {
-            response.insert_header(("Retry-After", "5"));
+        if let Some(seconds) = self.0.retry_after() {
+            response.insert_header(("Retry-After", seconds.to_string()));
         }
         response.json(body)
     }

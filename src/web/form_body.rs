@@ -15,6 +15,10 @@ pub struct SubmittedForm {
     pub answers: RawAnswers,
     /// The value of the `_action` button: `submit` (default) or `draft`.
     pub action: Option<String>,
+    /// `_resource`: the resource an open form rates (indicator 4's widget without script).
+    pub resource: Option<String>,
+    /// `_website`: a field people never see; filled only by robots.
+    pub honeypot: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -43,6 +47,10 @@ pub fn parse(body: &[u8]) -> Result<SubmittedForm, FormBodyError> {
         let value = decode(value)?;
         if name == "_action" {
             form.action = Some(value);
+        } else if name == "_resource" {
+            form.resource = Some(value);
+        } else if name == "_website" {
+            form.honeypot = Some(value);
         } else if !name.starts_with('_') {
             form.answers.push(name, value);
         }

@@ -12,6 +12,9 @@ mod questionnaires_api;
 mod registration_api;
 mod state;
 mod unsubscribe;
+mod widget_api;
+mod widget_results;
+pub mod widget_script;
 
 pub use error::{ApiError, PageError, WebError};
 pub use state::AppState;
@@ -71,6 +74,58 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/api/v1/waves/{id}/roster",
             web::post().to(registration_api::add_roster),
         );
+
+    // Indicator 4's widget: its script, and staff's results (the public endpoints, with
+    // CORS and rate limits, are in `widget_routes`).
+    cfg.route("/widget.js", web::get().to(widget_script::script))
+        .route(
+            "/api/v1/widget/resources",
+            web::get().to(widget_results::resources),
+        )
+        .route(
+            "/api/v1/widget/comments",
+            web::get().to(widget_results::comments),
+        )
+        .route(
+            "/api/v1/comments/{response_id}/hide",
+            web::post().to(widget_results::hide),
+        );
+}
+
+/// The widget's public endpoints, called from the website's origins: CORS for `origins`
+/// only (a request from another origin is refused before anything runs), a per-address
+/// rate limit each, small body caps.
+pub fn widget_routes(cfg: &mut web::ServiceConfig, origins: &[String]) {
+    use actix_web::http::{Method, header};
+    use actix_web::middleware::from_fn;
+    let cors = origins
+        .iter()
+        .fold(actix_cors::Cors::default(), |cors, origin| {
+            cors.allowed_origin(origin)
+        })
+        .allowed_methods([Method::POST])
+        .allowed_header(header::CONTENT_TYPE)
+        // A simple (preflight-free) POST from another origin is refused too, not just left
+        // unreadable: it must not be counted.
+        .block_on_origin_mismatch(true)
+        .max_age(86_400);
+    cfg.service(
+        web::scope("/api/v1/public")
+            .wrap(cors)
+            .service(
+                web::resource("/downloads")
+                    .app_data(web::PayloadConfig::new(widget_api::DOWNLOAD_BODY_MAX))
+                    .wrap(from_fn(widget_api::limit_downloads))
+                    .route(web::post().to(widget_api::count_download)),
+            )
+            .service(
+                web::resource("/ratings")
+                    .app_data(web::PayloadConfig::new(widget_api::RATING_BODY_MAX))
+                    .wrap(from_fn(widget_api::limit_ratings))
+                    .route(web::post().to(widget_api::rate_resource)),
+            ),
+    );
 }
 
 pub use fallback::{error_bodies, not_found};
+pub use widget_api::frame_ancestors;

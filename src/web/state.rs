@@ -4,6 +4,8 @@ use sea_orm::DatabaseConnection;
 
 use crate::catalog::Catalog;
 use crate::clock::Clock;
+use crate::web::widget_script::WidgetScript;
+use crate::widget::Widget;
 
 /// What every handler may use. Cheap to clone.
 #[derive(Clone)]
@@ -11,4 +13,7 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub catalog: Arc<Catalog>,
     pub clock: Arc<dyn Clock>,
+    /// Indicator 4's download widget: rate limits, pending downloads, the ratings writer.
+    pub widget: Arc<Widget>,
+    pub widget_script: Arc<WidgetScript>,
 }

@@ -4,6 +4,7 @@ use std::sync::Arc;
 use chrono::{TimeZone, Utc};
 use jalon::catalog::Catalog;
 use jalon::clock::MockClock;
+use jalon::config::WidgetSettings;
 use jalon::domain::{Email, QuestionnaireCode};
 use jalon::startup::{AppParts, Application};
 use jalon::store;
@@ -57,6 +58,11 @@ pub async fn fresh_database() -> (DatabaseConnection, String, Option<tempfile::T
 }
 
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(WidgetSettings::default()).await
+}
+
+/// The app with the download widget's settings (origins, proxies, rate limits).
+pub async fn spawn_app_with(widget: WidgetSettings) -> TestApp {
     let (db, _url, dir) = fresh_database().await;
     let catalog =
         Arc::new(Catalog::load_dir(&questionnaires_dir()).expect("shipped questionnaires load"));
@@ -64,13 +70,14 @@ pub async fn spawn_app() -> TestApp {
     store::versions::record_all(&db, &catalog, clock.now_utc())
         .await
         .expect("versions recorded");
-    let app = Application::build(
+    let app = Application::build_with_widget(
         AppParts {
             db: db.clone(),
             catalog: catalog.clone(),
             clock: Arc::new(clock.clone()),
             max_body_bytes: 64 * 1024,
         },
+        widget,
         "127.0.0.1:0",
     )
     .expect("app builds");

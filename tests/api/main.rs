@@ -11,3 +11,4 @@ mod import;
 mod open_questionnaire;
 mod questionnaires;
 mod smtp;
+mod widget;

@@ -1,0 +1,87 @@
+//! Indicator 4's results for staff: counts per resource and theme, the comments to read, and
+//! hiding an abusive comment. (Staff authentication comes with the dashboard.)
+
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+use serde_json::json;
+use uuid::Uuid;
+
+use super::{ApiError, AppState, WebError};
+use crate::domain::questionnaire::QuestionKind;
+use crate::domain::schedule::paris_year;
+use crate::domain::widget::summarize;
+use crate::store::widget as store;
+use crate::widget::QUESTIONNAIRE;
+
+#[derive(Deserialize)]
+pub struct YearQuery {
+    year: Option<i32>,
+}
+
+fn year(state: &AppState, query: &YearQuery) -> Result<i32, WebError> {
+    match query.year {
+        None => Ok(paris_year(state.clock.now())),
+        Some(year) if (2000..=2100).contains(&year) => Ok(year),
+        Some(_) => Err(WebError::BadRequest(
+            "Année invalide : AAAA entre 2000 et 2100 attendue.".to_owned(),
+        )),
+    }
+}
+
+/// `GET /api/v1/widget/resources?year=YYYY`: satisfaction (satisfied / ratings) and
+/// participation (ratings / downloads) per resource, per theme and for the year.
+pub async fn resources(
+    state: web::Data<AppState>,
+    query: web::Query<YearQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let year = year(&state, &query)?;
+    let definition = &state
+        .catalog
+        .get(QUESTIONNAIRE)
+        .ok_or_else(|| WebError::MissingQuestionnaire(QUESTIONNAIRE.to_string()))?
+        .definition;
+    let question = definition
+        .scored_questions()
+        .next()
+        .ok_or_else(|| WebError::MissingQuestionnaire(QUESTIONNAIRE.to_string()))?;
+    let tallies = store::resource_tallies(&state.db, QUESTIONNAIRE, year, &question.id).await?;
+    let results = summarize(year, &tallies, question.kind.favorable());
+    Ok(HttpResponse::Ok().json(json!({
+        "questionnaire": QUESTIONNAIRE,
+        "question": question.id,
+        "favorable": question.kind.favorable(),
+        "results": results,
+    })))
+}
+
+/// `GET /api/v1/widget/comments?year=YYYY`: the comments not hidden, newest first.
+pub async fn comments(
+    state: web::Data<AppState>,
+    query: web::Query<YearQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let year = year(&state, &query)?;
+    let definition = &state
+        .catalog
+        .get(QUESTIONNAIRE)
+        .ok_or_else(|| WebError::MissingQuestionnaire(QUESTIONNAIRE.to_string()))?
+        .definition;
+    let text_questions: Vec<String> = definition
+        .questions()
+        .filter(|q| matches!(q.kind, QuestionKind::Text { .. }))
+        .map(|q| q.id.clone())
+        .collect();
+    let comments = store::comments(&state.db, QUESTIONNAIRE, year, &text_questions).await?;
+    Ok(HttpResponse::Ok().json(json!({ "year": year, "comments": comments })))
+}
+
+/// `POST /api/v1/comments/{response_id}/hide`: the response's free text leaves every listing.
+pub async fn hide(
+    state: web::Data<AppState>,
+    response_id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let response_id = Uuid::parse_str(&response_id).map_err(|_| WebError::NotFound)?;
+    if !store::hide_comment(&state.db, response_id, state.clock.now()).await? {
+        return Err(WebError::NotFound.into());
+    }
+    Ok(HttpResponse::Ok().json(json!({ "response_id": response_id, "hidden": true })))
+}
