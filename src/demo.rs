@@ -308,6 +308,7 @@ async fn store_one(
         NewResponse {
             campaign_id,
             version: &loaded.version,
+            definition: &loaded.definition,
             origin,
             answers: &answers,
             attributes: &attributes,

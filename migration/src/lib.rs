@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261122_000001_foundation;
 mod m20261122_000002_dispatch;
 mod m20261122_000003_response_attributes;
+mod m20261122_000004_results;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000001_foundation::Migration),
             Box::new(m20261122_000002_dispatch::Migration),
             Box::new(m20261122_000003_response_attributes::Migration),
+            Box::new(m20261122_000004_results::Migration),
         ]
     }
 }

@@ -5,6 +5,7 @@ mod connect;
 pub mod drafts;
 pub mod invitations;
 pub mod responses;
+pub mod results;
 pub mod versions;
 
 pub use connect::{connect, migrate};

@@ -138,6 +138,7 @@ pub async fn submit_personal(
         NewResponse {
             campaign_id: invitation.campaign_id,
             version: &questionnaire.version,
+            definition: &questionnaire.definition,
             origin: Origin::Invitation {
                 id: invitation.id,
                 anonymous: definition.anonymous,
@@ -222,6 +223,7 @@ pub async fn submit_open(
         NewResponse {
             campaign_id: campaign.id,
             version: &questionnaire.version,
+            definition: &questionnaire.definition,
             origin: Origin::Open,
             answers: &answers,
             attributes: &response_attributes(definition, &serde_json::Map::new(), &answers),

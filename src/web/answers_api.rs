@@ -82,6 +82,7 @@ pub async fn submit(
         NewResponse {
             campaign_id: invitation.campaign_id,
             version: &questionnaire.version,
+            definition: &questionnaire.definition,
             origin: Origin::Invitation {
                 id: invitation.id,
                 anonymous: definition.anonymous,

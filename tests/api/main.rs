@@ -4,7 +4,9 @@
 mod answering;
 mod bad_input;
 mod cli;
+mod datasets;
 mod health;
 mod helpers;
+mod indicators;
 mod open_questionnaire;
 mod questionnaires;
