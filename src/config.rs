@@ -2,6 +2,9 @@
 
 use std::path::PathBuf;
 
+use crate::domain::indicators::ContractTargets;
+use crate::domain::results::ResultsSettings;
+
 #[derive(Debug, Clone, clap::Args)]
 pub struct Settings {
     /// Database: a SQLite file (created on first run) or `postgres://user@host/db`.
@@ -56,9 +59,43 @@ pub struct Settings {
     /// Log filter (`info`, `debug`, `jalon=debug,actix_web=info`…).
     #[arg(long, env = "JALON_LOG", default_value = "info", global = true)]
     pub log: String,
+
+    /// TOML file overriding the contract's targets (`i3_1 = 0.6`, `[i6] participation = 0.5`…);
+    /// without it, the contract's values.
+    #[arg(long, env = "JALON_TARGETS_FILE", global = true)]
+    pub targets_file: Option<PathBuf>,
+
+    /// Smallest group of respondents of an anonymous questionnaire shown in a breakdown.
+    #[arg(
+        long,
+        env = "JALON_ANONYMITY_THRESHOLD",
+        default_value_t = crate::domain::indicators::DEFAULT_THRESHOLD,
+        value_parser = clap::value_parser!(u64).range(1..),
+        global = true
+    )]
+    pub anonymity_threshold: u64,
 }
 
 impl Settings {
+    /// The targets and the anonymity threshold the results are published with.
+    pub fn results(&self) -> anyhow::Result<ResultsSettings> {
+        let targets = match &self.targets_file {
+            None => ContractTargets::default(),
+            Some(path) => {
+                let source = std::fs::read_to_string(path).map_err(|e| {
+                    anyhow::anyhow!("fichier des objectifs {} illisible : {e}", path.display())
+                })?;
+                toml::from_str(&source).map_err(|e| {
+                    anyhow::anyhow!("fichier des objectifs {} invalide : {e}", path.display())
+                })?
+            }
+        };
+        Ok(ResultsSettings {
+            targets,
+            anonymity_threshold: self.anonymity_threshold,
+        })
+    }
+
     /// The base URL without a trailing slash, so that `format!("{base}/r/{token}")` is right.
     pub fn public_base(&self) -> &str {
         self.base_url.trim_end_matches('/')

@@ -11,6 +11,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::catalog::Catalog;
 use crate::clock::Clock;
+use crate::domain::results::ResultsSettings;
 use crate::web::{self as http, AppState};
 
 pub struct Application {
@@ -23,6 +24,7 @@ pub struct AppParts {
     pub catalog: Arc<Catalog>,
     pub clock: Arc<dyn Clock>,
     pub max_body_bytes: usize,
+    pub results: ResultsSettings,
 }
 
 impl Application {
@@ -34,6 +36,7 @@ impl Application {
             db: parts.db,
             catalog: parts.catalog,
             clock: parts.clock,
+            results: parts.results,
         };
         let server = run(listener, state, parts.max_body_bytes)?;
         Ok(Self { port, server })

@@ -7,7 +7,10 @@ mod error;
 mod fallback;
 mod form_body;
 mod health;
+mod indicators_api;
 mod questionnaires_api;
+mod report;
+mod results_api;
 mod state;
 
 pub use error::{ApiError, PageError, WebError};
@@ -36,6 +39,16 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/o/{code}", web::get().to(answer_page::show_open))
         .route("/o/{code}", web::post().to(answer_page::submit_open))
         .route("/o/{code}/merci", web::get().to(answer_page::thanks_open));
+    results_routes(cfg);
+}
+
+/// Results: the indicators, campaign results, the staff dashboard and the exports.
+fn results_routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/api/v1/indicators", web::get().to(indicators_api::index))
+        .route(
+            "/api/v1/campaigns/{id}/results",
+            web::get().to(results_api::show),
+        );
 }
 
 pub use fallback::{error_bodies, not_found};

@@ -117,16 +117,16 @@ pub fn at(rfc3339: &str) -> DateTime<Utc> {
         .with_timezone(&Utc)
 }
 
-/// Indicator 3.1 in 2026, worked by hand (14 scored questions):
+/// Indicator 3.1 in 2026, worked by hand (13 scored questions):
 ///
 /// - company A, 3 respondents: one "tout à fait d'accord" everywhere, one "plutôt pas
 ///   d'accord" everywhere but "non concerné" to `outils_compris`, one "plutôt d'accord"
-///   everywhere → 13 questions at 2/3, `outils_compris` at 2/2:
-///   score A = (13 · 2/3 + 1) / 14 = 29/42;
+///   everywhere → 12 questions at 2/3, `outils_compris` at 2/2:
+///   score A = (12 · 2/3 + 1) / 13 = 9/13;
 /// - company B, a single respondent, "pas du tout d'accord" everywhere → score 0;
 /// - company C, a single respondent, "non concerné" everywhere → no score, not counted;
-/// - indicator = (29/42 + 0) / 2 = 29/84 = 0.345238…;
-/// - pooled: `outils_compris` 2/3, the 13 others 2/4 → (2/3 + 13/2) / 14 = 43/84;
+/// - indicator = (9/13 + 0) / 2 = 9/26 = 0.346153…;
+/// - pooled: `outils_compris` 2/3, the 12 others 2/4 → (2/3 + 12/2) / 13 = 20/39;
 /// - 8 invitations sent in 2026 (5 answered, 2 pending, 1 bounced): participation 5/7;
 /// - one more invitation sent on 31 December 2025 at 23:30 Paris time and answered in 2026
 ///   counts in 2025, not 2026.
@@ -199,4 +199,139 @@ pub async fn indicator_3_1(app: &TestApp) {
         answers(app, code, "tout_a_fait_d_accord", &[]),
     )
     .await;
+}
+
+/// Indicator 3.2 in 2026 (12 scored questions), worked by hand:
+/// - one respondent "tout à fait d'accord" everywhere;
+/// - one "pas du tout d'accord" everywhere but "non concerné" to `coconstruction_utile`;
+/// - one "non concerné" everywhere but "plutôt d'accord" to `recommande`;
+///
+/// → `coconstruction_utile` 1/1, `recommande` 2/3, the 10 others 1/2:
+/// (1 + 2/3 + 10 · 1/2) / 12 = (20/3) / 12 = 5/9.
+pub async fn indicator_3_2(app: &TestApp) {
+    let code = QuestionnaireCode::I3_2;
+    let sent = at("2026-01-05T08:00:00Z");
+    let entity = || json!({ "entity": "aract-normandie" });
+    respond(
+        app,
+        code,
+        "2026",
+        entity(),
+        sent,
+        answers(app, code, "tout_a_fait_d_accord", &[]),
+    )
+    .await;
+    respond(
+        app,
+        code,
+        "2026",
+        entity(),
+        sent,
+        answers(
+            app,
+            code,
+            "pas_du_tout_d_accord",
+            &[("coconstruction_utile", json!("non_concerne"))],
+        ),
+    )
+    .await;
+    respond(
+        app,
+        code,
+        "2026",
+        entity(),
+        sent,
+        answers(
+            app,
+            code,
+            "non_concerne",
+            &[("recommande", json!("plutot_d_accord"))],
+        ),
+    )
+    .await;
+}
+
+/// Indicator 4 in 2026: 3 "très satisfait", 1 "plutôt satisfait", 2 "plutôt pas", 1 "pas du
+/// tout" → 4/7, every rating in the denominator.
+pub async fn indicator_4(app: &TestApp) {
+    let ratings = [
+        "tres_satisfait",
+        "tres_satisfait",
+        "tres_satisfait",
+        "plutot_satisfait",
+        "plutot_pas_satisfait",
+        "plutot_pas_satisfait",
+        "pas_du_tout_satisfait",
+    ];
+    for rating in ratings {
+        let response = app
+            .post_form("/o/i4", format!("satisfaction={rating}&profil=salarie"))
+            .await;
+        assert_eq!(response.status(), 303);
+    }
+}
+
+/// Indicator 6, wave "2026" (14 scored questions and the overall one), worked by hand:
+/// - 6 members in Bretagne: "tout à fait d'accord" everywhere, overall "très positive";
+/// - 2 in Corse: "pas du tout d'accord" everywhere, overall "plutôt négative";
+/// - 7 in Normandie: "plutôt d'accord" everywhere but `role_clair` left blank, overall
+///   "je ne sais pas";
+/// - 5 more invited, who did not answer.
+///
+/// → 13 questions at 13/15, `role_clair` at 6/8: (13 · 13/15 + 3/4) / 14 = 721/840;
+/// overall 6/8 = 0.75 ("je ne sais pas" left out); participation 15/20 = 0.75. By region
+/// (threshold 5), Corse (2) is hidden, and Bretagne with it, so that Corse cannot be
+/// recovered from the total.
+pub async fn indicator_6(app: &TestApp) {
+    let code = QuestionnaireCode::I6;
+    let sent = at("2026-02-02T08:00:00Z");
+    let member = |region: &str| json!({ "region": region, "college": "salaries" });
+    for _ in 0..6 {
+        let a = answers(
+            app,
+            code,
+            "tout_a_fait_d_accord",
+            &[("perception_globale", json!("tres_positive"))],
+        );
+        respond(app, code, "2026", member("Bretagne"), sent, a).await;
+    }
+    for _ in 0..2 {
+        let a = answers(
+            app,
+            code,
+            "pas_du_tout_d_accord",
+            &[("perception_globale", json!("plutot_negative"))],
+        );
+        respond(app, code, "2026", member("Corse"), sent, a).await;
+    }
+    for _ in 0..7 {
+        let a = answers(
+            app,
+            code,
+            "plutot_d_accord",
+            &[
+                ("perception_globale", json!("ne_sait_pas")),
+                ("role_clair", Value::Null),
+            ],
+        );
+        respond(app, code, "2026", member("Normandie"), sent, a).await;
+    }
+    for _ in 0..5 {
+        invitation(app, code, "2026", member("Normandie"), sent).await;
+    }
+}
+
+/// Indicator 7, wave "2026": only 3 agents answered, fewer than the anonymity threshold.
+pub async fn indicator_7_below_threshold(app: &TestApp) {
+    let code = QuestionnaireCode::I7;
+    let sent = at("2026-02-02T08:00:00Z");
+    for _ in 0..3 {
+        let a = answers(
+            app,
+            code,
+            "plutot_d_accord",
+            &[("perception_globale", json!("plutot_positive"))],
+        );
+        respond(app, code, "2026", json!({ "entity": "anact" }), sent, a).await;
+    }
 }

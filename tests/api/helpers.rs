@@ -70,6 +70,7 @@ pub async fn spawn_app() -> TestApp {
             catalog: catalog.clone(),
             clock: Arc::new(clock.clone()),
             max_body_bytes: 64 * 1024,
+            results: Default::default(),
         },
         "127.0.0.1:0",
     )
