@@ -1,6 +1,9 @@
 //! Server-rendered pages (maud). `layout::page` is the only place with `<head>`.
 
+pub mod charts;
+pub mod dashboard;
 pub mod form;
+pub mod format;
 pub mod layout;
 pub mod messages;
 

@@ -5,11 +5,12 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::report::{self, IndicatorEntry, PeriodQuery, PeriodRef};
-use super::{ApiError, AppState};
+use super::report;
+use super::{ApiError, AppState, WebError};
 use crate::domain::QuestionnaireCode;
 use crate::domain::indicators::QuestionRate;
 use crate::domain::results::labels::indicator_title;
+use crate::domain::results::report::{IndicatorEntry, PeriodQuery, PeriodRef};
 
 #[derive(Debug, Deserialize)]
 pub struct IndicatorsQuery {
@@ -25,7 +26,8 @@ pub async fn index(
         query.year.as_deref(),
         query.wave.as_deref(),
         state.clock.now(),
-    )?;
+    )
+    .map_err(WebError::BadRequest)?;
     let overview = report::overview(&state, &period).await?;
     let indicators: Vec<Value> = overview.entries.iter().map(indicator_json).collect();
     Ok(HttpResponse::Ok()

@@ -3,6 +3,7 @@
 mod answer_page;
 mod answers_api;
 mod assets;
+mod dashboard;
 mod error;
 mod fallback;
 mod form_body;
@@ -48,6 +49,15 @@ fn results_routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/api/v1/campaigns/{id}/results",
             web::get().to(results_api::show),
+        )
+        .route("/tableau-de-bord", web::get().to(dashboard::home))
+        .route(
+            "/tableau-de-bord/campagnes/{id}",
+            web::get().to(dashboard::campaign),
+        )
+        .route(
+            "/tableau-de-bord/fiches/{code}",
+            web::get().to(dashboard::fiche),
         );
 }
 

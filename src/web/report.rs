@@ -5,22 +5,22 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use chrono::{Datelike, NaiveDate};
 use uuid::Uuid;
 
 use super::{AppState, WebError};
 use crate::domain::QuestionnaireCode;
-use crate::domain::indicators::{MeanIndicator, Participation};
-use crate::domain::questionnaire::Questionnaire;
 use crate::domain::results::breakdown::NOT_BREAKDOWNS;
 use crate::domain::results::labels::{dimension_label, group_label};
+use crate::domain::results::report::{
+    CampaignInfo, CampaignResults, IndicatorEntry, LabelledBreakdown, Overview, PeriodQuery,
+    PeriodRef, entry_from, mask, masked,
+};
 use crate::domain::results::tally::{DAY_DIMENSION, RESPONDENTS};
 use crate::domain::results::{
-    Breakdown, GroupCount, IndicatorInput, IndicatorReport, PeriodChange, QuestionDistribution,
-    Timeline, ValueCount, Versions, breakdowns, change, distributions, indicator, measured_by_wave,
-    paris_year_bounds, parse_year, timeline,
+    GroupCount, IndicatorInput, IndicatorReport, ValueCount, Versions, breakdowns, distributions,
+    indicator, measured_by_wave, paris_year_bounds, timeline,
 };
-use crate::domain::schedule::paris_year;
 use crate::entities::campaign;
 use crate::store::results::campaigns;
 use crate::store::results::counts::{Scope, group_counts, value_counts, versions_in};
@@ -28,99 +28,6 @@ use crate::store::results::participation::{
     Invited, failed_of, opened_per_day, participation_of, sending_span, sent_batches,
 };
 use crate::store::versions;
-
-/// The period a request asks for.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PeriodQuery {
-    Year(i32),
-    Wave(String),
-}
-
-impl PeriodQuery {
-    /// From the query string (`year` or `wave`; the dashboard says `annee`, `vague`): both at
-    /// once is an error, neither is the current year.
-    pub fn parse(
-        year: Option<&str>,
-        wave: Option<&str>,
-        now: DateTime<Utc>,
-    ) -> Result<Self, WebError> {
-        let year = year.filter(|y| !y.trim().is_empty());
-        let wave = wave.map(str::trim).filter(|w| !w.is_empty());
-        match (year, wave) {
-            (Some(_), Some(_)) => Err(WebError::BadRequest(
-                "Indiquez une année ou une vague, pas les deux.".into(),
-            )),
-            (Some(raw), None) => parse_year(raw).map(Self::Year).ok_or_else(|| {
-                WebError::BadRequest(format!(
-                    "Année invalide « {} » : attendu un nombre entre 2000 et 2100.",
-                    raw.chars().take(20).collect::<String>()
-                ))
-            }),
-            (None, Some(label)) if label.chars().count() > 120 => {
-                Err(WebError::BadRequest("Nom de vague trop long.".into()))
-            }
-            (None, Some(label)) => Ok(Self::Wave(label.to_owned())),
-            (None, None) => Ok(Self::Year(paris_year(now))),
-        }
-    }
-}
-
-/// Which period an indicator was computed for.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PeriodRef {
-    Year(i32),
-    Wave {
-        label: String,
-        campaign_id: Uuid,
-    },
-    /// A wave-measured indicator with no wave in the year asked for.
-    NoWave {
-        year: i32,
-    },
-}
-
-impl PeriodRef {
-    pub fn label(&self) -> String {
-        match self {
-            Self::Year(year) => year.to_string(),
-            Self::Wave { label, .. } => format!("vague « {label} »"),
-            Self::NoWave { year } => format!("aucune vague en {year}"),
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct TrendPoint {
-    pub label: String,
-    pub value: Option<f64>,
-    pub respondents: u64,
-    pub selected: bool,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct IndicatorEntry {
-    pub report: IndicatorReport,
-    pub period: PeriodRef,
-    pub anonymous: bool,
-    /// An anonymous questionnaire with fewer respondents than the threshold: its opinions are
-    /// not shown (the figures are emptied), only the counts of respondents.
-    pub masked: bool,
-    /// Every period with responses, oldest first.
-    pub trend: Vec<TrendPoint>,
-    /// From the previous period with responses to this one.
-    pub change: Option<(String, PeriodChange)>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Overview {
-    pub year: i32,
-    pub wave: Option<String>,
-    pub entries: Vec<IndicatorEntry>,
-    /// Years with responses or invitations, for the period selector.
-    pub years: Vec<i32>,
-    /// Wave labels of 6 and 7.
-    pub waves: Vec<String>,
-}
 
 /// The five indicators of a year or a wave. A wave fixes the year of 3.1, 3.2 and 4 (the
 /// year it was sent); a year selects the wave of 6 and 7 sent that year (the latest, if
@@ -200,18 +107,6 @@ fn is_anonymous(state: &AppState, code: QuestionnaireCode) -> bool {
         .is_some_and(|l| l.definition.anonymous)
 }
 
-/// Empties the opinion figures of an anonymous questionnaire with too few respondents.
-fn mask(report: &mut IndicatorReport) {
-    report.value = None;
-    report.interval = None;
-    report.mean = MeanIndicator::new(Vec::new(), None);
-    report.two_level = None;
-}
-
-fn masked(state: &AppState, anonymous: bool, report: &IndicatorReport) -> bool {
-    anonymous && report.respondents < state.results.anonymity_threshold
-}
-
 /// 3.1, 3.2 and 4: one report per year with responses, the year asked for in full.
 async fn year_entry(
     state: &AppState,
@@ -264,7 +159,7 @@ async fn year_entry(
         reports.push((period, report));
     }
     let entry = entry_from(
-        state,
+        state.results.anonymity_threshold,
         anonymous,
         reports,
         |p| *p == year,
@@ -290,61 +185,6 @@ fn empty_report(state: &AppState, code: QuestionnaireCode) -> IndicatorReport {
         &versions,
         &state.results.targets,
     )
-}
-
-/// Assembles an entry from the reports of every period: trend, selected one, change.
-fn entry_from<P>(
-    state: &AppState,
-    anonymous: bool,
-    reports: Vec<(P, IndicatorReport)>,
-    is_selected: impl Fn(&P) -> bool,
-    label: impl Fn(&P) -> String,
-    period: PeriodRef,
-    empty: IndicatorReport,
-) -> IndicatorEntry {
-    let trend: Vec<TrendPoint> = reports
-        .iter()
-        .filter(|(p, r)| r.respondents > 0 || is_selected(p))
-        .map(|(p, r)| TrendPoint {
-            label: label(p),
-            value: if masked(state, anonymous, r) {
-                None
-            } else {
-                r.value
-            },
-            respondents: r.respondents,
-            selected: is_selected(p),
-        })
-        .collect();
-    let position = reports.iter().position(|(p, _)| is_selected(p));
-    let previous = position.and_then(|i| {
-        reports[..i]
-            .iter()
-            .rev()
-            .find(|(_, r)| r.respondents > 0 && !masked(state, anonymous, r))
-    });
-    let mut report = match position {
-        Some(i) => reports[i].1.clone(),
-        None => empty,
-    };
-    let is_masked = masked(state, anonymous, &report);
-    let change = match previous {
-        Some((p, before)) if !is_masked && report.respondents > 0 => {
-            Some((label(p), change(before, &report)))
-        }
-        _ => None,
-    };
-    if is_masked {
-        mask(&mut report);
-    }
-    IndicatorEntry {
-        report,
-        period,
-        anonymous,
-        masked: is_masked,
-        trend,
-        change,
-    }
 }
 
 /// A wave and the day it is placed on: when it was first sent, else its planned date.
@@ -417,7 +257,7 @@ async fn wave_entry(
     };
     let anonymous = is_anonymous(state, code);
     Ok(entry_from(
-        state,
+        state.results.anonymity_threshold,
         anonymous,
         reports,
         |i| Some(*i) == selected,
@@ -429,35 +269,6 @@ async fn wave_entry(
         period,
         empty_report(state, code),
     ))
-}
-
-/// A breakdown with its French labels.
-#[derive(Debug, Clone, PartialEq)]
-pub struct LabelledBreakdown {
-    pub label: String,
-    pub breakdown: Breakdown,
-    pub group_labels: Vec<String>,
-}
-
-/// Everything a campaign's page and results show.
-#[derive(Debug, Clone)]
-pub struct CampaignResults {
-    pub campaign: campaign::Model,
-    pub code: QuestionnaireCode,
-    pub definition: Option<Arc<Questionnaire>>,
-    pub anonymous: bool,
-    pub threshold: u64,
-    pub report: IndicatorReport,
-    /// Anonymous with fewer respondents than the threshold: nothing but counts is shown.
-    pub masked: bool,
-    pub distributions: Vec<QuestionDistribution>,
-    pub breakdowns: Vec<LabelledBreakdown>,
-    /// Respondents per company (3.1).
-    pub company_respondents: HashMap<String, u64>,
-    pub timeline: Timeline,
-    /// `None` for an open questionnaire (no invitations).
-    pub participation: Option<Participation>,
-    pub opened: u64,
 }
 
 pub async fn campaign_results(state: &AppState, id: Uuid) -> Result<CampaignResults, WebError> {
@@ -525,7 +336,7 @@ pub async fn campaign_results(state: &AppState, id: Uuid) -> Result<CampaignResu
         &versions,
         &state.results.targets,
     );
-    let is_masked = masked(state, anonymous, &report);
+    let is_masked = masked(state.results.anonymity_threshold, anonymous, &report);
     let scored: Vec<String> = report
         .mean
         .questions
@@ -568,7 +379,11 @@ pub async fn campaign_results(state: &AppState, id: Uuid) -> Result<CampaignResu
         .map(|g| (g.group.clone(), g.total))
         .collect();
     Ok(CampaignResults {
-        campaign,
+        campaign: CampaignInfo {
+            id: campaign.id,
+            label: campaign.label,
+            status: campaign.status,
+        },
         code,
         definition,
         anonymous,

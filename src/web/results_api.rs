@@ -7,8 +7,9 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::indicators_api::rate_json;
-use super::report::{self, CampaignResults};
+use super::report;
 use super::{ApiError, AppState, WebError};
+use crate::domain::results::report::CampaignResults;
 
 pub async fn show(
     state: web::Data<AppState>,

@@ -4,6 +4,7 @@
 mod answering;
 mod bad_input;
 mod cli;
+mod dashboard;
 mod datasets;
 mod health;
 mod helpers;

@@ -12,6 +12,7 @@ pub mod indicator;
 pub mod labels;
 pub mod period;
 pub mod rates;
+pub mod report;
 pub mod tally;
 pub mod timeline;
 
