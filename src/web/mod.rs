@@ -5,6 +5,7 @@ mod answers_api;
 mod assets;
 mod dashboard;
 mod error;
+mod exports;
 mod fallback;
 mod form_body;
 mod health;
@@ -58,6 +59,14 @@ fn results_routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/tableau-de-bord/fiches/{code}",
             web::get().to(dashboard::fiche),
+        )
+        .route(
+            "/exports/campagnes/{id}/reponses.csv",
+            web::get().to(exports::responses_csv),
+        )
+        .route(
+            "/exports/indicateurs.xlsx",
+            web::get().to(exports::indicators_xlsx),
         );
 }
 

@@ -83,7 +83,7 @@ pub async fn overview(state: &AppState, query: &PeriodQuery) -> Result<Overview,
 }
 
 /// The definitions of the versions `counts` were answered with, the current one first.
-async fn versions_for(
+pub(super) async fn versions_for(
     state: &AppState,
     code: QuestionnaireCode,
     counts: &[ValueCount],

@@ -6,6 +6,7 @@ mod bad_input;
 mod cli;
 mod dashboard;
 mod datasets;
+mod exports;
 mod health;
 mod helpers;
 mod indicators;

@@ -5,4 +5,5 @@
 pub mod campaigns;
 pub mod counts;
 pub mod participation;
+pub mod raw;
 pub mod tallies;

@@ -9,17 +9,16 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set, TransactionTrait,
+    QuerySelect, Set, TransactionTrait,
 };
 use uuid::Uuid;
 
+use super::raw::{RawScope, responses_page};
 use crate::domain::QuestionnaireCode;
 use crate::domain::questionnaire::Questionnaire;
 use crate::domain::results::tally::answers_from_stored;
 use crate::domain::results::{ResponseTally, response_tally, tally_period};
-use crate::entities::{
-    answer, answer_tally, campaign, group_tally, invitation, response, response_attribute,
-};
+use crate::entities::{answer_tally, campaign, group_tally, invitation, response};
 use crate::store::{StoreError, versions};
 
 /// Rows per multi-row statement: far below SQLite's and PostgreSQL's bound-parameter limits.
@@ -243,69 +242,32 @@ pub async fn rebuild(db: &DatabaseConnection) -> Result<(), StoreError> {
     let mut batch = TallyBatch::default();
     let mut after: Option<Uuid> = None;
     loop {
-        let mut page = response::Entity::find().order_by_asc(response::Column::Id);
-        if let Some(last) = after {
-            page = page.filter(response::Column::Id.gt(last));
-        }
-        let responses = page.limit(PAGE).all(&txn).await?;
+        let responses = responses_page(&txn, RawScope::All, after, PAGE).await?;
         let Some(last) = responses.last() else { break };
         after = Some(last.id);
-        let ids: Vec<Uuid> = responses.iter().map(|r| r.id).collect();
-        let answers = answer::Entity::find()
-            .filter(answer::Column::ResponseId.is_in(ids.clone()))
-            .order_by_asc(answer::Column::ResponseId)
-            .order_by_asc(answer::Column::QuestionId)
-            .order_by_asc(answer::Column::Position)
-            .all(&txn)
-            .await?;
-        let attributes = response_attribute::Entity::find()
-            .filter(response_attribute::Column::ResponseId.is_in(ids))
-            .order_by_asc(response_attribute::Column::ResponseId)
-            .order_by_asc(response_attribute::Column::Key)
-            .all(&txn)
-            .await?;
         let invitation_ids: Vec<Uuid> = responses.iter().filter_map(|r| r.invitation_id).collect();
         let sent = sent_at_of(&txn, &invitation_ids).await?;
-
-        let mut answers_of: HashMap<Uuid, Vec<(String, Vec<String>)>> = HashMap::new();
-        for row in answers {
-            let stored = answers_of.entry(row.response_id).or_default();
-            match stored.last_mut() {
-                Some((question, values)) if *question == row.question_id => values.push(row.value),
-                _ => stored.push((row.question_id, vec![row.value])),
-            }
-        }
-        let mut attributes_of: HashMap<Uuid, Vec<(String, String)>> = HashMap::new();
-        for row in attributes {
-            attributes_of
-                .entry(row.response_id)
-                .or_default()
-                .push((row.key, row.value));
-        }
-
         for r in responses {
             let Some(code) = codes.get(&r.campaign_id).copied() else {
                 continue;
             };
-            if !definitions.contains_key(&r.version_id) {
-                let loaded = versions::load(&txn, &r.version_id).await?.map(Arc::new);
-                definitions.insert(r.version_id.clone(), loaded);
+            if !definitions.contains_key(&r.version) {
+                let loaded = versions::load(&txn, &r.version).await?.map(Arc::new);
+                definitions.insert(r.version.clone(), loaded);
             }
-            let Some(Some(definition)) = definitions.get(&r.version_id) else {
+            let Some(Some(definition)) = definitions.get(&r.version) else {
                 return Err(StoreError::Corrupt(format!(
                     "version {} introuvable pour recalculer les résultats",
-                    r.version_id
+                    r.version
                 )));
             };
-            let valid =
-                answers_from_stored(definition, answers_of.remove(&r.id).unwrap_or_default());
-            let attributes = attributes_of.remove(&r.id).unwrap_or_default();
-            let tally = response_tally(definition, &valid, &attributes, r.submitted_on);
+            let valid = answers_from_stored(definition, r.answers);
+            let tally = response_tally(definition, &valid, &r.attributes, r.submitted_on);
             let sent_at = r
                 .invitation_id
                 .and_then(|id| sent.get(&id).copied().flatten());
             let period = tally_period(code, sent_at, r.submitted_on);
-            batch.add(r.campaign_id, period, &r.version_id, &tally);
+            batch.add(r.campaign_id, period, &r.version, &tally);
         }
     }
     batch.write(&txn).await?;

@@ -34,6 +34,11 @@ pub fn home_page(overview: &Overview, campaigns: &[CampaignLink], threshold: u64
                  de documentation des indicateurs du contrat d’objectifs et de performance."
             }
             (PeriodForms { overview })
+            p.links {
+                a href={"/exports/indicateurs.xlsx?" (period_query(overview))} {
+                    "Classeur XLSX de la période (une feuille par indicateur et les réponses)"
+                }
+            }
             div.indicators {
                 @for entry in &overview.entries {
                     (IndicatorCard { entry, threshold, query: period_query(overview) })
