@@ -6,6 +6,9 @@ use std::time::Duration;
 
 use crate::domain::visitor::TrustedProxies;
 
+use crate::domain::indicators::ContractTargets;
+use crate::domain::results::ResultsSettings;
+
 #[derive(Debug, Clone, clap::Args)]
 pub struct Settings {
     /// Database: a SQLite file (created on first run) or `postgres://user@host/db`.
@@ -97,6 +100,20 @@ pub struct Settings {
     #[arg(long, env = "JALON_LOG", default_value = "info", global = true)]
     pub log: String,
 
+    /// TOML file overriding the contract's targets (`i3_1 = 0.6`, `[i6] participation = 0.5`…);
+    /// without it, the contract's values.
+    #[arg(long, env = "JALON_TARGETS_FILE", global = true)]
+    pub targets_file: Option<PathBuf>,
+
+    /// Smallest group of respondents of an anonymous questionnaire shown in a breakdown.
+    #[arg(
+        long,
+        env = "JALON_ANONYMITY_THRESHOLD",
+        default_value_t = crate::domain::indicators::DEFAULT_THRESHOLD,
+        value_parser = clap::value_parser!(u64).range(1..),
+        global = true
+    )]
+    pub anonymity_threshold: u64,
     /// Origins of the website allowed to call the public widget API (CORS) and to frame
     /// `/o/i4`, comma-separated: `https://www.anact.fr,https://anact.fr`. Empty: none.
     #[arg(long, env = "JALON_WIDGET_ORIGINS", default_value = "", global = true)]
@@ -147,6 +164,25 @@ pub enum Toggle {
 }
 
 impl Settings {
+    /// The targets and the anonymity threshold the results are published with.
+    pub fn results(&self) -> anyhow::Result<ResultsSettings> {
+        let targets = match &self.targets_file {
+            None => ContractTargets::default(),
+            Some(path) => {
+                let source = std::fs::read_to_string(path).map_err(|e| {
+                    anyhow::anyhow!("fichier des objectifs {} illisible : {e}", path.display())
+                })?;
+                toml::from_str(&source).map_err(|e| {
+                    anyhow::anyhow!("fichier des objectifs {} invalide : {e}", path.display())
+                })?
+            }
+        };
+        Ok(ResultsSettings {
+            targets,
+            anonymity_threshold: self.anonymity_threshold,
+        })
+    }
+
     /// The base URL without a trailing slash, so that `format!("{base}/r/{token}")` is right.
     pub fn public_base(&self) -> &str {
         self.base_url.trim_end_matches('/')

@@ -1,10 +1,13 @@
-//! Fictional but realistic demo data, so a newcomer sees something real: one campaign per
-//! questionnaire, invitations (some answered, some not) and a few hundred responses.
+//! Fictional but realistic demo data, so a newcomer sees something real: for each
+//! questionnaire a campaign of this year (or wave) and one of the year (or wave) before,
+//! invitations answered over the following weeks (some not at all), reminders, and several
+//! hundred responses.
 //!
 //! Answers go through the same validation and the same store functions as real ones.
 
 use std::fmt::Write as _;
 
+use chrono::{DateTime, Duration, Utc};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use sea_orm::DatabaseConnection;
@@ -15,7 +18,9 @@ use crate::clock::Clock;
 use crate::domain::answers::{RawAnswers, UnknownKeys, validate};
 use crate::domain::attributes::response_attributes;
 use crate::domain::questionnaire::{QuestionKind, Questionnaire};
+use crate::domain::results::measured_by_wave;
 use crate::domain::{Email, QuestionnaireCode};
+use crate::entities::invitation;
 use crate::store::responses::{NewResponse, Origin};
 use crate::store::{StoreError, campaigns, invitations, responses};
 
@@ -86,45 +91,112 @@ pub async fn load(
     let mut rng = StdRng::seed_from_u64(20_231_122);
     let now = clock.now();
     for loaded in catalog.iter() {
-        let definition = &loaded.definition;
-        let campaign = campaigns::find_or_create(db, definition.code, DEMO_LABEL, now).await?;
-        let (invited, answer_rate, favourable_bias) = match definition.code {
+        let code = loaded.definition.code;
+        let (invited, answer_rate, favourable_bias) = match code {
             QuestionnaireCode::I3_1 => (140, 0.55, 0.68),
             QuestionnaireCode::I3_2 => (45, 0.6, 0.74),
-            QuestionnaireCode::I4 => (0, 0.0, 0.78),
+            QuestionnaireCode::I4 => (220, 1.0, 0.78),
             QuestionnaireCode::I6 => (64, 0.5, 0.72),
             QuestionnaireCode::I7 => (160, 0.78, 0.63),
         };
-        if definition.open {
-            for _ in 0..220 {
-                let origin = (Origin::Open, &Map::new());
-                if store_one(
-                    db,
-                    loaded,
-                    campaign.id,
-                    origin,
-                    favourable_bias,
-                    &mut rng,
-                    now,
-                )
-                .await?
-                {
-                    summary.responses += 1;
-                }
+        // The year before (two years for the waves of 6 and 7, measured every other year),
+        // a little less favourable, so that the dashboard has a trend and a change to show.
+        let (previous_label, years_back) = if measured_by_wave(code) {
+            ("Démonstration (vague précédente)", 2)
+        } else {
+            ("Démonstration (année précédente)", 1)
+        };
+        let periods = [
+            DemoCampaign {
+                label: previous_label,
+                sent_at: now - Duration::days(365 * years_back + 30),
+                invited: invited * 4 / 5,
+                answer_rate: answer_rate * 0.9,
+                bias: favourable_bias - 0.08,
+            },
+            DemoCampaign {
+                label: DEMO_LABEL,
+                sent_at: now - Duration::days(30),
+                invited,
+                answer_rate,
+                bias: favourable_bias,
+            },
+        ];
+        for period in periods {
+            let current = period.label == DEMO_LABEL;
+            load_campaign(
+                db,
+                loaded,
+                &period,
+                current,
+                base_url,
+                &mut rng,
+                &mut summary,
+            )
+            .await?;
+        }
+    }
+    Ok(summary)
+}
+
+/// One demo campaign: invitations sent at once, answered over the following days with a
+/// bump after each reminder, as real campaigns do.
+struct DemoCampaign {
+    label: &'static str,
+    sent_at: DateTime<Utc>,
+    invited: usize,
+    answer_rate: f64,
+    bias: f64,
+}
+
+async fn load_campaign(
+    db: &DatabaseConnection,
+    loaded: &LoadedQuestionnaire,
+    period: &DemoCampaign,
+    current: bool,
+    base_url: &str,
+    rng: &mut StdRng,
+    summary: &mut DemoSummary,
+) -> Result<(), StoreError> {
+    let definition = &loaded.definition;
+    let campaign =
+        campaigns::find_or_create(db, definition.code, period.label, period.sent_at).await?;
+    if definition.open {
+        for _ in 0..period.invited {
+            let at = period.sent_at + Duration::hours(rng.random_range(0..30 * 24));
+            let origin = (Origin::Open, &Map::new());
+            if store_one(db, loaded, campaign.id, origin, period.bias, rng, at).await? {
+                summary.responses += 1;
             }
+        }
+        if current {
             summary
                 .sample_links
                 .push((definition.code, format!("{base_url}/o/{}", definition.code)));
-            continue;
         }
-        let mut links = 0;
-        for i in 0..invited {
-            let email = fictional_email(&mut rng, i);
-            let attributes = roster_attributes(definition.code, &mut rng);
-            let (invitation_id, token) =
-                invitations::create(db, campaign.id, &email, &attributes, now).await?;
-            summary.invitations += 1;
-            if rng.random_bool(answer_rate) {
+        return Ok(());
+    }
+    let mut links = 0;
+    for i in 0..period.invited {
+        let email = fictional_email(rng, i);
+        let attributes = roster_attributes(definition.code, rng);
+        let (invitation_id, token) =
+            invitations::create(db, campaign.id, &email, &attributes, period.sent_at).await?;
+        summary.invitations += 1;
+        let (answers_on, reminders) = if rng.random_bool(period.answer_rate) {
+            let day = answer_day(rng);
+            (Some(day), u8::from(day >= 10) + u8::from(day >= 20))
+        } else {
+            (None, 2)
+        };
+        let opened_after = answers_on.or_else(|| rng.random_bool(0.3).then(|| answer_day(rng)));
+        if let Some(day) = opened_after {
+            let at = period.sent_at + Duration::days(day) + Duration::hours(1);
+            invitations::mark_opened(db, invitation_id, at).await?;
+        }
+        set_reminders(db, invitation_id, reminders).await?;
+        match answers_on {
+            Some(day) => {
                 let origin = (
                     Origin::Invitation {
                         id: invitation_id,
@@ -132,28 +204,57 @@ pub async fn load(
                     },
                     &attributes,
                 );
-                if store_one(
-                    db,
-                    loaded,
-                    campaign.id,
-                    origin,
-                    favourable_bias,
-                    &mut rng,
-                    now,
-                )
-                .await?
-                {
+                let at =
+                    period.sent_at + Duration::days(day) + Duration::hours(rng.random_range(1..9));
+                if store_one(db, loaded, campaign.id, origin, period.bias, rng, at).await? {
                     summary.responses += 1;
                 }
-            } else if links < 3 {
+            }
+            None if current && links < 3 => {
                 links += 1;
                 summary
                     .sample_links
                     .push((definition.code, format!("{base_url}/r/{}", token.expose())));
             }
+            None => {}
         }
     }
-    Ok(summary)
+    Ok(())
+}
+
+/// The day after sending a respondent answers: most within a few days, then a bump after the
+/// reminders of day 10 and day 20.
+fn answer_day(rng: &mut StdRng) -> i64 {
+    let draw: f64 = rng.random();
+    if draw < 0.55 {
+        rng.random_range(0..4)
+    } else if draw < 0.8 {
+        rng.random_range(10..13)
+    } else {
+        rng.random_range(20..24)
+    }
+}
+
+/// Records the reminders the demo person received (dispatch does this for real people).
+async fn set_reminders(
+    db: &DatabaseConnection,
+    invitation_id: uuid::Uuid,
+    reminders: u8,
+) -> Result<(), StoreError> {
+    use sea_orm::sea_query::Expr;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    if reminders == 0 {
+        return Ok(());
+    }
+    invitation::Entity::update_many()
+        .col_expr(
+            invitation::Column::RemindersSent,
+            Expr::value(i16::from(reminders)),
+        )
+        .filter(invitation::Column::Id.eq(invitation_id))
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 impl DemoSummary {
@@ -308,6 +409,7 @@ async fn store_one(
         NewResponse {
             campaign_id,
             version: &loaded.version,
+            definition: &loaded.definition,
             origin,
             answers: &answers,
             attributes: &attributes,

@@ -138,6 +138,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Serve { demo: with_demo } => {
+            let results = settings.results()?;
             let catalog = load_catalog(&settings)?;
             let db = open_database(&settings).await?;
             store::versions::record_all(&db, &catalog, clock.now()).await?;
@@ -155,6 +156,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     catalog: app_catalog.clone(),
                     clock,
                     max_body_bytes: settings.max_body_bytes,
+                    results,
                 },
                 settings.widget()?,
                 &settings.bind,

@@ -12,6 +12,7 @@ use sea_orm::DatabaseConnection;
 use crate::catalog::Catalog;
 use crate::clock::Clock;
 use crate::config::WidgetSettings;
+use crate::domain::results::ResultsSettings;
 use crate::web::widget_script::WidgetScript;
 use crate::web::{self as http, AppState};
 use crate::widget::{Widget, WriterHandle};
@@ -27,6 +28,7 @@ pub struct AppParts {
     pub catalog: Arc<Catalog>,
     pub clock: Arc<dyn Clock>,
     pub max_body_bytes: usize,
+    pub results: ResultsSettings,
 }
 
 impl Application {
@@ -52,6 +54,7 @@ impl Application {
             catalog: parts.catalog,
             clock: parts.clock,
             widget,
+            results: parts.results,
         };
         let server = run(listener, state, parts.max_body_bytes, origins)?;
         Ok(Self {

@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261122_000001_foundation;
 mod m20261122_000002_dispatch;
 mod m20261122_000003_response_attributes;
+mod m20261122_000004_results;
 mod m20261122_000005_widget;
 
 pub struct Migrator;
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000001_foundation::Migration),
             Box::new(m20261122_000002_dispatch::Migration),
             Box::new(m20261122_000003_response_attributes::Migration),
+            Box::new(m20261122_000004_results::Migration),
             Box::new(m20261122_000005_widget::Migration),
         ]
     }

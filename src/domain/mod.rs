@@ -8,6 +8,7 @@ pub mod network;
 pub mod newtypes;
 pub mod questionnaire;
 pub mod registration;
+pub mod results;
 pub mod schedule;
 pub mod visitor;
 pub mod widget;

@@ -1,9 +1,11 @@
 //! sea-orm entities, one per table, without behaviour.
 
 pub mod answer;
+pub mod answer_tally;
 pub mod campaign;
 pub mod coproduction;
 pub mod draft;
+pub mod group_tally;
 pub mod intervention;
 pub mod invitation;
 pub mod outbox;

@@ -35,7 +35,13 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnecti
 }
 
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
-    Migrator::up(db, None).await
+    Migrator::up(db, None).await?;
+    // The results' tallies arrived with a migration: the responses stored before it are
+    // counted once, here (a no-op afterwards).
+    super::results::tallies::backfill_if_needed(db)
+        .await
+        .map_err(|e| DbErr::Custom(format!("calcul des résultats impossible : {e}")))?;
+    Ok(())
 }
 
 fn ensure_parent_dir(url: &str) {

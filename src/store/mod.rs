@@ -8,6 +8,7 @@ pub mod invitations;
 pub mod outbox;
 pub mod registration;
 pub mod responses;
+pub mod results;
 pub mod versions;
 pub mod widget;
 

@@ -8,6 +8,8 @@ use uuid::Uuid;
 use super::StoreError;
 use super::invitations::{STATUS_COMPLETED, STATUS_PENDING};
 use crate::domain::answers::ValidAnswers;
+use crate::domain::questionnaire::Questionnaire;
+use crate::domain::results::response_tally;
 use crate::entities::{answer, draft, invitation, response, response_attribute};
 
 #[derive(Debug, thiserror::Error)]
@@ -38,13 +40,15 @@ pub enum Origin {
 pub struct NewResponse<'a> {
     pub campaign_id: Uuid,
     pub version: &'a str,
+    /// The definition of `version`, to keep the results' tallies.
+    pub definition: &'a Questionnaire,
     pub origin: Origin,
     pub answers: &'a ValidAnswers,
     /// Breakdown attributes, as `domain::attributes::response_attributes` chose them.
     pub attributes: &'a [(String, String)],
 }
 
-/// Commits the response, or nothing. For an invitation, the first statement claims it
+/// Commits the response and its tallies (see `store::results::tallies`), or nothing. For an invitation, the first statement claims it
 /// (`pending` → `completed`), which takes the write lock at once on SQLite and a row lock on
 /// PostgreSQL: of two concurrent submissions exactly one stores anything.
 pub async fn submit(
@@ -56,6 +60,10 @@ pub async fn submit(
     let today = crate::domain::schedule::paris_date(now);
     let txn = db.begin().await?;
 
+    let claimed_invitation = match new.origin {
+        Origin::Invitation { id, .. } => Some(id),
+        Origin::Open => None,
+    };
     let (invitation_id, submitted_at) = match new.origin {
         Origin::Invitation { id, anonymous } => {
             let claimed = invitation::Entity::update_many()
@@ -124,6 +132,11 @@ pub async fn submit(
         .exec_without_returning(&txn)
         .await?;
     }
+    let period =
+        super::results::tallies::period_of(&txn, new.definition.code, claimed_invitation, today)
+            .await?;
+    let tally = response_tally(new.definition, new.answers, new.attributes, today);
+    super::results::tallies::record(&txn, new.campaign_id, period, new.version, &tally).await?;
     txn.commit().await?;
     Ok(response_id)
 }

@@ -14,15 +14,22 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::{StoreError, campaigns};
+use std::sync::Arc;
+
+use super::results::tallies::TallyBatch;
+use super::{StoreError, campaigns, versions};
 use crate::domain::QuestionnaireCode;
 use crate::domain::answers::ValidAnswers;
+use crate::domain::questionnaire::Questionnaire;
+use crate::domain::results::tally::answers_from_stored;
+use crate::domain::results::{response_tally, tally_period};
 use crate::domain::schedule::{paris_date, paris_year};
 use crate::domain::widget::{RESOURCE_ATTRIBUTE, ResourceId, ResourceTally};
 use crate::entities::{
     answer, campaign, download, hidden_comment, rating_visitor, resource, response,
     response_attribute,
 };
+use sea_orm::QueryOrder as _;
 
 /// A transaction that holds SQLite's write lock from its first statement: these
 /// transactions read before they write, and a deferred one would fail outright ("database is
@@ -202,6 +209,10 @@ pub async fn record_ratings(
     kept.sort_by_key(|(_, index, _)| *index);
     let keys: Vec<&str> = kept.iter().map(|(key, _, _)| *key).collect();
 
+    // The results' tallies move in the same transaction as the ratings they count.
+    let mut tallies = TallyBatch::default();
+    let mut definitions = Definitions::default();
+
     // The visitor's earlier rating of the day, if any, is replaced.
     for chunk in keys.chunks(CHUNK) {
         let earlier: Vec<Uuid> = rating_visitor::Entity::find()
@@ -212,6 +223,7 @@ pub async fn record_ratings(
             .map(|row| row.response_id)
             .collect();
         if !earlier.is_empty() {
+            untally(&txn, code, &earlier, &mut definitions, &mut tallies).await?;
             rating_visitor::Entity::delete_many()
                 .filter(rating_visitor::Column::VisitorKey.is_in(chunk.iter().copied()))
                 .exec(&txn)
@@ -232,6 +244,11 @@ pub async fn record_ratings(
         let rating = &ratings[*index];
         let response_id = Uuid::new_v4();
         let day = paris_date(rating.submitted_at);
+        if let Some(definition) = definitions.get(&txn, &rating.version).await? {
+            let tally = response_tally(&definition, &rating.answers, &rating.attributes, day);
+            let period = tally_period(code, None, day);
+            tallies.add(*campaign_id, period, &rating.version, &tally);
+        }
         responses.push(response::ActiveModel {
             id: Set(response_id),
             campaign_id: Set(*campaign_id),
@@ -267,8 +284,71 @@ pub async fn record_ratings(
     insert_chunked::<answer::Entity, _>(&txn, answers).await?;
     insert_chunked::<response_attribute::Entity, _>(&txn, attributes).await?;
     insert_chunked::<rating_visitor::Entity, _>(&txn, visitors).await?;
+    tallies.write(&txn).await?;
     txn.commit().await?;
     Ok(outcomes)
+}
+
+/// Questionnaire definitions by version, read once per batch.
+#[derive(Default)]
+struct Definitions(HashMap<String, Option<Arc<Questionnaire>>>);
+
+impl Definitions {
+    async fn get(
+        &mut self,
+        db: &impl ConnectionTrait,
+        version: &str,
+    ) -> Result<Option<Arc<Questionnaire>>, StoreError> {
+        if !self.0.contains_key(version) {
+            let loaded = versions::load(db, version).await?.map(Arc::new);
+            self.0.insert(version.to_owned(), loaded);
+        }
+        Ok(self.0.get(version).cloned().flatten())
+    }
+}
+
+/// Takes replaced ratings out of the tallies, from their stored answers and attributes.
+async fn untally(
+    db: &impl ConnectionTrait,
+    code: QuestionnaireCode,
+    ids: &[Uuid],
+    definitions: &mut Definitions,
+    tallies: &mut TallyBatch,
+) -> Result<(), StoreError> {
+    let rows = response::Entity::find()
+        .filter(response::Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await?;
+    for row in rows {
+        let Some(definition) = definitions.get(db, &row.version_id).await? else {
+            continue;
+        };
+        let mut stored: Vec<(String, Vec<String>)> = Vec::new();
+        let values = answer::Entity::find()
+            .filter(answer::Column::ResponseId.eq(row.id))
+            .order_by_asc(answer::Column::QuestionId)
+            .order_by_asc(answer::Column::Position)
+            .all(db)
+            .await?;
+        for value in values {
+            match stored.last_mut() {
+                Some((question, list)) if *question == value.question_id => list.push(value.value),
+                _ => stored.push((value.question_id, vec![value.value])),
+            }
+        }
+        let attributes: Vec<(String, String)> = response_attribute::Entity::find()
+            .filter(response_attribute::Column::ResponseId.eq(row.id))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|a| (a.key, a.value))
+            .collect();
+        let answers = answers_from_stored(&definition, stored);
+        let tally = response_tally(&definition, &answers, &attributes, row.submitted_on);
+        let period = tally_period(code, None, row.submitted_on);
+        tallies.remove(row.campaign_id, period, &row.version_id, &tally);
+    }
+    Ok(())
 }
 
 async fn insert_chunked<E, A>(db: &impl ConnectionTrait, rows: Vec<A>) -> Result<(), StoreError>

@@ -2,6 +2,25 @@ use maud::{DOCTYPE, Markup, html};
 
 /// The one page shell: French, responsive, a skip link, the stylesheet, no script.
 pub fn page(title: &str, content: Markup) -> Markup {
+    shell(title, None, content)
+}
+
+/// The same shell for staff pages: wider, with the results navigation. (Staff pages move
+/// behind a login in a later issue.)
+pub fn staff_page(title: &str, content: Markup) -> Markup {
+    let nav = html! {
+        nav.staff-nav aria-label="Espace résultats" {
+            ul {
+                li { a href="/tableau-de-bord" { "Indicateurs" } }
+                li { a href="/tableau-de-bord#campagnes" { "Campagnes" } }
+            }
+        }
+    };
+    shell(title, Some(nav), content)
+}
+
+fn shell(title: &str, nav: Option<Markup>, content: Markup) -> Markup {
+    let staff = nav.is_some();
     html! {
         (DOCTYPE)
         html lang="fr" {
@@ -16,18 +35,21 @@ pub fn page(title: &str, content: Markup) -> Markup {
             body {
                 a.skip-link href="#contenu" { "Aller au contenu" }
                 header.site-header {
-                    div.container {
+                    div.container.wide[staff] {
                         p.brand {
                             span.brand-name { "Anact" }
                             span.brand-tagline { "Réseau Anact-Aract – conditions de travail" }
                         }
+                        @if let Some(nav) = nav {
+                            (nav)
+                        }
                     }
                 }
-                main #contenu .container tabindex="-1" {
+                main #contenu .container.wide[staff] tabindex="-1" {
                     (content)
                 }
                 footer.site-footer {
-                    div.container {
+                    div.container.wide[staff] {
                         p { "Agence nationale pour l’amélioration des conditions de travail" }
                     }
                 }

@@ -1,7 +1,10 @@
 //! Server-rendered pages (maud). `layout::page` is the only place with `<head>`.
 
+pub mod charts;
+pub mod dashboard;
 pub mod email;
 pub mod form;
+pub mod format;
 pub mod layout;
 pub mod messages;
 pub mod privacy;

@@ -270,6 +270,7 @@ pub async fn submit_open(
         NewResponse {
             campaign_id: campaign.id,
             version: &questionnaire.version,
+            definition: &questionnaire.definition,
             origin: Origin::Open,
             answers: &answers,
             attributes: &attributes,

@@ -3,13 +3,18 @@
 mod answer_page;
 mod answers_api;
 mod assets;
+mod dashboard;
 mod error;
+mod exports;
 mod fallback;
 mod form_body;
 mod health;
+mod indicators_api;
 mod personal_link;
 mod questionnaires_api;
 mod registration_api;
+mod report;
+mod results_api;
 mod state;
 mod unsubscribe;
 mod widget_api;
@@ -74,6 +79,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/api/v1/waves/{id}/roster",
             web::post().to(registration_api::add_roster),
         );
+    results_routes(cfg);
 
     // Indicator 4's widget: its script, and staff's results (the public endpoints, with
     // CORS and rate limits, are in `widget_routes`).
@@ -125,6 +131,32 @@ pub fn widget_routes(cfg: &mut web::ServiceConfig, origins: &[String]) {
                     .route(web::post().to(widget_api::rate_resource)),
             ),
     );
+}
+
+/// Results: the indicators, campaign results, the staff dashboard and the exports.
+fn results_routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/api/v1/indicators", web::get().to(indicators_api::index))
+        .route(
+            "/api/v1/campaigns/{id}/results",
+            web::get().to(results_api::show),
+        )
+        .route("/tableau-de-bord", web::get().to(dashboard::home))
+        .route(
+            "/tableau-de-bord/campagnes/{id}",
+            web::get().to(dashboard::campaign),
+        )
+        .route(
+            "/tableau-de-bord/fiches/{code}",
+            web::get().to(dashboard::fiche),
+        )
+        .route(
+            "/exports/campagnes/{id}/reponses.csv",
+            web::get().to(exports::responses_csv),
+        )
+        .route(
+            "/exports/indicateurs.xlsx",
+            web::get().to(exports::indicators_xlsx),
+        );
 }
 
 pub use fallback::{error_bodies, not_found};

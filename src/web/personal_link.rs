@@ -50,6 +50,7 @@ impl AnswerableLink<'_> {
             NewResponse {
                 campaign_id: self.invitation.campaign_id,
                 version: &self.questionnaire.version,
+                definition,
                 origin: Origin::Invitation {
                     id: self.invitation.id,
                     anonymous: definition.anonymous,

@@ -4,6 +4,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::catalog::Catalog;
 use crate::clock::Clock;
+use crate::domain::results::ResultsSettings;
 use crate::web::widget_script::WidgetScript;
 use crate::widget::Widget;
 
@@ -16,4 +17,6 @@ pub struct AppState {
     /// Indicator 4's download widget: rate limits, pending downloads, the ratings writer.
     pub widget: Arc<Widget>,
     pub widget_script: Arc<WidgetScript>,
+    /// Targets and anonymity threshold of the published results.
+    pub results: ResultsSettings,
 }

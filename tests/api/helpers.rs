@@ -76,6 +76,7 @@ pub async fn spawn_app_with(widget: WidgetSettings) -> TestApp {
             catalog: catalog.clone(),
             clock: Arc::new(clock.clone()),
             max_body_bytes: 64 * 1024,
+            results: Default::default(),
         },
         widget,
         "127.0.0.1:0",

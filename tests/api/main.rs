@@ -4,10 +4,14 @@
 mod answering;
 mod bad_input;
 mod cli;
+mod dashboard;
+mod datasets;
 mod dispatch;
+mod exports;
 mod health;
 mod helpers;
 mod import;
+mod indicators;
 mod open_questionnaire;
 mod questionnaires;
 mod smtp;

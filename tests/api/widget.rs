@@ -1002,3 +1002,55 @@ async fn stopping_writes_what_was_accepted() {
     );
     assert_eq!(app.count("responses").await, 0);
 }
+
+#[tokio::test]
+async fn widget_ratings_count_in_indicator_4_and_a_replaced_rating_only_once() {
+    let app = spawn_app_with(settings()).await;
+    let i4 = |body: Value| {
+        body["indicators"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["code"] == "i4")
+            .cloned()
+            .unwrap()
+    };
+    assert_eq!(
+        app.rate(&rating("guide-tms", "tres_satisfait"))
+            .await
+            .status(),
+        201
+    );
+    assert_eq!(
+        app.rate(&rating("fiche-rps", "plutot_pas_satisfait"))
+            .await
+            .status(),
+        201
+    );
+    let body: Value = app
+        .get("/api/v1/indicators?year=2026")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let first = i4(body);
+    assert_eq!(first["respondents"], 2, "{first}");
+    assert_eq!(first["value"], 0.5, "{first}");
+
+    // The same visitor changes their mind about the guide the same day: still two ratings.
+    assert_eq!(
+        app.rate(&rating("guide-tms", "pas_du_tout_satisfait"))
+            .await
+            .status(),
+        201
+    );
+    let body: Value = app
+        .get("/api/v1/indicators?year=2026")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let second = i4(body);
+    assert_eq!(second["respondents"], 2, "{second}");
+    assert_eq!(second["value"], 0.0, "{second}");
+}

@@ -15,12 +15,14 @@
 //! | 4     | satisfied ratings / all ratings; ratings / downloads           | [`satisfaction`], [`DownloadParticipation`] |
 //! | 6, 7  | mean of the question rates, plus the overall question's rate   | [`MeanIndicator`]         |
 //!
-//! Around them: participation ([`Participation`]), uncertainty ([`Proportion::wilson_interval`]),
+//! Around them: participation ([`Participation`]), uncertainty ([`Proportion::wilson_interval`],
+//! and [`intervals`] for the means),
 //! change between waves or years ([`change`]), targets ([`ContractTargets`]) and small-cell
 //! suppression for anonymous questionnaires ([`suppression`]).
 
 pub mod change;
 pub mod consolidation;
+pub mod intervals;
 pub mod normal;
 pub mod participation;
 pub mod proportion;
@@ -33,6 +35,7 @@ pub use change::{
     compare_indicators,
 };
 pub use consolidation::{CompanyCounts, CompanyScore, TwoLevelIndicator, consolidate_companies};
+pub use intervals::{mean_of_rates_interval, mean_of_scores_interval};
 pub use participation::{DownloadParticipation, Participation};
 pub use proportion::{Proportion, Z_95};
 pub use rates::{MeanIndicator, QuestionRate, question_proportion, satisfaction};

@@ -1,0 +1,199 @@
+//! Counting invitations: sent, answered, failed, opened, and the campaign's timeline.
+//!
+//! These read the invitations themselves (they are the source of truth of participation,
+//! updated by dispatch, the outbox and the answering pages), through indexes that hold every
+//! column counted: one pass over the index entries of the campaign or the year, never over
+//! the table.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Query, SelectStatement};
+use sea_orm::{ConnectionTrait, QueryResult};
+use uuid::Uuid;
+
+use crate::domain::QuestionnaireCode;
+use crate::domain::indicators::Participation;
+use crate::domain::results::{SentBatch, participation};
+use crate::entities::{campaign, invitation, outbox};
+use crate::store::StoreError;
+use crate::store::invitations::STATUS_COMPLETED;
+
+/// The outbox kind and status of an invitation email that could not be delivered, for good.
+const INVITATION_KIND: &str = "invitation";
+const FAILED: &str = "failed";
+
+/// Which invitations count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Invited {
+    /// Sent within `[from, to)` in any campaign of the questionnaire (3.1, 3.2 by year).
+    SentBetween {
+        code: QuestionnaireCode,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    },
+    /// Sent, in one campaign (a wave).
+    Campaign(Uuid),
+}
+
+fn restrict(query: &mut SelectStatement, invited: Invited) {
+    let i = invitation::Entity;
+    match invited {
+        Invited::SentBetween { code, from, to } => {
+            query
+                .inner_join(
+                    campaign::Entity,
+                    Expr::col((campaign::Entity, campaign::Column::Id))
+                        .equals((i, invitation::Column::CampaignId)),
+                )
+                .and_where(
+                    Expr::col((campaign::Entity, campaign::Column::QuestionnaireCode))
+                        .eq(code.as_str()),
+                )
+                .and_where(Expr::col((i, invitation::Column::SentAt)).gte(from))
+                .and_where(Expr::col((i, invitation::Column::SentAt)).lt(to));
+        }
+        Invited::Campaign(id) => {
+            query
+                .and_where(Expr::col((i, invitation::Column::CampaignId)).eq(id))
+                .and_where(Expr::col((i, invitation::Column::SentAt)).is_not_null());
+        }
+    }
+}
+
+fn count(row: &QueryResult, column: &str) -> Result<u64, StoreError> {
+    let n: Option<i64> = row.try_get("", column)?;
+    Ok(u64::try_from(n.unwrap_or(0)).unwrap_or(0))
+}
+
+/// Sent, permanently failed (and not answered) and completed invitations.
+pub async fn participation_of(
+    db: &impl ConnectionTrait,
+    invited: Invited,
+) -> Result<Participation, StoreError> {
+    let i = invitation::Entity;
+    // One pass, no GROUP BY: a conditional sum needs no sort.
+    let completed = Expr::case(
+        Expr::col((i, invitation::Column::Status)).eq(STATUS_COMPLETED),
+        1,
+    )
+    .finally(0);
+    let mut query = Query::select();
+    query
+        .from(i)
+        .expr_as(Func::count(Expr::val(1)), Alias::new("sent"))
+        .expr_as(
+            Func::cast_as(Func::sum(completed), Alias::new("BIGINT")),
+            Alias::new("completed"),
+        );
+    restrict(&mut query, invited);
+    let row = db.query_one(&query).await?;
+    let (sent, completed) = match &row {
+        Some(row) => (count(row, "sent")?, count(row, "completed")?),
+        None => (0, 0),
+    };
+    let failed = failed_of(db, invited).await?;
+    Ok(participation(sent, failed, completed))
+}
+
+/// Invitations whose email failed for good and that were not answered anyway.
+pub async fn failed_of(db: &impl ConnectionTrait, invited: Invited) -> Result<u64, StoreError> {
+    let (i, o) = (invitation::Entity, outbox::Entity);
+    let mut query = Query::select();
+    query
+        .from(o)
+        .expr_as(Func::count(Expr::val(1)), Alias::new("n"))
+        .inner_join(
+            i,
+            Expr::col((i, invitation::Column::Id)).equals((o, outbox::Column::InvitationId)),
+        )
+        .and_where(Expr::col((o, outbox::Column::Kind)).eq(INVITATION_KIND))
+        .and_where(Expr::col((o, outbox::Column::Status)).eq(FAILED))
+        .and_where(Expr::col((i, invitation::Column::Status)).ne(STATUS_COMPLETED));
+    restrict(&mut query, invited);
+    match db.query_one(&query).await? {
+        Some(row) => count(&row, "n"),
+        None => Ok(0),
+    }
+}
+
+/// The campaign's invitations by dispatch batch (sending instant), answered or not, and by
+/// number of reminders recorded. Grouped in the index's own order: no sort.
+pub async fn sent_batches(
+    db: &impl ConnectionTrait,
+    campaign_id: Uuid,
+) -> Result<Vec<SentBatch>, StoreError> {
+    let i = invitation::Entity;
+    use invitation::Column as C;
+    let mut query = Query::select();
+    query
+        .from(i)
+        .column((i, C::SentAt))
+        .column((i, C::Status))
+        .column((i, C::RemindersSent))
+        .expr_as(Func::count(Expr::val(1)), Alias::new("n"))
+        .group_by_col((i, C::SentAt))
+        .group_by_col((i, C::Status))
+        .group_by_col((i, C::RemindersSent));
+    restrict(&mut query, Invited::Campaign(campaign_id));
+    let rows = db.query_all(&query).await?;
+    let mut batches = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let Some(sent_at) = row.try_get::<Option<DateTime<Utc>>>("", "sent_at")? else {
+            continue;
+        };
+        let status: String = row.try_get("", "status")?;
+        let reminders: i16 = row.try_get("", "reminders_sent")?;
+        batches.push(SentBatch {
+            sent_at,
+            completed: status == STATUS_COMPLETED,
+            reminders_sent: u32::try_from(reminders).unwrap_or(0),
+            count: count(row, "n")?,
+        });
+    }
+    Ok(batches)
+}
+
+/// Links opened for the first time, per day.
+pub async fn opened_per_day(
+    db: &impl ConnectionTrait,
+    campaign_id: Uuid,
+) -> Result<Vec<(NaiveDate, u64)>, StoreError> {
+    let i = invitation::Entity;
+    use invitation::Column as C;
+    let mut query = Query::select();
+    query
+        .from(i)
+        .column((i, C::OpenedOn))
+        .expr_as(Func::count(Expr::val(1)), Alias::new("n"))
+        .and_where(Expr::col((i, C::CampaignId)).eq(campaign_id))
+        .and_where(Expr::col((i, C::OpenedOn)).is_not_null())
+        .group_by_col((i, C::OpenedOn));
+    let rows = db.query_all(&query).await?;
+    let mut days = Vec::with_capacity(rows.len());
+    for row in &rows {
+        if let Some(day) = row.try_get::<Option<NaiveDate>>("", "opened_on")? {
+            days.push((day, count(row, "n")?));
+        }
+    }
+    Ok(days)
+}
+
+/// The first and last sending instants of a campaign (to place a wave in a year).
+pub async fn sending_span(
+    db: &impl ConnectionTrait,
+    campaign_id: Uuid,
+) -> Result<Option<(DateTime<Utc>, DateTime<Utc>)>, StoreError> {
+    let i = invitation::Entity;
+    use invitation::Column as C;
+    let mut query = Query::select();
+    query
+        .from(i)
+        .expr_as(Func::min(Expr::col((i, C::SentAt))), Alias::new("first"))
+        .expr_as(Func::max(Expr::col((i, C::SentAt))), Alias::new("last"))
+        .and_where(Expr::col((i, C::CampaignId)).eq(campaign_id));
+    let Some(row) = db.query_one(&query).await? else {
+        return Ok(None);
+    };
+    let first: Option<DateTime<Utc>> = row.try_get("", "first")?;
+    let last: Option<DateTime<Utc>> = row.try_get("", "last")?;
+    Ok(first.zip(last))
+}

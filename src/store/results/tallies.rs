@@ -1,0 +1,292 @@
+//! Keeping the answer tallies: incremented in each response's transaction, rebuilt from the
+//! raw answers when they are missing (after the upgrade that introduced them) or whenever
+//! responses are removed.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
+    QuerySelect, Set, TransactionTrait,
+};
+use uuid::Uuid;
+
+use super::raw::{RawScope, responses_page};
+use crate::domain::QuestionnaireCode;
+use crate::domain::questionnaire::Questionnaire;
+use crate::domain::results::tally::answers_from_stored;
+use crate::domain::results::{ResponseTally, response_tally, tally_period};
+use crate::entities::{answer_tally, campaign, group_tally, invitation, response};
+use crate::store::{StoreError, versions};
+
+/// Rows per multi-row statement: far below SQLite's and PostgreSQL's bound-parameter limits.
+const CHUNK: usize = 400;
+/// Responses read at a time when rebuilding.
+const PAGE: u64 = 500;
+
+type AnswerKey = (Uuid, i32, String, String, String);
+type GroupKey = (Uuid, i32, String, String, String);
+
+/// Increments summed in memory, written in a few statements.
+#[derive(Debug, Default)]
+pub struct TallyBatch {
+    answers: BTreeMap<AnswerKey, i64>,
+    groups: BTreeMap<GroupKey, (i64, i64)>,
+}
+
+impl TallyBatch {
+    pub fn add(&mut self, campaign_id: Uuid, period: i32, version: &str, tally: &ResponseTally) {
+        self.add_weighted(campaign_id, period, version, tally, 1);
+    }
+
+    /// Takes a removed response out of the tallies (a rating replaced the same day).
+    pub fn remove(&mut self, campaign_id: Uuid, period: i32, version: &str, tally: &ResponseTally) {
+        self.add_weighted(campaign_id, period, version, tally, -1);
+    }
+
+    fn add_weighted(
+        &mut self,
+        campaign_id: Uuid,
+        period: i32,
+        version: &str,
+        tally: &ResponseTally,
+        weight: i64,
+    ) {
+        for row in &tally.answers {
+            *self
+                .answers
+                .entry((
+                    campaign_id,
+                    period,
+                    version.to_owned(),
+                    row.question.clone(),
+                    row.value.clone(),
+                ))
+                .or_default() += weight;
+        }
+        for row in &tally.groups {
+            let slot = self
+                .groups
+                .entry((
+                    campaign_id,
+                    period,
+                    row.dimension.clone(),
+                    row.group.clone(),
+                    row.question.clone(),
+                ))
+                .or_default();
+            slot.0 += weight * i64::try_from(row.favorable).unwrap_or(i64::MAX);
+            slot.1 += weight * i64::try_from(row.total).unwrap_or(i64::MAX);
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.answers.is_empty() && self.groups.is_empty()
+    }
+
+    /// Adds the batch to the stored tallies (an upsert: `count = count + new`).
+    pub async fn write(self, db: &impl ConnectionTrait) -> Result<(), StoreError> {
+        let answers: Vec<answer_tally::ActiveModel> = self
+            .answers
+            .into_iter()
+            .map(
+                |((campaign_id, period, version_id, question_id, value), count)| {
+                    answer_tally::ActiveModel {
+                        campaign_id: Set(campaign_id),
+                        period: Set(period),
+                        version_id: Set(version_id),
+                        question_id: Set(question_id),
+                        value: Set(value),
+                        count: Set(count),
+                    }
+                },
+            )
+            .collect();
+        for chunk in answers.chunks(CHUNK) {
+            answer_tally::Entity::insert_many(chunk.to_vec())
+                .on_conflict(
+                    OnConflict::columns([
+                        answer_tally::Column::CampaignId,
+                        answer_tally::Column::Period,
+                        answer_tally::Column::VersionId,
+                        answer_tally::Column::QuestionId,
+                        answer_tally::Column::Value,
+                    ])
+                    .value(
+                        answer_tally::Column::Count,
+                        added(answer_tally::Column::Count),
+                    )
+                    .to_owned(),
+                )
+                .exec_without_returning(db)
+                .await?;
+        }
+
+        let groups: Vec<group_tally::ActiveModel> = self
+            .groups
+            .into_iter()
+            .map(
+                |((campaign_id, period, dimension, group_value, question_id), (fav, total))| {
+                    group_tally::ActiveModel {
+                        campaign_id: Set(campaign_id),
+                        period: Set(period),
+                        dimension: Set(dimension),
+                        group_value: Set(group_value),
+                        question_id: Set(question_id),
+                        favorable: Set(fav),
+                        total: Set(total),
+                    }
+                },
+            )
+            .collect();
+        for chunk in groups.chunks(CHUNK) {
+            group_tally::Entity::insert_many(chunk.to_vec())
+                .on_conflict(
+                    OnConflict::columns([
+                        group_tally::Column::CampaignId,
+                        group_tally::Column::Period,
+                        group_tally::Column::Dimension,
+                        group_tally::Column::GroupValue,
+                        group_tally::Column::QuestionId,
+                    ])
+                    .values([
+                        (
+                            group_tally::Column::Favorable,
+                            added(group_tally::Column::Favorable),
+                        ),
+                        (
+                            group_tally::Column::Total,
+                            added(group_tally::Column::Total),
+                        ),
+                    ])
+                    .to_owned(),
+                )
+                .exec_without_returning(db)
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+/// `table.column + excluded.column`: the stored count plus the one being inserted.
+fn added<C: ColumnTrait>(column: C) -> Expr {
+    Expr::col((column.entity_name(), column)).add(Expr::col((
+        sea_orm::sea_query::Alias::new("excluded"),
+        column,
+    )))
+}
+
+/// What a response being stored adds: called inside its transaction, so the tallies never
+/// disagree with the answers.
+pub async fn record(
+    db: &impl ConnectionTrait,
+    campaign_id: Uuid,
+    period: i32,
+    version: &str,
+    tally: &ResponseTally,
+) -> Result<(), StoreError> {
+    let mut batch = TallyBatch::default();
+    batch.add(campaign_id, period, version, tally);
+    batch.write(db).await
+}
+
+/// The period of a response being stored (see [`tally_period`]): for 3.1 and 3.2 it reads
+/// when the invitation was sent.
+pub async fn period_of(
+    db: &impl ConnectionTrait,
+    code: QuestionnaireCode,
+    invitation_id: Option<Uuid>,
+    submitted_on: NaiveDate,
+) -> Result<i32, StoreError> {
+    let needs_sending = matches!(code, QuestionnaireCode::I3_1 | QuestionnaireCode::I3_2);
+    let sent_at = match invitation_id {
+        Some(id) if needs_sending => sent_at_of(db, &[id]).await?.remove(&id).flatten(),
+        _ => None,
+    };
+    Ok(tally_period(code, sent_at, submitted_on))
+}
+
+async fn sent_at_of(
+    db: &impl ConnectionTrait,
+    ids: &[Uuid],
+) -> Result<HashMap<Uuid, Option<DateTime<Utc>>>, StoreError> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows: Vec<(Uuid, Option<DateTime<Utc>>)> = invitation::Entity::find()
+        .select_only()
+        .column(invitation::Column::Id)
+        .column(invitation::Column::SentAt)
+        .filter(invitation::Column::Id.is_in(ids.iter().copied()))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().collect())
+}
+
+/// Rebuilds the tallies when there are responses but no tallies yet (the first start after
+/// the upgrade that introduced them). Cheap otherwise: two one-row reads.
+pub async fn backfill_if_needed(db: &DatabaseConnection) -> Result<bool, StoreError> {
+    let has_tallies = answer_tally::Entity::find().limit(1).count(db).await? > 0;
+    if has_tallies {
+        return Ok(false);
+    }
+    let has_responses = response::Entity::find().limit(1).count(db).await? > 0;
+    if !has_responses {
+        return Ok(false);
+    }
+    rebuild(db).await?;
+    Ok(true)
+}
+
+/// Recomputes every tally from the stored responses, in one transaction. Reads the responses
+/// a page at a time; memory grows with the number of distinct tallies, not of responses.
+pub async fn rebuild(db: &DatabaseConnection) -> Result<(), StoreError> {
+    let txn = db.begin().await?;
+    group_tally::Entity::delete_many().exec(&txn).await?;
+    answer_tally::Entity::delete_many().exec(&txn).await?;
+
+    let codes: HashMap<Uuid, QuestionnaireCode> = campaign::Entity::find()
+        .all(&txn)
+        .await?
+        .into_iter()
+        .filter_map(|c| Some((c.id, c.questionnaire_code.parse().ok()?)))
+        .collect();
+    let mut definitions: HashMap<String, Option<Arc<Questionnaire>>> = HashMap::new();
+    let mut batch = TallyBatch::default();
+    let mut after: Option<Uuid> = None;
+    loop {
+        let responses = responses_page(&txn, RawScope::All, after, PAGE).await?;
+        let Some(last) = responses.last() else { break };
+        after = Some(last.id);
+        let invitation_ids: Vec<Uuid> = responses.iter().filter_map(|r| r.invitation_id).collect();
+        let sent = sent_at_of(&txn, &invitation_ids).await?;
+        for r in responses {
+            let Some(code) = codes.get(&r.campaign_id).copied() else {
+                continue;
+            };
+            if !definitions.contains_key(&r.version) {
+                let loaded = versions::load(&txn, &r.version).await?.map(Arc::new);
+                definitions.insert(r.version.clone(), loaded);
+            }
+            let Some(Some(definition)) = definitions.get(&r.version) else {
+                return Err(StoreError::Corrupt(format!(
+                    "version {} introuvable pour recalculer les résultats",
+                    r.version
+                )));
+            };
+            let valid = answers_from_stored(definition, r.answers);
+            let tally = response_tally(definition, &valid, &r.attributes, r.submitted_on);
+            let sent_at = r
+                .invitation_id
+                .and_then(|id| sent.get(&id).copied().flatten());
+            let period = tally_period(code, sent_at, r.submitted_on);
+            batch.add(r.campaign_id, period, &r.version, &tally);
+        }
+    }
+    batch.write(&txn).await?;
+    txn.commit().await?;
+    Ok(())
+}

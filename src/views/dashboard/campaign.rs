@@ -1,0 +1,238 @@
+//! `/tableau-de-bord/campagnes/{id}`: a campaign's participation over time, answers per
+//! question, breakdowns and, for 3.1, its companies.
+
+use maud::{Markup, html};
+
+use super::parts::{indicator_name, option_colors, target_line};
+use crate::domain::results::labels::{indicator_title, value_label};
+use crate::domain::results::report::CampaignResults;
+use crate::domain::results::{QuestionDistribution, Timeline};
+use crate::views::charts::{Segment, StackedBar, TimelineChart};
+use crate::views::format::{integer, interval, percent};
+use crate::views::layout::staff_page;
+
+pub fn campaign_page(results: &CampaignResults) -> Markup {
+    let code = results.code;
+    let r = &results.report;
+    let title = format!("Campagne « {} »", results.campaign.label);
+    let id = results.campaign.id;
+    staff_page(
+        &title,
+        html! {
+            p.breadcrumb { a href="/tableau-de-bord" { "Indicateurs" } " › " (title) }
+            h1 { (title) }
+            p.lead { (indicator_name(code)) " – " (indicator_title(code)) }
+            p.links {
+                @if results.anonymous {
+                    a href={"/exports/campagnes/" (id) "/reponses.csv"} { "Répartitions (CSV, point-virgule)" }
+                    " · "
+                    a href={"/exports/campagnes/" (id) "/reponses.csv?sep=,"} { "Répartitions (CSV, virgule)" }
+                } @else {
+                    a href={"/exports/campagnes/" (id) "/reponses.csv"} { "Réponses (CSV, point-virgule)" }
+                    " · "
+                    a href={"/exports/campagnes/" (id) "/reponses.csv?sep=,"} { "Réponses (CSV, virgule)" }
+                }
+            }
+            @if results.anonymous {
+                p.notice {
+                    "Questionnaire anonyme : aucune donnée individuelle n’est affichée ni exportée, \
+                     et les groupes de moins de " (results.threshold) " répondants sont masqués."
+                }
+            }
+
+            section aria-labelledby="titre-synthese" {
+                h2 #titre-synthese { "Synthèse" }
+                dl.facts {
+                    div { dt { "Répondants" } dd { (integer(r.respondents)) } }
+                    @if let Some(p) = results.participation {
+                        div { dt { "Invitations envoyées" } dd { (integer(p.sent())) } }
+                        div { dt { "Adresses en échec définitif" } dd { (integer(p.failed())) } }
+                        div { dt { "Liens ouverts" } dd { (integer(results.opened)) } }
+                        div { dt { "Taux de participation" } dd { (percent(p.rate())) " des invitations reçues" } }
+                    }
+                    div {
+                        dt { "Résultat de la campagne" }
+                        dd { (percent(r.value)) " – " (value_label(code)) }
+                    }
+                    div { dt { "Intervalle de confiance à 95 %" } dd { (interval(r.interval)) } }
+                    @if let Some(overall) = r.overall() {
+                        div { dt { "Perception d’ensemble" } dd { (percent(overall.rate())) " (n = " (integer(overall.n())) ")" } }
+                    }
+                    @if let Some(two_level) = &r.two_level {
+                        div { dt { "Tous répondants regroupés" } dd { (percent(two_level.pooled_value)) } }
+                    }
+                }
+                p { (target_line("Objectif de l’indicateur", r.target, r.target_met())) }
+                @if results.masked {
+                    p.notice {
+                        "Moins de " (results.threshold) " réponses : les résultats ne sont pas affichés, \
+                         pour préserver l’anonymat des répondants."
+                    }
+                }
+            }
+
+            section aria-labelledby="titre-temps" {
+                h2 #titre-temps { "Participation dans le temps" }
+                (timeline_section(&results.timeline, results.participation.is_some()))
+            }
+
+            @if !results.distributions.is_empty() {
+                section aria-labelledby="titre-questions" {
+                    h2 #titre-questions { "Réponses par question" }
+                    @for (i, d) in results.distributions.iter().enumerate() {
+                        (question_block(i + 1, d))
+                    }
+                }
+            }
+
+            @if !results.breakdowns.is_empty() {
+                section aria-labelledby="titre-tris" {
+                    h2 #titre-tris { "Tris" }
+                    p {
+                        "Pour chaque groupe : ses répondants et la moyenne des taux favorables de ses \
+                         réponses aux questions de l’indicateur (répondants du groupe regroupés)."
+                    }
+                    @for b in &results.breakdowns {
+                        @let overall = r.overall().is_some();
+                        table {
+                            caption { (b.label) }
+                            thead {
+                                tr {
+                                    th scope="col" { (b.label) }
+                                    th scope="col" { "Répondants" }
+                                    th scope="col" { "Résultat" }
+                                    @if overall { th scope="col" { "Perception d’ensemble" } }
+                                }
+                            }
+                            tbody {
+                                @for (g, label) in b.breakdown.groups.iter().zip(&b.group_labels) {
+                                    tr {
+                                        th scope="row" { (label) }
+                                        @if g.hidden {
+                                            td colspan=(if overall { 3 } else { 2 }) { "masqué" }
+                                        } @else {
+                                            td { (g.respondents.map(integer).unwrap_or_default()) }
+                                            td { (percent(g.value)) }
+                                            @if overall { td { (percent(g.overall.and_then(|p| p.rate()))) } }
+                                        }
+                                    }
+                                }
+                            }
+                            tfoot {
+                                tr {
+                                    th scope="row" { "Total" }
+                                    td colspan=(if overall { 3 } else { 2 }) {
+                                        (b.breakdown.total.map_or_else(|| "masqué".to_owned(), integer))
+                                    }
+                                }
+                            }
+                        }
+                        @if b.breakdown.hidden_count() > 0 {
+                            p.hint {
+                                "Groupes masqués : moins de " (results.threshold) " répondants, ou masqués \
+                                 pour qu’un petit groupe ne puisse pas se déduire du total."
+                            }
+                        }
+                    }
+                }
+            }
+
+            @if let Some(two_level) = &r.two_level {
+                section aria-labelledby="titre-entreprises" {
+                    h2 #titre-entreprises { "Entreprises" }
+                    p {
+                        "Score d’une entreprise : moyenne des taux de réponses favorables de ses \
+                         répondants, question par question. L’indicateur est la moyenne des scores "
+                        "(" (integer(two_level.companies_counted as u64)) " entreprises notées)."
+                    }
+                    table {
+                        caption { "Scores des entreprises" }
+                        thead {
+                            tr {
+                                th scope="col" { "Entreprise" }
+                                th scope="col" { "Répondants" }
+                                th scope="col" { "Score" }
+                                th scope="col" { "Questions notées" }
+                            }
+                        }
+                        tbody {
+                            @for company in &two_level.companies {
+                                tr {
+                                    th scope="row" { (company.company) }
+                                    td { (integer(results.company_respondents.get(&company.company).copied().unwrap_or(0))) }
+                                    td { @if company.score.is_some() { (percent(company.score)) } @else { "sans réponse valide" } }
+                                    td { (company.questions_averaged) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        },
+    )
+}
+
+fn timeline_section(timeline: &Timeline, with_invitations: bool) -> Markup {
+    html! {
+        (TimelineChart { id: "graphique-participation", timeline, with_invitations })
+        @if with_invitations {
+            p.hint {
+                "Les relances figurent au jour prévu par le calendrier d’envoi du questionnaire. \
+                 Une hausse des réponses juste après une relance en montre l’effet."
+            }
+        }
+    }
+}
+
+fn question_block(number: usize, d: &QuestionDistribution) -> Markup {
+    let ordinal = d.options.iter().any(|o| o.favorable);
+    let colors = option_colors(&d.options, ordinal);
+    let segments: Vec<Segment> = d
+        .options
+        .iter()
+        .zip(&colors)
+        .map(|(o, color)| Segment {
+            label: o.label.clone(),
+            count: o.count,
+            color,
+        })
+        .collect();
+    let multiple = d.kind == "multiple_choice";
+    html! {
+        div.question-result {
+            h3 { (number) ". " (d.text) }
+            p.hint {
+                (integer(d.answered)) " répondant" @if d.answered > 1 { "s" } " à cette question"
+                @if multiple { " (plusieurs réponses possibles)" }
+                @if let Some(rate) = &d.rate {
+                    " – taux favorable " (percent(rate.rate())) " sur " (integer(rate.n())) " réponses exprimées, IC 95 % "
+                    (interval(rate.proportion.interval_95()))
+                }
+                @if d.scored { " – compte dans l’indicateur" }
+                @if d.overall { " – perception d’ensemble" }
+            }
+            @if !d.options.is_empty() {
+                (StackedBar { title: &d.text, segments })
+                details {
+                    summary { "Détail des réponses" }
+                    table {
+                        thead { tr { th scope="col" { "Réponse" } th scope="col" { "Nombre" } th scope="col" { "Part" } } }
+                        tbody {
+                            @for (o, color) in d.options.iter().zip(&colors) {
+                                tr {
+                                    th scope="row" {
+                                        span.key style={"background:" (color)} aria-hidden="true" {}
+                                        (o.label)
+                                        @if o.not_applicable { " (hors calcul)" }
+                                    }
+                                    td { (integer(o.count)) }
+                                    td { (percent((d.answered > 0).then(|| o.count as f64 / d.answered as f64))) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,11 @@
+//! The staff dashboard: indicators of a period, a campaign's results, printable fiches.
+//! Server-rendered, French, no JavaScript; every chart has its figures in text too.
+
+pub mod campaign;
+pub mod fiche;
+pub mod home;
+mod parts;
+
+pub use campaign::campaign_page;
+pub use fiche::fiche_page;
+pub use home::{CampaignLink, home_page};

@@ -1,0 +1,112 @@
+//! `GET /api/v1/indicators?year=YYYY` (or `?wave=LABEL`): the five indicators of a period.
+
+use actix_web::http::header;
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::report;
+use super::{ApiError, AppState, WebError};
+use crate::domain::QuestionnaireCode;
+use crate::domain::indicators::QuestionRate;
+use crate::domain::results::labels::indicator_title;
+use crate::domain::results::report::{IndicatorEntry, PeriodQuery, PeriodRef};
+
+#[derive(Debug, Deserialize)]
+pub struct IndicatorsQuery {
+    year: Option<String>,
+    wave: Option<String>,
+}
+
+pub async fn index(
+    state: web::Data<AppState>,
+    query: web::Query<IndicatorsQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let period = PeriodQuery::parse(
+        query.year.as_deref(),
+        query.wave.as_deref(),
+        state.clock.now(),
+    )
+    .map_err(WebError::BadRequest)?;
+    let overview = report::overview(&state, &period).await?;
+    let indicators: Vec<Value> = overview.entries.iter().map(indicator_json).collect();
+    Ok(HttpResponse::Ok()
+        // Computed on each request from the current counts: never worth caching.
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(json!({
+            "year": overview.year,
+            "wave": overview.wave,
+            "anonymity_threshold": state.results.anonymity_threshold,
+            "indicators": indicators,
+        })))
+}
+
+pub(super) fn rate_json(rate: &QuestionRate) -> Value {
+    json!({
+        "question": rate.question,
+        "favorable": rate.proportion.favorable(),
+        "total": rate.proportion.total(),
+        "rate": rate.rate(),
+        "interval": rate.proportion.interval_95().map(|(l, h)| [l, h]),
+    })
+}
+
+pub(super) fn period_json(period: &PeriodRef) -> Value {
+    match period {
+        PeriodRef::Year(year) => json!({ "year": year }),
+        PeriodRef::Wave { label, campaign_id } => {
+            json!({ "wave": label, "campaign_id": campaign_id })
+        }
+        PeriodRef::NoWave { year } => json!({ "year": year, "wave": null }),
+    }
+}
+
+/// One indicator as the API publishes it: the value (a ratio, `null` without a valid
+/// answer), its target, n, participation and 95 % interval, and what they are computed from.
+pub(super) fn indicator_json(entry: &IndicatorEntry) -> Value {
+    let r = &entry.report;
+    let mut object = json!({
+        "code": r.code,
+        "title": indicator_title(r.code),
+        "period": period_json(&entry.period),
+        "value": r.value,
+        "target": r.target,
+        "target_met": r.target_met(),
+        "interval": r.interval.map(|(l, h)| [l, h]),
+        "respondents": r.respondents,
+        "invited": r.invited(),
+        "failed": r.participation.map(|p| p.failed()),
+        "participation_rate": r.participation_rate(),
+        "participation_target": r.participation_target,
+        "participation_target_met": r.participation_met(),
+        "anonymous": entry.anonymous,
+        "suppressed": entry.masked,
+        "questions": r.mean.questions.iter().map(rate_json).collect::<Vec<_>>(),
+        "questions_averaged": r.mean.questions_averaged,
+        "trend": entry.trend.iter().map(|t| json!({
+            "period": t.label,
+            "value": t.value,
+            "respondents": t.respondents,
+        })).collect::<Vec<_>>(),
+        "change": entry.change.as_ref().map(|(from, c)| json!({
+            "from": from,
+            "points": c.points,
+            "p_value": c.test.map(|t| t.p_value),
+            "significant": c.test.map(|t| t.significant),
+        })),
+    });
+    if matches!(r.code, QuestionnaireCode::I6 | QuestionnaireCode::I7) {
+        object["overall"] = r.overall().map_or(Value::Null, rate_json);
+    }
+    if r.code == QuestionnaireCode::I3_1 {
+        let two_level = r.two_level.as_ref();
+        object["pooled_value"] = json!(two_level.and_then(|t| t.pooled_value));
+        object["companies"] = json!(two_level.map_or(0, |t| t.companies_counted));
+        object["companies_with_respondents"] = json!(two_level.map_or(0, |t| t.companies.len()));
+    }
+    if r.code == QuestionnaireCode::I4 {
+        // Downloads are not counted yet (another issue adds them): no participation for 4.
+        object["downloads"] = json!(r.downloads.map(|d| d.downloads));
+    }
+    object
+}

@@ -1,0 +1,110 @@
+//! `GET /api/v1/campaigns/{id}/results`: a campaign's indicator, per-question counts and
+//! breakdowns (suppressed where an anonymous questionnaire requires it).
+
+use actix_web::http::header;
+use actix_web::{HttpResponse, web};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use super::indicators_api::rate_json;
+use super::report;
+use super::{ApiError, AppState, WebError};
+use crate::domain::results::report::CampaignResults;
+
+pub async fn show(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = Uuid::parse_str(&id).map_err(|_| WebError::NotFound)?;
+    let results = report::campaign_results(&state, id).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(results_json(&results)))
+}
+
+fn results_json(results: &CampaignResults) -> Value {
+    let r = &results.report;
+    let c = &results.campaign;
+    let questions: Vec<Value> = results
+        .distributions
+        .iter()
+        .map(|d| {
+            json!({
+                "id": d.id,
+                "text": d.text,
+                "type": d.kind,
+                "scored": d.scored,
+                "overall": d.overall,
+                "answered": d.answered,
+                "options": d.options.iter().map(|o| json!({
+                    "value": o.value,
+                    "label": o.label,
+                    "count": o.count,
+                    "favorable": o.favorable,
+                    "not_applicable": o.not_applicable,
+                })).collect::<Vec<_>>(),
+                "rate": d.rate.as_ref().map(rate_json),
+            })
+        })
+        .collect();
+    let breakdowns: Vec<Value> = results
+        .breakdowns
+        .iter()
+        .map(|b| {
+            json!({
+                "key": b.breakdown.dimension,
+                "label": b.label,
+                "total": b.breakdown.total,
+                "suppressed_groups": b.breakdown.hidden_count(),
+                "groups": b.breakdown.groups.iter().zip(&b.group_labels).map(|(g, label)| json!({
+                    "value": g.group,
+                    "label": label,
+                    "respondents": g.respondents,
+                    "indicator": g.value,
+                    "overall_rate": g.overall.and_then(|p| p.rate()),
+                    "suppressed": g.hidden,
+                })).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let mut body = json!({
+        "campaign": {
+            "id": c.id,
+            "questionnaire": results.code,
+            "label": c.label,
+            "status": c.status,
+        },
+        "anonymous": results.anonymous,
+        "anonymity_threshold": results.threshold,
+        "suppressed": results.masked,
+        "respondents": r.respondents,
+        "participation": results.participation.map(|p| json!({
+            "sent": p.sent(),
+            "failed": p.failed(),
+            "delivered": p.delivered(),
+            "completed": p.completed(),
+            "opened": results.opened,
+            "rate": p.rate(),
+        })),
+        "indicator": {
+            "value": r.value,
+            "target": r.target,
+            "target_met": r.target_met(),
+            "interval": r.interval.map(|(l, h)| [l, h]),
+            "questions": r.mean.questions.iter().map(rate_json).collect::<Vec<_>>(),
+            "overall": r.overall().map(rate_json),
+        },
+        "questions": questions,
+        "breakdowns": breakdowns,
+    });
+    if let Some(two_level) = &r.two_level {
+        body["indicator"]["pooled_value"] = json!(two_level.pooled_value);
+        body["companies"] = json!(two_level.companies.iter().map(|company| json!({
+            "company": company.company,
+            "respondents": results.company_respondents.get(&company.company).copied().unwrap_or(0),
+            "score": company.score,
+            "questions_averaged": company.questions_averaged,
+        })).collect::<Vec<_>>());
+    }
+    body
+}

@@ -1,0 +1,157 @@
+//! The staff dashboard: pages render in French, with the hand-worked figures, accessible
+//! charts, and never a stale or cached number.
+
+use jalon::domain::QuestionnaireCode;
+use jalon::store;
+
+use crate::datasets;
+use crate::helpers::{TestApp, spawn_app};
+
+/// "34,6 %" as the pages write it (narrow no-break space before the sign).
+fn pct(text: &str) -> String {
+    format!("{text}\u{202F}%")
+}
+
+async fn page(app: &TestApp, path: &str) -> String {
+    let response = app.get(path).await;
+    assert_eq!(response.status(), 200, "{path}");
+    assert_eq!(response.headers()["cache-control"], "no-store", "{path}");
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html"),
+        "{path}"
+    );
+    let html = response.text().await.unwrap();
+    assert!(html.contains(r#"<html lang="fr">"#), "{path}");
+    assert!(!html.contains("<script"), "{path}: no JavaScript needed");
+    // Every chart is an image with a name, and its figures in text.
+    for chunk in html.split("role=\"img\"").skip(1) {
+        let tag_end = chunk.find('>').unwrap();
+        assert!(chunk[..tag_end].contains("aria-"), "{path}: unnamed chart");
+    }
+    html
+}
+
+async fn campaign_id(app: &TestApp, code: QuestionnaireCode, label: &str) -> uuid::Uuid {
+    store::campaigns::find(&app.db, code, label)
+        .await
+        .unwrap()
+        .unwrap()
+        .id
+}
+
+#[tokio::test]
+async fn the_home_page_shows_each_indicator_against_its_target() {
+    let app = spawn_app().await;
+    datasets::indicator_3_1(&app).await;
+    datasets::indicator_6(&app).await;
+    let html = page(&app, "/tableau-de-bord?annee=2026").await;
+    assert!(html.contains("<h1>Indicateurs 2026</h1>"));
+    for code in ["3.1", "3.2", "4", "6", "7"] {
+        assert!(html.contains(&format!("Indicateur {code} – ")), "{code}");
+    }
+    // 3.1: 9/26, pooled 20/39, 2 companies of 3, participation 5/7.
+    assert!(html.contains(&pct("34,6")));
+    assert!(html.contains(&pct("51,3")));
+    assert!(html.contains("2 sur 3 ayant répondu"));
+    assert!(html.contains(&pct("71,4")));
+    assert!(html.contains("non atteint"));
+    // 6: 721/840, overall 6/8, participation 15/20 against 50 %.
+    assert!(html.contains(&pct("85,8")));
+    assert!(html.contains(&pct("75,0")));
+    assert!(html.contains("Vague « 2026 »"));
+    // 3.1 has a 2025 point: a trend chart and a change.
+    assert!(html.contains("Évolution de l’indicateur 3.1"));
+    assert!(html.contains("depuis 2025"));
+    assert!(html.contains(r#"href="/tableau-de-bord/fiches/i3.1?annee=2026""#));
+}
+
+#[tokio::test]
+async fn a_campaign_page_shows_participation_answers_and_suppressed_breakdowns() {
+    let app = spawn_app().await;
+    datasets::indicator_6(&app).await;
+    let id = campaign_id(&app, QuestionnaireCode::I6, "2026").await;
+    let html = page(&app, &format!("/tableau-de-bord/campagnes/{id}")).await;
+    assert!(html.contains("Campagne « 2026 »"));
+    assert!(html.contains("Participation dans le temps"));
+    assert!(html.contains("Données du graphique"));
+    assert!(html.contains("Le rôle et les missions de l’IPR sont clairement définis."));
+    assert!(html.contains("Très positive"));
+    // Region: Corse (2) and Bretagne hidden, Normandie (7) shown.
+    assert!(html.contains("<caption>Région</caption>"));
+    assert!(html.contains("masqué"));
+    assert!(html.contains("Normandie"));
+    assert!(html.contains("Questionnaire anonyme"));
+    // Aggregates only: no export of rows for an anonymous questionnaire.
+    assert!(html.contains("Répartitions (CSV, point-virgule)"));
+}
+
+#[tokio::test]
+async fn the_3_1_campaign_page_lists_companies_with_their_scores() {
+    let app = spawn_app().await;
+    datasets::indicator_3_1(&app).await;
+    let id = campaign_id(&app, QuestionnaireCode::I3_1, "2026").await;
+    let html = page(&app, &format!("/tableau-de-bord/campagnes/{id}")).await;
+    assert!(html.contains("<caption>Scores des entreprises</caption>"));
+    assert!(html.contains(&pct("69,2")), "A: 9/13");
+    assert!(html.contains(&pct("0,0")), "B: 0");
+    assert!(html.contains("sans réponse valide"), "C");
+    assert!(html.contains("Adresses en échec définitif"));
+}
+
+#[tokio::test]
+async fn a_fiche_is_printable_with_the_method_and_each_question() {
+    let app = spawn_app().await;
+    datasets::indicator_3_1(&app).await;
+    let html = page(&app, "/tableau-de-bord/fiches/i3.1?annee=2026").await;
+    assert!(html.contains("Mode de calcul"));
+    assert!(html.contains("Consolidation à deux échelles"));
+    assert!(html.contains(&pct("34,6")));
+    assert!(html.contains("Détail par question"));
+    assert!(html.contains("Les outils et méthodes présentés pendant l’intervention"));
+    assert!(html.contains("Calculé le 16/03/2026 à 10:30 (heure de Paris)"));
+    let css = app.get("/static/jalon.css").await.text().await.unwrap();
+    assert!(css.contains("@media print"));
+}
+
+#[tokio::test]
+async fn figures_change_with_the_next_response() {
+    let app = spawn_app().await;
+    let post = |rating: &'static str| {
+        let app = &app;
+        async move {
+            let response = app
+                .post_form("/o/i4", format!("satisfaction={rating}"))
+                .await;
+            assert_eq!(response.status(), 303);
+        }
+    };
+    post("tres_satisfait").await;
+    assert!(page(&app, "/tableau-de-bord").await.contains(&pct("100,0")));
+    post("pas_du_tout_satisfait").await;
+    assert!(page(&app, "/tableau-de-bord").await.contains(&pct("50,0")));
+}
+
+#[tokio::test]
+async fn bad_parameters_get_a_french_page_never_a_500() {
+    let app = spawn_app().await;
+    for (path, status) in [
+        ("/tableau-de-bord?annee=abc", 400),
+        ("/tableau-de-bord?annee=2026&vague=2026", 400),
+        ("/tableau-de-bord?vague=inconnue", 404),
+        ("/tableau-de-bord/campagnes/pas-un-uuid", 404),
+        (
+            "/tableau-de-bord/campagnes/00000000-0000-0000-0000-000000000000",
+            404,
+        ),
+        ("/tableau-de-bord/fiches/i9", 404),
+        ("/tableau-de-bord/fiches/i4?annee=99", 400),
+    ] {
+        let response = app.get(path).await;
+        assert_eq!(response.status(), status, "{path}");
+        let html = response.text().await.unwrap();
+        assert!(html.contains(r#"<html lang="fr">"#), "{path}");
+    }
+}
