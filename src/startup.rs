@@ -133,8 +133,10 @@ fn run(
                         http::ApiError(http::WebError::BadRequest(message)).into()
                     }),
             )
-            .configure(http::routes)
+            // The widget's public endpoints first: the busiest routes of all are then matched
+            // (and named in the access log) without trying every dynamic route before them.
             .configure(|cfg| http::widget_routes(cfg, &widget_origins))
+            .configure(http::routes)
             .default_service(actix_web::web::to(http::not_found))
     })
     .listen(listener)?

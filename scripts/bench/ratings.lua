@@ -1,6 +1,6 @@
--- wrk: POST /api/v1/public/ratings, as the widget sends it, from many visitors
--- (X-Forwarded-For in 198.18.0.0/15, behind a proxy jalon trusts), 200 resources, varied
--- answers and one comment in ten. Every 201 is a committed response.
+-- wrk: POST /api/v1/public/ratings, as the widget sends it (the satisfaction question, and a
+-- comment one time in ten), from many visitors (X-Forwarded-For in 198.18.0.0/15, behind a
+-- proxy jalon trusts), on 200 resources. Every 201 is a committed response.
 local thread_seed = 0
 function setup(thread)
   thread_seed = thread_seed + 1
@@ -19,7 +19,7 @@ function request()
     comment = ',"commentaire":"Ressource claire et utile, merci."'
   end
   local body = string.format(
-    '{"resource":"ressource-%d","answers":{"satisfaction":"%s","trouve":"oui"%s}}',
+    '{"resource":"ressource-%d","answers":{"satisfaction":"%s"%s}}',
     math.random(1, 200), values[math.random(1, 4)], comment)
   local visitor = string.format("198.%d.%d.%d", math.random(18, 19), math.random(0, 255), math.random(1, 254))
   return wrk.format("POST", "/api/v1/public/ratings",

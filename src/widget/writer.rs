@@ -54,6 +54,7 @@ pub(super) fn spawn(
     db: DatabaseConnection,
 ) -> WriterHandle {
     let (stop, mut stopped) = oneshot::channel::<()>();
+    let db = store::writer_connection(&db);
     let task = tokio::spawn(async move {
         let mut tick = tokio::time::interval(widget.settings.flush_interval);
         tick.set_missed_tick_behavior(MissedTickBehavior::Delay);

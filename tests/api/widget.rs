@@ -792,9 +792,9 @@ async fn no_address_reaches_the_database() {
         scanned += 1;
     }
     assert!(scanned > 30, "{scanned} columns scanned");
-    // What is kept instead: 64 hex digits per visitor, resource and day.
+    // What is kept instead: 32 hex digits per visitor, resource and day.
     for key in app.strings("SELECT visitor_key FROM rating_visitors").await {
-        assert_eq!(key.len(), 64);
+        assert_eq!(key.len(), 32);
         assert!(key.bytes().all(|b| b.is_ascii_hexdigit()));
     }
     assert_eq!(app.count("rating_visitors").await, 3);
