@@ -296,6 +296,11 @@ pub async fn campaign_results(state: &AppState, id: Uuid) -> Result<CampaignResu
             failed_of(&state.db, Invited::Campaign(id)).await?,
         )
     };
+    let delivery = if open {
+        None
+    } else {
+        Some(crate::store::outbox::backlog(&state.db, id).await?)
+    };
     let participation = (!open).then(|| {
         let sent = batches.iter().map(|b| b.count).sum();
         let completed = batches
@@ -394,6 +399,7 @@ pub async fn campaign_results(state: &AppState, id: Uuid) -> Result<CampaignResu
         breakdowns,
         company_respondents,
         opened: opened_days.iter().map(|(_, n)| n).sum(),
+        delivery,
         timeline,
         participation,
     })
