@@ -16,3 +16,32 @@ pub async fn document() -> HttpResponse {
         .content_type("application/json")
         .body(DOCUMENT)
 }
+
+static PATHS: std::sync::LazyLock<Vec<(String, String)>> = std::sync::LazyLock::new(|| {
+    let document: serde_json::Value = serde_json::from_str(DOCUMENT).unwrap_or_default();
+    document["paths"]
+        .as_object()
+        .map(|paths| {
+            paths
+                .iter()
+                .filter_map(|(path, item)| {
+                    let methods: Vec<String> = item
+                        .as_object()?
+                        .keys()
+                        .map(|m| m.to_uppercase())
+                        .collect();
+                    Some((path.clone(), methods.join(", ")))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+});
+
+/// The methods of a documented route pattern (`/api/v1/waves/{id}/roster`), as an `Allow`
+/// header value.
+pub fn allowed_methods(pattern: &str) -> Option<&'static str> {
+    PATHS
+        .iter()
+        .find(|(path, _)| path == pattern)
+        .map(|(_, methods)| methods.as_str())
+}
