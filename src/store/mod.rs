@@ -14,7 +14,7 @@ pub mod widget;
 
 pub use connect::{connect, migrate};
 
-use sea_orm::DbErr;
+use sea_orm::{DbErr, RuntimeErr, SqlxError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -40,6 +40,11 @@ impl From<DbErr> for StoreError {
 fn is_unavailable(err: &DbErr) -> bool {
     match err {
         DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
+        DbErr::Query(RuntimeErr::SqlxError(e)) | DbErr::Exec(RuntimeErr::SqlxError(e))
+            if is_lost_connection(e) =>
+        {
+            true
+        }
         other => {
             // sqlx reports lost connections, pool timeouts and SQLite's "database is locked"
             // as plain errors; they all mean "try again", not "bug".
@@ -56,5 +61,22 @@ fn is_unavailable(err: &DbErr) -> bool {
             .iter()
             .any(|needle| text.contains(needle))
         }
+    }
+}
+
+/// A connection lost mid-request (the server went away: EOF, reset), the pool exhausted or
+/// closed, or the server saying it cannot serve now (SQLSTATE classes 08, 53 and 57P):
+/// the request may be retried, it is no bug.
+fn is_lost_connection(err: &SqlxError) -> bool {
+    match err {
+        SqlxError::Io(_)
+        | SqlxError::Tls(_)
+        | SqlxError::PoolTimedOut
+        | SqlxError::PoolClosed
+        | SqlxError::WorkerCrashed => true,
+        SqlxError::Database(db) => db.code().is_some_and(|code| {
+            code.starts_with("08") || code.starts_with("53") || code.starts_with("57P")
+        }),
+        _ => false,
     }
 }

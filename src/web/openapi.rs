@@ -25,11 +25,8 @@ static PATHS: std::sync::LazyLock<Vec<(String, String)>> = std::sync::LazyLock::
             paths
                 .iter()
                 .filter_map(|(path, item)| {
-                    let methods: Vec<String> = item
-                        .as_object()?
-                        .keys()
-                        .map(|m| m.to_uppercase())
-                        .collect();
+                    let methods: Vec<String> =
+                        item.as_object()?.keys().map(|m| m.to_uppercase()).collect();
                     Some((path.clone(), methods.join(", ")))
                 })
                 .collect()

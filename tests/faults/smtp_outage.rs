@@ -50,7 +50,11 @@ async fn an_smtp_server_lost_mid_dispatch_delivers_each_email_once_and_shows_mea
         assert_eq!(response.status(), 201);
         let body: Value = response.json().await.unwrap();
         for invitation in body["invitations"].as_array().unwrap() {
-            let at: DateTime<Utc> = invitation["scheduled_for"].as_str().unwrap().parse().unwrap();
+            let at: DateTime<Utc> = invitation["scheduled_for"]
+                .as_str()
+                .unwrap()
+                .parse()
+                .unwrap();
             due = due.max(Some(at));
         }
     }
@@ -128,7 +132,11 @@ async fn an_smtp_server_lost_mid_dispatch_delivers_each_email_once_and_shows_mea
     let messages = smtp.messages();
     let ids: HashSet<&str> = messages.iter().map(|m| m.message_id.as_str()).collect();
     let recipients: HashSet<&str> = messages.iter().map(|m| m.to.as_str()).collect();
-    assert_eq!(messages.len(), EMAILS, "an email is missing or was sent twice");
+    assert_eq!(
+        messages.len(),
+        EMAILS,
+        "an email is missing or was sent twice"
+    );
     assert_eq!(ids.len(), EMAILS);
     assert_eq!(recipients.len(), EMAILS);
     let sent = scalar(&db, "SELECT COUNT(*) FROM outbox WHERE status = 'sent'").await;
