@@ -31,7 +31,10 @@ async fn two_instances_on_one_postgres_never_send_or_store_twice() {
         ("JALON_SMTP_URL", smtp.url()),
         ("JALON_DATABASE_MAX_CONNECTIONS", "8".to_owned()),
     ];
-    let (a, b) = (Jalon::start(&url, &env).await, Jalon::start(&url, &env).await);
+    let (a, b) = (
+        Jalon::start(&url, &env).await,
+        Jalon::start(&url, &env).await,
+    );
 
     // Participants whose questionnaire is due: both schedulers race to send them.
     let ended_on = SystemClock.now().date_naive() - Months::new(9) - Days::new(3);
@@ -76,7 +79,12 @@ async fn two_instances_on_one_postgres_never_send_or_store_twice() {
     // A few more runs of both schedulers: nothing is left to send again.
     tokio::time::sleep(Duration::from_secs(3)).await;
 
-    assert_eq!(tally.acknowledged.len(), tokens.len(), "{:?}", tally.statuses);
+    assert_eq!(
+        tally.acknowledged.len(),
+        tokens.len(),
+        "{:?}",
+        tally.statuses
+    );
     assert_eq!(
         tally.statuses.get(&409).copied(),
         Some(tokens.len()),
