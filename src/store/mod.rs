@@ -80,3 +80,37 @@ fn is_lost_connection(err: &SqlxError) -> bool {
         _ => false,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+
+    fn query_error(err: SqlxError) -> DbErr {
+        DbErr::Query(RuntimeErr::SqlxError(Arc::new(err)))
+    }
+
+    #[test]
+    fn a_connection_lost_mid_query_is_unavailable_not_a_bug() {
+        let eof = std::io::Error::new(
+            std::io::ErrorKind::UnexpectedEof,
+            "expected to read 5 bytes",
+        );
+        for err in [
+            query_error(SqlxError::Io(eof)),
+            query_error(SqlxError::PoolTimedOut),
+            query_error(SqlxError::PoolClosed),
+            DbErr::Exec(RuntimeErr::SqlxError(Arc::new(SqlxError::WorkerCrashed))),
+        ] {
+            assert!(matches!(StoreError::from(err), StoreError::Unavailable(_)));
+        }
+        for err in [
+            query_error(SqlxError::RowNotFound),
+            query_error(SqlxError::Protocol("bad".into())),
+            DbErr::Custom("bug".into()),
+        ] {
+            assert!(matches!(StoreError::from(err), StoreError::Database(_)));
+        }
+    }
+}

@@ -168,7 +168,7 @@ mod fuzz {
             };
             body.insert(question.id.clone(), value);
         }
-        if modes[0] % 4 == 0 {
+        if modes[0].is_multiple_of(4) {
             body.extend(extra.clone());
         }
         body

@@ -23,10 +23,11 @@ fn declared_routes() -> BTreeSet<(String, String)> {
     };
     let mut routes = BTreeSet::new();
     for piece in compact.split(".route(").skip(1) {
-        if let (Some(path), Some(method)) = (literal(piece), method_after(piece)) {
-            if path.starts_with("/api/v1/") && piece.starts_with('"') {
-                routes.insert((method, path));
-            }
+        if let (Some(path), Some(method)) = (literal(piece), method_after(piece))
+            && path.starts_with("/api/v1/")
+            && piece.starts_with('"')
+        {
+            routes.insert((method, path));
         }
     }
     for scope in compact.split("web::scope(").skip(1) {
@@ -113,4 +114,24 @@ async fn every_operation_documents_its_errors_as_json() {
             }
         }
     }
+}
+
+#[tokio::test]
+async fn a_json_route_asked_with_another_method_is_405_with_its_methods() {
+    let app = spawn_app().await;
+    let response = app
+        .client
+        .delete(app.url("/api/v1/waves/0b5e9a59-8c1f-4c5e-9d57-000000000000/roster"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 405);
+    assert_eq!(response.headers()["allow"], "POST");
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"], "method_not_allowed");
+
+    let unknown = app.get("/api/v1/nothing-here").await;
+    assert_eq!(unknown.status(), 404);
+    let body: Value = unknown.json().await.unwrap();
+    assert_eq!(body["error"], "not_found");
 }

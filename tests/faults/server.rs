@@ -68,10 +68,10 @@ impl Jalon {
         let client = reqwest::Client::new();
         let deadline = Instant::now() + within;
         loop {
-            if let Ok(r) = client.get(self.url("/healthz")).send().await {
-                if r.status() == 200 {
-                    return;
-                }
+            if let Ok(r) = client.get(self.url("/healthz")).send().await
+                && r.status() == 200
+            {
+                return;
             }
             assert!(
                 Instant::now() < deadline,
