@@ -32,8 +32,14 @@ async fn postgres_restarted_under_load_means_503_then_recovery_and_nothing_lost(
 
     cluster.stop("immediate");
     let client = reqwest::Client::new();
+    let asked = std::time::Instant::now();
     let health = client.get(jalon.url("/healthz")).send().await.unwrap();
     assert_eq!(health.status(), 503);
+    assert!(
+        asked.elapsed() < Duration::from_secs(3),
+        "a probe waited {:?}",
+        asked.elapsed()
+    );
     let body: Value = health.json().await.unwrap();
     assert_eq!(body["database"], "unavailable");
     let submission = client
