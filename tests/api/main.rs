@@ -13,6 +13,7 @@ mod helpers;
 mod import;
 mod indicators;
 mod open_questionnaire;
+mod openapi;
 mod questionnaires;
 mod smtp;
 mod widget;
