@@ -258,6 +258,7 @@ impl TestApp {
             mailer,
             base_url: self.address.clone(),
             from: "Réseau Anact-Aract <enquetes@anact.example>".to_owned(),
+            anonymity_threshold: jalon::domain::indicators::DEFAULT_THRESHOLD,
         }
     }
 
