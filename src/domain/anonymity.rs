@@ -16,10 +16,10 @@ use std::collections::BTreeMap;
 /// - at least `threshold` are pending: they join the results together;
 /// - the campaign is over (nobody can answer any more): whatever is pending is released, so
 ///   nothing acknowledged stays uncounted;
-/// - the stored responses carry more than one day (stored before releases existed): they
-///   are rewritten once under one day.
-pub fn release_due(pending: u64, threshold: u64, campaign_over: bool, stored_days: u64) -> bool {
-    (pending > 0 && (pending >= threshold.max(1) || campaign_over)) || stored_days > 1
+/// - some stored responses were never released (stored before releases existed): they are
+///   rewritten once, like the others.
+pub fn release_due(pending: u64, threshold: u64, campaign_over: bool, unreleased: bool) -> bool {
+    (pending > 0 && (pending >= threshold.max(1) || campaign_over)) || unreleased
 }
 
 /// The attributes each response keeps, given every response of the campaign: each row keeps
@@ -168,17 +168,17 @@ mod tests {
 
     #[test]
     fn release_waits_for_k_pending_or_the_end() {
-        assert!(!release_due(0, 5, false, 1));
-        assert!(!release_due(4, 5, false, 1));
-        assert!(release_due(5, 5, false, 1));
-        assert!(release_due(9, 5, false, 0));
+        assert!(!release_due(0, 5, false, false));
+        assert!(!release_due(4, 5, false, false));
+        assert!(release_due(5, 5, false, false));
+        assert!(release_due(9, 5, false, false));
         // The campaign is over: the last few are released rather than lost.
-        assert!(release_due(1, 5, true, 1));
-        assert!(!release_due(0, 5, true, 1));
-        // Responses stored under several days are rewritten under one.
-        assert!(release_due(0, 5, false, 2));
+        assert!(release_due(1, 5, true, false));
+        assert!(!release_due(0, 5, true, false));
+        // Responses stored before releases existed are rewritten.
+        assert!(release_due(0, 5, false, true));
         // A threshold of 0 behaves as 1.
-        assert!(release_due(1, 0, false, 0));
+        assert!(release_due(1, 0, false, false));
     }
 
     #[test]

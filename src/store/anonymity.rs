@@ -21,7 +21,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use rand::seq::SliceRandom;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -123,8 +123,8 @@ pub async fn release_due_campaigns(
     for campaign in campaigns {
         let pending = pending_count(db, campaign.id).await?;
         let over = campaign_over(db, campaign.id, now).await?;
-        let days = stored_days(db, campaign.id).await?;
-        if release_due(pending, threshold, over, days) {
+        let unreleased = unreleased(db, &campaign).await?;
+        if release_due(pending, threshold, over, unreleased) {
             summary.released += release_campaign(db, campaign.id, threshold, now).await?;
             summary.campaigns += 1;
         }
@@ -151,18 +151,14 @@ async fn campaign_over(
     Ok(open == 0)
 }
 
-/// Distinct days among the campaign's stored responses (one after any release).
-async fn stored_days(db: &impl ConnectionTrait, campaign_id: Uuid) -> Result<u64, StoreError> {
-    let days: Vec<NaiveDate> = response::Entity::find()
-        .select_only()
-        .column(response::Column::SubmittedOn)
-        .distinct()
-        .filter(response::Column::CampaignId.eq(campaign_id))
-        .limit(2)
-        .into_tuple()
-        .all(db)
-        .await?;
-    Ok(days.len() as u64)
+/// Whether the campaign has responses that no release wrote (stored before releases
+/// existed): any response without the day of the last release.
+async fn unreleased(db: &impl ConnectionTrait, campaign: &campaign::Model) -> Result<bool, StoreError> {
+    let mut query = response::Entity::find().filter(response::Column::CampaignId.eq(campaign.id));
+    if let Some(day) = campaign.released_on {
+        query = query.filter(response::Column::SubmittedOn.ne(day));
+    }
+    Ok(query.limit(1).count(db).await? > 0)
 }
 
 /// One response as the release rewrites it.
