@@ -22,6 +22,12 @@ pub fn release_due(pending: u64, threshold: u64, campaign_over: bool, unreleased
     (pending > 0 && (pending >= threshold.max(1) || campaign_over)) || unreleased
 }
 
+/// Whether a campaign's free-text answers may be read: for an anonymous questionnaire, only
+/// once it has at least `threshold` respondents (a comment among three is nearly signed).
+pub fn comments_readable(anonymous: bool, respondents: u64, threshold: u64) -> bool {
+    !anonymous || respondents >= threshold
+}
+
 /// The attributes each response keeps, given every response of the campaign: each row keeps
 /// a prefix of `keys`, which lists the questionnaire's attributes from the broadest to the
 /// finest (i6: college, then region), chosen so that every stored combination (the full set
@@ -179,6 +185,13 @@ mod tests {
         assert!(release_due(0, 5, false, true));
         // A threshold of 0 behaves as 1.
         assert!(release_due(1, 0, false, false));
+    }
+
+    #[test]
+    fn comments_of_an_anonymous_campaign_wait_for_k_respondents() {
+        assert!(!comments_readable(true, 4, 5));
+        assert!(comments_readable(true, 5, 5));
+        assert!(comments_readable(false, 1, 5));
     }
 
     #[test]

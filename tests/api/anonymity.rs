@@ -625,3 +625,59 @@ async fn respondents_are_told_how_their_anonymity_is_kept() {
         .unwrap();
     assert!(thanks.contains("au moins 5"), "{thanks}");
 }
+
+async fn answer_with_comment(app: &TestApp, code: QuestionnaireCode, token: &str, i: usize) {
+    let mut pairs = valid_form_answers(app, code);
+    pairs.push(("commentaire".to_owned(), marker(i)));
+    let response = app.post_form(&format!("/r/{token}"), encode(&pairs)).await;
+    assert_eq!(response.status(), 303);
+}
+
+async fn comments(app: &TestApp, code: QuestionnaireCode) -> Value {
+    let campaign = jalon::store::campaigns::find(&app.db, code, "test")
+        .await
+        .unwrap()
+        .unwrap();
+    let response = app
+        .get(&format!("/api/v1/campaigns/{}/comments", campaign.id))
+        .await;
+    assert_eq!(response.status(), 200);
+    response.json().await.unwrap()
+}
+
+#[tokio::test]
+async fn comments_are_read_without_their_authors_and_only_from_k_responses() {
+    let app = spawn_app().await;
+    // i6: three members, all answered: released, but too few to read their comments.
+    for i in 0..3 {
+        let token = app.invite(QuestionnaireCode::I6).await;
+        answer_with_comment(&app, QuestionnaireCode::I6, &token, i).await;
+    }
+    // i7: ten agents.
+    for i in 0..10 {
+        let token = app.invite(QuestionnaireCode::I7).await;
+        answer_with_comment(&app, QuestionnaireCode::I7, &token, i).await;
+    }
+    assert_eq!(app.release_anonymous().await, 13);
+
+    let few = comments(&app, QuestionnaireCode::I6).await;
+    assert_eq!(few["withheld"], true);
+    assert_eq!(few["comments"], json!([]));
+
+    let many = comments(&app, QuestionnaireCode::I7).await;
+    assert_eq!(many["withheld"], false);
+    let listed = many["comments"].as_array().unwrap();
+    assert_eq!(listed.len(), 10);
+    for c in listed {
+        let keys: Vec<&String> = c.as_object().unwrap().keys().collect();
+        assert_eq!(keys, ["question", "text"], "nothing but the text");
+    }
+    let ranks: Vec<usize> = listed
+        .iter()
+        .map(|c| index_of(c["text"].as_str().unwrap()).unwrap())
+        .collect();
+    assert_ne!(ranks, (0..10).collect::<Vec<_>>(), "not in the order given");
+    let mut sorted = ranks.clone();
+    sorted.sort_unstable();
+    assert_eq!(sorted, (0..10).collect::<Vec<_>>(), "every comment, once");
+}
