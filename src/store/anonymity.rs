@@ -85,7 +85,10 @@ pub async fn stage(
 }
 
 /// Sealed responses of a campaign, not yet in the results.
-pub async fn pending_count(db: &impl ConnectionTrait, campaign_id: Uuid) -> Result<u64, StoreError> {
+pub async fn pending_count(
+    db: &impl ConnectionTrait,
+    campaign_id: Uuid,
+) -> Result<u64, StoreError> {
     Ok(anonymous_pending::Entity::find()
         .filter(anonymous_pending::Column::CampaignId.eq(campaign_id))
         .count(db)
@@ -153,7 +156,10 @@ async fn campaign_over(
 
 /// Whether the campaign has responses that no release wrote (stored before releases
 /// existed): any response without the day of the last release.
-async fn unreleased(db: &impl ConnectionTrait, campaign: &campaign::Model) -> Result<bool, StoreError> {
+async fn unreleased(
+    db: &impl ConnectionTrait,
+    campaign: &campaign::Model,
+) -> Result<bool, StoreError> {
     let mut query = response::Entity::find().filter(response::Column::CampaignId.eq(campaign.id));
     if let Some(day) = campaign.released_on {
         query = query.filter(response::Column::SubmittedOn.ne(day));
@@ -195,10 +201,9 @@ pub async fn release_campaign(
         txn.rollback().await?;
         return Ok(0);
     }
-    let code: QuestionnaireCode = campaign
-        .questionnaire_code
-        .parse()
-        .map_err(|_| StoreError::Corrupt(format!("questionnaire {}", campaign.questionnaire_code)))?;
+    let code: QuestionnaireCode = campaign.questionnaire_code.parse().map_err(|_| {
+        StoreError::Corrupt(format!("questionnaire {}", campaign.questionnaire_code))
+    })?;
 
     let sealed = anonymous_pending::Entity::find()
         .filter(anonymous_pending::Column::CampaignId.eq(campaign_id))

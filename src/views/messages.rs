@@ -20,7 +20,11 @@ pub fn message_page(title: &str, paragraphs: &[&str]) -> Markup {
 }
 
 /// `sealed_until`: for an anonymous questionnaire, the number of responses it is counted with.
-pub fn thanks(questionnaire_title: &str, thanks: Option<&str>, sealed_until: Option<u64>) -> Markup {
+pub fn thanks(
+    questionnaire_title: &str,
+    thanks: Option<&str>,
+    sealed_until: Option<u64>,
+) -> Markup {
     let default = "Vos réponses ont bien été enregistrées. Elles nous aident à améliorer \
                    l’accompagnement des entreprises et des acteurs de la prévention.";
     page(

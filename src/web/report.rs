@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use super::{AppState, WebError};
 use crate::domain::QuestionnaireCode;
-use crate::domain::results::breakdown::NOT_BREAKDOWNS;
+use crate::domain::results::breakdown::{Breakdown, NOT_BREAKDOWNS, with_changes};
 use crate::domain::results::labels::{dimension_label, group_label};
 use crate::domain::results::report::{
     CampaignInfo, CampaignResults, IndicatorEntry, LabelledBreakdown, Overview, PeriodQuery,
@@ -271,6 +271,41 @@ async fn wave_entry(
     ))
 }
 
+/// The wave before `campaign_id` with published results: its label, group counts and
+/// breakdowns as published (masks applied). `None` when there is none, or when that wave had
+/// too few respondents to show anything.
+async fn previous_wave_breakdowns(
+    state: &AppState,
+    code: QuestionnaireCode,
+    campaign_id: Uuid,
+    scored: &[String],
+    overall: Option<&str>,
+    anonymous: bool,
+) -> Result<Option<(String, Vec<GroupCount>, Vec<Breakdown>)>, WebError> {
+    let threshold = state.results.anonymity_threshold;
+    let waves = waves_of(state, code).await?;
+    let Some(position) = waves.iter().position(|w| w.campaign.id == campaign_id) else {
+        return Ok(None);
+    };
+    for wave in waves[..position].iter().rev() {
+        let groups = group_counts(&state.db, Scope::Campaign(wave.campaign.id), None).await?;
+        let respondents: u64 = groups
+            .iter()
+            .filter(|g| g.dimension == DAY_DIMENSION && g.question == RESPONDENTS)
+            .map(|g| g.total)
+            .sum();
+        if respondents == 0 {
+            continue;
+        }
+        if anonymous && respondents < threshold {
+            return Ok(None);
+        }
+        let published = breakdowns(&groups, scored, overall, anonymous, threshold);
+        return Ok(Some((wave.campaign.label.clone(), groups, published)));
+    }
+    Ok(None)
+}
+
 pub async fn campaign_results(state: &AppState, id: Uuid) -> Result<CampaignResults, WebError> {
     let campaign = campaigns::by_id(&state.db, id)
         .await?
@@ -347,11 +382,21 @@ pub async fn campaign_results(state: &AppState, id: Uuid) -> Result<CampaignResu
         .current()
         .and_then(|d| d.overall_question())
         .map(|q| q.id.clone());
+    let mut previous_wave = None;
     let breakdowns = if is_masked {
         Vec::new()
     } else {
         let current = versions.current();
-        breakdowns(&groups, &scored, overall.as_deref(), anonymous, threshold)
+        let mut computed = breakdowns(&groups, &scored, overall.as_deref(), anonymous, threshold);
+        if measured_by_wave(code)
+            && let Some((label, before, published)) =
+                previous_wave_breakdowns(state, code, id, &scored, overall.as_deref(), anonymous)
+                    .await?
+        {
+            with_changes(&mut computed, &published, &before, &groups, &scored);
+            previous_wave = Some(label);
+        }
+        computed
             .into_iter()
             .filter(|b| !NOT_BREAKDOWNS.contains(&b.dimension.as_str()))
             .map(|b| LabelledBreakdown {
@@ -394,6 +439,7 @@ pub async fn campaign_results(state: &AppState, id: Uuid) -> Result<CampaignResu
         breakdowns,
         company_respondents,
         opened: opened_days.iter().map(|(_, n)| n).sum(),
+        previous_wave,
         timeline,
         participation,
     })

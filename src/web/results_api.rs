@@ -63,11 +63,18 @@ fn results_json(results: &CampaignResults) -> Value {
                     "indicator": g.value,
                     "overall_rate": g.overall.and_then(|p| p.rate()),
                     "suppressed": g.hidden,
+                    "change": g.change.map(|c| json!({
+                        "points": c.points,
+                        "z": c.test.map(|t| t.z),
+                        "p_value": c.test.map(|t| t.p_value),
+                        "significant": c.test.map(|t| t.significant),
+                    })),
                 })).collect::<Vec<_>>(),
             })
         })
         .collect();
     let mut body = json!({
+        "compared_with": results.previous_wave,
         "campaign": {
             "id": c.id,
             "questionnaire": results.code,

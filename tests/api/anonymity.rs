@@ -108,13 +108,14 @@ async fn dump(app: &TestApp, table: &str) -> Vec<Row> {
             }
         })
         .collect();
-    let has_rowid = pg
-        || query(
-            app,
-            &format!("SELECT sql FROM sqlite_master WHERE name = '{table}' AND sql LIKE '%WITHOUT ROWID%'"),
-        )
-        .await
-        .is_empty();
+    let has_rowid = pg || query(
+        app,
+        &format!(
+            "SELECT sql FROM sqlite_master WHERE name = '{table}' AND sql LIKE '%WITHOUT ROWID%'"
+        ),
+    )
+    .await
+    .is_empty();
     let order = if pg {
         select.push("xmin::text AS xmin, xmax::text AS xmax".to_owned());
         " ORDER BY ctid"
@@ -214,7 +215,11 @@ fn file_dispatcher(app: &TestApp, dir: &std::path::Path) -> jalon::dispatch::Dis
 
 /// Creates the i6 wave "2026" through the API, imports the roster, sends it; returns the
 /// wave id and the tokens in roster order.
-async fn send_wave(app: &TestApp, members: &[Member], dispatcher: &jalon::dispatch::Dispatcher) -> (String, Vec<String>) {
+async fn send_wave(
+    app: &TestApp,
+    members: &[Member],
+    dispatcher: &jalon::dispatch::Dispatcher,
+) -> (String, Vec<String>) {
     let wave: Value = app
         .post_json(
             "/api/v1/waves",
@@ -240,7 +245,11 @@ async fn send_wave(app: &TestApp, members: &[Member], dispatcher: &jalon::dispat
     let roster = app
         .post_json(&format!("/api/v1/waves/{id}/roster"), &Value::Array(people))
         .await;
-    assert!(roster.status().is_success(), "{}", roster.text().await.unwrap());
+    assert!(
+        roster.status().is_success(),
+        "{}",
+        roster.text().await.unwrap()
+    );
     app.clock.set(at("2026-03-17T08:30:00Z"));
     let summary = dispatcher.run(app.now()).await.unwrap();
     assert_eq!(summary.invitations_queued, members.len() as u64);
@@ -272,14 +281,19 @@ async fn answer(app: &TestApp, token: &str, i: usize) {
             &[("commentaire", json!(marker(i)))],
         );
         let response = app
-            .post_json(&format!("/api/v1/responses/{token}"), &json!({ "answers": body }))
+            .post_json(
+                &format!("/api/v1/responses/{token}"),
+                &json!({ "answers": body }),
+            )
             .await;
         assert_eq!(response.status(), 201, "{i}");
     }
 }
 
 async fn results(app: &TestApp, wave_id: &str) -> Value {
-    let response = app.get(&format!("/api/v1/campaigns/{wave_id}/results")).await;
+    let response = app
+        .get(&format!("/api/v1/campaigns/{wave_id}/results"))
+        .await;
     assert_eq!(response.status(), 200);
     response.json().await.unwrap()
 }
@@ -355,7 +369,10 @@ async fn an_administrator_with_the_whole_database_cannot_tell_who_answered_what(
         .filter(|(_, n)| **n == 1)
         .map(|(v, _)| *v)
         .collect();
-    assert!(personal.len() > 4 * members.len(), "ids, tokens, emails, names…");
+    assert!(
+        personal.len() > 4 * members.len(),
+        "ids, tokens, emails, names…"
+    );
     for table in RESPONSE_SIDE {
         for row in &db[table] {
             for (column, v) in row {
@@ -363,7 +380,10 @@ async fn an_administrator_with_the_whole_database_cannot_tell_who_answered_what(
                     continue;
                 }
                 if let Some(v) = v.as_deref() {
-                    assert!(!personal.contains(v), "{table}.{column} = {v} is an invitation's");
+                    assert!(
+                        !personal.contains(v),
+                        "{table}.{column} = {v} is an invitation's"
+                    );
                 }
             }
         }
@@ -405,13 +425,24 @@ async fn an_administrator_with_the_whole_database_cannot_tell_who_answered_what(
     let response_of_comment: HashMap<&str, usize> = db["answers"]
         .iter()
         .filter(|r| value(r, "question_id") == "commentaire")
-        .map(|r| (value(r, "response_id"), index_of(value(r, "value")).unwrap()))
+        .map(|r| {
+            (
+                value(r, "response_id"),
+                index_of(value(r, "value")).unwrap(),
+            )
+        })
         .collect();
     assert_eq!(response_of_comment.len(), respondents);
-    let submission_rank: HashMap<usize, usize> =
-        order.iter().enumerate().map(|(rank, i)| (*i, rank)).collect();
+    let submission_rank: HashMap<usize, usize> = order
+        .iter()
+        .enumerate()
+        .map(|(rank, i)| (*i, rank))
+        .collect();
     let rank_of = |response_id: &str| submission_rank[&response_of_comment[response_id]];
-    let physical: Vec<usize> = db["responses"].iter().map(|r| rank_of(value(r, "id"))).collect();
+    let physical: Vec<usize> = db["responses"]
+        .iter()
+        .map(|r| rank_of(value(r, "id")))
+        .collect();
     let mut by_id: Vec<&Row> = db["responses"].iter().collect();
     by_id.sort_by_key(|r| value(r, "id").to_owned());
     let by_id: Vec<usize> = by_id.iter().map(|r| rank_of(value(r, "id"))).collect();
@@ -426,13 +457,16 @@ async fn an_administrator_with_the_whole_database_cannot_tell_who_answered_what(
         ("physical order of answers", &comments_physical),
     ] {
         let tau = kendall(ranks);
-        assert!(tau.abs() < 0.6, "{what} follows submission order: tau = {tau}");
+        assert!(
+            tau.abs() < 0.6,
+            "{what} follows submission order: tau = {tau}"
+        );
     }
     // Random (v4) ids, not time-ordered ones.
     for row in &db["responses"] {
-        let id: uuid::Uuid = value(row, "id").parse().unwrap_or_else(|_| {
-            uuid::Uuid::from_slice(&hex_bytes(value(row, "id"))).unwrap()
-        });
+        let id: uuid::Uuid = value(row, "id")
+            .parse()
+            .unwrap_or_else(|_| uuid::Uuid::from_slice(&hex_bytes(value(row, "id"))).unwrap());
         assert_eq!(id.get_version_num(), 4);
     }
 
@@ -482,7 +516,10 @@ async fn an_administrator_with_the_whole_database_cannot_tell_who_answered_what(
     // Corse's 3 lost their region (and Occitanie's 5 with the salaried one, Bretagne's 5
     // employers with the 2): nothing says "Corse" any more.
     assert!(!combinations.keys().flatten().any(|(_, v)| v == "Corse"));
-    assert!(combinations.len() >= 3, "the breakdowns still mean something: {combinations:?}");
+    assert!(
+        combinations.len() >= 3,
+        "the breakdowns still mean something: {combinations:?}"
+    );
 }
 
 fn hex_bytes(hex: &str) -> Vec<u8> {
@@ -514,7 +551,11 @@ async fn answers_stay_sealed_until_k_colleagues_have_answered() {
     }
     let body = results(&app, &wave_id).await;
     assert_eq!(body["respondents"], 0);
-    assert_eq!(body["participation"]["completed"], K - 1, "participation is followed");
+    assert_eq!(
+        body["participation"]["completed"],
+        K - 1,
+        "participation is followed"
+    );
     assert_eq!(app.count("responses").await, 0);
     assert_eq!(app.count("answer_tallies").await, 0);
     assert_eq!(app.count("anonymous_pending").await, (K - 1) as i64);
@@ -680,4 +721,91 @@ async fn comments_are_read_without_their_authors_and_only_from_k_responses() {
     let mut sorted = ranks.clone();
     sorted.sort_unstable();
     assert_eq!(sorted, (0..10).collect::<Vec<_>>(), "every comment, once");
+}
+
+/// Agents of wave `label`: per entity, how many answer favourably and unfavourably.
+async fn i7_wave(app: &TestApp, label: &str, sent: &str, entities: &[(&str, usize, usize)]) {
+    let code = QuestionnaireCode::I7;
+    for (entity, favourable, unfavourable) in entities {
+        for i in 0..favourable + unfavourable {
+            let value = if i < *favourable {
+                "plutot_d_accord"
+            } else {
+                "pas_du_tout_d_accord"
+            };
+            let a = answers(app, code, value, &[]);
+            crate::datasets::respond(app, code, label, json!({ "entity": entity }), at(sent), a)
+                .await;
+        }
+    }
+}
+
+#[tokio::test]
+async fn two_waves_compared_per_entity_only_where_both_are_published() {
+    let app = spawn_app().await;
+    i7_wave(
+        &app,
+        "2024",
+        "2024-02-02T08:00:00Z",
+        &[
+            ("anact", 4, 6),
+            ("aract-bretagne", 3, 3),
+            ("aract-corse", 1, 1),
+        ],
+    )
+    .await;
+    i7_wave(
+        &app,
+        "2026",
+        "2026-02-02T08:00:00Z",
+        &[
+            ("anact", 8, 2),
+            ("aract-bretagne", 4, 2),
+            ("aract-corse", 3, 3),
+        ],
+    )
+    .await;
+    assert_eq!(app.release_anonymous().await, 18 + 22);
+
+    let campaign = jalon::store::campaigns::find(&app.db, QuestionnaireCode::I7, "2026")
+        .await
+        .unwrap()
+        .unwrap();
+    let body = results(&app, &campaign.id.to_string()).await;
+    assert_eq!(body["compared_with"], "2024");
+    let entity = body["breakdowns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["key"] == "entity")
+        .unwrap();
+    let change_of = |code: &str| {
+        entity["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|g| g["value"] == code)
+            .unwrap_or_else(|| panic!("{code} in {entity}"))["change"]
+            .clone()
+    };
+    // The Anact: 4/10 → 8/10 on every question, +40 points, z = 1.83: not significant.
+    let anact = change_of("anact");
+    assert!(
+        (anact["points"].as_f64().unwrap() - 40.0).abs() < 1e-9,
+        "{anact}"
+    );
+    assert_eq!(anact["significant"], false);
+    // In 2024 Corse (2) could not keep its entity, nor Bretagne (the smallest other) with
+    // it: their 2026 results are shown, but no change, which would give 2024 back.
+    assert_eq!(change_of("aract-bretagne"), Value::Null);
+    assert_eq!(change_of("aract-corse"), Value::Null);
+
+    let html = app
+        .get(&format!("/tableau-de-bord/campagnes/{}", campaign.id))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("depuis la vague « 2024 »"));
+    assert!(html.contains("+40,0\u{202F}points"), "{html}");
 }

@@ -210,4 +210,6 @@ pub struct CampaignResults {
     /// `None` for an open questionnaire (no invitations).
     pub participation: Option<Participation>,
     pub opened: u64,
+    /// The wave the breakdowns' changes are measured from (6, 7).
+    pub previous_wave: Option<String>,
 }

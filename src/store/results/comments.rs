@@ -1,8 +1,8 @@
 //! The free-text answers of a campaign, for reading: texts only, in random order.
 
 use rand::seq::SliceRandom;
-use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::ConnectionTrait;
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use uuid::Uuid;
 
 use crate::entities::{answer, hidden_comment, response};

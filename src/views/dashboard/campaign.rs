@@ -8,7 +8,7 @@ use crate::domain::results::labels::{indicator_title, value_label};
 use crate::domain::results::report::CampaignResults;
 use crate::domain::results::{QuestionDistribution, Timeline};
 use crate::views::charts::{Segment, StackedBar, TimelineChart};
-use crate::views::format::{integer, interval, percent};
+use crate::views::format::{integer, interval, percent, points};
 use crate::views::layout::staff_page;
 
 pub fn campaign_page(results: &CampaignResults) -> Markup {
@@ -92,8 +92,15 @@ pub fn campaign_page(results: &CampaignResults) -> Markup {
                         "Pour chaque groupe : ses répondants et la moyenne des taux favorables de ses \
                          réponses aux questions de l’indicateur (répondants du groupe regroupés)."
                     }
+                    @if let Some(previous) = &results.previous_wave {
+                        p {
+                            "Évolution : en points depuis la vague « " (previous) " », pour les groupes publiés dans les deux vagues ; « * » : différence significative au seuil de 5 %."
+                        }
+                    }
                     @for b in &results.breakdowns {
                         @let overall = r.overall().is_some();
+                        @let compared = results.previous_wave.is_some();
+                        @let span = 2 + usize::from(overall) + usize::from(compared);
                         table {
                             caption { (b.label) }
                             thead {
@@ -102,6 +109,7 @@ pub fn campaign_page(results: &CampaignResults) -> Markup {
                                     th scope="col" { "Répondants" }
                                     th scope="col" { "Résultat" }
                                     @if overall { th scope="col" { "Perception d’ensemble" } }
+                                    @if compared { th scope="col" { "Évolution" } }
                                 }
                             }
                             tbody {
@@ -109,11 +117,19 @@ pub fn campaign_page(results: &CampaignResults) -> Markup {
                                     tr {
                                         th scope="row" { (label) }
                                         @if g.hidden {
-                                            td colspan=(if overall { 3 } else { 2 }) { "masqué" }
+                                            td colspan=(span - 1) { "masqué" }
                                         } @else {
                                             td { (g.respondents.map(integer).unwrap_or_default()) }
                                             td { (percent(g.value)) }
                                             @if overall { td { (percent(g.overall.and_then(|p| p.rate()))) } }
+                                            @if compared {
+                                                td {
+                                                    @match g.change.and_then(|c| c.points.map(|p| (p, c.test.is_some_and(|t| t.significant)))) {
+                                                        Some((p, significant)) => { (points(p)) @if significant { " *" } },
+                                                        None => "–",
+                                                    }
+                                                }
+                                            }
                                         }
                                     }
                                 }
@@ -121,7 +137,7 @@ pub fn campaign_page(results: &CampaignResults) -> Markup {
                             tfoot {
                                 tr {
                                     th scope="row" { "Total" }
-                                    td colspan=(if overall { 3 } else { 2 }) {
+                                    td colspan=(span - 1) {
                                         (b.breakdown.total.map_or_else(|| "masqué".to_owned(), integer))
                                     }
                                 }
