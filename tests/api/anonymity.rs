@@ -268,7 +268,7 @@ async fn send_wave(
 /// Answers as person `i`, through the form or the JSON API (alternately), with a comment
 /// that lets this test (not the application) know whose response is whose.
 async fn answer(app: &TestApp, token: &str, i: usize) {
-    if i % 2 == 0 {
+    if i.is_multiple_of(2) {
         let mut pairs = valid_form_answers(app, QuestionnaireCode::I6);
         pairs.push(("commentaire".to_owned(), marker(i)));
         let response = app.post_form(&format!("/r/{token}"), encode(&pairs)).await;
@@ -318,7 +318,7 @@ async fn an_administrator_with_the_whole_database_cannot_tell_who_answered_what(
         app.clock.set(when);
         answer(&app, &tokens[i], i).await;
         order.push(i);
-        if order.len() % 3 == 0 {
+        if order.len().is_multiple_of(3) {
             dispatcher.run(app.now()).await.unwrap();
         }
     }
@@ -587,9 +587,13 @@ async fn nothing_acknowledged_is_lost_even_while_releases_run() {
     let app = spawn_app().await;
     let outbox = tempfile::tempdir().unwrap();
     let dispatcher = file_dispatcher(&app, outbox.path());
-    let members: Vec<Member> = (0..24)
+    let members: Vec<Member> = (0..24usize)
         .map(|i| Member {
-            region: if i % 2 == 0 { "Bretagne" } else { "Normandie" },
+            region: if i.is_multiple_of(2) {
+                "Bretagne"
+            } else {
+                "Normandie"
+            },
             college: "salaries",
             answers: true,
         })
