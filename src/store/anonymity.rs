@@ -33,7 +33,7 @@ use uuid::Uuid;
 
 use super::StoreError;
 use super::invitations::STATUS_PENDING;
-use super::responses::insert_stored;
+use super::responses::{CHUNK, answer_rows, attribute_rows, insert_rows};
 use super::results::raw::{RawScope, responses_page};
 use super::results::tallies::TallyBatch;
 use crate::domain::QuestionnaireCode;
@@ -284,25 +284,32 @@ pub async fn release_campaign(
     // …in with the new, in random order, and the tallies they make.
     let period = tally_period(code, None, today);
     let mut batch = TallyBatch::default();
+    let (mut responses, mut answers, mut attributes) = (Vec::new(), Vec::new(), Vec::new());
     for entry in &entries {
         let id = Uuid::new_v4();
-        response::Entity::insert(response::ActiveModel {
+        responses.push(response::ActiveModel {
             id: Set(id),
             campaign_id: Set(campaign_id),
             version_id: Set(entry.version.clone()),
             invitation_id: Set(None),
             submitted_on: Set(today),
             submitted_at: Set(None),
-        })
-        .exec_without_returning(&txn)
-        .await?;
-        insert_stored(&txn, id, &entry.answers, &entry.attributes).await?;
+        });
+        answers.extend(answer_rows(id, &entry.answers));
+        attributes.extend(attribute_rows(id, &entry.attributes));
         if let Some(definition) = definitions.get(&entry.version) {
             let valid = answers_from_stored(definition, entry.answers.clone());
             let tally = response_tally(definition, &valid, &entry.attributes, today);
             batch.add(campaign_id, period, &entry.version, &tally);
         }
     }
+    // In the shuffled order, a few hundred rows per statement.
+    for chunk in responses.chunks(CHUNK) {
+        response::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(&txn)
+            .await?;
+    }
+    insert_rows(&txn, answers, attributes).await?;
     batch.write(&txn).await?;
     txn.commit().await?;
     forget_old_pages(db).await;

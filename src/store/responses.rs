@@ -102,6 +102,18 @@ pub async fn submit(
             }
             (Some(id), Some(now))
         }
+        Origin::Open if new.definition.anonymous => {
+            let sealed = super::anonymity::stage(
+                &txn,
+                new.campaign_id,
+                new.version,
+                new.answers,
+                new.attributes,
+            )
+            .await?;
+            txn.commit().await?;
+            return Ok(sealed);
+        }
         Origin::Open => (None, Some(now)),
     };
 
@@ -148,7 +160,20 @@ pub(super) async fn insert_stored(
     answers: &[(String, Vec<String>)],
     attributes: &[(String, String)],
 ) -> Result<(), StoreError> {
-    let rows: Vec<answer::ActiveModel> = answers
+    insert_rows(
+        db,
+        answer_rows(response_id, answers),
+        attribute_rows(response_id, attributes),
+    )
+    .await
+}
+
+/// The answer rows of a response: one per value.
+pub(super) fn answer_rows(
+    response_id: Uuid,
+    answers: &[(String, Vec<String>)],
+) -> Vec<answer::ActiveModel> {
+    answers
         .iter()
         .flat_map(|(question, values)| {
             values
@@ -161,25 +186,42 @@ pub(super) async fn insert_stored(
                     value: Set(value.clone()),
                 })
         })
-        .collect();
-    for chunk in rows.chunks(CHUNK) {
+        .collect()
+}
+
+/// The attribute rows of a response.
+pub(super) fn attribute_rows(
+    response_id: Uuid,
+    attributes: &[(String, String)],
+) -> Vec<response_attribute::ActiveModel> {
+    attributes
+        .iter()
+        .map(|(key, value)| response_attribute::ActiveModel {
+            response_id: Set(response_id),
+            key: Set(key.clone()),
+            value: Set(value.chars().take(200).collect()),
+        })
+        .collect()
+}
+
+/// Inserts answer and attribute rows, a few hundred per statement, in the order given.
+pub(super) async fn insert_rows(
+    db: &impl ConnectionTrait,
+    answers: Vec<answer::ActiveModel>,
+    attributes: Vec<response_attribute::ActiveModel>,
+) -> Result<(), StoreError> {
+    for chunk in answers.chunks(CHUNK) {
         answer::Entity::insert_many(chunk.to_vec())
             .exec_without_returning(db)
             .await?;
     }
-    if !attributes.is_empty() {
-        response_attribute::Entity::insert_many(attributes.iter().map(|(key, value)| {
-            response_attribute::ActiveModel {
-                response_id: Set(response_id),
-                key: Set(key.clone()),
-                value: Set(value.chars().take(200).collect()),
-            }
-        }))
-        .exec_without_returning(db)
-        .await?;
+    for chunk in attributes.chunks(CHUNK) {
+        response_attribute::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(db)
+            .await?;
     }
     Ok(())
 }
 
 /// Rows per multi-row insert: far below the databases' bound-parameter limits.
-const CHUNK: usize = 400;
+pub(super) const CHUNK: usize = 400;
