@@ -44,12 +44,14 @@ pub struct DispatchSummary {
     pub failed: u64,
     /// Sealed anonymous responses that joined the results.
     pub released: u64,
+    /// Invitations whose contact details were erased (retention period over).
+    pub erased: u64,
 }
 
 impl DispatchSummary {
     pub fn report(&self) -> String {
         format!(
-            "invitations mises en file : {}\nrelances mises en file : {}\ninvitations closes : {}\nmessages annulés : {}\nmessages envoyés : {}\nenvois à réessayer : {}\nenvois en échec définitif : {}\nréponses anonymes publiées : {}\n",
+            "invitations mises en file : {}\nrelances mises en file : {}\ninvitations closes : {}\nmessages annulés : {}\nmessages envoyés : {}\nenvois à réessayer : {}\nenvois en échec définitif : {}\nréponses anonymes publiées : {}\ncoordonnées effacées (durée de conservation échue) : {}\n",
             self.invitations_queued,
             self.reminders_queued,
             self.closed,
@@ -57,7 +59,8 @@ impl DispatchSummary {
             self.sent,
             self.retried,
             self.failed,
-            self.released
+            self.released,
+            self.erased
         )
     }
 }
@@ -76,6 +79,7 @@ impl Dispatcher {
         summary.retried = delivered.retried;
         summary.failed = delivered.failed;
         summary.released = self.release_anonymous(now).await?;
+        summary.erased = crate::store::retention::erase_expired_contacts(&self.db, now).await?;
         Ok(summary)
     }
 

@@ -10,6 +10,7 @@ pub mod outbox;
 pub mod registration;
 pub mod responses;
 pub mod results;
+pub mod retention;
 pub mod versions;
 pub mod widget;
 

@@ -813,3 +813,56 @@ async fn two_waves_compared_per_entity_only_where_both_are_published() {
     assert!(html.contains("depuis la vague « 2024 »"));
     assert!(html.contains("+40,0\u{202F}points"), "{html}");
 }
+
+#[tokio::test]
+async fn contacts_are_erased_when_the_notice_says_so() {
+    let app = spawn_app().await;
+    let outbox = tempfile::tempdir().unwrap();
+    let dispatcher = file_dispatcher(&app, outbox.path());
+    let members: Vec<Member> = (0..6)
+        .map(|_| Member {
+            region: "Bretagne",
+            college: "salaries",
+            answers: true,
+        })
+        .collect();
+    let (wave_id, tokens) = send_wave(&app, &members, &dispatcher).await;
+    app.clock.set(at("2026-03-18T10:00:00Z"));
+    for (i, token) in tokens.iter().take(5).enumerate() {
+        answer(&app, token, i).await;
+    }
+    let count = |sql: &'static str| {
+        let db = app.db.clone();
+        async move {
+            db.query_one_raw(Statement::from_string(
+                db.get_database_backend(),
+                sql.to_owned(),
+            ))
+            .await
+            .unwrap()
+            .unwrap()
+            .try_get::<i64>("", "n")
+            .unwrap()
+        }
+    };
+    let emails =
+        "SELECT COUNT(*) AS n FROM invitations WHERE email IS NOT NULL OR name IS NOT NULL";
+    let mails = "SELECT COUNT(*) AS n FROM outbox WHERE recipient <> '' OR body_text <> ''";
+
+    // Closed on 16 April 2026 (sent 17 March, +30 days): kept for 24 months.
+    app.clock.set(at("2028-04-10T10:00:00Z"));
+    assert_eq!(dispatcher.run(app.now()).await.unwrap().erased, 0);
+    assert_eq!(count(emails).await, 6);
+    assert!(count(mails).await > 0);
+
+    app.clock.set(at("2028-04-20T10:00:00Z"));
+    assert_eq!(dispatcher.run(app.now()).await.unwrap().erased, 6);
+    assert_eq!(count(emails).await, 0);
+    assert_eq!(count(mails).await, 0);
+    // The answers stay.
+    assert_eq!(results(&app, &wave_id).await["respondents"], 5);
+    assert_eq!(dispatcher.run(app.now()).await.unwrap().erased, 0);
+
+    let notice = app.get("/confidentialite/i6").await.text().await.unwrap();
+    assert!(notice.contains("au plus tard 24 mois après la clôture"));
+}
