@@ -6,9 +6,6 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::{ApiError, AppState, WebError, report};
-use crate::domain::anonymity::comments_readable;
-use crate::domain::questionnaire::QuestionKind;
-use crate::store::results::comments;
 
 /// The texts of every free-text question, in random order, without response, attribute or
 /// day; for an anonymous questionnaire, none until the campaign has the threshold's number
@@ -20,27 +17,16 @@ pub async fn list(
     let id = Uuid::parse_str(&id).map_err(|_| WebError::NotFound)?;
     let results = report::campaign_results(&state, id).await?;
     let threshold = state.results.anonymity_threshold;
-    let readable = comments_readable(results.anonymous, results.report.respondents, threshold);
-    let questions: Vec<String> = results
-        .definition
-        .iter()
-        .flat_map(|d| d.questions())
-        .filter(|q| matches!(q.kind, QuestionKind::Text { .. }))
-        .map(|q| q.id.clone())
-        .collect();
-    let texts = if readable {
-        comments::texts(&state.db, id, &questions).await?
-    } else {
-        Vec::new()
-    };
+    let texts = report::campaign_comments(&state, &results).await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(json!({
             "campaign": id,
             "anonymous": results.anonymous,
             "anonymity_threshold": threshold,
-            "withheld": !readable,
+            "withheld": texts.is_none(),
             "comments": texts
+                .unwrap_or_default()
                 .into_iter()
                 .map(|(question, text)| json!({ "question": question, "text": text }))
                 .collect::<Vec<_>>(),

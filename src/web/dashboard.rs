@@ -64,7 +64,8 @@ pub async fn home(state: web::Data<AppState>, params: web::Query<PeriodParams>) 
 pub async fn campaign(state: web::Data<AppState>, id: web::Path<String>) -> PageResult {
     let id = Uuid::parse_str(&id).map_err(|_| WebError::NotFound)?;
     let results = report::campaign_results(&state, id).await?;
-    Ok(html(campaign_page(&results)))
+    let comments = report::campaign_comments(&state, &results).await?;
+    Ok(html(campaign_page(&results, comments.as_deref())))
 }
 
 pub async fn fiche(

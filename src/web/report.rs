@@ -444,3 +444,34 @@ pub async fn campaign_results(state: &AppState, id: Uuid) -> Result<CampaignResu
         participation,
     })
 }
+
+/// The campaign's free-text answers as staff may read them: texts only, in random order;
+/// `None` while an anonymous questionnaire has fewer respondents than the threshold.
+pub async fn campaign_comments(
+    state: &AppState,
+    results: &CampaignResults,
+) -> Result<Option<Vec<(String, String)>>, WebError> {
+    let threshold = state.results.anonymity_threshold;
+    if !crate::domain::anonymity::comments_readable(
+        results.anonymous,
+        results.report.respondents,
+        threshold,
+    ) {
+        return Ok(None);
+    }
+    let questions: Vec<String> = results
+        .definition
+        .iter()
+        .flat_map(|d| d.questions())
+        .filter(|q| {
+            matches!(
+                q.kind,
+                crate::domain::questionnaire::QuestionKind::Text { .. }
+            )
+        })
+        .map(|q| q.id.clone())
+        .collect();
+    Ok(Some(
+        crate::store::results::comments::texts(&state.db, results.campaign.id, &questions).await?,
+    ))
+}

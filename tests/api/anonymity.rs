@@ -725,6 +725,29 @@ async fn comments_are_read_without_their_authors_and_only_from_k_responses() {
     let mut sorted = ranks.clone();
     sorted.sort_unstable();
     assert_eq!(sorted, (0..10).collect::<Vec<_>>(), "every comment, once");
+
+    // The dashboard says the same.
+    for (code, shown) in [
+        (QuestionnaireCode::I6, false),
+        (QuestionnaireCode::I7, true),
+    ] {
+        let campaign = jalon::store::campaigns::find(&app.db, code, "test")
+            .await
+            .unwrap()
+            .unwrap();
+        let html = app
+            .get(&format!("/tableau-de-bord/campagnes/{}", campaign.id))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(html.contains("<h2 id=\"titre-commentaires\">Commentaires</h2>"));
+        assert_eq!(html.contains(&marker(0)), shown, "{code}");
+        assert_eq!(
+            html.contains("les commentaires ne sont pas affichés"),
+            !shown
+        );
+    }
 }
 
 /// Agents of wave `label`: per entity, how many answer favourably and unfavourably.

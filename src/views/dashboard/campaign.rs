@@ -11,7 +11,9 @@ use crate::views::charts::{Segment, StackedBar, TimelineChart};
 use crate::views::format::{integer, interval, percent, points};
 use crate::views::layout::staff_page;
 
-pub fn campaign_page(results: &CampaignResults) -> Markup {
+/// `comments`: the free-text answers as they may be read (`None`: withheld, too few
+/// respondents of an anonymous questionnaire).
+pub fn campaign_page(results: &CampaignResults, comments: Option<&[(String, String)]>) -> Markup {
     let code = results.code;
     let r = &results.report;
     let title = format!("Campagne « {} »", results.campaign.label);
@@ -153,6 +155,8 @@ pub fn campaign_page(results: &CampaignResults) -> Markup {
                 }
             }
 
+            (comments_section(results, comments))
+
             @if let Some(two_level) = &r.two_level {
                 section aria-labelledby="titre-entreprises" {
                     h2 #titre-entreprises { "Entreprises" }
@@ -245,6 +249,49 @@ fn question_block(number: usize, d: &QuestionDistribution) -> Markup {
                                     td { (percent((d.answered > 0).then(|| o.count as f64 / d.answered as f64))) }
                                 }
                             }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The free-text answers: texts only, in random order (for an anonymous questionnaire,
+/// nothing below the threshold).
+fn comments_section(results: &CampaignResults, comments: Option<&[(String, String)]>) -> Markup {
+    let questions: Vec<(&str, &str)> = results
+        .definition
+        .iter()
+        .flat_map(|d| d.questions())
+        .filter(|q| !q.kind.has_options())
+        .map(|q| (q.id.as_str(), q.text.as_str()))
+        .collect();
+    html! {
+        @if !questions.is_empty() {
+            section aria-labelledby="titre-commentaires" {
+                h2 #titre-commentaires { "Commentaires" }
+                @match comments {
+                    None => {
+                        p.notice {
+                            "Moins de " (results.threshold) " réponses : les commentaires ne sont pas affichés, pour préserver l’anonymat."
+                        }
+                    }
+                    Some(comments) => {
+                        @if results.anonymous {
+                            p.hint { "Sans information sur leur auteur, dans un ordre aléatoire." }
+                        }
+                        @for (id, text) in &questions {
+                            @let texts: Vec<&str> = comments.iter().filter(|(q, _)| q == id).map(|(_, t)| t.as_str()).collect();
+                            @if !texts.is_empty() {
+                                h3 { (text) }
+                                ul.comments {
+                                    @for t in texts { li { (t) } }
+                                }
+                            }
+                        }
+                        @if comments.is_empty() {
+                            p { "Aucun commentaire." }
                         }
                     }
                 }
