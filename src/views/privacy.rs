@@ -50,9 +50,10 @@ fn anonymous_notice(questionnaire: &Questionnaire, threshold: u64) -> Markup {
             li { "Vos réponses, sans votre nom, sans votre adresse et sans aucun lien avec votre invitation." }
             @if !attributes.is_empty() {
                 li {
-                    "Pour les résultats par groupe : " (attributes.join(", "))
-                    ", tels qu’ils figurent sur la liste des personnes invitées, et seulement si au moins "
-                    (threshold) " personnes ayant répondu partagent les mêmes. Sinon l’information la plus fine est retirée de votre réponse."
+                    "Pour les résultats par groupe, ce que la liste des personnes invitées indique de vous : "
+                    (attributes.join(", "))
+                    ". Seulement si au moins " (threshold)
+                    " personnes ayant répondu ont les mêmes informations ; sinon la plus fine est retirée de votre réponse."
                 }
             }
             li { "De votre invitation : le seul fait que vous avez répondu, sans la date." }
