@@ -6,7 +6,8 @@
 //!   and the attributes the questionnaire keeps; no invitation, no time. It is written in the
 //!   transaction that marks the invitation completed (so nothing acknowledged can be lost),
 //!   which PostgreSQL's `xmin` records: until the release, a sealed row can be tied to its
-//!   claim that way. The release deletes it.
+//!   claim that way (and, on any database, to the few people who completed since the last
+//!   release). The release deletes it.
 //! - a release rewrites *every* anonymous response of the campaign, already released or
 //!   sealed, in one transaction: fresh random (v4) ids, random order, one common day, no
 //!   invitation, attributes coarsened so that every stored combination is shared by at least
