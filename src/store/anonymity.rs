@@ -125,6 +125,7 @@ pub async fn release_due_campaigns(
         .all(db)
         .await?;
     for campaign in campaigns {
+        forget_completion_days(db, campaign.id).await?;
         let pending = pending_count(db, campaign.id).await?;
         let over = campaign_over(db, campaign.id, now).await?;
         let unreleased = unreleased(db, &campaign).await?;
@@ -134,6 +135,24 @@ pub async fn release_due_campaigns(
         }
     }
     Ok(summary)
+}
+
+/// Invitations answered before anonymous claims kept no day still have one: erased, in a
+/// statement of its own (a write in the release's transaction would share its `xmin`).
+async fn forget_completion_days(
+    db: &impl ConnectionTrait,
+    campaign_id: Uuid,
+) -> Result<(), StoreError> {
+    invitation::Entity::update_many()
+        .col_expr(
+            invitation::Column::CompletedOn,
+            Expr::value(Option::<chrono::NaiveDate>::None),
+        )
+        .filter(invitation::Column::CampaignId.eq(campaign_id))
+        .filter(invitation::Column::CompletedOn.is_not_null())
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 /// Nobody can answer any more: no invitation is still pending and open.

@@ -889,3 +889,81 @@ async fn contacts_are_erased_when_the_notice_says_so() {
     let notice = app.get("/confidentialite/i6").await.text().await.unwrap();
     assert!(notice.contains("au plus tard 24 mois après la clôture"));
 }
+
+#[tokio::test]
+async fn responses_stored_before_releases_existed_are_rewritten_by_the_next_dispatch() {
+    use jalon::domain::answers::{RawAnswers, UnknownKeys, validate};
+    use jalon::store::responses::{NewResponse, Origin, submit};
+    let app = spawn_app().await;
+    let loaded = app.catalog.get(QuestionnaireCode::I7).unwrap();
+    let mut raw = RawAnswers::new();
+    for (k, v) in valid_form_answers(&app, QuestionnaireCode::I7) {
+        raw.push(k.as_str(), v.as_str());
+    }
+    let valid = validate(&loaded.definition, &raw, UnknownKeys::Reject).unwrap();
+    // As the previous version stored them: the day, the instant, even the invitation.
+    for _ in 0..4 {
+        app.invite(QuestionnaireCode::I7).await;
+    }
+    let campaign = jalon::store::campaigns::find(&app.db, QuestionnaireCode::I7, "test")
+        .await
+        .unwrap()
+        .unwrap();
+    let ids: Vec<uuid::Uuid> = query(&app, "SELECT id FROM invitations")
+        .await
+        .iter()
+        .map(|r| r.try_get::<uuid::Uuid>("", "id").unwrap())
+        .collect();
+    for (i, id) in ids.iter().take(3).enumerate() {
+        app.clock
+            .set(at("2026-03-16T09:30:00Z") + Duration::days(i as i64));
+        submit(
+            &app.db,
+            NewResponse {
+                campaign_id: campaign.id,
+                version: &loaded.version,
+                definition: &loaded.definition,
+                origin: Origin::Invitation {
+                    id: *id,
+                    anonymous: false,
+                },
+                answers: &valid,
+                attributes: &[],
+            },
+            app.now(),
+        )
+        .await
+        .unwrap();
+    }
+    let leaky = "SELECT COUNT(*) AS n FROM responses \
+                 WHERE invitation_id IS NOT NULL OR submitted_at IS NOT NULL";
+    let count = |rows: Vec<sea_orm::QueryResult>| rows[0].try_get::<i64>("", "n").unwrap();
+    assert_eq!(count(query(&app, leaky).await), 3);
+
+    // Three responses only, one invitation still open: no release is due, yet they are
+    // rewritten, and the invitations forget their day.
+    app.clock.set(at("2026-03-25T09:30:00Z"));
+    assert_eq!(app.release_anonymous().await, 0);
+    assert_eq!(count(query(&app, leaky).await), 0);
+    assert_eq!(
+        count(
+            query(
+                &app,
+                "SELECT COUNT(DISTINCT submitted_on) AS n FROM responses"
+            )
+            .await
+        ),
+        1
+    );
+    assert_eq!(
+        count(
+            query(
+                &app,
+                "SELECT COUNT(*) AS n FROM invitations WHERE completed_on IS NOT NULL"
+            )
+            .await
+        ),
+        0
+    );
+    assert_eq!(app.count("responses").await, 3);
+}
