@@ -451,6 +451,9 @@ async fn an_administrator_with_the_whole_database_cannot_tell_who_answered_what(
         .filter(|r| value(r, "question_id") == "commentaire")
         .map(|r| rank_of(value(r, "response_id")))
         .collect();
+    // The measure itself: 1 for submission order, −1 for its reverse.
+    assert_eq!(kendall(&[0, 1, 2, 3, 4]), 1.0);
+    assert_eq!(kendall(&[4, 3, 2, 1, 0]), -1.0);
     for (what, ranks) in [
         ("physical order of responses", &physical),
         ("order of response ids", &by_id),
