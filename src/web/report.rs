@@ -10,11 +10,12 @@ use uuid::Uuid;
 
 use super::{AppState, WebError};
 use crate::domain::QuestionnaireCode;
+use crate::domain::indicators::GroupParticipation;
 use crate::domain::results::breakdown::{Breakdown, NOT_BREAKDOWNS, with_changes};
 use crate::domain::results::labels::{dimension_label, group_label};
 use crate::domain::results::report::{
-    CampaignInfo, CampaignResults, IndicatorEntry, LabelledBreakdown, Overview, PeriodQuery,
-    PeriodRef, entry_from, mask, masked,
+    CampaignInfo, CampaignResults, GroupParticipationTable, IndicatorEntry, LabelledBreakdown,
+    Overview, PeriodQuery, PeriodRef, entry_from, mask, masked, participation_table,
 };
 use crate::domain::results::tally::{DAY_DIMENSION, RESPONDENTS};
 use crate::domain::results::{
@@ -25,7 +26,7 @@ use crate::entities::campaign;
 use crate::store::results::campaigns;
 use crate::store::results::counts::{Scope, group_counts, value_counts, versions_in};
 use crate::store::results::participation::{
-    Invited, failed_of, opened_per_day, participation_of, sending_span, sent_batches,
+    Invited, failed_of, opened_per_day, participation_of, per_group, sending_span, sent_batches,
 };
 use crate::store::versions;
 
@@ -271,6 +272,45 @@ async fn wave_entry(
     ))
 }
 
+/// Participation per roster attribute of the questionnaire (region, college, entity…).
+async fn participation_groups(
+    state: &AppState,
+    campaign_id: Uuid,
+    versions: &Versions,
+    anonymous: bool,
+) -> Result<Vec<GroupParticipationTable>, WebError> {
+    let current = versions.current();
+    let keys: Vec<String> = current
+        .iter()
+        .flat_map(|d| d.attributes.iter())
+        .filter(|a| a.question.is_none())
+        .map(|a| a.key.clone())
+        .collect();
+    let rows = per_group(&state.db, campaign_id, &keys).await?;
+    let threshold = state.results.anonymity_threshold;
+    Ok(keys
+        .iter()
+        .filter_map(|key| {
+            let groups: Vec<GroupParticipation> = rows
+                .iter()
+                .filter(|(k, ..)| k == key)
+                .map(|(_, value, invited, completed)| {
+                    GroupParticipation::new(value.clone(), *invited, *completed)
+                })
+                .collect();
+            (!groups.is_empty()).then(|| GroupParticipationTable {
+                key: key.clone(),
+                label: dimension_label(current, key),
+                group_labels: groups
+                    .iter()
+                    .map(|g| group_label(current, &state.catalog.network, key, &g.label))
+                    .collect(),
+                breakdown: participation_table(&groups, anonymous, threshold),
+            })
+        })
+        .collect())
+}
+
 /// The wave before `campaign_id` with published results: its label, group counts and
 /// breakdowns as published (masks applied). `None` when there is none, or when that wave had
 /// too few respondents to show anything.
@@ -418,6 +458,11 @@ pub async fn campaign_results(state: &AppState, id: Uuid) -> Result<CampaignResu
     if is_masked {
         mask(&mut report);
     }
+    let participation_groups = if measured_by_wave(code) && !open {
+        participation_groups(state, id, &versions, anonymous).await?
+    } else {
+        Vec::new()
+    };
     let company_respondents = companies
         .iter()
         .filter(|g| g.question == RESPONDENTS)
@@ -440,6 +485,7 @@ pub async fn campaign_results(state: &AppState, id: Uuid) -> Result<CampaignResu
         company_respondents,
         opened: opened_days.iter().map(|(_, n)| n).sum(),
         previous_wave,
+        participation_groups,
         timeline,
         participation,
     })

@@ -330,8 +330,45 @@ async fn an_administrator_with_the_whole_database_cannot_tell_who_answered_what(
     let respondents = order.len();
     assert_eq!(respondents, 26);
 
-    // Staff see every response counted.
-    assert_eq!(results(&app, &wave_id).await["respondents"], respondents);
+    // Staff see every response counted, and participation per group where it tells nobody's
+    // answer: Corse's 3 members all answered, which must not show (nor be deduced from the
+    // total and Occitanie, hidden with it).
+    let body = results(&app, &wave_id).await;
+    assert_eq!(body["respondents"], respondents);
+    let by_group = |key: &str| {
+        body["participation_by_group"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["key"] == key)
+            .unwrap()["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|g| {
+                (
+                    g["value"].as_str().unwrap().to_owned(),
+                    g["completed"].clone(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        by_group("region"),
+        [
+            ("Bretagne".to_owned(), json!(12)),
+            ("Corse".to_owned(), Value::Null),
+            ("Normandie".to_owned(), json!(6)),
+            ("Occitanie".to_owned(), Value::Null),
+        ]
+    );
+    assert_eq!(
+        by_group("college"),
+        [
+            ("employeurs".to_owned(), json!(7)),
+            ("salaries".to_owned(), json!(19)),
+        ]
+    );
 
     // ---- The administrator's view: every table, every column. ----
     let mut all = tables(&app).await;

@@ -83,7 +83,24 @@ async fn a_campaign_page_shows_participation_answers_and_suppressed_breakdowns()
     // is shown.
     assert!(html.contains("<caption>Région</caption>"));
     assert!(html.contains("Normandie"));
-    assert!(!html.contains("Corse") && !html.contains("Bretagne"));
+    let section = |id: &str| {
+        let start = html.split_once(&format!("id=\"{id}\"")).unwrap().1;
+        start.split("</section>").next().unwrap().to_owned()
+    };
+    let tris = section("titre-tris");
+    assert!(tris.contains("Normandie"));
+    assert!(!tris.contains("Corse") && !tris.contains("Bretagne"));
+    // Participation per region: Corse (2 of 2 answered) is hidden, and enough with it that
+    // it cannot be deduced.
+    let participation = section("titre-participation-groupes");
+    assert!(
+        participation.contains("Corse") && participation.contains("masqué"),
+        "{participation}"
+    );
+    let corse = participation.split_once("Corse").unwrap().1;
+    let corse = corse.split("</tr>").next().unwrap();
+    assert!(corse.contains("<td>2</td>"), "invited: public");
+    assert!(corse.contains("masqué"), "answered: hidden");
     assert!(html.contains("Questionnaire anonyme"));
     // Aggregates only: no export of rows for an anonymous questionnaire.
     assert!(html.contains("Répartitions (CSV, point-virgule)"));

@@ -78,6 +78,10 @@ pub fn campaign_page(results: &CampaignResults, comments: Option<&[(String, Stri
                 (timeline_section(&results.timeline, results.participation.is_some()))
             }
 
+            @if !results.participation_groups.is_empty() {
+                (participation_groups_section(results))
+            }
+
             @if !results.distributions.is_empty() {
                 section aria-labelledby="titre-questions" {
                     h2 #titre-questions { "Réponses par question" }
@@ -293,6 +297,59 @@ fn comments_section(results: &CampaignResults, comments: Option<&[(String, Strin
                         @if comments.is_empty() {
                             p { "Aucun commentaire." }
                         }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Participation per roster group: invited (public, the roster) and answered, hidden where
+/// it would tell who answered.
+fn participation_groups_section(results: &CampaignResults) -> Markup {
+    html! {
+        section aria-labelledby="titre-participation-groupes" {
+            h2 #titre-participation-groupes { "Participation par groupe" }
+            @for table in &results.participation_groups {
+                table {
+                    caption { "Participation par " (table.label.to_lowercase()) }
+                    thead {
+                        tr {
+                            th scope="col" { (table.label) }
+                            th scope="col" { "Invités" }
+                            th scope="col" { "Ont répondu" }
+                            th scope="col" { "Taux" }
+                        }
+                    }
+                    tbody {
+                        @for (g, label) in table.breakdown.groups.iter().zip(&table.group_labels) {
+                            tr {
+                                th scope="row" { (label) }
+                                td { (integer(g.invited)) }
+                                @match g.completed {
+                                    Some(completed) => {
+                                        td { (integer(completed)) }
+                                        td { (percent(g.rate)) }
+                                    }
+                                    None => { td colspan="2" { "masqué" } }
+                                }
+                            }
+                        }
+                    }
+                    tfoot {
+                        tr {
+                            th scope="row" { "Total" }
+                            td { (integer(table.breakdown.invited)) }
+                            td colspan="2" {
+                                (table.breakdown.completed.map_or_else(|| "masqué".to_owned(), integer))
+                            }
+                        }
+                    }
+                }
+                @if table.breakdown.groups.iter().any(|g| g.completed.is_none()) {
+                    p.hint {
+                        "Groupes masqués : moins de " (results.threshold) " réponses, ou masqués pour \
+                         qu’aucun nombre de réponses ne se déduise des autres chiffres et du nombre d’invités."
                     }
                 }
             }
