@@ -15,7 +15,12 @@ pub async fn list(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = Uuid::parse_str(&id).map_err(|_| WebError::NotFound)?;
-    let results = report::campaign_results(&state, id).await?;
+    // Companies are not needed here: an empty page of them.
+    let detail = report::CompanyDetail::Page {
+        offset: 0,
+        limit: 0,
+    };
+    let results = report::campaign_results(&state, id, detail).await?;
     let threshold = state.results.anonymity_threshold;
     let texts = report::campaign_comments(&state, &results).await?;
     Ok(HttpResponse::Ok()

@@ -20,12 +20,14 @@ const K: usize = 5;
 /// Every table of the schema, and which side it is on. A new table must be placed here, so
 /// that this test reads it.
 const PERSON_SIDE: [&str; 3] = ["invitations", "outbox", "drafts"];
-const RESPONSE_SIDE: [&str; 8] = [
+const RESPONSE_SIDE: [&str; 10] = [
     "responses",
     "answers",
     "response_attributes",
     "answer_tallies",
     "group_tallies",
+    "company_scores",
+    "score_totals",
     "hidden_comments",
     "anonymous_pending",
     "rating_visitors",

@@ -4,6 +4,7 @@
 
 pub mod campaigns;
 pub mod comments;
+pub mod company_scores;
 pub mod counts;
 pub mod participation;
 pub mod raw;
