@@ -294,6 +294,7 @@ fn dispatcher(
         mailer,
         base_url: settings.public_base().to_owned(),
         from: settings.mail_from.clone(),
+        anonymity_threshold: settings.anonymity_threshold,
     })
 }
 

@@ -149,6 +149,7 @@ async fn widget_and_respondent_pages_in_headless_chromium() {
     let form = invite(&mut base, "i3.1", None);
     let thanks = invite(&mut base, "i4", None);
     let closed = invite(&mut base, "i4", Some("campagne close"));
+    let anonymous = invite(&mut base, "i7", None);
     let db = jalon::store::connect(&database_url, 1)
         .await
         .expect("database reachable");
@@ -193,6 +194,7 @@ async fn widget_and_respondent_pages_in_headless_chromium() {
         .env("TOKEN_FORM", form)
         .env("TOKEN_THANKS", thanks)
         .env("TOKEN_CLOSED", closed)
+        .env("TOKEN_ANONYMOUS", anonymous)
         .env("JALON_CHROMIUM", &chromium)
         .status()
         .expect("node runs");

@@ -1,7 +1,8 @@
 //! Sending each invitation on its day, once, and chasing those who have not answered.
 //!
 //! `Dispatcher::run(now)` does everything as of one instant: queue due invitations, queue due
-//! reminders, close expired invitations, then deliver the outbox. The same function serves
+//! reminders, close expired invitations, deliver the outbox, then release the sealed answers
+//! of anonymous questionnaires that may join the results (`store::anonymity`). The same function serves
 //! `jalon dispatch --as-of` and the scheduler of `jalon serve`; nothing reads the wall clock.
 //! Every step is idempotent: state changes are guarded by the state they expect, and the
 //! outbox has one row per (invitation, kind).
@@ -27,6 +28,8 @@ pub struct Dispatcher {
     pub base_url: String,
     /// `From:` of every email.
     pub from: String,
+    /// Anonymous questionnaires: sealed responses are released by at least this many.
+    pub anonymity_threshold: u64,
 }
 
 /// What one run did, printed by `jalon dispatch` and logged by the scheduler.
@@ -39,19 +42,25 @@ pub struct DispatchSummary {
     pub sent: u64,
     pub retried: u64,
     pub failed: u64,
+    /// Sealed anonymous responses that joined the results.
+    pub released: u64,
+    /// Invitations whose contact details were erased (retention period over).
+    pub erased: u64,
 }
 
 impl DispatchSummary {
     pub fn report(&self) -> String {
         format!(
-            "invitations mises en file : {}\nrelances mises en file : {}\ninvitations closes : {}\nmessages annulés : {}\nmessages envoyés : {}\nenvois à réessayer : {}\nenvois en échec définitif : {}\n",
+            "invitations mises en file : {}\nrelances mises en file : {}\ninvitations closes : {}\nmessages annulés : {}\nmessages envoyés : {}\nenvois à réessayer : {}\nenvois en échec définitif : {}\nréponses anonymes publiées : {}\ncoordonnées effacées (durée de conservation échue) : {}\n",
             self.invitations_queued,
             self.reminders_queued,
             self.closed,
             self.cancelled,
             self.sent,
             self.retried,
-            self.failed
+            self.failed,
+            self.released,
+            self.erased
         )
     }
 }
@@ -69,6 +78,26 @@ impl Dispatcher {
         summary.sent = delivered.sent;
         summary.retried = delivered.retried;
         summary.failed = delivered.failed;
+        summary.released = self.release_anonymous(now).await?;
+        summary.erased = crate::store::retention::erase_expired_contacts(&self.db, now).await?;
         Ok(summary)
+    }
+
+    /// Releases the sealed responses of anonymous questionnaires whose time has come.
+    async fn release_anonymous(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
+        let anonymous: Vec<_> = self
+            .catalog
+            .iter()
+            .filter(|l| l.definition.anonymous)
+            .map(|l| l.definition.code)
+            .collect();
+        let summary = crate::store::anonymity::release_due_campaigns(
+            &self.db,
+            &anonymous,
+            self.anonymity_threshold,
+            now,
+        )
+        .await?;
+        Ok(summary.released)
     }
 }

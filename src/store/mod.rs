@@ -1,5 +1,6 @@
 //! Queries. Every function takes a connection (or transaction) and, where time matters, `now`.
 
+pub mod anonymity;
 pub mod campaigns;
 mod connect;
 pub mod drafts;
@@ -9,6 +10,7 @@ pub mod outbox;
 pub mod registration;
 pub mod responses;
 pub mod results;
+pub mod retention;
 pub mod versions;
 pub mod widget;
 

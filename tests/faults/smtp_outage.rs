@@ -68,6 +68,7 @@ async fn an_smtp_server_lost_mid_dispatch_delivers_each_email_once_and_shows_mea
         mailer: Arc::new(SmtpMailer::from_url(&smtp.url()).unwrap()),
         base_url: jalon.address.clone(),
         from: "Réseau Anact-Aract <enquetes@anact.example>".to_owned(),
+        anonymity_threshold: jalon::domain::indicators::DEFAULT_THRESHOLD,
     };
     let dispatcher = Arc::new(dispatcher);
     let running = tokio::spawn({
