@@ -13,6 +13,7 @@ use crate::catalog::Catalog;
 use crate::clock::Clock;
 use crate::config::WidgetSettings;
 use crate::domain::results::ResultsSettings;
+use crate::seal_key::SealKey;
 use crate::web::widget_script::WidgetScript;
 use crate::web::{self as http, AppState};
 use crate::widget::{Widget, WriterHandle};
@@ -29,6 +30,8 @@ pub struct AppParts {
     pub clock: Arc<dyn Clock>,
     pub max_body_bytes: usize,
     pub results: ResultsSettings,
+    /// From `seal_key::open`: checked against the sealed responses already stored.
+    pub seal_key: SealKey,
 }
 
 impl Application {
@@ -55,6 +58,7 @@ impl Application {
             clock: parts.clock,
             widget,
             results: parts.results,
+            seal_key: parts.seal_key,
         };
         let server = run(listener, state, parts.max_body_bytes, origins)?;
         Ok(Self {

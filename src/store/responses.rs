@@ -14,6 +14,7 @@ use crate::domain::answers::ValidAnswers;
 use crate::domain::questionnaire::Questionnaire;
 use crate::domain::results::response_tally;
 use crate::entities::{answer, draft, invitation, response, response_attribute};
+use crate::seal_key::SealKey;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SubmitError {
@@ -49,6 +50,8 @@ pub struct NewResponse<'a> {
     pub answers: &'a ValidAnswers,
     /// Breakdown attributes, as `domain::attributes::response_attributes` chose them.
     pub attributes: &'a [(String, String)],
+    /// Encrypts an anonymous questionnaire's sealed answers (`store::anonymity::stage`).
+    pub seal_key: &'a SealKey,
 }
 
 /// Commits the response and its tallies (see `store::results::tallies`), or nothing. For an
@@ -91,6 +94,7 @@ pub async fn submit(
             if anonymous {
                 let sealed = super::anonymity::stage(
                     &txn,
+                    new.seal_key,
                     new.campaign_id,
                     new.version,
                     new.answers,
@@ -105,6 +109,7 @@ pub async fn submit(
         Origin::Open if new.definition.anonymous => {
             let sealed = super::anonymity::stage(
                 &txn,
+                new.seal_key,
                 new.campaign_id,
                 new.version,
                 new.answers,

@@ -284,6 +284,7 @@ pub async fn submit_open(
             origin: Origin::Open,
             answers: &answers,
             attributes: &attributes,
+            seal_key: &state.seal_key,
         },
         now,
     )

@@ -57,6 +57,7 @@ impl AnswerableLink<'_> {
                 },
                 answers,
                 attributes: &attributes,
+                seal_key: &state.seal_key,
             },
             state.clock.now(),
         )

@@ -5,6 +5,7 @@ use sea_orm::DatabaseConnection;
 use crate::catalog::Catalog;
 use crate::clock::Clock;
 use crate::domain::results::ResultsSettings;
+use crate::seal_key::SealKey;
 use crate::web::widget_script::WidgetScript;
 use crate::widget::Widget;
 
@@ -19,4 +20,6 @@ pub struct AppState {
     pub widget_script: Arc<WidgetScript>,
     /// Targets and anonymity threshold of the published results.
     pub results: ResultsSettings,
+    /// Encrypts the sealed answers of anonymous questionnaires.
+    pub seal_key: SealKey,
 }

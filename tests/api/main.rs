@@ -16,5 +16,6 @@ mod indicators;
 mod open_questionnaire;
 mod openapi;
 mod questionnaires;
+mod sealing;
 mod smtp;
 mod widget;
