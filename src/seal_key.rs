@@ -90,14 +90,13 @@ impl SealKey {
                 });
             }
         };
-        let key: [u8; KEY_LEN] =
-            bytes
-                .as_slice()
-                .try_into()
-                .map_err(|_| SealKeyError::Length {
-                    path: path.to_owned(),
-                    len: bytes.len(),
-                })?;
+        let key: [u8; KEY_LEN] = bytes
+            .as_slice()
+            .try_into()
+            .map_err(|_| SealKeyError::Length {
+                path: path.to_owned(),
+                len: bytes.len(),
+            })?;
         Ok(Some(Self::from_bytes(key)))
     }
 
@@ -169,9 +168,7 @@ impl SealKey {
         }
         let (nonce, body) = sealed.split_at(NONCE_LEN);
         let nonce = XNonce::try_from(nonce).ok()?;
-        self.cipher
-            .decrypt(&nonce, Payload { msg: body, aad })
-            .ok()
+        self.cipher.decrypt(&nonce, Payload { msg: body, aad }).ok()
     }
 }
 
@@ -239,7 +236,10 @@ mod tests {
         assert!(a.open(&altered, b"campagne 1").is_none());
         assert!(a.open(&sealed[..10], b"campagne 1").is_none());
         // A fresh nonce each time: the same text never seals the same way.
-        assert_ne!(a.seal(b"bonjour", b"").unwrap(), a.seal(b"bonjour", b"").unwrap());
+        assert_ne!(
+            a.seal(b"bonjour", b"").unwrap(),
+            a.seal(b"bonjour", b"").unwrap()
+        );
     }
 
     #[test]

@@ -479,7 +479,14 @@ mod tests {
         let payload = seal(&key, campaign, "v1", &response()).unwrap();
         assert!(payload.starts_with(ENCRYPTED));
         // (Base64 could show a short word by chance: these are long, or not base64 at all.)
-        for clear in ["plutot_d_accord", "Dupont", "Corse", "region", "commentaire", "{"] {
+        for clear in [
+            "plutot_d_accord",
+            "Dupont",
+            "Corse",
+            "region",
+            "commentaire",
+            "{",
+        ] {
             assert!(!payload.contains(clear), "{clear} in {payload}");
         }
         assert_eq!(unseal(&key, campaign, "v1", &payload), Some(response()));

@@ -136,11 +136,17 @@ async fn a_new_process_with_the_same_key_file_releases_the_sealed_responses() {
         "{stdout}{}",
         text(&released.stderr)
     );
-    assert!(stdout.contains("réponses anonymes publiées : 5"), "{stdout}");
+    assert!(
+        stdout.contains("réponses anonymes publiées : 5"),
+        "{stdout}"
+    );
     assert!(stdout.contains("réponses anonymes retenues"), "{stdout}");
     assert_eq!(app.count("anonymous_pending").await, 0);
     assert_eq!(app.count("responses").await, 5);
-    assert_eq!(comments(&app).await, (0..5).map(comment).collect::<Vec<_>>());
+    assert_eq!(
+        comments(&app).await,
+        (0..5).map(comment).collect::<Vec<_>>()
+    );
     // The key file is the same one, untouched.
     assert_eq!(std::fs::read(&app.seal_key_file).unwrap(), bytes);
 }
@@ -184,7 +190,11 @@ async fn a_missing_or_wrong_key_keeps_the_sealed_responses_and_says_so() {
     assert!(stderr.contains("démarrage refusé"), "{stderr}");
     // A damaged key file: refused too.
     let truncated = work.path().join("tronquee.seal-key");
-    std::fs::write(&truncated, &std::fs::read(&app.seal_key_file).unwrap()[..31]).unwrap();
+    std::fs::write(
+        &truncated,
+        &std::fs::read(&app.seal_key_file).unwrap()[..31],
+    )
+    .unwrap();
     let run = dispatch(&app, &truncated, work.path()).await;
     assert!(!run.status.success());
     assert!(text(&run.stderr).contains("31 octets au lieu de 32"));
@@ -211,7 +221,10 @@ async fn a_missing_or_wrong_key_keeps_the_sealed_responses_and_says_so() {
     assert!(run.status.success(), "{}", text(&run.stderr));
     assert!(text(&run.stdout).contains("réponses anonymes publiées : 5"));
     assert_eq!(kept().await, 0);
-    assert_eq!(comments(&app).await, (0..5).map(comment).collect::<Vec<_>>());
+    assert_eq!(
+        comments(&app).await,
+        (0..5).map(comment).collect::<Vec<_>>()
+    );
 }
 
 #[tokio::test]

@@ -38,7 +38,8 @@ impl Jalon {
         // On SQLite the seal key defaults to a file beside the database; elsewhere it would
         // land in the working directory.
         assert!(
-            database_url.starts_with("sqlite") || env.iter().any(|(k, _)| *k == "JALON_SEAL_KEY_FILE"),
+            database_url.starts_with("sqlite")
+                || env.iter().any(|(k, _)| *k == "JALON_SEAL_KEY_FILE"),
             "give JALON_SEAL_KEY_FILE"
         );
         let port = free_port();
