@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use super::{AppState, WebError};
 use crate::domain::QuestionnaireCode;
+use crate::domain::indicators::DownloadParticipation;
 use crate::domain::indicators::GroupParticipation;
 use crate::domain::results::breakdown::{Breakdown, NOT_BREAKDOWNS, with_changes};
 use crate::domain::results::labels::{dimension_label, group_label};
@@ -130,11 +131,11 @@ async fn year_entry(
             Some(participation_of(&state.db, Invited::SentBetween { code, from, to }).await?)
         }
     };
-    // 4: ratings over the downloads the widget counted in the year.
+    // 4: ratings over the downloads the widget counted in the year (one row per resource
+    // and day, summed).
     let downloads = match code {
         QuestionnaireCode::I4 => {
-            let (resources, _, _) = super::widget_results::year_results(state, year).await?;
-            Some(resources.total.participation)
+            Some(crate::store::widget::downloads_in_year(&state.db, year).await?)
         }
         _ => None,
     };
@@ -161,11 +162,15 @@ async fn year_entry(
                 counts: &counts,
                 companies,
                 participation: participation.filter(|_| period == year),
-                downloads: downloads.filter(|_| period == year),
+                downloads: None,
             },
             &versions,
             &state.results.targets,
         );
+        let mut report = report;
+        if let Some(downloads) = downloads.filter(|_| period == year) {
+            report.downloads = Some(DownloadParticipation::new(downloads, report.respondents));
+        }
         reports.push((period, report));
     }
     let entry = entry_from(
