@@ -155,6 +155,16 @@ pub struct Settings {
         global = true
     )]
     pub downloads_flush_ms: u64,
+
+    /// How long a staff session lasts after signing in, in hours.
+    #[arg(
+        long,
+        env = "JALON_SESSION_HOURS",
+        default_value_t = 8,
+        value_parser = clap::value_parser!(u32).range(1..=720),
+        global = true
+    )]
+    pub session_hours: u32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -213,6 +223,32 @@ impl std::str::FromStr for Secret {
             return Err("JALON_SECRET : 16 caractères au moins".to_owned());
         }
         Ok(Self(s.to_owned()))
+    }
+}
+
+/// Staff sign-in: the session's lifetime, and whether cookies are marked `Secure` (when
+/// jalon is served over HTTPS, as `JALON_BASE_URL` says).
+#[derive(Debug, Clone)]
+pub struct AuthSettings {
+    pub session_lifetime: chrono::Duration,
+    pub secure_cookies: bool,
+}
+
+impl Default for AuthSettings {
+    fn default() -> Self {
+        Self {
+            session_lifetime: chrono::Duration::hours(8),
+            secure_cookies: false,
+        }
+    }
+}
+
+impl Settings {
+    pub fn auth(&self) -> AuthSettings {
+        AuthSettings {
+            session_lifetime: chrono::Duration::hours(i64::from(self.session_hours)),
+            secure_cookies: self.base_url.trim_start().to_ascii_lowercase().starts_with("https://"),
+        }
     }
 }
 

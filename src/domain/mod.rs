@@ -10,6 +10,7 @@ pub mod questionnaire;
 pub mod registration;
 pub mod results;
 pub mod schedule;
+pub mod staff;
 pub mod visitor;
 pub mod widget;
 

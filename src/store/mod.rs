@@ -1,5 +1,6 @@
 //! Queries. Every function takes a connection (or transaction) and, where time matters, `now`.
 
+pub mod audit;
 pub mod campaigns;
 mod connect;
 pub mod drafts;
@@ -8,6 +9,7 @@ pub mod invitations;
 pub mod outbox;
 pub mod registration;
 pub mod responses;
+pub mod staff;
 pub mod results;
 pub mod versions;
 pub mod widget;

@@ -8,5 +8,6 @@ pub mod format;
 pub mod layout;
 pub mod messages;
 pub mod privacy;
+pub mod sign_in;
 
 pub const STYLESHEET: &str = include_str!("jalon.css");

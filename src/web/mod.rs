@@ -1,5 +1,6 @@
 //! HTTP: thin actix handlers. They parse input into domain types, call the store, render.
 
+mod access;
 mod answer_page;
 mod answers_api;
 mod assets;
@@ -8,6 +9,7 @@ mod error;
 mod exports;
 mod fallback;
 mod form_body;
+mod guard;
 mod health;
 mod indicators_api;
 mod personal_link;
@@ -15,12 +17,15 @@ mod questionnaires_api;
 mod registration_api;
 mod report;
 mod results_api;
+mod security_headers;
+mod sign_in;
 mod state;
 mod unsubscribe;
 mod widget_api;
 mod widget_results;
 pub mod widget_script;
 
+pub use access::STAFF_ROUTES;
 pub use error::{ApiError, PageError, WebError};
 pub use state::AppState;
 
@@ -80,6 +85,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::post().to(registration_api::add_roster),
         );
     results_routes(cfg);
+    staff_routes(cfg);
 
     // Indicator 4's widget: its script, and staff's results (the public endpoints, with
     // CORS and rate limits, are in `widget_routes`).
@@ -133,6 +139,13 @@ pub fn widget_routes(cfg: &mut web::ServiceConfig, origins: &[String]) {
     );
 }
 
+/// Staff sign-in and administration (see `access` for who may call what).
+fn staff_routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/connexion", web::get().to(sign_in::show))
+        .route("/connexion", web::post().to(sign_in::sign_in))
+        .route("/deconnexion", web::post().to(sign_in::sign_out));
+}
+
 /// Results: the indicators, campaign results, the staff dashboard and the exports.
 fn results_routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/api/v1/indicators", web::get().to(indicators_api::index))
@@ -160,4 +173,5 @@ fn results_routes(cfg: &mut web::ServiceConfig) {
 }
 
 pub use fallback::{error_bodies, not_found};
-pub use widget_api::frame_ancestors;
+pub use guard::{Staff, guard};
+pub use security_headers::security_headers;

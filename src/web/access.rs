@@ -1,0 +1,93 @@
+//! Who may call which route: the one table the guard (`super::guard`) reads. A route is public
+//! by its prefix, or listed here with what it requires; a route in neither place is refused
+//! to all but admins, so a route added without thought is closed, not open.
+
+use actix_web::http::Method;
+
+use crate::domain::staff::Permission;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    Public,
+    Staff(Permission),
+}
+
+/// Routes anyone may call (respondents, the website's widget, probes, signing in).
+const PUBLIC_EXACT: &[&str] = &["/healthz", "/widget.js", "/connexion"];
+const PUBLIC_PREFIXES: &[&str] = &[
+    "/r/",
+    "/o/",
+    "/desinscription/",
+    "/confidentialite/",
+    "/static/",
+    "/api/v1/public/",
+    "/api/v1/responses/",
+    "/api/v1/questionnaires/",
+];
+
+/// Every staff route, with what it requires.
+pub const STAFF_ROUTES: &[(&str, &str, Permission)] = {
+    use Permission::*;
+    &[
+        ("POST", "/deconnexion", Staff),
+        ("GET", "/api/v1/entities", Staff),
+        ("POST", "/api/v1/interventions", Register),
+        ("POST", "/api/v1/coproductions", Register),
+        ("POST", "/api/v1/waves", RegisterWaves),
+        ("POST", "/api/v1/waves/{id}/roster", RegisterWaves),
+        ("GET", "/api/v1/indicators", ReadResults),
+        ("GET", "/api/v1/campaigns/{id}/results", ReadResults),
+        ("GET", "/api/v1/widget/resources", ReadResults),
+        ("GET", "/api/v1/widget/comments", ReadResults),
+        ("POST", "/api/v1/comments/{response_id}/hide", Admin),
+        ("GET", "/tableau-de-bord", ReadResults),
+        ("GET", "/tableau-de-bord/campagnes/{id}", ReadResults),
+        ("GET", "/tableau-de-bord/fiches/{code}", ReadResults),
+        ("GET", "/exports/campagnes/{id}/reponses.csv", ReadResults),
+        ("GET", "/exports/indicateurs.xlsx", ReadResults),
+    ]
+};
+
+/// What calling `method` on the route `pattern` requires.
+pub fn of(method: &Method, pattern: &str) -> Access {
+    if PUBLIC_EXACT.contains(&pattern) || PUBLIC_PREFIXES.iter().any(|p| pattern.starts_with(p)) {
+        return Access::Public;
+    }
+    let method = if method == Method::HEAD { "GET" } else { method.as_str() };
+    STAFF_ROUTES
+        .iter()
+        .find(|(m, p, _)| *m == method && *p == pattern)
+        .map_or(Access::Staff(Permission::Admin), |(_, _, permission)| {
+            Access::Staff(*permission)
+        })
+}
+
+/// Programs get JSON (401 without credentials); people get pages (303 to the sign-in page).
+pub fn is_api(pattern: &str) -> bool {
+    pattern.starts_with("/api/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn public_routes_are_public_and_unknown_ones_admin_only() {
+        assert_eq!(of(&Method::GET, "/r/{token}"), Access::Public);
+        assert_eq!(of(&Method::POST, "/api/v1/public/ratings"), Access::Public);
+        assert_eq!(of(&Method::GET, "/healthz"), Access::Public);
+        assert_eq!(
+            of(&Method::GET, "/healthzz"),
+            Access::Staff(Permission::Admin)
+        );
+        assert_eq!(
+            of(&Method::HEAD, "/tableau-de-bord"),
+            Access::Staff(Permission::ReadResults)
+        );
+        assert_eq!(
+            of(&Method::DELETE, "/tableau-de-bord"),
+            Access::Staff(Permission::Admin)
+        );
+        assert_eq!(of(&Method::GET, "/admin/nouveau"), Access::Staff(Permission::Admin));
+    }
+}
