@@ -247,7 +247,11 @@ impl Settings {
     pub fn auth(&self) -> AuthSettings {
         AuthSettings {
             session_lifetime: chrono::Duration::hours(i64::from(self.session_hours)),
-            secure_cookies: self.base_url.trim_start().to_ascii_lowercase().starts_with("https://"),
+            secure_cookies: self
+                .base_url
+                .trim_start()
+                .to_ascii_lowercase()
+                .starts_with("https://"),
         }
     }
 }
@@ -332,6 +336,27 @@ mod tests {
         ] {
             assert!(parse_origins(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn cookies_are_secure_behind_https() {
+        use clap::Parser;
+        #[derive(clap::Parser)]
+        struct Cli {
+            #[command(flatten)]
+            settings: Settings,
+        }
+        let parse = |url: &str| {
+            Cli::parse_from(["jalon", "--base-url", url])
+                .settings
+                .auth()
+        };
+        assert!(parse("https://enquetes.anact.fr").secure_cookies);
+        assert!(!parse("http://127.0.0.1:8080").secure_cookies);
+        assert_eq!(
+            parse("https://x.fr").session_lifetime,
+            chrono::Duration::hours(8)
+        );
     }
 
     #[test]

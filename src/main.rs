@@ -280,11 +280,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             })
         }
         Command::User {
-            command: UserCommand::Add {
-                email,
-                role,
-                entity,
-            },
+            command:
+                UserCommand::Add {
+                    email,
+                    role,
+                    entity,
+                },
         } => {
             let catalog = load_catalog(&settings)?;
             let role = staff_role(&catalog, &role, entity.as_deref())?;
@@ -299,7 +300,15 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             {
                 anyhow::bail!("un compte existe déjà pour {email}");
             }
-            store::audit::record(&db, "ligne de commande", "compte_cree", email.as_str(), &role.to_string(), now).await?;
+            store::audit::record(
+                &db,
+                "ligne de commande",
+                "compte_cree",
+                email.as_str(),
+                &role.to_string(),
+                now,
+            )
+            .await?;
             println!("Compte {email} créé (rôle {role}).");
             Ok(ExitCode::SUCCESS)
         }
@@ -315,7 +324,15 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let db = open_database(&settings).await?;
             let now = clock.now();
             let token = store::staff::create_api_token(&db, &name, &role, now).await?;
-            store::audit::record(&db, "ligne de commande", "jeton_cree", &name, &role.to_string(), now).await?;
+            store::audit::record(
+                &db,
+                "ligne de commande",
+                "jeton_cree",
+                &name,
+                &role.to_string(),
+                now,
+            )
+            .await?;
             eprintln!("Jeton « {name} » (rôle {role}) : il ne sera plus jamais affiché.");
             println!("{token}");
             Ok(ExitCode::SUCCESS)
@@ -334,10 +351,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 /// A role from the command line; a regional one names an entity of the network.
 fn staff_role(catalog: &Catalog, name: &str, entity: Option<&str>) -> anyhow::Result<Role> {
     let role = Role::from_parts(name, entity)?;
-    if let Some(code) = role.entity() {
-        if catalog.network.get(code).is_none() {
-            anyhow::bail!("entité « {code} » inconnue (voir network/entities.toml)");
-        }
+    if let Some(code) = role.entity()
+        && catalog.network.get(code).is_none()
+    {
+        anyhow::bail!("entité « {code} » inconnue (voir network/entities.toml)");
     }
     Ok(role)
 }

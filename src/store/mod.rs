@@ -9,8 +9,8 @@ pub mod invitations;
 pub mod outbox;
 pub mod registration;
 pub mod responses;
-pub mod staff;
 pub mod results;
+pub mod staff;
 pub mod versions;
 pub mod widget;
 

@@ -13,7 +13,8 @@ use crate::domain::staff::{Identity, Role};
 use crate::entities::{api_token, login_throttle, staff_session, staff_user};
 
 fn role_of(name: &str, entity: Option<&str>) -> Result<Role, StoreError> {
-    Role::from_parts(name, entity).map_err(|e| StoreError::Corrupt(format!("rôle enregistré : {e}")))
+    Role::from_parts(name, entity)
+        .map_err(|e| StoreError::Corrupt(format!("rôle enregistré : {e}")))
 }
 
 /// Adds an account; `None` if one already has this email.
@@ -128,7 +129,10 @@ pub async fn identify_session(
     let Some(session) = found else {
         return Ok(None);
     };
-    let Some(user) = staff_user::Entity::find_by_id(session.user_id).one(db).await? else {
+    let Some(user) = staff_user::Entity::find_by_id(session.user_id)
+        .one(db)
+        .await?
+    else {
         return Ok(None);
     };
     Ok(Some(Identity {

@@ -53,7 +53,11 @@ pub fn of(method: &Method, pattern: &str) -> Access {
     if PUBLIC_EXACT.contains(&pattern) || PUBLIC_PREFIXES.iter().any(|p| pattern.starts_with(p)) {
         return Access::Public;
     }
-    let method = if method == Method::HEAD { "GET" } else { method.as_str() };
+    let method = if method == Method::HEAD {
+        "GET"
+    } else {
+        method.as_str()
+    };
     STAFF_ROUTES
         .iter()
         .find(|(m, p, _)| *m == method && *p == pattern)
@@ -88,6 +92,9 @@ mod tests {
             of(&Method::DELETE, "/tableau-de-bord"),
             Access::Staff(Permission::Admin)
         );
-        assert_eq!(of(&Method::GET, "/admin/nouveau"), Access::Staff(Permission::Admin));
+        assert_eq!(
+            of(&Method::GET, "/admin/nouveau"),
+            Access::Staff(Permission::Admin)
+        );
     }
 }

@@ -111,11 +111,9 @@ pub async fn guard(
         Some(Credentials::Bearer(token)) => store::staff::identify_token(&state.db, &token)
             .await
             .map(|found| found.map(|identity| (identity, None))),
-        Some(Credentials::Session(token)) => {
-            store::staff::identify_session(&state.db, &token, now)
-                .await
-                .map(|found| found.map(|identity| (identity, Some(secret::csrf_token(&token)))))
-        }
+        Some(Credentials::Session(token)) => store::staff::identify_session(&state.db, &token, now)
+            .await
+            .map(|found| found.map(|identity| (identity, Some(secret::csrf_token(&token))))),
     };
     let (identity, csrf) = match found {
         Ok(Some(found)) => found,

@@ -31,8 +31,19 @@ async fn audit(
     target: &str,
     done: &Registered,
 ) -> Result<(), ApiError> {
-    let detail = format!("créé : {}, personnes ajoutées : {}", done.created, done.added);
-    store::audit::record(&state.db, &staff.identity.actor, action, target, &detail, state.clock.now()).await?;
+    let detail = format!(
+        "créé : {}, personnes ajoutées : {}",
+        done.created, done.added
+    );
+    store::audit::record(
+        &state.db,
+        &staff.identity.actor,
+        action,
+        target,
+        &detail,
+        state.clock.now(),
+    )
+    .await?;
     Ok(())
 }
 
@@ -79,7 +90,14 @@ pub async fn register_intervention(
         state.clock.now(),
     )
     .await?;
-    audit(&state, &staff, "intervention_enregistree", &new.reference, &done).await?;
+    audit(
+        &state,
+        &staff,
+        "intervention_enregistree",
+        &new.reference,
+        &done,
+    )
+    .await?;
     Ok(registered(&new.reference, done))
 }
 
@@ -98,7 +116,14 @@ pub async fn register_coproduction(
         state.clock.now(),
     )
     .await?;
-    audit(&state, &staff, "coproduction_enregistree", &new.reference, &done).await?;
+    audit(
+        &state,
+        &staff,
+        "coproduction_enregistree",
+        &new.reference,
+        &done,
+    )
+    .await?;
     Ok(registered(&new.reference, done))
 }
 

@@ -6,8 +6,8 @@
 //! is locked for a while (`domain::staff::throttle`); a waiting attempt is not even checked.
 
 use actix_web::cookie::{Cookie, SameSite, time};
-use actix_web::http::header::{self, ContentType};
 use actix_web::http::StatusCode;
+use actix_web::http::header::{self, ContentType};
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
@@ -88,9 +88,7 @@ fn form_response(
     let mut login_cookie = cookie(state, LOGIN_CSRF_COOKIE, csrf);
     login_cookie.set_same_site(SameSite::Strict);
     login_cookie.set_path("/connexion");
-    page(status)
-        .cookie(login_cookie)
-        .body(markup.into_string())
+    page(status).cookie(login_cookie).body(markup.into_string())
 }
 
 pub async fn show(
@@ -123,7 +121,9 @@ pub async fn sign_in(
     let back = safe_back(Some(&form.retour)).to_owned();
     let email = form.email.trim().to_lowercase();
     let expected = req.cookie(LOGIN_CSRF_COOKIE);
-    if !expected.is_some_and(|c| !c.value().is_empty() && secret::same_secret(c.value(), &form.csrf)) {
+    if !expected
+        .is_some_and(|c| !c.value().is_empty() && secret::same_secret(c.value(), &form.csrf))
+    {
         return Ok(form_response(
             &state,
             StatusCode::FORBIDDEN,

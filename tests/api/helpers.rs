@@ -126,11 +126,7 @@ pub struct StaffBrowser {
 pub fn csrf_in(html: &str) -> String {
     let marker = r#"name="_csrf" value=""#;
     let start = html.find(marker).expect("a CSRF field") + marker.len();
-    html[start..]
-        .split('"')
-        .next()
-        .unwrap()
-        .to_owned()
+    html[start..].split('"').next().unwrap().to_owned()
 }
 
 /// Password of the accounts `sign_in_as` creates.

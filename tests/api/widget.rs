@@ -533,7 +533,9 @@ async fn without_script_the_open_form_rates_a_resource_and_only_the_website_fram
         "the resource survives a correction"
     );
     let elsewhere = app.get("/r/inconnu").await;
-    let policy = elsewhere.headers()["content-security-policy"].to_str().unwrap();
+    let policy = elsewhere.headers()["content-security-policy"]
+        .to_str()
+        .unwrap();
     assert!(policy.ends_with("; frame-ancestors 'none'"), "{policy}");
     // An id that is not one is simply left out.
     let odd = app

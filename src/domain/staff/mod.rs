@@ -141,9 +141,8 @@ mod tests {
     fn each_role_may_do_its_part_only() {
         use Permission::*;
         let all = [Staff, ReadResults, Register, RegisterWaves, Admin];
-        let allowed = |role: Role| -> Vec<Permission> {
-            all.into_iter().filter(|p| role.may(*p)).collect()
-        };
+        let allowed =
+            |role: Role| -> Vec<Permission> { all.into_iter().filter(|p| role.may(*p)).collect() };
         assert_eq!(allowed(Role::Admin), all);
         assert_eq!(allowed(Role::Analyst), [Staff, ReadResults]);
         assert_eq!(allowed(Role::Regional("x".into())), [Staff, Register]);

@@ -37,7 +37,12 @@ impl ThrottleRules {
     };
 
     /// Failures counted after one more at `now`, given the previous count and its time.
-    pub fn failures_after(&self, previous: u32, last_failure: DateTime<Utc>, now: DateTime<Utc>) -> u32 {
+    pub fn failures_after(
+        &self,
+        previous: u32,
+        last_failure: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> u32 {
         if now - last_failure > self.forget_after {
             1
         } else {
@@ -79,14 +84,23 @@ mod tests {
         assert_eq!(rules.wait_until(50, now), Some(now + Duration::minutes(15)));
         let address = ThrottleRules::ADDRESS;
         assert_eq!(address.wait_until(10, now), None);
-        assert_eq!(address.wait_until(12, now), Some(now + Duration::seconds(10)));
-        assert_eq!(address.wait_until(19, now), Some(now + Duration::minutes(15)));
+        assert_eq!(
+            address.wait_until(12, now),
+            Some(now + Duration::seconds(10))
+        );
+        assert_eq!(
+            address.wait_until(19, now),
+            Some(now + Duration::minutes(15))
+        );
     }
 
     #[test]
     fn old_failures_are_forgotten() {
         let rules = ThrottleRules::ACCOUNT;
         assert_eq!(rules.failures_after(4, at(0), at(30)), 5);
-        assert_eq!(rules.failures_after(4, at(0), at(0) + Duration::minutes(61)), 1);
+        assert_eq!(
+            rules.failures_after(4, at(0), at(0) + Duration::minutes(61)),
+            1
+        );
     }
 }
