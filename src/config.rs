@@ -165,6 +165,15 @@ pub struct Settings {
         global = true
     )]
     pub session_hours: u32,
+
+    /// Months after a campaign closes before its contacts' emails and names are erased.
+    #[arg(
+        long,
+        env = "JALON_RETENTION_MONTHS",
+        default_value_t = crate::domain::retention::DEFAULT_MONTHS,
+        global = true
+    )]
+    pub retention_months: u32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -12,6 +12,7 @@ use jalon::catalog::Catalog;
 use jalon::clock::{Clock, SystemClock};
 use jalon::config::{Settings, Toggle};
 use jalon::dispatch::Dispatcher;
+use jalon::domain::retention::contact_reference;
 use jalon::domain::staff::{Role, password};
 use jalon::domain::{Email, QuestionnaireCode};
 use jalon::import::{ImportKind, ImportReport};
@@ -82,6 +83,11 @@ enum Command {
         #[command(subcommand)]
         command: ApiTokenCommand,
     },
+    /// A person's data (RGPD): export it, or erase it.
+    Contact {
+        #[command(subcommand)]
+        command: ContactCommand,
+    },
     /// Ask the running server's /healthz (for container health checks); exit 0 if healthy.
     Healthcheck,
 }
@@ -113,6 +119,20 @@ enum ApiTokenCommand {
         /// The entity of a regional token.
         #[arg(long)]
         entity: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum ContactCommand {
+    /// Print as JSON everything stored about a person.
+    Export {
+        #[arg(long)]
+        email: String,
+    },
+    /// Erase a person's email and name everywhere (their answers stay, unlinked).
+    Erase {
+        #[arg(long)]
+        email: String,
     },
 }
 
@@ -337,6 +357,39 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("{token}");
             Ok(ExitCode::SUCCESS)
         }
+        Command::Contact { command } => {
+            let db = open_database(&settings).await?;
+            let now = clock.now();
+            match command {
+                ContactCommand::Export { email } => {
+                    let data = store::personal_data::export_contact(&db, &email).await?;
+                    store::audit::record(
+                        &db,
+                        "ligne de commande",
+                        "export_contact",
+                        &contact_reference(&email),
+                        "",
+                        now,
+                    )
+                    .await?;
+                    println!("{}", serde_json::to_string_pretty(&data)?);
+                }
+                ContactCommand::Erase { email } => {
+                    let erased = store::personal_data::erase_contact(&db, &email).await?;
+                    store::audit::record(
+                        &db,
+                        "ligne de commande",
+                        "effacement_contact",
+                        &contact_reference(&email),
+                        &format!("{erased} invitation(s)"),
+                        now,
+                    )
+                    .await?;
+                    println!("{erased} invitation(s) de {} effacée(s).", email.trim());
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Demo => {
             let catalog = load_catalog(&settings)?;
             let db = open_database(&settings).await?;
@@ -419,6 +472,7 @@ fn dispatcher(
         mailer,
         base_url: settings.public_base().to_owned(),
         from: settings.mail_from.clone(),
+        retention_months: settings.retention_months,
     })
 }
 

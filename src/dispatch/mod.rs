@@ -4,7 +4,8 @@
 //! reminders, close expired invitations, then deliver the outbox. The same function serves
 //! `jalon dispatch --as-of` and the scheduler of `jalon serve`; nothing reads the wall clock.
 //! Every step is idempotent: state changes are guarded by the state they expect, and the
-//! outbox has one row per (invitation, kind).
+//! outbox has one row per (invitation, kind). The run ends by erasing the emails and names of
+//! campaigns closed longer ago than the retention (`domain::retention`).
 
 mod deliver;
 mod queue;
@@ -27,6 +28,8 @@ pub struct Dispatcher {
     pub base_url: String,
     /// `From:` of every email.
     pub from: String,
+    /// Months after a campaign closes before its contacts' emails and names are erased.
+    pub retention_months: u32,
 }
 
 /// What one run did, printed by `jalon dispatch` and logged by the scheduler.
@@ -39,19 +42,22 @@ pub struct DispatchSummary {
     pub sent: u64,
     pub retried: u64,
     pub failed: u64,
+    /// Invitations whose email and name were erased (retention over).
+    pub erased: u64,
 }
 
 impl DispatchSummary {
     pub fn report(&self) -> String {
         format!(
-            "invitations mises en file : {}\nrelances mises en file : {}\ninvitations closes : {}\nmessages annulés : {}\nmessages envoyés : {}\nenvois à réessayer : {}\nenvois en échec définitif : {}\n",
+            "invitations mises en file : {}\nrelances mises en file : {}\ninvitations closes : {}\nmessages annulés : {}\nmessages envoyés : {}\nenvois à réessayer : {}\nenvois en échec définitif : {}\ncontacts effacés (durée de conservation écoulée) : {}\n",
             self.invitations_queued,
             self.reminders_queued,
             self.closed,
             self.cancelled,
             self.sent,
             self.retried,
-            self.failed
+            self.failed,
+            self.erased
         )
     }
 }
@@ -69,6 +75,10 @@ impl Dispatcher {
         summary.sent = delivered.sent;
         summary.retried = delivered.retried;
         summary.failed = delivered.failed;
+        // Last: personal data whose retention is over (RGPD), after anything still to send.
+        summary.erased =
+            crate::store::personal_data::erase_expired(&self.db, self.retention_months, now)
+                .await?;
         Ok(summary)
     }
 }

@@ -9,6 +9,7 @@ pub mod newtypes;
 pub mod questionnaire;
 pub mod registration;
 pub mod results;
+pub mod retention;
 pub mod schedule;
 pub mod staff;
 pub mod visitor;

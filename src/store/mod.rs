@@ -7,6 +7,7 @@ pub mod drafts;
 pub mod followup;
 pub mod invitations;
 pub mod outbox;
+pub mod personal_data;
 pub mod registration;
 pub mod responses;
 pub mod results;

@@ -1,5 +1,6 @@
 //! Server-rendered pages (maud). `layout::page` is the only place with `<head>`.
 
+pub mod admin;
 pub mod charts;
 pub mod dashboard;
 pub mod email;

@@ -45,6 +45,12 @@ pub const STAFF_ROUTES: &[(&str, &str, Permission)] = {
         ("GET", "/tableau-de-bord/fiches/{code}", ReadResults),
         ("GET", "/exports/campagnes/{id}/reponses.csv", ReadResults),
         ("GET", "/exports/indicateurs.xlsx", ReadResults),
+        ("GET", "/admin", Admin),
+        ("GET", "/admin/journal", Admin),
+        ("GET", "/admin/contacts", Admin),
+        ("GET", "/admin/contacts/export", Admin),
+        ("POST", "/admin/contacts/desinscription", Admin),
+        ("POST", "/admin/contacts/effacement", Admin),
     ]
 };
 

@@ -1,9 +1,11 @@
 //! HTTP: thin actix handlers. They parse input into domain types, call the store, render.
 
 mod access;
+mod admin;
 mod answer_page;
 mod answers_api;
 mod assets;
+mod audit;
 mod dashboard;
 mod error;
 mod exports;
@@ -143,7 +145,22 @@ pub fn widget_routes(cfg: &mut web::ServiceConfig, origins: &[String]) {
 fn staff_routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/connexion", web::get().to(sign_in::show))
         .route("/connexion", web::post().to(sign_in::sign_in))
-        .route("/deconnexion", web::post().to(sign_in::sign_out));
+        .route("/deconnexion", web::post().to(sign_in::sign_out))
+        .route("/admin", web::get().to(admin::home))
+        .route("/admin/journal", web::get().to(audit::page))
+        .route("/admin/contacts", web::get().to(admin::contacts::page))
+        .route(
+            "/admin/contacts/export",
+            web::get().to(admin::contacts::export),
+        )
+        .route(
+            "/admin/contacts/desinscription",
+            web::post().to(admin::contacts::unsubscribe),
+        )
+        .route(
+            "/admin/contacts/effacement",
+            web::post().to(admin::contacts::erase),
+        );
 }
 
 /// Results: the indicators, campaign results, the staff dashboard and the exports.

@@ -370,6 +370,7 @@ impl TestApp {
             mailer,
             base_url: self.address.clone(),
             from: "Réseau Anact-Aract <enquetes@anact.example>".to_owned(),
+            retention_months: jalon::domain::retention::DEFAULT_MONTHS,
         }
     }
 

@@ -14,6 +14,7 @@ mod helpers;
 mod import;
 mod indicators;
 mod open_questionnaire;
+mod personal_data;
 mod questionnaires;
 mod smtp;
 mod widget;

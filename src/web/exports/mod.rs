@@ -19,7 +19,7 @@ use uuid::Uuid;
 use self::columns::RawColumns;
 use self::csv_export::{CsvFile, RAW_LEADING, aggregated, raw_row};
 use self::xlsx_export::Book;
-use super::{AppState, PageError, WebError, report};
+use super::{AppState, PageError, Staff, WebError, audit, report};
 use crate::domain::QuestionnaireCode;
 use crate::domain::results::report::PeriodQuery;
 use crate::domain::results::tally::DAY_DIMENSION;
@@ -83,6 +83,7 @@ pub struct CsvParams {
 
 pub async fn responses_csv(
     state: web::Data<AppState>,
+    staff: Staff,
     id: web::Path<String>,
     params: web::Query<CsvParams>,
 ) -> PageResult {
@@ -140,6 +141,7 @@ pub async fn responses_csv(
         )
     };
     let body = file.finish().map_err(|e| export_failed("CSV", e))?;
+    audit::record(&state, &staff, "export_csv", &id.to_string(), &name).await?;
     Ok(attachment("text/csv; charset=utf-8", &name, body))
 }
 
@@ -151,6 +153,7 @@ pub struct PeriodParams {
 
 pub async fn indicators_xlsx(
     state: web::Data<AppState>,
+    staff: Staff,
     params: web::Query<PeriodParams>,
 ) -> PageResult {
     let period = PeriodQuery::parse(
@@ -239,6 +242,7 @@ pub async fn indicators_xlsx(
         Some(wave) => format!("indicateurs-vague-{}.xlsx", slug(wave)),
         None => format!("indicateurs-{year}.xlsx"),
     };
+    audit::record(&state, &staff, "export_xlsx", "indicateurs", &name).await?;
     Ok(attachment(
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         &name,

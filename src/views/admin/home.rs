@@ -1,0 +1,18 @@
+use maud::{Markup, html};
+
+use crate::views::layout::staff_page;
+
+/// The administration's entry page.
+pub fn home_page(actor: &str) -> Markup {
+    staff_page(
+        "Administration",
+        html! {
+            h1 { "Administration" }
+            p.lead { "Connecté·e en tant que " (actor) "." }
+            ul {
+                li { a href="/admin/contacts" { "Contacts" } " : exporter, désinscrire ou effacer les données d’une personne (RGPD)" }
+                li { a href="/admin/journal" { "Journal des actions" } " : qui a fait quoi, et quand" }
+            }
+        },
+    )
+}
