@@ -1,6 +1,7 @@
 //! Queries. Every function takes a connection (or transaction) and, where time matters, `now`.
 
 pub mod audit;
+pub mod campaign_admin;
 pub mod campaigns;
 mod connect;
 pub mod drafts;

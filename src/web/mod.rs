@@ -148,6 +148,27 @@ fn staff_routes(cfg: &mut web::ServiceConfig) {
         .route("/deconnexion", web::post().to(sign_in::sign_out))
         .route("/admin", web::get().to(admin::home))
         .route("/admin/journal", web::get().to(audit::page))
+        .route("/admin/campagnes", web::get().to(admin::campaigns::list))
+        .route(
+            "/admin/campagnes/{id}",
+            web::get().to(admin::campaigns::show),
+        )
+        .route(
+            "/admin/campagnes/{id}/suspension",
+            web::post().to(admin::campaigns::pause),
+        )
+        .route(
+            "/admin/campagnes/{id}/reprise",
+            web::post().to(admin::campaigns::resume),
+        )
+        .route(
+            "/admin/campagnes/{id}/cloture",
+            web::post().to(admin::campaigns::close),
+        )
+        .route(
+            "/admin/invitations/{id}/annulation",
+            web::post().to(admin::campaigns::cancel_invitation),
+        )
         .route("/admin/contacts", web::get().to(admin::contacts::page))
         .route(
             "/admin/contacts/export",

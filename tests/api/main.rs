@@ -1,6 +1,7 @@
 //! Black-box tests over HTTP: the real app on a random port, a fresh database each
 //! (a temporary SQLite file, or a new PostgreSQL database when JALON_TEST_DATABASE_URL is set).
 
+mod admin;
 mod answering;
 mod auth;
 mod bad_input;

@@ -1,9 +1,11 @@
 //! Administration pages (admins only): the audit log, contacts, campaigns.
 
 mod audit;
+mod campaigns;
 mod contacts;
 mod home;
 
 pub use audit::audit_page;
+pub use campaigns::{CampaignRow, campaign_page, campaigns_page};
 pub use contacts::{ContactView, contacts_page};
 pub use home::home_page;

@@ -1,0 +1,174 @@
+//! Administration pages: campaigns (pause, resume, close, cancel), imports, previews.
+
+use std::sync::Arc;
+
+use jalon::mail::FileMailer;
+use jalon::store;
+use serde_json::{Value, json};
+
+use crate::datasets::at;
+use crate::helpers::{StaffBrowser, TestApp, spawn_app};
+
+async fn register_two(app: &TestApp) -> Value {
+    let response = app
+        .post_json(
+            "/api/v1/interventions",
+            &json!({
+                "reference": "BRE-2025-042",
+                "company": { "name": "Menuiserie Exemple", "size_band": "10-49" },
+                "kind": "accompagnement_collectif",
+                "entity": "aract-bretagne",
+                "started_on": "2025-01-06",
+                "ended_on": "2025-07-31",
+                "participants": [{ "email": "camille@example.org" }, { "email": "dominique@example.org" }],
+            }),
+        )
+        .await;
+    assert_eq!(response.status(), 201);
+    response.json().await.unwrap()
+}
+
+async fn post(browser: &StaffBrowser, app: &TestApp, path: &str) -> reqwest::Response {
+    browser
+        .client
+        .post(app.url(path))
+        .form(&[("_csrf", browser.csrf.as_str())])
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn campaign_status(app: &TestApp) -> (uuid::Uuid, String) {
+    let campaigns = store::results::campaigns::all(&app.db).await.unwrap();
+    assert_eq!(campaigns.len(), 1);
+    (campaigns[0].id, campaigns[0].status.clone())
+}
+
+#[tokio::test]
+async fn an_admin_pauses_resumes_and_closes_a_campaign_and_cancels_a_planned_invitation() {
+    let app = spawn_app().await;
+    register_two(&app).await;
+    let admin = app.sign_in_as("admin").await;
+    let (id, status) = campaign_status(&app).await;
+    assert_eq!(status, "open");
+    let list = admin
+        .client
+        .get(app.url("/admin/campagnes"))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        list.text()
+            .await
+            .unwrap()
+            .contains(&format!("/admin/campagnes/{id}"))
+    );
+    let page = admin
+        .client
+        .get(app.url(&format!("/admin/campagnes/{id}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("camille@example.org") && page.contains("dominique@example.org"),
+        "{page}"
+    );
+
+    // Paused: the send day comes and nothing goes.
+    let paused = post(&admin, &app, &format!("/admin/campagnes/{id}/suspension")).await;
+    assert_eq!(paused.status(), 303);
+    assert_eq!(campaign_status(&app).await.1, "paused");
+    let outbox = tempfile::tempdir().unwrap();
+    let dispatcher = app.dispatcher(Arc::new(FileMailer::new(outbox.path()).unwrap()));
+    let send_day = at("2026-04-30T08:00:00Z");
+    assert_eq!(
+        dispatcher.run(send_day).await.unwrap().invitations_queued,
+        0
+    );
+
+    // One planned invitation cancelled, then resumed: only the other goes.
+    let invitations = jalon::entities::invitation::Entity::find_all_of(&app.db).await;
+    let camille = invitations
+        .iter()
+        .find(|i| i.email.as_deref() == Some("camille@example.org"))
+        .unwrap();
+    let cancelled = post(
+        &admin,
+        &app,
+        &format!("/admin/invitations/{}/annulation", camille.id),
+    )
+    .await;
+    assert_eq!(cancelled.status(), 303);
+    let again = post(
+        &admin,
+        &app,
+        &format!("/admin/invitations/{}/annulation", camille.id),
+    )
+    .await;
+    assert_eq!(again.status(), 404, "already cancelled");
+    assert_eq!(
+        post(&admin, &app, &format!("/admin/campagnes/{id}/reprise"))
+            .await
+            .status(),
+        303
+    );
+    assert_eq!(campaign_status(&app).await.1, "open");
+    assert_eq!(
+        dispatcher.run(send_day).await.unwrap().invitations_queued,
+        1
+    );
+
+    // Closed: the link no longer takes answers.
+    let dominique = invitations
+        .iter()
+        .find(|i| i.email.as_deref() == Some("dominique@example.org"))
+        .unwrap();
+    assert_eq!(
+        post(&admin, &app, &format!("/admin/campagnes/{id}/cloture"))
+            .await
+            .status(),
+        303
+    );
+    assert_eq!(campaign_status(&app).await.1, "closed");
+    let link = app.get(&format!("/r/{}", dominique.token)).await;
+    assert_eq!(link.status(), 410);
+    // Closed is final.
+    post(&admin, &app, &format!("/admin/campagnes/{id}/reprise")).await;
+    assert_eq!(campaign_status(&app).await.1, "closed");
+
+    let actions: Vec<String> = store::audit::latest(&app.db, 20)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    for action in [
+        "campagne_suspendue",
+        "campagne_reprise",
+        "campagne_close",
+        "invitation_annulee",
+    ] {
+        assert!(
+            actions.iter().any(|a| a == action),
+            "{action} in {actions:?}"
+        );
+    }
+}
+
+trait FindAll {
+    async fn find_all_of(
+        db: &sea_orm::DatabaseConnection,
+    ) -> Vec<jalon::entities::invitation::Model>;
+}
+
+impl FindAll for jalon::entities::invitation::Entity {
+    async fn find_all_of(
+        db: &sea_orm::DatabaseConnection,
+    ) -> Vec<jalon::entities::invitation::Model> {
+        use sea_orm::EntityTrait;
+        Self::find().all(db).await.unwrap()
+    }
+}
