@@ -47,6 +47,8 @@ pub const STAFF_ROUTES: &[(&str, &str, Permission)] = {
         ("GET", "/exports/indicateurs.xlsx", ReadResults),
         ("GET", "/admin", Admin),
         ("GET", "/admin/journal", Admin),
+        ("GET", "/admin/imports", Admin),
+        ("POST", "/admin/imports", Admin),
         ("GET", "/admin/campagnes", Admin),
         ("GET", "/admin/campagnes/{id}", Admin),
         ("POST", "/admin/campagnes/{id}/suspension", Admin),

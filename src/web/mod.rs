@@ -148,6 +148,8 @@ fn staff_routes(cfg: &mut web::ServiceConfig) {
         .route("/deconnexion", web::post().to(sign_in::sign_out))
         .route("/admin", web::get().to(admin::home))
         .route("/admin/journal", web::get().to(audit::page))
+        .route("/admin/imports", web::get().to(admin::imports::page))
+        .route("/admin/imports", web::post().to(admin::imports::upload))
         .route("/admin/campagnes", web::get().to(admin::campaigns::list))
         .route(
             "/admin/campagnes/{id}",

@@ -172,3 +172,72 @@ impl FindAll for jalon::entities::invitation::Entity {
         Self::find().all(db).await.unwrap()
     }
 }
+
+const CSV: &str = "Référence;Entreprise;SIRET;Tranche effectif;Secteur;Type;Entité;Début;Fin;Email;Nom;Fonction\n\
+BRE-1;Boulangerie Exemple;;1-9;;accompagnement_individuel;aract-bretagne;2025-01-06;2025-03-31;a@example.org;Ana;Gérante\n\
+BRE-2;Garage Exemple;;10-49;;accompagnement_collectif;aract-atlantide;2025-01-06;2025-03-31;c@example.org;;\n";
+
+fn csv_form(skip_invalid: bool) -> reqwest::multipart::Form {
+    let form = reqwest::multipart::Form::new()
+        .text("type", "interventions")
+        .part(
+            "fichier",
+            reqwest::multipart::Part::bytes(CSV.as_bytes().to_vec())
+                .file_name("interventions.csv")
+                .mime_str("text/csv")
+                .unwrap(),
+        );
+    if skip_invalid {
+        form.text("lignes_valides", "oui")
+    } else {
+        form
+    }
+}
+
+#[tokio::test]
+async fn an_admin_uploads_a_csv_and_reads_the_report_line_by_line() {
+    let app = spawn_app().await;
+    let admin = app.sign_in_as("admin").await;
+    let page = admin
+        .client
+        .get(app.url("/admin/imports"))
+        .send()
+        .await
+        .unwrap();
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains(&format!("/admin/imports?_csrf={}", admin.csrf)),
+        "{html}"
+    );
+    let upload = |form: reqwest::multipart::Form, path: String| {
+        admin.client.post(app.url(&path)).multipart(form).send()
+    };
+    // Without its token, refused before anything is read.
+    let refused = upload(csv_form(true), "/admin/imports".into())
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 403);
+    assert_eq!(app.count("interventions").await, 0);
+
+    let path = format!("/admin/imports?_csrf={}", admin.csrf);
+    let all_or_nothing = upload(csv_form(false), path.clone()).await.unwrap();
+    assert_eq!(all_or_nothing.status(), 422);
+    let report = all_or_nothing.text().await.unwrap();
+    assert!(report.contains("rien n’a été importé"), "{report}");
+    assert!(
+        report.contains("ligne 3 : entity : entité inconnue « aract-atlantide »"),
+        "{report}"
+    );
+    assert_eq!(app.count("interventions").await, 0);
+
+    let valid_rows = upload(csv_form(true), path).await.unwrap();
+    assert_eq!(valid_rows.status(), 422);
+    let report = valid_rows.text().await.unwrap();
+    assert!(
+        report.contains("1 élément(s) accepté(s), dont 1 nouveau(x)"),
+        "{report}"
+    );
+    assert_eq!(app.count("interventions").await, 1);
+    let entry = &store::audit::latest(&app.db, 1).await.unwrap()[0];
+    assert_eq!(entry.action, "import_csv");
+}

@@ -64,6 +64,8 @@ const ROUTES: &[(&str, &str, &str, Who)] = {
         ("GET", "/exports/indicateurs.xlsx", "/exports/indicateurs.xlsx", Results),
         ("GET", "/admin", "/admin", Admin),
         ("GET", "/admin/journal", "/admin/journal", Admin),
+        ("GET", "/admin/imports", "/admin/imports", Admin),
+        ("POST", "/admin/imports", "/admin/imports", Admin),
         ("GET", "/admin/campagnes", "/admin/campagnes", Admin),
         ("GET", "/admin/campagnes/{id}", "/admin/campagnes/00000000-0000-0000-0000-000000000000", Admin),
         ("POST", "/admin/campagnes/{id}/suspension", "/admin/campagnes/00000000-0000-0000-0000-000000000000/suspension", Admin),

@@ -3,6 +3,7 @@
 
 pub mod campaigns;
 pub mod contacts;
+pub mod imports;
 
 use actix_web::HttpResponse;
 use actix_web::http::header::{self, ContentType};
