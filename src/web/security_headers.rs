@@ -35,7 +35,11 @@ pub async fn security_headers(
     };
     let mut res = next.call(req).await?;
     let headers = res.headers_mut();
-    if let Ok(policy) = HeaderValue::from_str(&format!("{POLICY}; {framing}")) {
+    // A handler may set a stricter-purpose policy of its own (the email preview's HTML part,
+    // which needs inline styles and allows nothing else): it is kept.
+    if !headers.contains_key(header::CONTENT_SECURITY_POLICY)
+        && let Ok(policy) = HeaderValue::from_str(&format!("{POLICY}; {framing}"))
+    {
         headers.insert(header::CONTENT_SECURITY_POLICY, policy);
     }
     headers.insert(

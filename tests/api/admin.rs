@@ -241,3 +241,136 @@ async fn an_admin_uploads_a_csv_and_reads_the_report_line_by_line() {
     let entry = &store::audit::latest(&app.db, 1).await.unwrap()[0];
     assert_eq!(entry.action, "import_csv");
 }
+
+/// The questions of a form page: from the first section to the end of the last.
+fn questions_of(html: &str) -> &str {
+    let start = html
+        .find(r#"<section class="form-section""#)
+        .expect("a section");
+    let end = html.rfind("</section>").expect("a section") + "</section>".len();
+    &html[start..end]
+}
+
+#[tokio::test]
+async fn previews_show_the_questionnaire_as_respondents_see_it_and_store_nothing() {
+    let app = spawn_app().await;
+    let admin = app.sign_in_as("admin").await;
+    let list = admin
+        .client
+        .get(app.url("/admin/questionnaires"))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        list.text()
+            .await
+            .unwrap()
+            .contains("/admin/questionnaires/i3.1/apercu")
+    );
+    let token = app.invite(jalon::domain::QuestionnaireCode::I3_1).await;
+    let respondent = app.get(&format!("/r/{token}")).await.text().await.unwrap();
+    let preview = admin
+        .client
+        .get(app.url("/admin/questionnaires/i3.1/apercu"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(preview.status(), 200);
+    let preview = preview.text().await.unwrap();
+    assert_eq!(questions_of(&preview), questions_of(&respondent));
+    assert!(preview.contains("Aperçu"));
+
+    let stored = app.stored().await;
+    let checked = admin
+        .client
+        .post(app.url("/admin/questionnaires/i3.1/apercu"))
+        .form(&[("_csrf", admin.csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(checked.status(), 422, "required questions missing");
+    assert!(checked.text().await.unwrap().contains("error-summary"));
+    let mut answers =
+        crate::helpers::valid_form_answers(&app, jalon::domain::QuestionnaireCode::I3_1);
+    answers.push(("_csrf".into(), admin.csrf.clone()));
+    let valid = admin
+        .client
+        .post(app.url("/admin/questionnaires/i3.1/apercu"))
+        .form(&answers)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(valid.status(), 200);
+    assert!(
+        valid
+            .text()
+            .await
+            .unwrap()
+            .contains("Rien n’a été enregistré")
+    );
+    assert_eq!(app.stored().await, stored, "a preview stores nothing");
+}
+
+#[tokio::test]
+async fn an_admin_previews_the_emails_and_sends_a_test_to_themself() {
+    let app = spawn_app().await;
+    let admin = app.sign_in_as("admin").await;
+    let page = admin
+        .client
+        .get(app.url("/admin/questionnaires/i3.1/email?type=relance"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Relance du questionnaire i3.1"), "{page}");
+    assert!(page.contains("Camille Martin"), "{page}");
+    let part = admin
+        .client
+        .get(app.url("/admin/questionnaires/i3.1/email.html"))
+        .send()
+        .await
+        .unwrap();
+    let policy = part.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        policy.starts_with("default-src 'none'; style-src 'unsafe-inline'"),
+        "{policy}"
+    );
+    assert!(!policy.contains("script"), "{policy}");
+    assert!(part.text().await.unwrap().contains("/desinscription/"));
+
+    let sent = admin
+        .client
+        .post(app.url("/admin/questionnaires/i3.1/email/essai"))
+        .form(&[("_csrf", admin.csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sent.status(), 303);
+    let rows = jalon::entities::outbox::Entity::all_rows(&app.db).await;
+    assert_eq!(rows.len(), 1);
+    assert!(rows[0].recipient.starts_with("admin.") && rows[0].subject.starts_with("[Essai] "));
+    let outbox = tempfile::tempdir().unwrap();
+    let dispatcher = app.dispatcher(Arc::new(FileMailer::new(outbox.path()).unwrap()));
+    assert_eq!(dispatcher.run(app.now()).await.unwrap().sent, 1);
+    // An API token has no address to send to.
+    let refused = app
+        .post_form("/admin/questionnaires/i3.1/email/essai", "")
+        .await;
+    assert_eq!(refused.status(), 400);
+}
+
+trait AllRows {
+    async fn all_rows(db: &sea_orm::DatabaseConnection) -> Vec<jalon::entities::outbox::Model>;
+}
+
+impl AllRows for jalon::entities::outbox::Entity {
+    async fn all_rows(db: &sea_orm::DatabaseConnection) -> Vec<jalon::entities::outbox::Model> {
+        use sea_orm::EntityTrait;
+        Self::find().all(db).await.unwrap()
+    }
+}

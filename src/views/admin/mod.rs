@@ -5,9 +5,11 @@ mod campaigns;
 mod contacts;
 mod home;
 mod imports;
+mod previews;
 
 pub use audit::audit_page;
 pub use campaigns::{CampaignRow, campaign_page, campaigns_page};
 pub use contacts::{ContactView, contacts_page};
 pub use home::home_page;
 pub use imports::{WaveChoice, import_report_page, imports_page};
+pub use previews::{EmailPreview, email_page, questionnaires_page};

@@ -4,6 +4,7 @@
 pub mod campaigns;
 pub mod contacts;
 pub mod imports;
+pub mod previews;
 
 use actix_web::HttpResponse;
 use actix_web::http::header::{self, ContentType};
