@@ -172,6 +172,22 @@ fn staff_routes(cfg: &mut web::ServiceConfig) {
             "/admin/questionnaires/{code}/email/essai",
             web::post().to(admin::previews::send_test),
         )
+        .route(
+            "/admin/enregistrements",
+            web::get().to(admin::registrations::page),
+        )
+        .route(
+            "/admin/enregistrements/intervention",
+            web::post().to(admin::registrations::intervention),
+        )
+        .route(
+            "/admin/enregistrements/coproduction",
+            web::post().to(admin::registrations::coproduction),
+        )
+        .route(
+            "/admin/enregistrements/vague",
+            web::post().to(admin::registrations::wave),
+        )
         .route("/admin/imports", web::get().to(admin::imports::page))
         .route("/admin/imports", web::post().to(admin::imports::upload))
         .route("/admin/campagnes", web::get().to(admin::campaigns::list))

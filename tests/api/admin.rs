@@ -374,3 +374,126 @@ impl AllRows for jalon::entities::outbox::Entity {
         Self::find().all(db).await.unwrap()
     }
 }
+
+#[tokio::test]
+async fn an_admin_registers_with_forms_and_sees_every_error_at_once() {
+    let app = spawn_app().await;
+    let admin = app.sign_in_as("admin").await;
+    let page = admin
+        .client
+        .get(app.url("/admin/enregistrements"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    let send = |path: &'static str, fields: Vec<(&'static str, &'static str)>| {
+        let mut fields: Vec<(&str, String)> =
+            fields.into_iter().map(|(k, v)| (k, v.to_owned())).collect();
+        fields.push(("_csrf", admin.csrf.clone()));
+        admin.client.post(app.url(path)).form(&fields).send()
+    };
+    let bad = send(
+        "/admin/enregistrements/intervention",
+        vec![
+            ("reference", "BRE-7"),
+            ("tranche_effectif", "10-49"),
+            ("type", "formation_intra"),
+            ("entite", "aract-bretagne"),
+            ("debut", "2025-01-06"),
+            ("fin", "2025-03-31"),
+            ("participants", "pas-une-adresse ; Ana\n"),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(bad.status(), 422);
+    let html = bad.text().await.unwrap();
+    assert!(html.contains("rien n’a été enregistré"), "{html}");
+    assert!(html.contains("pas-une-adresse"), "the values stay: {html}");
+    assert!(html.matches("<li>").count() >= 2, "every error: {html}");
+    assert_eq!(app.count("interventions").await, 0);
+
+    let good = send(
+        "/admin/enregistrements/intervention",
+        vec![
+            ("reference", "BRE-7"),
+            ("entreprise", "Boulangerie Exemple"),
+            ("tranche_effectif", "1-9"),
+            ("type", "formation_intra"),
+            ("entite", "aract-bretagne"),
+            ("debut", "2025-01-06"),
+            ("fin", "2025-03-31"),
+            (
+                "participants",
+                "ana@example.org ; Ana ; Gérante\nbo@example.org\n\n",
+            ),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(good.status(), 303);
+    let location = good.headers()["location"].to_str().unwrap().to_owned();
+    let after = admin
+        .client
+        .get(app.url(&location))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        after.contains("Intervention « BRE-7 » : enregistrée ; 2 invitation(s) prévue(s)."),
+        "{after}"
+    );
+    assert_eq!(
+        (
+            app.count("interventions").await,
+            app.count("invitations").await
+        ),
+        (1, 2)
+    );
+
+    let coproduction = send(
+        "/admin/enregistrements/coproduction",
+        vec![
+            ("reference", "OUT-1"),
+            ("outil", "Guide TMS"),
+            ("entite", "aract-bretagne"),
+            ("finalise_le", "2025-06-30"),
+            (
+                "contacts",
+                "Carsat ; c@example.org ; Cé\nCarsat ; d@example.org\nOPPBTP ; e@example.org",
+            ),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(coproduction.status(), 303);
+    assert_eq!(app.count("invitations").await, 5);
+
+    let wave = send(
+        "/admin/enregistrements/vague",
+        vec![
+            ("questionnaire", "i7"),
+            ("libelle", "2026"),
+            ("envoi", "2026-06-01"),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(wave.status(), 303);
+    let imports = admin
+        .client
+        .get(app.url("/admin/imports"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        imports.contains("i7 – 2026"),
+        "the wave is offered for its roster"
+    );
+}

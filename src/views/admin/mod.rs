@@ -6,6 +6,7 @@ mod contacts;
 mod home;
 mod imports;
 mod previews;
+mod registrations;
 
 pub use audit::audit_page;
 pub use campaigns::{CampaignRow, campaign_page, campaigns_page};
@@ -13,3 +14,4 @@ pub use contacts::{ContactView, contacts_page};
 pub use home::home_page;
 pub use imports::{WaveChoice, import_report_page, imports_page};
 pub use previews::{EmailPreview, email_page, questionnaires_page};
+pub use registrations::{RegistrationForms, registrations_page};

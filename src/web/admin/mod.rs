@@ -5,6 +5,7 @@ pub mod campaigns;
 pub mod contacts;
 pub mod imports;
 pub mod previews;
+pub mod registrations;
 
 use actix_web::HttpResponse;
 use actix_web::http::header::{self, ContentType};
