@@ -95,6 +95,9 @@ pub async fn guard(
     mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    if access::is_public_path(req.path()) {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    }
     let Some(pattern) = req.match_pattern() else {
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
