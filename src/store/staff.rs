@@ -211,3 +211,49 @@ pub async fn clear_failures(db: &impl ConnectionTrait, key: &str) -> Result<(), 
         .await?;
     Ok(())
 }
+
+/// Every account, by email.
+pub async fn users(db: &impl ConnectionTrait) -> Result<Vec<staff_user::Model>, StoreError> {
+    use sea_orm::QueryOrder;
+    Ok(staff_user::Entity::find()
+        .order_by_asc(staff_user::Column::Email)
+        .all(db)
+        .await?)
+}
+
+/// Every API token (hashes only), newest first.
+pub async fn api_tokens(db: &impl ConnectionTrait) -> Result<Vec<api_token::Model>, StoreError> {
+    use sea_orm::QueryOrder;
+    Ok(api_token::Entity::find()
+        .order_by_desc(api_token::Column::CreatedAt)
+        .all(db)
+        .await?)
+}
+
+/// Removes an account (its sessions go with it); its email if it existed.
+pub async fn remove_user(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+) -> Result<Option<String>, StoreError> {
+    let Some(user) = staff_user::Entity::find_by_id(id).one(db).await? else {
+        return Ok(None);
+    };
+    staff_session::Entity::delete_many()
+        .filter(staff_session::Column::UserId.eq(id))
+        .exec(db)
+        .await?;
+    staff_user::Entity::delete_by_id(id).exec(db).await?;
+    Ok(Some(user.email))
+}
+
+/// Revokes an API token; its name if it existed.
+pub async fn revoke_token(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+) -> Result<Option<String>, StoreError> {
+    let Some(token) = api_token::Entity::find_by_id(id).one(db).await? else {
+        return Ok(None);
+    };
+    api_token::Entity::delete_by_id(id).exec(db).await?;
+    Ok(Some(token.name))
+}

@@ -148,6 +148,16 @@ fn staff_routes(cfg: &mut web::ServiceConfig) {
         .route("/deconnexion", web::post().to(sign_in::sign_out))
         .route("/admin", web::get().to(admin::home))
         .route("/admin/journal", web::get().to(audit::page))
+        .route("/admin/comptes", web::get().to(admin::accounts::page))
+        .route("/admin/comptes", web::post().to(admin::accounts::add))
+        .route(
+            "/admin/comptes/{id}/suppression",
+            web::post().to(admin::accounts::remove),
+        )
+        .route(
+            "/admin/jetons/{id}/revocation",
+            web::post().to(admin::accounts::revoke),
+        )
         .route(
             "/admin/questionnaires",
             web::get().to(admin::previews::list),

@@ -497,3 +497,155 @@ async fn an_admin_registers_with_forms_and_sees_every_error_at_once() {
         "the wave is offered for its roster"
     );
 }
+
+#[tokio::test]
+async fn an_admin_manages_accounts_and_revokes_tokens() {
+    let app = spawn_app().await;
+    let admin = app.sign_in_as("admin").await;
+    let add = |fields: Vec<(&'static str, &'static str)>| {
+        let mut fields: Vec<(&str, String)> =
+            fields.into_iter().map(|(k, v)| (k, v.to_owned())).collect();
+        fields.push(("_csrf", admin.csrf.clone()));
+        admin
+            .client
+            .post(app.url("/admin/comptes"))
+            .form(&fields)
+            .send()
+    };
+    let short = add(vec![
+        ("email", "lou@anact.example"),
+        ("role", "analyst"),
+        ("mot_de_passe", "court"),
+    ])
+    .await
+    .unwrap();
+    assert_eq!(short.status(), 422);
+    assert!(
+        short
+            .text()
+            .await
+            .unwrap()
+            .contains("mot de passe trop court")
+    );
+    let no_entity = add(vec![
+        ("email", "lou@anact.example"),
+        ("role", "regional"),
+        ("mot_de_passe", "un mot de passe long"),
+    ])
+    .await
+    .unwrap();
+    assert_eq!(no_entity.status(), 422);
+    let created = add(vec![
+        ("email", "lou@anact.example"),
+        ("role", "regional"),
+        ("entite", "aract-bretagne"),
+        ("mot_de_passe", "un mot de passe long"),
+    ])
+    .await
+    .unwrap();
+    assert_eq!(created.status(), 303);
+    let again = add(vec![
+        ("email", "Lou@anact.example"),
+        ("role", "admin"),
+        ("mot_de_passe", "un mot de passe long"),
+    ])
+    .await
+    .unwrap();
+    assert_eq!(again.status(), 422, "one account per address");
+
+    // The new account signs in; removed, its session ends.
+    let lou = app.anonymous_client();
+    assert_eq!(
+        app.sign_in(&lou, "lou@anact.example", "un mot de passe long")
+            .await
+            .status(),
+        303
+    );
+    assert_eq!(
+        lou.get(app.url("/api/v1/entities"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    let user = store::staff::find_user(&app.db, "lou@anact.example")
+        .await
+        .unwrap()
+        .unwrap();
+    let removed = post(
+        &admin,
+        &app,
+        &format!("/admin/comptes/{}/suppression", user.id),
+    )
+    .await;
+    assert_eq!(removed.status(), 303);
+    assert_eq!(
+        lou.get(app.url("/api/v1/entities"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+    // Nobody removes their own account.
+    let me = store::staff::users(&app.db).await.unwrap();
+    assert_eq!(me.len(), 1);
+    assert_eq!(
+        post(
+            &admin,
+            &app,
+            &format!("/admin/comptes/{}/suppression", me[0].id)
+        )
+        .await
+        .status(),
+        400
+    );
+
+    // A revoked token opens nothing.
+    let analyst = app.client_as("analyst").await;
+    assert_eq!(
+        analyst
+            .get(app.url("/api/v1/indicators"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    let tokens = store::staff::api_tokens(&app.db).await.unwrap();
+    let token = tokens.iter().find(|t| t.role == "analyst").unwrap();
+    let page = admin
+        .client
+        .get(app.url("/admin/comptes"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("lou@anact.example") == false && page.contains("Révoquer le jeton test"),
+        "{page}"
+    );
+    assert!(!page.contains(&token.token_hash), "no hash shown");
+    assert_eq!(
+        post(
+            &admin,
+            &app,
+            &format!("/admin/jetons/{}/revocation", token.id)
+        )
+        .await
+        .status(),
+        303
+    );
+    assert_eq!(
+        analyst
+            .get(app.url("/api/v1/indicators"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+}

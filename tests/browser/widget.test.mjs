@@ -290,6 +290,7 @@ try {
     ["/admin/questionnaires/i3.1/apercu", "a questionnaire preview"],
     ["/admin/questionnaires/i3.1/email", "an email preview"],
     ["/admin/journal", "the audit log"],
+    ["/admin/comptes", "the accounts page"],
     ["/connexion", "the session page"],
   ]) {
     response = await staff.goto(JALON + path);

@@ -15,6 +15,7 @@ pub fn home_page(actor: &str) -> Markup {
                 li { a href="/admin/imports" { "Imports CSV" } " : interventions, co-productions, listes des vagues" }
                 li { a href="/admin/campagnes" { "Campagnes" } " : suspendre, reprendre, clore, annuler une invitation prévue" }
                 li { a href="/admin/contacts" { "Contacts" } " : exporter, désinscrire ou effacer les données d’une personne (RGPD)" }
+                li { a href="/admin/comptes" { "Comptes et jetons" } " : ajouter ou supprimer un compte, révoquer un jeton d’API" }
                 li { a href="/admin/journal" { "Journal des actions" } " : qui a fait quoi, et quand" }
             }
         },

@@ -1,5 +1,6 @@
 //! Administration pages (admins only): the audit log, contacts, campaigns.
 
+mod accounts;
 mod audit;
 mod campaigns;
 mod contacts;
@@ -8,6 +9,7 @@ mod imports;
 mod previews;
 mod registrations;
 
+pub use accounts::{AccountsView, accounts_page};
 pub use audit::audit_page;
 pub use campaigns::{CampaignRow, campaign_page, campaigns_page};
 pub use contacts::{ContactView, contacts_page};

@@ -1,6 +1,7 @@
 //! Administration pages (admins only, see `super::access`): contacts (RGPD), campaigns,
 //! registrations, previews. Every form carries the session's CSRF token, checked by the guard.
 
+pub mod accounts;
 pub mod campaigns;
 pub mod contacts;
 pub mod imports;
