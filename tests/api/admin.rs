@@ -625,7 +625,7 @@ async fn an_admin_manages_accounts_and_revokes_tokens() {
         .await
         .unwrap();
     assert!(
-        page.contains("lou@anact.example") == false && page.contains("Révoquer le jeton test"),
+        !page.contains("lou@anact.example") && page.contains("Révoquer le jeton test"),
         "{page}"
     );
     assert!(!page.contains(&token.token_hash), "no hash shown");
