@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, SimpleExpr};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    TransactionTrait,
+    QuerySelect, TransactionTrait,
 };
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -67,51 +67,66 @@ async fn erase_invitations(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<()
 }
 
 /// Erases the contacts of every campaign closed `months` ago or more; returns how many
-/// invitations lost their email. Idempotent: erased invitations have no email left.
+/// invitations lost their email. Idempotent: erased invitations have no email left, and
+/// campaigns without personal data left are not even read.
 pub async fn erase_expired(
     db: &DatabaseConnection,
     months: u32,
     now: DateTime<Utc>,
 ) -> Result<u64, StoreError> {
-    let rows: Vec<(Uuid, Uuid, bool, InvitationTimes)> = invitation::Entity::find()
+    let personal = || {
+        sea_orm::Condition::any()
+            .add(invitation::Column::Email.is_not_null())
+            .add(invitation::Column::Name.is_not_null())
+    };
+    let with_contacts: Vec<Uuid> = invitation::Entity::find()
+        .select_only()
+        .column(invitation::Column::CampaignId)
+        .distinct()
+        .filter(personal())
+        .into_tuple()
         .all(db)
-        .await?
-        .into_iter()
-        .map(|i| {
-            (
-                i.id,
-                i.campaign_id,
-                i.email.is_some() || i.name.is_some(),
-                InvitationTimes {
-                    closes_at: i.closes_at,
-                    scheduled_for: i.scheduled_for,
-                    created_at: i.created_at,
-                },
-            )
-        })
-        .collect();
-    let mut per_campaign: HashMap<Uuid, Vec<InvitationTimes>> = HashMap::new();
-    for (_, campaign_id, _, times) in &rows {
-        per_campaign.entry(*campaign_id).or_default().push(*times);
+        .await?;
+    let mut due_campaigns = Vec::new();
+    for campaign_id in with_contacts {
+        let times: Vec<InvitationTimes> = invitation::Entity::find()
+            .select_only()
+            .columns([
+                invitation::Column::ClosesAt,
+                invitation::Column::ScheduledFor,
+                invitation::Column::CreatedAt,
+            ])
+            .filter(invitation::Column::CampaignId.eq(campaign_id))
+            .into_tuple::<(Option<DateTime<Utc>>, Option<DateTime<Utc>>, DateTime<Utc>)>()
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|(closes_at, scheduled_for, created_at)| InvitationTimes {
+                closes_at,
+                scheduled_for,
+                created_at,
+            })
+            .collect();
+        if campaign_closed_at(&times).is_some_and(|closed| erasable(closed, months, now)) {
+            due_campaigns.push(campaign_id);
+        }
     }
-    let due: Vec<Uuid> = rows
-        .iter()
-        .filter(|(_, campaign_id, personal, _)| {
-            *personal
-                && per_campaign
-                    .get(campaign_id)
-                    .and_then(|times| campaign_closed_at(times))
-                    .is_some_and(|closed| erasable(closed, months, now))
-        })
-        .map(|(id, ..)| *id)
-        .collect();
-    if due.is_empty() {
-        return Ok(0);
+    let mut erased = 0;
+    for campaign_id in due_campaigns {
+        let txn = db.begin().await?;
+        let ids: Vec<Uuid> = invitation::Entity::find()
+            .select_only()
+            .column(invitation::Column::Id)
+            .filter(invitation::Column::CampaignId.eq(campaign_id))
+            .filter(personal())
+            .into_tuple()
+            .all(&txn)
+            .await?;
+        erase_invitations(&txn, &ids).await?;
+        txn.commit().await?;
+        erased += ids.len() as u64;
     }
-    let txn = db.begin().await?;
-    erase_invitations(&txn, &due).await?;
-    txn.commit().await?;
-    Ok(due.len() as u64)
+    Ok(erased)
 }
 
 /// `lower(column) = lower(email)`: addresses match whatever their case.
