@@ -24,6 +24,8 @@ use crate::entities::invitation;
 use crate::store::responses::{NewResponse, Origin};
 use crate::store::{StoreError, campaigns, invitations, responses};
 
+pub mod bulk;
+
 pub const DEMO_LABEL: &str = "Démonstration";
 
 const FIRST_NAMES: [&str; 12] = [
@@ -322,7 +324,7 @@ fn roster_attributes(code: QuestionnaireCode, rng: &mut StdRng) -> Map<String, V
 
 /// Draws plausible answers: favourable values with probability `bias`, a few "not
 /// applicable", some optional questions left blank.
-fn draw_answers(definition: &Questionnaire, bias: f64, rng: &mut StdRng) -> RawAnswers {
+pub(crate) fn draw_answers(definition: &Questionnaire, bias: f64, rng: &mut StdRng) -> RawAnswers {
     let mut raw = RawAnswers::new();
     for question in definition.questions() {
         if !question.required && rng.random_bool(0.2) {

@@ -3,6 +3,7 @@
 pub mod answer;
 pub mod answer_tally;
 pub mod campaign;
+pub mod company_score;
 pub mod coproduction;
 pub mod draft;
 pub mod group_tally;
@@ -12,6 +13,7 @@ pub mod outbox;
 pub mod questionnaire_version;
 pub mod response;
 pub mod response_attribute;
+pub mod score_total;
 
 // Indicator 4's download widget.
 pub mod download;

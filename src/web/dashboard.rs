@@ -12,7 +12,9 @@ use super::{AppState, PageError, WebError};
 use crate::domain::QuestionnaireCode;
 use crate::domain::results::report::PeriodQuery;
 use crate::store::results::campaigns;
-use crate::views::dashboard::{CampaignLink, campaign_page, fiche_page, home_page};
+use crate::views::dashboard::{
+    COMPANIES_PER_PAGE, CampaignLink, campaign_page, fiche_page, home_page,
+};
 
 type PageResult = Result<HttpResponse, PageError>;
 
@@ -61,9 +63,23 @@ pub async fn home(state: web::Data<AppState>, params: web::Query<PeriodParams>) 
     )))
 }
 
-pub async fn campaign(state: web::Data<AppState>, id: web::Path<String>) -> PageResult {
+#[derive(Debug, Deserialize)]
+pub struct CampaignParams {
+    /// How many companies to skip in the table of 3.1's companies.
+    entreprises: Option<u64>,
+}
+
+pub async fn campaign(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    params: web::Query<CampaignParams>,
+) -> PageResult {
     let id = Uuid::parse_str(&id).map_err(|_| WebError::NotFound)?;
-    let results = report::campaign_results(&state, id).await?;
+    let detail = report::CompanyDetail::Page {
+        offset: params.entreprises.unwrap_or(0),
+        limit: COMPANIES_PER_PAGE,
+    };
+    let results = report::campaign_results(&state, id, detail).await?;
     Ok(html(campaign_page(&results)))
 }
 

@@ -102,7 +102,8 @@ pub(super) fn indicator_json(entry: &IndicatorEntry) -> Value {
         let two_level = r.two_level.as_ref();
         object["pooled_value"] = json!(two_level.and_then(|t| t.pooled_value));
         object["companies"] = json!(two_level.map_or(0, |t| t.companies_counted));
-        object["companies_with_respondents"] = json!(two_level.map_or(0, |t| t.companies.len()));
+        object["companies_with_respondents"] =
+            json!(two_level.map_or(0, |t| t.companies_with_respondents));
     }
     if r.code == QuestionnaireCode::I4 {
         // Downloads are not counted yet (another issue adds them): no participation for 4.

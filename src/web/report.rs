@@ -13,17 +13,18 @@ use crate::domain::QuestionnaireCode;
 use crate::domain::results::breakdown::NOT_BREAKDOWNS;
 use crate::domain::results::labels::{dimension_label, group_label};
 use crate::domain::results::report::{
-    CampaignInfo, CampaignResults, IndicatorEntry, LabelledBreakdown, Overview, PeriodQuery,
-    PeriodRef, entry_from, mask, masked,
+    CampaignInfo, CampaignResults, CompanyPage, IndicatorEntry, LabelledBreakdown, Overview,
+    PeriodQuery, PeriodRef, entry_from, mask, masked,
 };
-use crate::domain::results::tally::{DAY_DIMENSION, RESPONDENTS};
+use crate::domain::results::tally::{COMPANY_DIMENSION, DAY_DIMENSION, RESPONDENTS};
 use crate::domain::results::{
-    GroupCount, IndicatorInput, IndicatorReport, ValueCount, Versions, breakdowns, distributions,
-    indicator, measured_by_wave, paris_year_bounds, timeline,
+    Companies, GroupCount, IndicatorInput, IndicatorReport, ValueCount, Versions, breakdowns,
+    distributions, indicator, measured_by_wave, paris_year_bounds, timeline,
 };
 use crate::entities::campaign;
 use crate::store::results::campaigns;
-use crate::store::results::counts::{Scope, group_counts, value_counts, versions_in};
+use crate::store::results::company_scores::{self, ScoreScope};
+use crate::store::results::counts::{Dimensions, Scope, group_counts, value_counts, versions_in};
 use crate::store::results::participation::{
     Invited, failed_of, opened_per_day, participation_of, sending_span, sent_batches,
 };
@@ -114,11 +115,6 @@ async fn year_entry(
     year: i32,
 ) -> Result<(IndicatorEntry, Vec<i32>), WebError> {
     let counts = value_counts(&state.db, Scope::PerPeriod(code)).await?;
-    let companies = if code == QuestionnaireCode::I3_1 {
-        group_counts(&state.db, Scope::PerPeriod(code), Some("company")).await?
-    } else {
-        Vec::new()
-    };
     let versions = versions_for(state, code, &counts).await?;
     let mut periods: Vec<i32> = counts.iter().map(|c| c.period).collect();
     periods.push(year);
@@ -140,16 +136,20 @@ async fn year_entry(
             .filter(|c| c.period == period)
             .cloned()
             .collect();
-        let companies: Vec<GroupCount> = companies
-            .iter()
-            .filter(|c| c.period == period)
-            .cloned()
-            .collect();
+        // 3.1's value from the running sums of its company scores: one row, however many
+        // companies answered.
+        let companies = if code == QuestionnaireCode::I3_1 {
+            Companies::Totals(
+                company_scores::totals(&state.db, &ScoreScope::Year(code, period)).await?,
+            )
+        } else {
+            Companies::NONE
+        };
         let report = indicator(
             IndicatorInput {
                 code,
                 counts: &counts,
-                companies: &companies,
+                companies,
                 participation: participation.filter(|_| period == year),
                 downloads: None,
             },
@@ -178,7 +178,7 @@ fn empty_report(state: &AppState, code: QuestionnaireCode) -> IndicatorReport {
         IndicatorInput {
             code,
             counts: &[],
-            companies: &[],
+            companies: Companies::NONE,
             participation: None,
             downloads: None,
         },
@@ -239,7 +239,7 @@ async fn wave_entry(
             IndicatorInput {
                 code,
                 counts: &counts,
-                companies: &[],
+                companies: Companies::NONE,
                 participation,
                 downloads: None,
             },
@@ -271,7 +271,20 @@ async fn wave_entry(
     ))
 }
 
-pub async fn campaign_results(state: &AppState, id: Uuid) -> Result<CampaignResults, WebError> {
+/// How much of 3.1's companies a campaign's results carry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CompanyDetail {
+    /// Every company with its questions (the JSON results and the exports).
+    All,
+    /// The value from the running sums, and one page of companies (the dashboard).
+    Page { offset: u64, limit: u64 },
+}
+
+pub async fn campaign_results(
+    state: &AppState,
+    id: Uuid,
+    detail: CompanyDetail,
+) -> Result<CampaignResults, WebError> {
     let campaign = campaigns::by_id(&state.db, id)
         .await?
         .ok_or(WebError::NotFound)?;
@@ -280,7 +293,12 @@ pub async fn campaign_results(state: &AppState, id: Uuid) -> Result<CampaignResu
         .parse()
         .map_err(|_| WebError::MissingQuestionnaire(campaign.questionnaire_code.clone()))?;
     let counts = value_counts(&state.db, Scope::Campaign(id)).await?;
-    let groups = group_counts(&state.db, Scope::Campaign(id), None).await?;
+    let groups = group_counts(
+        &state.db,
+        Scope::Campaign(id),
+        Dimensions::Except(COMPANY_DIMENSION),
+    )
+    .await?;
     let versions = versions_for(state, code, &counts).await?;
     let definition = state.catalog.get(code).map(|l| l.definition.clone());
     let anonymous = definition.as_ref().is_some_and(|d| d.anonymous);
@@ -320,16 +338,36 @@ pub async fn campaign_results(state: &AppState, id: Uuid) -> Result<CampaignResu
         .unwrap_or_default();
     let timeline = timeline(&batches, &opened_days, &answered_days, &rules);
 
-    let companies: Vec<GroupCount> = groups
-        .iter()
-        .filter(|g| g.dimension == "company")
-        .cloned()
-        .collect();
+    let is_3_1 = code == QuestionnaireCode::I3_1;
+    let companies: Vec<GroupCount> = if is_3_1 && detail == CompanyDetail::All {
+        group_counts(
+            &state.db,
+            Scope::Campaign(id),
+            Dimensions::Only(COMPANY_DIMENSION),
+        )
+        .await?
+    } else {
+        Vec::new()
+    };
+    let scope = ScoreScope::Campaign(id);
+    let (company_input, company_page) = match detail {
+        CompanyDetail::Page { offset, limit } if is_3_1 => {
+            let totals = company_scores::totals(&state.db, &scope).await?;
+            let rows = company_scores::page(&state.db, &scope, offset, limit).await?;
+            let page = CompanyPage {
+                offset,
+                total: u64::try_from(totals.companies).unwrap_or(0),
+                rows,
+            };
+            (Companies::Totals(totals), Some(page))
+        }
+        _ => (Companies::Counts(&companies), None),
+    };
     let mut report = indicator(
         IndicatorInput {
             code,
             counts: &counts,
-            companies: &companies,
+            companies: company_input,
             participation,
             downloads: None,
         },
@@ -393,6 +431,7 @@ pub async fn campaign_results(state: &AppState, id: Uuid) -> Result<CampaignResu
         distributions,
         breakdowns,
         company_respondents,
+        company_page,
         opened: opened_days.iter().map(|(_, n)| n).sum(),
         timeline,
         participation,

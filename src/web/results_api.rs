@@ -16,7 +16,7 @@ pub async fn show(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = Uuid::parse_str(&id).map_err(|_| WebError::NotFound)?;
-    let results = report::campaign_results(&state, id).await?;
+    let results = report::campaign_results(&state, id, report::CompanyDetail::All).await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(results_json(&results)))

@@ -94,7 +94,13 @@ async fn the_3_1_campaign_page_lists_companies_with_their_scores() {
     datasets::indicator_3_1(&app).await;
     let id = campaign_id(&app, QuestionnaireCode::I3_1, "2026").await;
     let html = page(&app, &format!("/tableau-de-bord/campagnes/{id}")).await;
-    assert!(html.contains("<caption>Scores des entreprises</caption>"));
+    assert!(
+        html.contains("<caption>Scores des entreprises, par référence : 1 à 3 sur 3</caption>")
+    );
+    assert!(
+        !html.contains("Entreprises suivantes"),
+        "one page is enough"
+    );
     assert!(html.contains(&pct("69,2")), "A: 9/13");
     assert!(html.contains(&pct("0,0")), "B: 0");
     assert!(html.contains("sans réponse valide"), "C");
@@ -149,9 +155,121 @@ async fn bad_parameters_get_a_french_page_never_a_500() {
         ("/tableau-de-bord/fiches/i9", 404),
         ("/tableau-de-bord/fiches/i4?annee=99", 400),
     ] {
+        check(&app, path, status).await;
+    }
+    let id = store::campaigns::find_or_create(
+        &app.db,
+        QuestionnaireCode::I3_1,
+        "2026",
+        jalon::clock::Clock::now(&app.clock),
+    )
+    .await
+    .unwrap()
+    .id;
+    for offset in ["abc", "-1", "99999999999999999999999"] {
+        let path = format!("/tableau-de-bord/campagnes/{id}?entreprises={offset}");
+        check(&app, &path, 400).await;
+    }
+}
+
+async fn check(app: &TestApp, path: &str, status: u16) {
+    {
         let response = app.get(path).await;
         assert_eq!(response.status(), status, "{path}");
         let html = response.text().await.unwrap();
         assert!(html.contains(r#"<html lang="fr">"#), "{path}");
     }
+}
+
+/// 3.1 at scale: the dashboard reads the value from the running sums of the company scores
+/// and lists the companies a page at a time; the sums agree with the exact two-level mean of
+/// the results API (every company's counts), before and after a rebuild of the tallies.
+#[tokio::test]
+async fn many_companies_are_paged_and_the_running_sums_agree_with_the_exact_mean() {
+    let app = spawn_app().await;
+    let loaded = app.catalog.get(QuestionnaireCode::I3_1).unwrap();
+    let campaign = jalon::demo::bulk::load(
+        &app.db,
+        loaded,
+        "Banc",
+        1_000,
+        0,
+        jalon::clock::Clock::now(&app.clock),
+    )
+    .await
+    .unwrap();
+    assert!(campaign.responses > 900, "most draws are valid answers");
+
+    let exact = |body: serde_json::Value| {
+        let scores: Vec<f64> = body["companies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|c| c["score"].as_f64())
+            .collect();
+        (body["indicator"]["value"].as_f64().unwrap(), scores)
+    };
+    let results: serde_json::Value = app
+        .get(&format!("/api/v1/campaigns/{}/results", campaign.id))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let (exact_value, scores) = exact(results);
+    assert_eq!(scores.len(), 250, "four participants a company");
+    let mean = scores.iter().sum::<f64>() / scores.len() as f64;
+    assert!((exact_value - mean).abs() < 1e-12);
+
+    let (value, companies) = indicator_3_1_from_sums(&app).await;
+    assert!(
+        (value - exact_value).abs() < 1e-9,
+        "{value} vs {exact_value}"
+    );
+    assert_eq!(companies, 250);
+
+    jalon::store::results::tallies::rebuild(&app.db)
+        .await
+        .unwrap();
+    let (rebuilt, companies) = indicator_3_1_from_sums(&app).await;
+    assert!(
+        (rebuilt - exact_value).abs() < 1e-9,
+        "{rebuilt} vs {exact_value}"
+    );
+    assert_eq!(companies, 250);
+
+    let first = page(&app, &format!("/tableau-de-bord/campagnes/{}", campaign.id)).await;
+    assert!(first.contains("1 à 100 sur 250"));
+    assert!(first.contains("BENCH-0000000") && !first.contains("BENCH-0000100"));
+    assert!(first.contains("?entreprises=100#titre-entreprises\">Entreprises suivantes"));
+    assert!(!first.contains("Entreprises précédentes"));
+    let last = page(
+        &app,
+        &format!("/tableau-de-bord/campagnes/{}?entreprises=200", campaign.id),
+    )
+    .await;
+    assert!(last.contains("201 à 250 sur 250"));
+    assert!(last.contains("BENCH-0000249") && !last.contains("BENCH-0000199"));
+    assert!(last.contains("?entreprises=100#titre-entreprises\">Entreprises précédentes"));
+    assert!(!last.contains("Entreprises suivantes"));
+}
+
+/// 3.1's value and companies for 2026 as `/api/v1/indicators` reads them (the running sums).
+async fn indicator_3_1_from_sums(app: &TestApp) -> (f64, u64) {
+    let body: serde_json::Value = app
+        .get("/api/v1/indicators?year=2026")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let i31 = body["indicators"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["code"] == "i3.1")
+        .cloned()
+        .unwrap();
+    (
+        i31["value"].as_f64().unwrap(),
+        i31["companies_with_respondents"].as_u64().unwrap(),
+    )
 }

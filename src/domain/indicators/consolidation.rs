@@ -9,7 +9,7 @@
 use serde::Serialize;
 
 use super::rates::{group_by_key, mean, mean_of_rates, pool_by_question};
-use super::{MeanIndicator, QuestionRate};
+use super::{MeanIndicator, QuestionRate, ScoreTotals};
 
 /// One company's counts: per scored question, favourable and valid answers over the company's
 /// respondents (see [`super::question_proportion`]).
@@ -46,7 +46,10 @@ pub struct TwoLevelIndicator {
     pub value: Option<f64>,
     /// How many companies `value` averages.
     pub companies_counted: usize,
-    /// Every company given, in order of first appearance, scored or not.
+    /// Companies with at least one respondent, scored or not.
+    pub companies_with_respondents: usize,
+    /// Every company given, in order of first appearance, scored or not; empty when the
+    /// value was read from the running sums ([`TwoLevelIndicator::from_totals`]).
     pub companies: Vec<CompanyScore>,
     /// The mean of the question rates computed on all respondents pooled together, as if they
     /// came from a single company.
@@ -56,6 +59,20 @@ pub struct TwoLevelIndicator {
 }
 
 impl TwoLevelIndicator {
+    /// The indicator from the running sums of the company scores and the pooled counts per
+    /// question (every respondent), without the list of companies.
+    pub fn from_totals(totals: &ScoreTotals, pooled_questions: Vec<QuestionRate>) -> Self {
+        let (pooled_value, _) = mean_of_rates(&pooled_questions);
+        TwoLevelIndicator {
+            value: totals.mean(),
+            companies_counted: usize::try_from(totals.scored).unwrap_or(0),
+            companies_with_respondents: usize::try_from(totals.companies).unwrap_or(0),
+            companies: Vec::new(),
+            pooled_value,
+            pooled_questions,
+        }
+    }
+
     /// The pooled figures as a mean-of-questions indicator, e.g. to compare two years question
     /// by question with [`super::compare_indicators`]. (The two-level value itself has no test
     /// of change here: its noise comes from the choice of companies as much as from the
@@ -107,6 +124,7 @@ pub fn consolidate_companies(
     TwoLevelIndicator {
         value,
         companies_counted,
+        companies_with_respondents: companies.len(),
         companies,
         pooled_value,
         pooled_questions,

@@ -27,6 +27,7 @@ pub mod normal;
 pub mod participation;
 pub mod proportion;
 pub mod rates;
+pub mod score_totals;
 pub mod suppression;
 pub mod targets;
 
@@ -39,6 +40,7 @@ pub use intervals::{mean_of_rates_interval, mean_of_scores_interval};
 pub use participation::{DownloadParticipation, Participation};
 pub use proportion::{Proportion, Z_95};
 pub use rates::{MeanIndicator, QuestionRate, question_proportion, satisfaction};
+pub use score_totals::{CompanyState, ScoreTotals, company_score};
 pub use suppression::{
     DEFAULT_THRESHOLD, GroupParticipation, ParticipationBreakdown, PublishedCell, PublishedGroup,
     SuppressedBreakdown, SuppressionMask, participation_mask, suppress_breakdown,

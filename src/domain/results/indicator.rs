@@ -4,7 +4,7 @@
 use crate::domain::QuestionnaireCode;
 use crate::domain::indicators::{
     Change, ContractTargets, DownloadParticipation, MeanIndicator, Participation, QuestionChange,
-    QuestionRate, Significance, Target, TwoLevelIndicator, compare_indicators,
+    QuestionRate, ScoreTotals, Significance, Target, TwoLevelIndicator, compare_indicators,
     consolidate_companies, mean_of_rates_interval, mean_of_scores_interval,
 };
 
@@ -16,12 +16,26 @@ use super::rates::{company_counts, rates, satisfaction_rate};
 pub struct IndicatorInput<'a> {
     pub code: QuestionnaireCode,
     pub counts: &'a [ValueCount],
-    /// The `company` group tallies (3.1 only; empty otherwise).
-    pub companies: &'a [GroupCount],
+    /// Indicator 3.1's companies (ignored for the others).
+    pub companies: Companies<'a>,
     /// Invitations sent, failed and completed (3.1, 3.2, 6, 7).
     pub participation: Option<Participation>,
     /// Downloads counted (4): not recorded yet, so `None` until they are.
     pub downloads: Option<DownloadParticipation>,
+}
+
+/// What is known of 3.1's companies.
+#[derive(Debug, Clone, Copy)]
+pub enum Companies<'a> {
+    /// Every company's `company` group tallies: the value and the table of companies.
+    Counts(&'a [GroupCount]),
+    /// The running sums of the company scores: the value, its interval and the number of
+    /// companies, read from one row (the dashboard's pages).
+    Totals(ScoreTotals),
+}
+
+impl Companies<'_> {
+    pub const NONE: Companies<'static> = Companies::Counts(&[]);
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -86,9 +100,18 @@ pub fn indicator(
     let rates = rates(input.counts, versions);
     let (value, interval, mean, two_level) = match code {
         QuestionnaireCode::I3_1 => {
-            let two_level = consolidate_companies(company_counts(input.companies, &rates.scored));
-            let scores: Vec<f64> = two_level.companies.iter().filter_map(|c| c.score).collect();
-            let interval = mean_of_scores_interval(&scores);
+            let (two_level, interval) = match input.companies {
+                Companies::Counts(groups) => {
+                    let two_level = consolidate_companies(company_counts(groups, &rates.scored));
+                    let scores: Vec<f64> =
+                        two_level.companies.iter().filter_map(|c| c.score).collect();
+                    (two_level, mean_of_scores_interval(&scores))
+                }
+                Companies::Totals(totals) => (
+                    TwoLevelIndicator::from_totals(&totals, rates.scored.clone()),
+                    totals.interval_95(),
+                ),
+            };
             // The per-question table shows every respondent's answers pooled, the figure
             // published beside the two-level value.
             let mean = MeanIndicator::new(rates.scored, None);

@@ -22,7 +22,7 @@ mod tests;
 pub use breakdown::{Breakdown, BreakdownGroup, breakdowns};
 pub use counts::{GroupCount, ValueCount, Versions};
 pub use distribution::{OptionCount, QuestionDistribution, distributions};
-pub use indicator::{IndicatorInput, IndicatorReport, PeriodChange, change, indicator};
+pub use indicator::{Companies, IndicatorInput, IndicatorReport, PeriodChange, change, indicator};
 pub use period::{measured_by_wave, paris_year_bounds, parse_year, tally_period};
 pub use tally::{ResponseTally, response_tally};
 pub use timeline::{SentBatch, Timeline, TimelinePoint, participation, timeline};

@@ -191,6 +191,16 @@ pub struct CampaignInfo {
     pub status: String,
 }
 
+/// A page of 3.1's companies in the order of their references.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CompanyPage {
+    pub offset: u64,
+    /// Companies with respondents, in all.
+    pub total: u64,
+    /// `(company, respondents, score)`.
+    pub rows: Vec<(String, u64, Option<f64>)>,
+}
+
 /// Everything a campaign's page and results show.
 #[derive(Debug, Clone)]
 pub struct CampaignResults {
@@ -204,8 +214,10 @@ pub struct CampaignResults {
     pub masked: bool,
     pub distributions: Vec<QuestionDistribution>,
     pub breakdowns: Vec<LabelledBreakdown>,
-    /// Respondents per company (3.1).
+    /// Respondents per company (3.1), with every company.
     pub company_respondents: HashMap<String, u64>,
+    /// One page of the companies of 3.1 (the dashboard), instead of all of them.
+    pub company_page: Option<CompanyPage>,
     pub timeline: Timeline,
     /// `None` for an open questionnaire (no invitations).
     pub participation: Option<Participation>,

@@ -22,6 +22,8 @@ pub const ANSWERED: &str = "";
 /// The synthetic dimension counting respondents per day of response (the timeline). An `@`
 /// cannot start an attribute key, so it never collides with one.
 pub const DAY_DIMENSION: &str = "@day";
+/// The attribute whose groups are 3.1's companies, consolidated at two levels.
+pub const COMPANY_DIMENSION: &str = "company";
 /// Longest stored value or group label (the columns' width).
 pub const MAX_VALUE_CHARS: usize = 200;
 
@@ -85,7 +87,7 @@ pub fn response_tally(
     rows.dedup();
 
     // Scored and overall questions, classified once for every group of the response.
-    let classified: Vec<(String, u64, u64)> = answers
+    let classified: Vec<(String, bool, u64, u64)> = answers
         .0
         .iter()
         .filter_map(|(question_id, answer)| {
@@ -101,7 +103,7 @@ pub fn response_tally(
                 return None;
             }
             let favorable = u64::from(kind.favorable().contains(value));
-            Some((question_id.clone(), favorable, 1))
+            Some((question_id.clone(), question.scored, favorable, 1))
         })
         .collect();
 
@@ -120,7 +122,12 @@ pub fn response_tally(
             favorable: 0,
             total: 1,
         });
-        for (question, favorable, total) in &classified {
+        for (question, scored, favorable, total) in &classified {
+            // A company's score averages its scored questions only; the overall question
+            // (if a version of 3.1 had one) stays out of it.
+            if dimension == COMPANY_DIMENSION && !scored {
+                continue;
+            }
             groups.push(GroupIncrement {
                 dimension: dimension.clone(),
                 group: group.clone(),

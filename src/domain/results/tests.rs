@@ -209,7 +209,7 @@ fn indicator_3_1_is_the_mean_of_company_scores() {
         IndicatorInput {
             code: QuestionnaireCode::I3_1,
             counts: &values,
-            companies: &companies,
+            companies: Companies::Counts(&companies),
             participation: Some(Participation::new(8, 1, 5)),
             downloads: None,
         },
@@ -281,7 +281,7 @@ fn indicators_6_and_7_report_the_overall_question_apart() {
         IndicatorInput {
             code: QuestionnaireCode::I6,
             counts: &values,
-            companies: &[],
+            companies: Companies::NONE,
             participation: Some(Participation::new(10, 0, 4)),
             downloads: None,
         },
@@ -313,7 +313,7 @@ fn each_version_is_read_with_its_own_favourable_values() {
         IndicatorInput {
             code: QuestionnaireCode::I3_2,
             counts: &values,
-            companies: &[],
+            companies: Companies::NONE,
             participation: None,
             downloads: None,
         },
@@ -339,7 +339,7 @@ fn indicator_4_counts_every_rating() {
         IndicatorInput {
             code: QuestionnaireCode::I4,
             counts: &values,
-            companies: &[],
+            companies: Companies::NONE,
             participation: None,
             downloads: None,
         },
@@ -446,7 +446,7 @@ fn a_change_between_two_waves_is_tested() {
             IndicatorInput {
                 code: QuestionnaireCode::I7,
                 counts: &values,
-                companies: &[],
+                companies: Companies::NONE,
                 participation: None,
                 downloads: None,
             },

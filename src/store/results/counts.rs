@@ -21,7 +21,7 @@ pub enum Scope {
 }
 
 /// `CAST(SUM(col) AS BIGINT)`: PostgreSQL sums bigints into numerics.
-fn sum(column: impl sea_orm::sea_query::IntoColumnRef) -> Expr {
+pub(super) fn sum(column: impl sea_orm::sea_query::IntoColumnRef) -> Expr {
     Func::cast_as(Func::sum(Expr::col(column)), Alias::new("BIGINT")).into()
 }
 
@@ -91,10 +91,19 @@ pub async fn value_counts(
 }
 
 /// Per-group counts in `scope`, of one dimension or of all.
+/// Which dimensions of the group tallies to read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dimensions<'a> {
+    All,
+    Only(&'a str),
+    /// All but one: the companies of 3.1, as many rows as companies, read by page instead.
+    Except(&'a str),
+}
+
 pub async fn group_counts(
     db: &impl ConnectionTrait,
     scope: Scope,
-    dimension: Option<&str>,
+    dimensions: Dimensions<'_>,
 ) -> Result<Vec<GroupCount>, StoreError> {
     use group_tally::Column as C;
     let t = group_tally::Entity;
@@ -109,8 +118,14 @@ pub async fn group_counts(
         .group_by_col((t, C::Dimension))
         .group_by_col((t, C::GroupValue))
         .group_by_col((t, C::QuestionId));
-    if let Some(dimension) = dimension {
-        query.and_where(Expr::col((t, C::Dimension)).eq(dimension));
+    match dimensions {
+        Dimensions::All => {}
+        Dimensions::Only(dimension) => {
+            query.and_where(Expr::col((t, C::Dimension)).eq(dimension));
+        }
+        Dimensions::Except(dimension) => {
+            query.and_where(Expr::col((t, C::Dimension)).ne(dimension));
+        }
     }
     scoped(
         &mut query,

@@ -2,7 +2,7 @@
 //! raw answers when they are missing (after the upgrade that introduced them) or whenever
 //! responses are removed.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -13,12 +13,13 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use super::company_scores;
 use super::raw::{RawScope, responses_page};
 use crate::domain::QuestionnaireCode;
 use crate::domain::questionnaire::Questionnaire;
 use crate::domain::results::tally::answers_from_stored;
 use crate::domain::results::{ResponseTally, response_tally, tally_period};
-use crate::entities::{answer_tally, campaign, group_tally, invitation, response};
+use crate::entities::{answer_tally, campaign, group_tally, invitation, response, score_total};
 use crate::store::{StoreError, versions};
 
 /// Rows per multi-row statement: far below SQLite's and PostgreSQL's bound-parameter limits.
@@ -86,8 +87,15 @@ impl TallyBatch {
         self.answers.is_empty() && self.groups.is_empty()
     }
 
-    /// Adds the batch to the stored tallies (an upsert: `count = count + new`).
+    /// Adds the batch to the stored tallies (an upsert: `count = count + new`), and
+    /// refreshes the 3.1 scores of the companies it touched.
     pub async fn write(self, db: &impl ConnectionTrait) -> Result<(), StoreError> {
+        let touched: BTreeSet<company_scores::Touched> = self
+            .groups
+            .keys()
+            .filter(|(_, _, dimension, _, _)| dimension == company_scores::COMPANY)
+            .map(|(campaign, period, _, company, _)| (*campaign, *period, company.clone()))
+            .collect();
         let answers: Vec<answer_tally::ActiveModel> = self
             .answers
             .into_iter()
@@ -166,7 +174,7 @@ impl TallyBatch {
                 .exec_without_returning(db)
                 .await?;
         }
-        Ok(())
+        company_scores::refresh(db, &touched).await
     }
 }
 
@@ -230,7 +238,17 @@ async fn sent_at_of(
 /// the upgrade that introduced them). Cheap otherwise: two one-row reads.
 pub async fn backfill_if_needed(db: &DatabaseConnection) -> Result<bool, StoreError> {
     let has_tallies = answer_tally::Entity::find().limit(1).count(db).await? > 0;
-    if has_tallies {
+    // Company scores came after the tallies: a database from before them has company
+    // tallies but no sums yet.
+    let lacks_scores = has_tallies
+        && score_total::Entity::find().limit(1).count(db).await? == 0
+        && group_tally::Entity::find()
+            .filter(group_tally::Column::Dimension.eq(company_scores::COMPANY))
+            .limit(1)
+            .count(db)
+            .await?
+            > 0;
+    if has_tallies && !lacks_scores {
         return Ok(false);
     }
     let has_responses = response::Entity::find().limit(1).count(db).await? > 0;
@@ -247,6 +265,7 @@ pub async fn rebuild(db: &DatabaseConnection) -> Result<(), StoreError> {
     let txn = db.begin().await?;
     group_tally::Entity::delete_many().exec(&txn).await?;
     answer_tally::Entity::delete_many().exec(&txn).await?;
+    company_scores::clear(&txn).await?;
 
     let codes: HashMap<Uuid, QuestionnaireCode> = campaign::Entity::find()
         .all(&txn)

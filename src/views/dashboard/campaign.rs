@@ -2,14 +2,19 @@
 //! question, breakdowns and, for 3.1, its companies.
 
 use maud::{Markup, html};
+use uuid::Uuid;
 
 use super::parts::{indicator_name, option_colors, target_line};
+use crate::domain::indicators::TwoLevelIndicator;
 use crate::domain::results::labels::{indicator_title, value_label};
-use crate::domain::results::report::CampaignResults;
+use crate::domain::results::report::{CampaignResults, CompanyPage};
 use crate::domain::results::{QuestionDistribution, Timeline};
 use crate::views::charts::{Segment, StackedBar, TimelineChart};
 use crate::views::format::{integer, interval, percent};
 use crate::views::layout::staff_page;
+
+/// Companies of 3.1 listed per page of a campaign's dashboard.
+pub const COMPANIES_PER_PAGE: u64 = 100;
 
 pub fn campaign_page(results: &CampaignResults) -> Markup {
     let code = results.code;
@@ -137,36 +142,8 @@ pub fn campaign_page(results: &CampaignResults) -> Markup {
                 }
             }
 
-            @if let Some(two_level) = &r.two_level {
-                section aria-labelledby="titre-entreprises" {
-                    h2 #titre-entreprises { "Entreprises" }
-                    p {
-                        "Score d’une entreprise : moyenne des taux de réponses favorables de ses \
-                         répondants, question par question. L’indicateur est la moyenne des scores "
-                        "(" (integer(two_level.companies_counted as u64)) " entreprises notées)."
-                    }
-                    table {
-                        caption { "Scores des entreprises" }
-                        thead {
-                            tr {
-                                th scope="col" { "Entreprise" }
-                                th scope="col" { "Répondants" }
-                                th scope="col" { "Score" }
-                                th scope="col" { "Questions notées" }
-                            }
-                        }
-                        tbody {
-                            @for company in &two_level.companies {
-                                tr {
-                                    th scope="row" { (company.company) }
-                                    td { (integer(results.company_respondents.get(&company.company).copied().unwrap_or(0))) }
-                                    td { @if company.score.is_some() { (percent(company.score)) } @else { "sans réponse valide" } }
-                                    td { (company.questions_averaged) }
-                                }
-                            }
-                        }
-                    }
-                }
+            @if let (Some(two_level), Some(page)) = (&r.two_level, &results.company_page) {
+                (companies_section(results.campaign.id, two_level, page))
             }
         },
     )
@@ -230,6 +207,64 @@ fn question_block(number: usize, d: &QuestionDistribution) -> Markup {
                                     td { (percent((d.answered > 0).then(|| o.count as f64 / d.answered as f64))) }
                                 }
                             }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// 3.1's companies, a page at a time: a campaign can have tens of thousands.
+fn companies_section(campaign: Uuid, two_level: &TwoLevelIndicator, page: &CompanyPage) -> Markup {
+    let first = page.offset + 1;
+    let last = page.offset + page.rows.len() as u64;
+    let link = |offset: u64| {
+        format!("/tableau-de-bord/campagnes/{campaign}?entreprises={offset}#titre-entreprises")
+    };
+    html! {
+        section aria-labelledby="titre-entreprises" {
+            h2 #titre-entreprises { "Entreprises" }
+            p {
+                "Score d’une entreprise : moyenne des taux de réponses favorables de ses \
+                 répondants, question par question. L’indicateur est la moyenne des scores "
+                "(" (integer(two_level.companies_counted as u64)) " entreprises notées sur "
+                (integer(page.total)) " ayant répondu)."
+            }
+            @if page.rows.is_empty() {
+                p { "Aucune entreprise sur cette page." }
+            } @else {
+                table {
+                    caption {
+                        "Scores des entreprises, par référence : " (integer(first)) " à "
+                        (integer(last)) " sur " (integer(page.total))
+                    }
+                    thead {
+                        tr {
+                            th scope="col" { "Entreprise" }
+                            th scope="col" { "Répondants" }
+                            th scope="col" { "Score" }
+                        }
+                    }
+                    tbody {
+                        @for (company, respondents, score) in &page.rows {
+                            tr {
+                                th scope="row" { (company) }
+                                td { (integer(*respondents)) }
+                                td { @if score.is_some() { (percent(*score)) } @else { "sans réponse valide" } }
+                            }
+                        }
+                    }
+                }
+            }
+            @if page.offset > 0 || last < page.total {
+                nav aria-label="Pages des entreprises" {
+                    ul.pagination {
+                        @if page.offset > 0 {
+                            li { a href=(link(page.offset.saturating_sub(COMPANIES_PER_PAGE))) { "Entreprises précédentes" } }
+                        }
+                        @if last < page.total {
+                            li { a href=(link(last)) { "Entreprises suivantes" } }
                         }
                     }
                 }

@@ -201,7 +201,7 @@ impl Render for IndicatorCard<'_> {
                             dt { "Entreprises prises en compte" }
                             dd {
                                 (integer(two_level.companies_counted as u64)) " sur "
-                                (integer(two_level.companies.len() as u64)) " ayant répondu"
+                                (integer(two_level.companies_with_respondents as u64)) " ayant répondu"
                             }
                         }
                     }

@@ -6,6 +6,6 @@ pub mod fiche;
 pub mod home;
 mod parts;
 
-pub use campaign::campaign_page;
+pub use campaign::{COMPANIES_PER_PAGE, campaign_page};
 pub use fiche::fiche_page;
 pub use home::{CampaignLink, home_page};

@@ -26,7 +26,7 @@ use crate::domain::results::tally::DAY_DIMENSION;
 use crate::domain::results::{GroupCount, measured_by_wave, paris_year_bounds};
 use crate::store::StoreError;
 use crate::store::results::campaigns;
-use crate::store::results::counts::{Scope, group_counts, value_counts};
+use crate::store::results::counts::{Dimensions, Scope, group_counts, value_counts};
 use crate::store::results::raw::{RawScope, StoredResponse, responses_page};
 
 type PageResult = Result<HttpResponse, PageError>;
@@ -111,7 +111,7 @@ pub async fn responses_csv(
         .is_none_or(|l| l.definition.anonymous);
     let mut file = CsvFile::new(separator);
     let name = if anonymous {
-        let results = report::campaign_results(&state, id).await?;
+        let results = report::campaign_results(&state, id, report::CompanyDetail::All).await?;
         aggregated(&mut file, &results, separator == b';').map_err(|e| export_failed("CSV", e))?;
         format!(
             "repartitions-{}-{}.csv",
@@ -120,7 +120,7 @@ pub async fn responses_csv(
         )
     } else {
         let counts = value_counts(&state.db, Scope::Campaign(id)).await?;
-        let groups = group_counts(&state.db, Scope::Campaign(id), None).await?;
+        let groups = group_counts(&state.db, Scope::Campaign(id), Dimensions::All).await?;
         let versions = report::versions_for(&state, code, &counts).await?;
         let columns = RawColumns::new(&versions, &counts, &dimensions(&groups));
         file.row(columns.header(&RAW_LEADING))
@@ -195,7 +195,7 @@ pub async fn indicators_xlsx(
             .into_iter()
             .filter(|c| c.period == year)
             .collect();
-        let groups: Vec<_> = group_counts(&state.db, Scope::PerPeriod(code), None)
+        let groups: Vec<_> = group_counts(&state.db, Scope::PerPeriod(code), Dimensions::All)
             .await?
             .into_iter()
             .filter(|g| g.period == year)

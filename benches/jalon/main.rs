@@ -1,0 +1,171 @@
+//! `cargo bench`: jalon's performance figures on this machine, as the README reports them.
+//!
+//! Release build, loopback only, a fresh database for each part. Each part starts the real
+//! `jalon serve` binary, loads data through the library (the same rows and tallies the
+//! answering pages write, in large transactions), drives it with wrk or timed requests, and
+//! adds its figures to one table printed at the end, each beside its target.
+//!
+//!   cargo bench                                   # every part
+//!   cargo bench -- dashboard widget               # some parts: dashboard, widget,
+//!                                                 #   answering, dispatch
+//!   JALON_BENCH_SIZES=10000,100000 cargo bench -- dashboard
+//!   JALON_BENCH_RUNS=5 JALON_BENCH_SECONDS=20 cargo bench -- widget
+
+mod http;
+mod parts;
+mod postgres;
+mod server;
+mod smtp;
+mod wrk;
+
+use std::fmt::Write as _;
+
+/// One line of the final table.
+pub struct Figure {
+    pub what: String,
+    pub value: String,
+    pub target: String,
+    /// `None` when the figure has no target of its own.
+    pub met: Option<bool>,
+}
+
+impl Figure {
+    pub fn new(what: impl Into<String>, value: impl Into<String>) -> Figure {
+        Figure {
+            what: what.into(),
+            value: value.into(),
+            target: String::new(),
+            met: None,
+        }
+    }
+
+    pub fn against(mut self, target: impl Into<String>, met: bool) -> Figure {
+        self.target = target.into();
+        self.met = Some(met);
+        self
+    }
+}
+
+/// How long and how often the throughput parts run.
+pub struct Settings {
+    pub runs: usize,
+    pub seconds: u32,
+    pub sizes: Vec<usize>,
+}
+
+fn env_number<T: std::str::FromStr>(name: &str, default: T) -> T {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+pub fn questionnaires_dir() -> String {
+    concat!(env!("CARGO_MANIFEST_DIR"), "/questionnaires").to_owned()
+}
+
+pub fn median(values: &[f64]) -> f64 {
+    let mut sorted: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
+    sorted.sort_by(f64::total_cmp);
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    sorted[(sorted.len() - 1) / 2]
+}
+
+pub fn percentile(values: &[f64], p: f64) -> f64 {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+fn main() {
+    let wanted: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
+    let runs = |part: &str| wanted.is_empty() || wanted.iter().any(|w| w == part);
+    let settings = Settings {
+        runs: env_number("JALON_BENCH_RUNS", 3),
+        seconds: env_number("JALON_BENCH_SECONDS", 10),
+        sizes: std::env::var("JALON_BENCH_SIZES")
+            .unwrap_or_else(|_| "10000,100000,1000000".to_owned())
+            .split(',')
+            .filter_map(|s| s.trim().parse().ok())
+            .collect(),
+    };
+    wrk::ensure_installed();
+    let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
+
+    let mut figures = Vec::new();
+    if runs("widget") {
+        figures.extend(parts::widget::run(&settings));
+    }
+    if runs("answering") {
+        figures.extend(parts::answering::run(&runtime, &settings));
+    }
+    if runs("dispatch") {
+        figures.extend(parts::dispatch::run(&runtime));
+    }
+    if runs("dashboard") {
+        figures.extend(parts::dashboard::run(&runtime, &settings));
+    }
+    print!("{}", table(&figures));
+    if figures.iter().any(|f| f.met == Some(false)) {
+        println!("\nAt least one target is missed (marked ✗).");
+    }
+}
+
+fn table(figures: &[Figure]) -> String {
+    let width = |f: fn(&Figure) -> &str| {
+        figures
+            .iter()
+            .map(|x| f(x).chars().count())
+            .max()
+            .unwrap_or(0)
+    };
+    let (w1, w2, w3) = (
+        width(|f| &f.what).max(6),
+        width(|f| &f.value).max(5),
+        width(|f| &f.target).max(6),
+    );
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "\njalon benchmarks: {} cores, {}\n",
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        std::fs::read_to_string("/proc/sys/kernel/osrelease")
+            .map(|s| format!("Linux {}", s.trim()))
+            .unwrap_or_default()
+    );
+    let _ = writeln!(
+        out,
+        "| {:w1$} | {:w2$} | {:w3$} |    |",
+        "figure", "value", "target"
+    );
+    let _ = writeln!(
+        out,
+        "|{}|{}|{}|----|",
+        "-".repeat(w1 + 2),
+        "-".repeat(w2 + 2),
+        "-".repeat(w3 + 2)
+    );
+    for f in figures {
+        let mark = match f.met {
+            Some(true) => "✓",
+            Some(false) => "✗",
+            None => "",
+        };
+        let pad =
+            |s: &str, w: usize| format!("{s}{}", " ".repeat(w.saturating_sub(s.chars().count())));
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {mark:2} |",
+            pad(&f.what, w1),
+            pad(&f.value, w2),
+            pad(&f.target, w3)
+        );
+    }
+    out
+}
