@@ -79,6 +79,17 @@ impl Dispatcher {
         summary.erased =
             crate::store::personal_data::erase_expired(&self.db, self.retention_months, now)
                 .await?;
+        if summary.erased > 0 {
+            crate::store::audit::record(
+                &self.db,
+                "envoi automatique",
+                "effacement_conservation",
+                &format!("{} mois après clôture", self.retention_months),
+                &format!("{} invitation(s)", summary.erased),
+                now,
+            )
+            .await?;
+        }
         Ok(summary)
     }
 }

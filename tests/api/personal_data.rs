@@ -87,6 +87,14 @@ async fn dispatch_erases_contacts_after_the_retention_and_the_indicators_do_not_
     );
     assert_eq!(app.count("invitations").await, invitations, "rows stay");
     assert_eq!(figures(&app).await, before, "the indicators do not move");
+    let logged = &store::audit::latest(&app.db, 1).await.unwrap()[0];
+    assert_eq!(
+        (logged.action.as_str(), logged.detail.clone()),
+        (
+            "effacement_conservation",
+            format!("{invitations} invitation(s)")
+        )
+    );
     assert_eq!(dispatcher.run(later).await.unwrap().erased, 0, "once only");
 }
 
