@@ -128,7 +128,8 @@ pub async fn guard(
     }
     if let Some(expected) = &csrf {
         let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
-        if unsafe_method && !csrf_matches(&mut req, expected).await {
+        // A body too large to read is answered as such (413), not as a bad token.
+        if unsafe_method && !csrf_matches(&mut req, expected).await? {
             return Ok(refuse(req, api, WebError::CsrfRejected));
         }
     }
@@ -139,7 +140,7 @@ pub async fn guard(
 /// The token of a form sent with a session: the `X-CSRF-Token` header, the `_csrf` query
 /// parameter (file uploads), or the `_csrf` field of a url-encoded body (which is read here
 /// and put back for the handler).
-async fn csrf_matches(req: &mut ServiceRequest, expected: &str) -> bool {
+async fn csrf_matches(req: &mut ServiceRequest, expected: &str) -> Result<bool, actix_web::Error> {
     let from_header = req
         .headers()
         .get("x-csrf-token")
@@ -149,7 +150,7 @@ async fn csrf_matches(req: &mut ServiceRequest, expected: &str) -> bool {
         .find(|(k, _)| k == CSRF_FIELD)
         .map(|(_, v)| v.into_owned());
     if let Some(given) = from_header.or(from_query) {
-        return secret::same_secret(&given, expected);
+        return Ok(secret::same_secret(&given, expected));
     }
     let form = req
         .headers()
@@ -157,14 +158,12 @@ async fn csrf_matches(req: &mut ServiceRequest, expected: &str) -> bool {
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
     if !form {
-        return false;
+        return Ok(false);
     }
-    let Ok(body) = req.extract::<web::Bytes>().await else {
-        return false;
-    };
+    let body = req.extract::<web::Bytes>().await?;
     let given = url::form_urlencoded::parse(&body)
         .find(|(k, _)| k == CSRF_FIELD)
         .map(|(_, v)| v.into_owned());
     req.set_payload(Payload::from(body));
-    given.is_some_and(|given| secret::same_secret(&given, expected))
+    Ok(given.is_some_and(|given| secret::same_secret(&given, expected)))
 }

@@ -667,3 +667,22 @@ async fn staff_accounts_and_api_tokens_are_made_from_the_command_line() {
     assert_eq!(identity.role, jalon::domain::staff::Role::Analyst);
     assert_eq!(identity.actor, "jeton:crm");
 }
+
+#[tokio::test]
+async fn a_form_too_large_to_check_is_refused_as_too_large() {
+    let app = spawn_app().await;
+    let admin = app.sign_in_as("admin").await;
+    let huge = "a@example.org ; Ana\n".repeat(4000);
+    let response = admin
+        .client
+        .post(app.url("/admin/enregistrements/intervention"))
+        .form(&[
+            ("_csrf", admin.csrf.as_str()),
+            ("participants", huge.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 413);
+    assert_eq!(app.count("interventions").await, 0);
+}
