@@ -3,6 +3,7 @@
 use maud::{Markup, html};
 
 use super::layout::{page, staff_page};
+use crate::domain::staff::Role;
 
 /// What the sign-in form shows besides its fields.
 pub struct SignInForm<'a> {
@@ -45,12 +46,21 @@ pub fn sign_in_page(form: &SignInForm<'_>) -> Markup {
 }
 
 /// The sign-in page of someone already signed in: who they are, and a sign-out button.
-pub fn signed_in_page(actor: &str, role: &str, csrf: &str) -> Markup {
+/// A role in words.
+fn role_label(role: &Role) -> String {
+    match role {
+        Role::Admin => "administration (tout, y compris les comptes)".to_owned(),
+        Role::Analyst => "analyse (tableaux de bord et exports, en lecture)".to_owned(),
+        Role::Regional(entity) => format!("régional (enregistrements de l’entité {entity})"),
+    }
+}
+
+pub fn signed_in_page(actor: &str, role: &Role, csrf: &str) -> Markup {
     staff_page(
         "Votre session",
         html! {
             h1 { "Votre session" }
-            p { "Vous êtes connecté·e en tant que " strong { (actor) } " (rôle : " (role) ")." }
+            p { "Vous êtes connecté·e en tant que " strong { (actor) } " (rôle : " (role_label(role)) ")." }
             form method="post" action="/deconnexion" {
                 input type="hidden" name="_csrf" value=(csrf);
                 button.button.secondary type="submit" { "Se déconnecter" }

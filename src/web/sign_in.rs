@@ -15,7 +15,7 @@ use super::guard::{SESSION_COOKIE, Staff};
 use super::widget_api::visitor_address;
 use super::{AppState, PageError};
 use crate::domain::staff::throttle::ThrottleRules;
-use crate::domain::staff::{password, secret};
+use crate::domain::staff::{Permission, Role, password, secret};
 use crate::store;
 use crate::views::sign_in::{SignInForm, sign_in_page, signed_in_page};
 
@@ -101,11 +101,8 @@ pub async fn show(
         if let Some(identity) =
             store::staff::identify_session(&state.db, token, state.clock.now()).await?
         {
-            let markup = signed_in_page(
-                &identity.actor,
-                &identity.role.to_string(),
-                &secret::csrf_token(token),
-            );
+            let markup =
+                signed_in_page(&identity.actor, &identity.role, &secret::csrf_token(token));
             return Ok(page(StatusCode::OK).body(markup.into_string()));
         }
     }
@@ -182,6 +179,15 @@ pub async fn sign_in(
     let token =
         store::staff::open_session(&state.db, user.id, state.auth.session_lifetime, now).await?;
     store::audit::record(&state.db, &user.email, "connexion", "", "", now).await?;
+    // Without an explicit page to go back to, those who may not read the dashboard land on
+    // their session page.
+    let reads_results = Role::from_parts(&user.role, user.entity.as_deref())
+        .is_ok_and(|role| role.may(Permission::ReadResults));
+    let back = if back == DEFAULT_BACK && !reads_results {
+        "/connexion".to_owned()
+    } else {
+        back
+    };
     let mut session = cookie(&state, SESSION_COOKIE, token);
     session.set_same_site(SameSite::Lax);
     session.set_max_age(time::Duration::seconds(

@@ -555,11 +555,14 @@ async fn an_admin_manages_accounts_and_revokes_tokens() {
 
     // The new account signs in; removed, its session ends.
     let lou = app.anonymous_client();
+    let signed_in = app
+        .sign_in(&lou, "lou@anact.example", "un mot de passe long")
+        .await;
+    assert_eq!(signed_in.status(), 303);
     assert_eq!(
-        app.sign_in(&lou, "lou@anact.example", "un mot de passe long")
-            .await
-            .status(),
-        303
+        signed_in.headers()["location"],
+        "/connexion",
+        "a regional account cannot read the dashboard: its session page"
     );
     assert_eq!(
         lou.get(app.url("/api/v1/entities"))
