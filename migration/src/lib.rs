@@ -10,6 +10,7 @@ mod m20261122_000004_results;
 mod m20261122_000005_widget;
 mod m20261122_000007_staff;
 mod m20261122_000009_company_scores;
+mod m20261122_000010_invitation_counts;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000005_widget::Migration),
             Box::new(m20261122_000007_staff::Migration),
             Box::new(m20261122_000009_company_scores::Migration),
+            Box::new(m20261122_000010_invitation_counts::Migration),
         ]
     }
 }

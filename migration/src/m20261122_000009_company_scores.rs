@@ -40,6 +40,18 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
+        // A campaign's dimensions, found one by one (a loose index scan) without reading
+        // the rows of its companies.
+        manager
+            .create_index(
+                Index::create()
+                    .name("idx_group_tallies_campaign_dimension")
+                    .table(GroupTallies::Table)
+                    .col(GroupTallies::CampaignId)
+                    .col(GroupTallies::Dimension)
+                    .to_owned(),
+            )
+            .await?;
         // A company's group tallies, found without knowing their campaigns and periods.
         manager
             .create_index(
@@ -56,6 +68,14 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .drop_index(
+                Index::drop()
+                    .name("idx_group_tallies_campaign_dimension")
+                    .table(GroupTallies::Table)
+                    .to_owned(),
+            )
+            .await?;
         manager
             .drop_index(
                 Index::drop()

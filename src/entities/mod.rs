@@ -9,6 +9,8 @@ pub mod draft;
 pub mod group_tally;
 pub mod intervention;
 pub mod invitation;
+pub mod invitation_count;
+pub mod opened_count;
 pub mod outbox;
 pub mod questionnaire_version;
 pub mod response;

@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use super::StoreError;
 use super::invitations::STATUS_PENDING;
+use crate::domain::results::report::DeliveryBacklog;
 use crate::entities::{invitation, outbox};
 
 pub const QUEUED: &str = "queued";
@@ -58,6 +59,39 @@ pub async fn enqueue(
         .exec_without_returning(db)
         .await?;
     Ok(matches!(result, sea_orm::TryInsertResult::Inserted(n) if n > 0))
+}
+
+/// The emails of `campaign` still queued, those that already failed at least once, and the
+/// most recent error among them: what staff see while an SMTP server is down.
+pub async fn backlog(
+    db: &impl ConnectionTrait,
+    campaign: Uuid,
+) -> Result<DeliveryBacklog, StoreError> {
+    use sea_orm::{PaginatorTrait, QueryOrder, QuerySelect};
+    let mut invitations = Query::select();
+    invitations
+        .column(invitation::Column::Id)
+        .from(invitation::Entity)
+        .and_where(invitation::Column::CampaignId.eq(campaign));
+    let queued = || {
+        outbox::Entity::find()
+            .filter(outbox::Column::Status.eq(QUEUED))
+            .filter(outbox::Column::InvitationId.in_subquery(invitations.clone()))
+    };
+    let retrying = queued().filter(outbox::Column::Attempts.gt(0));
+    let last_error: Option<Option<String>> = retrying
+        .clone()
+        .select_only()
+        .column(outbox::Column::LastError)
+        .order_by_desc(outbox::Column::NextAttemptAt)
+        .into_tuple()
+        .one(db)
+        .await?;
+    Ok(DeliveryBacklog {
+        queued: queued().count(db).await?,
+        retrying: retrying.count(db).await?,
+        last_error: last_error.flatten(),
+    })
 }
 
 /// Cancels queued emails whose invitation was answered, closed or unsubscribed meanwhile.

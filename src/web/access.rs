@@ -31,6 +31,7 @@ pub const STAFF_ROUTES: &[(&str, &str, Permission)] = {
     &[
         ("POST", "/deconnexion", Staff),
         ("GET", "/api/v1/entities", Staff),
+        ("GET", "/api/v1/openapi.json", Staff),
         ("POST", "/api/v1/interventions", Register),
         ("POST", "/api/v1/coproductions", Register),
         ("POST", "/api/v1/waves", RegisterWaves),

@@ -67,3 +67,156 @@ pub async fn submit(
         "answers": answers.len(),
     })))
 }
+
+#[cfg(test)]
+mod fuzz {
+    //! Arbitrary JSON bodies, against every shipped questionnaire: `raw_answers` then
+    //! `validate` never panic, and what they accept is well formed.
+
+    use proptest::prelude::*;
+    use serde_json::{Map, Value};
+
+    use super::raw_answers;
+    use crate::domain::answers::{AnswerValue, UnknownKeys, validate};
+    use crate::domain::questionnaire::{QuestionKind, Questionnaire, parse_questionnaire};
+
+    const SHIPPED: [&str; 5] = [
+        include_str!("../../questionnaires/i3_1.toml"),
+        include_str!("../../questionnaires/i3_2.toml"),
+        include_str!("../../questionnaires/i4.toml"),
+        include_str!("../../questionnaires/i6.toml"),
+        include_str!("../../questionnaires/i7.toml"),
+    ];
+
+    static QUESTIONNAIRES: std::sync::LazyLock<Vec<Questionnaire>> =
+        std::sync::LazyLock::new(|| {
+            SHIPPED
+                .iter()
+                .map(|source| parse_questionnaire(source).expect("shipped questionnaire parses"))
+                .collect()
+        });
+
+    fn shipped() -> &'static [Questionnaire] {
+        &QUESTIONNAIRES
+    }
+
+    /// Any JSON value, nested a little: null, booleans, integers, floats, strings, arrays,
+    /// objects.
+    fn any_json() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            any::<f64>().prop_filter_map("finite", |f| {
+                serde_json::Number::from_f64(f).map(Value::Number)
+            }),
+            "\\PC{0,40}".prop_map(Value::from),
+        ];
+        leaf.prop_recursive(3, 24, 6, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+                proptest::collection::btree_map("\\PC{0,8}", inner, 0..6)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    /// Question ids and option values of the shipped files, so that many bodies come close
+    /// to valid ones, mixed with anything.
+    static VOCABULARY: std::sync::LazyLock<Vec<String>> = std::sync::LazyLock::new(|| {
+        let mut words = Vec::new();
+        for q in shipped() {
+            for question in q.questions() {
+                words.push(question.id.clone());
+                words.extend(question.kind.options().into_iter().map(|o| o.value));
+            }
+        }
+        words.sort();
+        words.dedup();
+        words
+    });
+
+    /// A valid answer to `kind`: its first option, its minimum, a short text.
+    fn valid_value(kind: &QuestionKind) -> Value {
+        match kind {
+            QuestionKind::Text { .. } => Value::from("Un texte"),
+            QuestionKind::Number { min, .. } => Value::from(*min),
+            QuestionKind::MultipleChoice { options, .. } => {
+                Value::Array(vec![Value::from(options[0].value.clone())])
+            }
+            kind => Value::from(kind.options()[0].value.clone()),
+        }
+    }
+
+    /// A body built from a valid one: each question answered validly (most often), left out,
+    /// or given a shipped word or any JSON value; plus, sometimes, keys that are no question.
+    fn body(
+        questionnaire: &Questionnaire,
+        modes: &[u8],
+        words: &[String],
+        values: &[Value],
+        extra: &Map<String, Value>,
+    ) -> Map<String, Value> {
+        let mut body = Map::new();
+        for (i, question) in questionnaire.questions().enumerate() {
+            let pick = |n: usize| i.wrapping_mul(7).wrapping_add(n);
+            let value = match modes[i % modes.len()] {
+                0..=5 => valid_value(&question.kind),
+                6 => continue,
+                7 => Value::from(words[pick(1) % words.len()].clone()),
+                _ => values[pick(2) % values.len()].clone(),
+            };
+            body.insert(question.id.clone(), value);
+        }
+        if modes[0].is_multiple_of(4) {
+            body.extend(extra.clone());
+        }
+        body
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(1_000))]
+
+        #[test]
+        fn any_json_body_is_answered_and_only_well_formed_answers_pass(
+            which in 0..SHIPPED.len(),
+            modes in proptest::collection::vec(0u8..10, 1..40),
+            values in proptest::collection::vec(any_json(), 1..8),
+            extra in proptest::collection::btree_map("\\PC{0,12}", any_json(), 0..3),
+        ) {
+            let questionnaire = &shipped()[which];
+            let extra: Map<String, Value> = extra.into_iter().collect();
+            let answers = body(questionnaire, &modes, &VOCABULARY, &values, &extra);
+            let Ok(raw) = raw_answers(&answers) else {
+                return Ok(());
+            };
+            match validate(questionnaire, &raw, UnknownKeys::Reject) {
+                Err(errors) => prop_assert!(!errors.is_empty()),
+                Ok(valid) => {
+                    for question in questionnaire.questions().filter(|q| q.required && q.condition.is_none()) {
+                        prop_assert!(valid.get(&question.id).is_some(), "{} missing", question.id);
+                    }
+                    for (id, value) in &valid.0 {
+                        let question = questionnaire.question(id);
+                        prop_assert!(question.is_some(), "unknown {id} accepted");
+                        let kind = &question.unwrap().kind;
+                        match (value, kind) {
+                            (AnswerValue::Choice(v), _) => prop_assert!(kind.has_option(v)),
+                            (AnswerValue::Choices(vs), QuestionKind::MultipleChoice { max_choices, .. }) => {
+                                prop_assert!(vs.iter().all(|v| kind.has_option(v)));
+                                prop_assert!(max_choices.is_none_or(|m| vs.len() <= m));
+                            }
+                            (AnswerValue::Text(t), QuestionKind::Text { max_length, .. }) => {
+                                prop_assert!(t.chars().count() <= *max_length);
+                            }
+                            (AnswerValue::Number(n), QuestionKind::Number { min, max, .. }) => {
+                                prop_assert!((min..=max).contains(&n));
+                            }
+                            (value, kind) => prop_assert!(false, "{value:?} for {kind:?}"),
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

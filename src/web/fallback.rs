@@ -15,9 +15,21 @@ fn is_api(path: &str) -> bool {
     path.starts_with("/api/")
 }
 
-/// The default service: an unknown route.
+/// The default service: an unknown route, or a known JSON route asked with another method
+/// (405 with the route's methods in `Allow`).
 pub async fn not_found(req: HttpRequest) -> HttpResponse {
-    if is_api(req.path()) {
+    let allowed = is_api(req.path())
+        .then(|| req.resource_map().match_pattern(req.path()))
+        .flatten()
+        .and_then(|pattern| super::openapi::allowed_methods(&pattern));
+    if let Some(allowed) = allowed {
+        HttpResponse::MethodNotAllowed()
+            .insert_header((header::ALLOW, allowed))
+            .json(json!({
+                "error": "method_not_allowed",
+                "message": "Méthode non autorisée pour cette adresse."
+            }))
+    } else if is_api(req.path()) {
         HttpResponse::NotFound()
             .json(json!({ "error": "not_found", "message": "Ressource introuvable." }))
     } else {

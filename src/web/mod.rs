@@ -14,6 +14,7 @@ mod form_body;
 mod guard;
 mod health;
 mod indicators_api;
+mod openapi;
 mod personal_link;
 mod questionnaires_api;
 mod registration_api;
@@ -36,6 +37,7 @@ use actix_web::web;
 /// Every route of jalon, in one place.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(health::healthz))
+        .route("/api/v1/openapi.json", web::get().to(openapi::document))
         .route("/static/jalon.css", web::get().to(assets::stylesheet))
         .route(
             "/api/v1/questionnaires/{code}",

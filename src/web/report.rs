@@ -314,6 +314,11 @@ pub async fn campaign_results(
             failed_of(&state.db, Invited::Campaign(id)).await?,
         )
     };
+    let delivery = if open {
+        None
+    } else {
+        Some(crate::store::outbox::backlog(&state.db, id).await?)
+    };
     let participation = (!open).then(|| {
         let sent = batches.iter().map(|b| b.count).sum();
         let completed = batches
@@ -433,6 +438,7 @@ pub async fn campaign_results(
         company_respondents,
         company_page,
         opened: opened_days.iter().map(|(_, n)| n).sum(),
+        delivery,
         timeline,
         participation,
     })

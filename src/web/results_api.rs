@@ -86,6 +86,7 @@ fn results_json(results: &CampaignResults) -> Value {
             "opened": results.opened,
             "rate": p.rate(),
         })),
+        "delivery": results.delivery,
         "indicator": {
             "value": r.value,
             "target": r.target,

@@ -48,6 +48,7 @@ const ROUTES: &[(&str, &str, &str, Who)] = {
         ("POST", "/api/v1/public/ratings", "/api/v1/public/ratings", Anyone),
         ("POST", "/deconnexion", "/deconnexion", Staff),
         ("GET", "/api/v1/entities", "/api/v1/entities", Staff),
+        ("GET", "/api/v1/openapi.json", "/api/v1/openapi.json", Staff),
         ("POST", "/api/v1/interventions", "/api/v1/interventions", Registrars),
         ("POST", "/api/v1/coproductions", "/api/v1/coproductions", Registrars),
         ("POST", "/api/v1/waves", "/api/v1/waves", Admin),

@@ -251,6 +251,7 @@ async fn many_companies_are_paged_and_the_running_sums_agree_with_the_exact_mean
     assert!(last.contains("BENCH-0000249") && !last.contains("BENCH-0000199"));
     assert!(last.contains("?entreprises=100#titre-entreprises\">Entreprises précédentes"));
     assert!(!last.contains("Entreprises suivantes"));
+    app.assert_invitation_counts_agree().await;
 }
 
 /// 3.1's value and companies for 2026 as `/api/v1/indicators` reads them (the running sums).

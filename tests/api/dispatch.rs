@@ -290,6 +290,8 @@ async fn each_invitation_is_sent_once_then_chased_until_it_closes() {
     assert_eq!(late.status(), 410);
     assert_eq!(app.count("responses").await, 1);
     assert_eq!(smtp.messages().len(), 5);
+    // Sent, answered, reminded, unsubscribed, closed: the participation counts followed.
+    app.assert_invitation_counts_agree().await;
 }
 
 #[tokio::test]

@@ -288,6 +288,64 @@ impl TestApp {
         row.try_get::<i64>("", "n").unwrap()
     }
 
+    /// Fails unless the participation counts the triggers keep agree with a `COUNT(*)` over
+    /// the invitations themselves.
+    pub async fn assert_invitation_counts_agree(&self) {
+        let rows = |sql: &str| {
+            let sql = sql.to_owned();
+            async move {
+                let rows = self
+                    .db
+                    .query_all_raw(Statement::from_string(self.db.get_database_backend(), sql))
+                    .await
+                    .unwrap();
+                let mut rows: Vec<String> = rows
+                    .iter()
+                    .map(|r| {
+                        let campaign: Uuid = r.try_get("", "campaign_id").unwrap();
+                        let key: String = r.try_get("", "k").unwrap();
+                        let n: i64 = r.try_get("", "n").unwrap();
+                        format!("{campaign} {key} {n}")
+                    })
+                    .collect();
+                rows.sort();
+                rows
+            }
+        };
+        // The keys as text, so both databases compare them the same way.
+        let (text, date) = match self.db.get_database_backend() {
+            sea_orm::DbBackend::Postgres => (
+                "sent_at::text || ' ' || status || ' ' || reminders_sent::text",
+                "opened_on::text",
+            ),
+            _ => (
+                "sent_at || ' ' || status || ' ' || reminders_sent",
+                "opened_on",
+            ),
+        };
+        let kept = rows(&format!(
+            "SELECT campaign_id, {text} AS k, n FROM invitation_counts WHERE n > 0"
+        ))
+        .await;
+        let counted = rows(&format!(
+            "SELECT campaign_id, {text} AS k, COUNT(*) AS n FROM invitations \
+             WHERE sent_at IS NOT NULL GROUP BY campaign_id, sent_at, status, reminders_sent"
+        ))
+        .await;
+        assert_eq!(kept, counted, "sent invitations");
+        assert!(!counted.is_empty(), "something was sent");
+        let kept = rows(&format!(
+            "SELECT campaign_id, {date} AS k, n FROM opened_counts WHERE n > 0"
+        ))
+        .await;
+        let counted = rows(&format!(
+            "SELECT campaign_id, {date} AS k, COUNT(*) AS n FROM invitations \
+             WHERE opened_on IS NOT NULL GROUP BY campaign_id, opened_on"
+        ))
+        .await;
+        assert_eq!(kept, counted, "opened links");
+    }
+
     /// Counts of (responses, answers, completed invitations): what a bad input must not move.
     pub async fn stored(&self) -> (i64, i64, i64) {
         let completed = {

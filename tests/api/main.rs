@@ -15,6 +15,7 @@ mod helpers;
 mod import;
 mod indicators;
 mod open_questionnaire;
+mod openapi;
 mod personal_data;
 mod questionnaires;
 mod smtp;

@@ -385,6 +385,14 @@ mod fuzz {
     use super::*;
     use proptest::prelude::*;
 
+    const SHIPPED: [&str; 5] = [
+        include_str!("../../../questionnaires/i3_1.toml"),
+        include_str!("../../../questionnaires/i3_2.toml"),
+        include_str!("../../../questionnaires/i4.toml"),
+        include_str!("../../../questionnaires/i6.toml"),
+        include_str!("../../../questionnaires/i7.toml"),
+    ];
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(300))]
 
@@ -394,6 +402,36 @@ mod fuzz {
                 prop_assert!(!errors.is_empty());
                 let lines = source.lines().count().max(1);
                 prop_assert!(errors.iter().all(|e| e.line >= 1 && e.line <= lines + 1));
+            }
+        }
+
+        /// The shipped files with lines dropped, repeated or swapped: parsed, or refused with
+        /// errors that name a line of the damaged text, never a panic.
+        #[test]
+        fn damaged_shipped_files_are_parsed_or_refused_with_a_line(
+            which in 0..SHIPPED.len(),
+            edits in proptest::collection::vec((0usize..400, 0u8..3), 1..6),
+        ) {
+            let mut lines: Vec<&str> = SHIPPED[which].lines().collect();
+            for (at, edit) in edits {
+                let at = at % lines.len().max(1);
+                match edit {
+                    0 if !lines.is_empty() => {
+                        lines.remove(at);
+                    }
+                    1 if !lines.is_empty() => lines.insert(at, lines[at]),
+                    _ if lines.len() > 1 => {
+                        let next = (at + 1) % lines.len();
+                        lines.swap(at, next);
+                    }
+                    _ => {}
+                }
+            }
+            let source = lines.join("\n");
+            if let Err(errors) = parse_questionnaire(&source) {
+                prop_assert!(!errors.is_empty());
+                let count = source.lines().count().max(1);
+                prop_assert!(errors.iter().all(|e| e.line >= 1 && e.line <= count + 1 && !e.message.is_empty()));
             }
         }
 

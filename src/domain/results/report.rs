@@ -191,6 +191,15 @@ pub struct CampaignInfo {
     pub status: String,
 }
 
+/// A campaign's emails not delivered yet: queued, of which `retrying` already failed at least
+/// once for a transient reason (SMTP server unreachable…), and the last error met.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct DeliveryBacklog {
+    pub queued: u64,
+    pub retrying: u64,
+    pub last_error: Option<String>,
+}
+
 /// A page of 3.1's companies in the order of their references.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CompanyPage {
@@ -222,4 +231,6 @@ pub struct CampaignResults {
     /// `None` for an open questionnaire (no invitations).
     pub participation: Option<Participation>,
     pub opened: u64,
+    /// `None` for an open questionnaire (no invitations).
+    pub delivery: Option<DeliveryBacklog>,
 }

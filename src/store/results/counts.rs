@@ -118,12 +118,21 @@ pub async fn group_counts(
         .group_by_col((t, C::Dimension))
         .group_by_col((t, C::GroupValue))
         .group_by_col((t, C::QuestionId));
-    match dimensions {
-        Dimensions::All => {}
-        Dimensions::Only(dimension) => {
+    match (dimensions, scope) {
+        (Dimensions::All, _) => {}
+        (Dimensions::Only(dimension), _) => {
             query.and_where(Expr::col((t, C::Dimension)).eq(dimension));
         }
-        Dimensions::Except(dimension) => {
+        // `!=` would read every row of the campaign, companies included: list the others.
+        (Dimensions::Except(dimension), Scope::Campaign(id)) => {
+            let others: Vec<String> = dimensions_of(db, id)
+                .await?
+                .into_iter()
+                .filter(|d| d != dimension)
+                .collect();
+            query.and_where(Expr::col((t, C::Dimension)).is_in(others));
+        }
+        (Dimensions::Except(dimension), Scope::PerPeriod(_)) => {
             query.and_where(Expr::col((t, C::Dimension)).ne(dimension));
         }
     }
@@ -154,4 +163,36 @@ pub fn versions_in(counts: &[ValueCount]) -> Vec<String> {
     ids.sort();
     ids.dedup();
     ids
+}
+
+/// The dimensions a campaign's group tallies have, each found by one index seek (a recursive
+/// "next dimension after this one" query), however many rows each holds.
+pub async fn dimensions_of(
+    db: &impl ConnectionTrait,
+    campaign_id: Uuid,
+) -> Result<Vec<String>, StoreError> {
+    let backend = db.get_database_backend();
+    let p = match backend {
+        sea_orm::DbBackend::Postgres => "$1",
+        _ => "?1",
+    };
+    let sql = format!(
+        "WITH RECURSIVE dims(dimension) AS ( \
+           SELECT MIN(dimension) FROM group_tallies WHERE campaign_id = {p} \
+           UNION ALL \
+           SELECT (SELECT MIN(g.dimension) FROM group_tallies g \
+                   WHERE g.campaign_id = {p} AND g.dimension > dims.dimension) \
+           FROM dims WHERE dims.dimension IS NOT NULL \
+         ) SELECT dimension FROM dims WHERE dimension IS NOT NULL"
+    );
+    let rows = db
+        .query_all_raw(sea_orm::Statement::from_sql_and_values(
+            backend,
+            sql,
+            [campaign_id.into()],
+        ))
+        .await?;
+    rows.iter()
+        .map(|row| Ok(row.try_get::<String>("", "dimension")?))
+        .collect()
 }

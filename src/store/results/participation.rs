@@ -1,9 +1,10 @@
 //! Counting invitations: sent, answered, failed, opened, and the campaign's timeline.
 //!
-//! These read the invitations themselves (they are the source of truth of participation,
-//! updated by dispatch, the outbox and the answering pages), through indexes that hold every
-//! column counted: one pass over the index entries of the campaign or the year, never over
-//! the table.
+//! Sent, answered and opened invitations are read from the counts that triggers keep on
+//! `invitations` (see the `invitation_counts` migration): a few rows per campaign (one per
+//! dispatch batch, status and number of reminders; one per day of first opening), whatever
+//! the number of invitations. Failed emails are read from the outbox, through an index that
+//! holds the rows counted.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Query, SelectStatement};
@@ -13,7 +14,7 @@ use uuid::Uuid;
 use crate::domain::QuestionnaireCode;
 use crate::domain::indicators::Participation;
 use crate::domain::results::{SentBatch, participation};
-use crate::entities::{campaign, invitation, outbox};
+use crate::entities::{campaign, invitation, invitation_count, opened_count, outbox};
 use crate::store::StoreError;
 use crate::store::invitations::STATUS_COMPLETED;
 
@@ -69,22 +70,25 @@ pub async fn participation_of(
     db: &impl ConnectionTrait,
     invited: Invited,
 ) -> Result<Participation, StoreError> {
-    let i = invitation::Entity;
-    // One pass, no GROUP BY: a conditional sum needs no sort.
+    let c = invitation_count::Entity;
+    use invitation_count::Column as C;
     let completed = Expr::case(
-        Expr::col((i, invitation::Column::Status)).eq(STATUS_COMPLETED),
-        1,
+        Expr::col((c, C::Status)).eq(STATUS_COMPLETED),
+        Expr::col((c, C::N)),
     )
     .finally(0);
     let mut query = Query::select();
     query
-        .from(i)
-        .expr_as(Func::count(Expr::val(1)), Alias::new("sent"))
+        .from(c)
+        .expr_as(
+            Func::cast_as(Func::sum(Expr::col((c, C::N))), Alias::new("BIGINT")),
+            Alias::new("sent"),
+        )
         .expr_as(
             Func::cast_as(Func::sum(completed), Alias::new("BIGINT")),
             Alias::new("completed"),
         );
-    restrict(&mut query, invited);
+    restrict_counts(&mut query, invited);
     let row = db.query_one(&query).await?;
     let (sent, completed) = match &row {
         Some(row) => (count(row, "sent")?, count(row, "completed")?),
@@ -92,6 +96,30 @@ pub async fn participation_of(
     };
     let failed = failed_of(db, invited).await?;
     Ok(participation(sent, failed, completed))
+}
+
+/// [`restrict`] for the counts table.
+fn restrict_counts(query: &mut SelectStatement, invited: Invited) {
+    let c = invitation_count::Entity;
+    use invitation_count::Column as C;
+    match invited {
+        Invited::SentBetween { code, from, to } => {
+            query
+                .inner_join(
+                    campaign::Entity,
+                    Expr::col((campaign::Entity, campaign::Column::Id)).equals((c, C::CampaignId)),
+                )
+                .and_where(
+                    Expr::col((campaign::Entity, campaign::Column::QuestionnaireCode))
+                        .eq(code.as_str()),
+                )
+                .and_where(Expr::col((c, C::SentAt)).gte(from))
+                .and_where(Expr::col((c, C::SentAt)).lt(to));
+        }
+        Invited::Campaign(id) => {
+            query.and_where(Expr::col((c, C::CampaignId)).eq(id));
+        }
+    }
 }
 
 /// Invitations whose email failed for good and that were not answered anyway.
@@ -116,37 +144,34 @@ pub async fn failed_of(db: &impl ConnectionTrait, invited: Invited) -> Result<u6
 }
 
 /// The campaign's invitations by dispatch batch (sending instant), answered or not, and by
-/// number of reminders recorded. Grouped in the index's own order: no sort.
+/// number of reminders recorded.
 pub async fn sent_batches(
     db: &impl ConnectionTrait,
     campaign_id: Uuid,
 ) -> Result<Vec<SentBatch>, StoreError> {
-    let i = invitation::Entity;
-    use invitation::Column as C;
+    let c = invitation_count::Entity;
+    use invitation_count::Column as C;
     let mut query = Query::select();
     query
-        .from(i)
-        .column((i, C::SentAt))
-        .column((i, C::Status))
-        .column((i, C::RemindersSent))
-        .expr_as(Func::count(Expr::val(1)), Alias::new("n"))
-        .group_by_col((i, C::SentAt))
-        .group_by_col((i, C::Status))
-        .group_by_col((i, C::RemindersSent));
-    restrict(&mut query, Invited::Campaign(campaign_id));
+        .from(c)
+        .column((c, C::SentAt))
+        .column((c, C::Status))
+        .column((c, C::RemindersSent))
+        .column((c, C::N))
+        .and_where(Expr::col((c, C::CampaignId)).eq(campaign_id))
+        .and_where(Expr::col((c, C::N)).gt(0));
     let rows = db.query_all(&query).await?;
     let mut batches = Vec::with_capacity(rows.len());
     for row in &rows {
-        let Some(sent_at) = row.try_get::<Option<DateTime<Utc>>>("", "sent_at")? else {
-            continue;
-        };
+        let sent_at: DateTime<Utc> = row.try_get("", "sent_at")?;
         let status: String = row.try_get("", "status")?;
         let reminders: i16 = row.try_get("", "reminders_sent")?;
+        let n: i64 = row.try_get("", "n")?;
         batches.push(SentBatch {
             sent_at,
             completed: status == STATUS_COMPLETED,
             reminders_sent: u32::try_from(reminders).unwrap_or(0),
-            count: count(row, "n")?,
+            count: u64::try_from(n).unwrap_or(0),
         });
     }
     Ok(batches)
@@ -157,22 +182,21 @@ pub async fn opened_per_day(
     db: &impl ConnectionTrait,
     campaign_id: Uuid,
 ) -> Result<Vec<(NaiveDate, u64)>, StoreError> {
-    let i = invitation::Entity;
-    use invitation::Column as C;
+    let o = opened_count::Entity;
+    use opened_count::Column as C;
     let mut query = Query::select();
     query
-        .from(i)
-        .column((i, C::OpenedOn))
-        .expr_as(Func::count(Expr::val(1)), Alias::new("n"))
-        .and_where(Expr::col((i, C::CampaignId)).eq(campaign_id))
-        .and_where(Expr::col((i, C::OpenedOn)).is_not_null())
-        .group_by_col((i, C::OpenedOn));
+        .from(o)
+        .column((o, C::OpenedOn))
+        .column((o, C::N))
+        .and_where(Expr::col((o, C::CampaignId)).eq(campaign_id))
+        .and_where(Expr::col((o, C::N)).gt(0));
     let rows = db.query_all(&query).await?;
     let mut days = Vec::with_capacity(rows.len());
     for row in &rows {
-        if let Some(day) = row.try_get::<Option<NaiveDate>>("", "opened_on")? {
-            days.push((day, count(row, "n")?));
-        }
+        let day: NaiveDate = row.try_get("", "opened_on")?;
+        let n: i64 = row.try_get("", "n")?;
+        days.push((day, u64::try_from(n).unwrap_or(0)));
     }
     Ok(days)
 }

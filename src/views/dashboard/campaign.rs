@@ -52,6 +52,15 @@ pub fn campaign_page(results: &CampaignResults) -> Markup {
                     @if let Some(p) = results.participation {
                         div { dt { "Invitations envoyées" } dd { (integer(p.sent())) } }
                         div { dt { "Adresses en échec définitif" } dd { (integer(p.failed())) } }
+                        @if let Some(d) = results.delivery.as_ref().filter(|d| d.retrying > 0) {
+                            div {
+                                dt { "Courriels en attente d’un nouvel essai" }
+                                dd {
+                                    (integer(d.retrying))
+                                    @if let Some(error) = &d.last_error { " (dernière erreur : " (error) ")" }
+                                }
+                            }
+                        }
                         div { dt { "Liens ouverts" } dd { (integer(results.opened)) } }
                         div { dt { "Taux de participation" } dd { (percent(p.rate())) " des invitations reçues" } }
                     }
