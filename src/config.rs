@@ -166,11 +166,13 @@ pub struct Settings {
     )]
     pub session_hours: u32,
 
-    /// Months after a campaign closes before its contacts' emails and names are erased.
+    /// Months after a campaign closes before its contacts' emails and names are erased
+    /// (at most 24: the privacy notice promises it).
     #[arg(
         long,
         env = "JALON_RETENTION_MONTHS",
         default_value_t = crate::domain::retention::DEFAULT_MONTHS,
+        value_parser = clap::value_parser!(u32).range(0..=24),
         global = true
     )]
     pub retention_months: u32,

@@ -137,6 +137,18 @@ pub async fn load(
             )
             .await?;
         }
+        // Anonymous answers stay sealed until enough are in: the demo releases them at once.
+        if loaded.definition.anonymous {
+            for campaign in crate::store::results::campaigns::of_questionnaire(db, code).await? {
+                crate::store::anonymity::release_campaign(
+                    db,
+                    campaign.id,
+                    crate::domain::indicators::DEFAULT_THRESHOLD,
+                    now,
+                )
+                .await?;
+            }
+        }
     }
     Ok(summary)
 }

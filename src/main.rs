@@ -473,6 +473,7 @@ fn dispatcher(
         base_url: settings.public_base().to_owned(),
         from: settings.mail_from.clone(),
         retention_months: settings.retention_months,
+        anonymity_threshold: settings.anonymity_threshold,
     })
 }
 

@@ -176,6 +176,7 @@ async fn widget_and_respondent_pages_in_headless_chromium() {
         .output()
         .expect("jalon user add runs");
     assert!(added.status.success(), "jalon user add");
+    let anonymous = invite(&mut base, "i7", None);
     let db = jalon::store::connect(&database_url, 1)
         .await
         .expect("database reachable");
@@ -223,6 +224,7 @@ async fn widget_and_respondent_pages_in_headless_chromium() {
         .env("JALON_API_TOKEN", token.trim())
         .env("STAFF_EMAIL", "admin@anact.example")
         .env("STAFF_PASSWORD", staff_password)
+        .env("TOKEN_ANONYMOUS", anonymous)
         .env("JALON_CHROMIUM", &chromium)
         .status()
         .expect("node runs");

@@ -1,11 +1,13 @@
 //! Sending each invitation on its day, once, and chasing those who have not answered.
 //!
 //! `Dispatcher::run(now)` does everything as of one instant: queue due invitations, queue due
-//! reminders, close expired invitations, then deliver the outbox. The same function serves
+//! reminders, close expired invitations, deliver the outbox, then release the sealed answers
+//! of anonymous questionnaires that may join the results (`store::anonymity`). The same function serves
 //! `jalon dispatch --as-of` and the scheduler of `jalon serve`; nothing reads the wall clock.
 //! Every step is idempotent: state changes are guarded by the state they expect, and the
-//! outbox has one row per (invitation, kind). The run ends by erasing the emails and names of
-//! campaigns closed longer ago than the retention (`domain::retention`).
+//! outbox has one row per (invitation, kind). The run ends by erasing the contacts (email,
+//! name, role) of campaigns closed longer ago than the retention (`domain::retention`,
+//! `store::personal_data`).
 
 mod deliver;
 mod queue;
@@ -30,6 +32,8 @@ pub struct Dispatcher {
     pub from: String,
     /// Months after a campaign closes before its contacts' emails and names are erased.
     pub retention_months: u32,
+    /// Anonymous questionnaires: sealed responses are released by at least this many.
+    pub anonymity_threshold: u64,
 }
 
 /// What one run did, printed by `jalon dispatch` and logged by the scheduler.
@@ -42,14 +46,16 @@ pub struct DispatchSummary {
     pub sent: u64,
     pub retried: u64,
     pub failed: u64,
-    /// Invitations whose email and name were erased (retention over).
+    /// Sealed anonymous responses that joined the results.
+    pub released: u64,
+    /// Invitations whose contact details were erased (retention period over).
     pub erased: u64,
 }
 
 impl DispatchSummary {
     pub fn report(&self) -> String {
         format!(
-            "invitations mises en file : {}\nrelances mises en file : {}\ninvitations closes : {}\nmessages annulés : {}\nmessages envoyés : {}\nenvois à réessayer : {}\nenvois en échec définitif : {}\ncontacts effacés (durée de conservation écoulée) : {}\n",
+            "invitations mises en file : {}\nrelances mises en file : {}\ninvitations closes : {}\nmessages annulés : {}\nmessages envoyés : {}\nenvois à réessayer : {}\nenvois en échec définitif : {}\nréponses anonymes publiées : {}\ncoordonnées effacées (durée de conservation échue) : {}\n",
             self.invitations_queued,
             self.reminders_queued,
             self.closed,
@@ -57,6 +63,7 @@ impl DispatchSummary {
             self.sent,
             self.retried,
             self.failed,
+            self.released,
             self.erased
         )
     }
@@ -75,6 +82,7 @@ impl Dispatcher {
         summary.sent = delivered.sent;
         summary.retried = delivered.retried;
         summary.failed = delivered.failed;
+        summary.released = self.release_anonymous(now).await?;
         // Last: personal data whose retention is over (RGPD), after anything still to send.
         summary.erased =
             crate::store::personal_data::erase_expired(&self.db, self.retention_months, now)
@@ -91,5 +99,23 @@ impl Dispatcher {
             .await?;
         }
         Ok(summary)
+    }
+
+    /// Releases the sealed responses of anonymous questionnaires whose time has come.
+    async fn release_anonymous(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
+        let anonymous: Vec<_> = self
+            .catalog
+            .iter()
+            .filter(|l| l.definition.anonymous)
+            .map(|l| l.definition.code)
+            .collect();
+        let summary = crate::store::anonymity::release_due_campaigns(
+            &self.db,
+            &anonymous,
+            self.anonymity_threshold,
+            now,
+        )
+        .await?;
+        Ok(summary.released)
     }
 }

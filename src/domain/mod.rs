@@ -1,5 +1,6 @@
 //! Pure logic: no I/O, no actix, no sea-orm. Everything here is unit-tested.
 
+pub mod anonymity;
 pub mod answers;
 pub mod attributes;
 pub mod email_template;

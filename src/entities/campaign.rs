@@ -13,6 +13,8 @@ pub struct Model {
     pub milestone_on: Option<Date>,
     /// …or a send date chosen by staff.
     pub send_on: Option<Date>,
+    /// Anonymous questionnaires: the one day all the released responses carry.
+    pub released_on: Option<Date>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,5 +1,6 @@
 //! sea-orm entities, one per table, without behaviour.
 
+pub mod anonymous_pending;
 pub mod answer;
 pub mod answer_tally;
 pub mod campaign;

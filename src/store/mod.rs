@@ -1,5 +1,6 @@
 //! Queries. Every function takes a connection (or transaction) and, where time matters, `now`.
 
+pub mod anonymity;
 pub mod audit;
 pub mod campaign_admin;
 pub mod campaigns;

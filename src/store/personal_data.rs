@@ -2,8 +2,9 @@
 //! campaign's retention is over) and exporting everything stored about them.
 //!
 //! Erasing keeps what the indicators count: the invitation (status, dates, attributes), its
-//! outbox rows' kind and status, the responses and answers. It blanks the email and name of
-//! the invitation, the recipient, subject and bodies of its emails, and deletes its draft.
+//! outbox rows' kind and status, the responses and answers. It blanks the email, name and
+//! role of the invitation, the recipient, subject and bodies of its emails, and deletes its
+//! draft.
 
 use std::collections::HashMap;
 
@@ -33,6 +34,10 @@ async fn erase_invitations(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<()
             )
             .col_expr(
                 invitation::Column::Name,
+                Expr::value(Option::<String>::None),
+            )
+            .col_expr(
+                invitation::Column::Role,
                 Expr::value(Option::<String>::None),
             )
             .filter(invitation::Column::Id.is_in(chunk.iter().copied()))
@@ -78,6 +83,7 @@ pub async fn erase_expired(
         sea_orm::Condition::any()
             .add(invitation::Column::Email.is_not_null())
             .add(invitation::Column::Name.is_not_null())
+            .add(invitation::Column::Role.is_not_null())
     };
     let with_contacts: Vec<Uuid> = invitation::Entity::find()
         .select_only()

@@ -302,6 +302,7 @@ pub async fn register_wave(
         created_at: Set(now),
         milestone_on: Set(milestone_on),
         send_on: Set(send_on),
+        released_on: Set(None),
     })
     .on_conflict_do_nothing_on([campaign::Column::QuestionnaireCode, campaign::Column::Label])
     .exec_without_returning(db)

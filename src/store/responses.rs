@@ -2,7 +2,10 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set,
+    TransactionTrait,
+};
 use uuid::Uuid;
 
 use super::StoreError;
@@ -48,9 +51,14 @@ pub struct NewResponse<'a> {
     pub attributes: &'a [(String, String)],
 }
 
-/// Commits the response and its tallies (see `store::results::tallies`), or nothing. For an invitation, the first statement claims it
-/// (`pending` → `completed`), which takes the write lock at once on SQLite and a row lock on
-/// PostgreSQL: of two concurrent submissions exactly one stores anything.
+/// Commits the response and its tallies (see `store::results::tallies`), or nothing. For an
+/// invitation, the first statement claims it (`pending` → `completed`), which takes the write
+/// lock at once on SQLite and a row lock on PostgreSQL: of two concurrent submissions exactly
+/// one stores anything.
+///
+/// An anonymous questionnaire's answers are sealed instead (`store::anonymity::stage`): the
+/// claim keeps no day, and nothing reaches the responses or the tallies until a release
+/// rewrites the whole campaign. The id returned is then the sealed row's, known to nobody.
 pub async fn submit(
     db: &DatabaseConnection,
     new: NewResponse<'_>,
@@ -66,9 +74,11 @@ pub async fn submit(
     };
     let (invitation_id, submitted_at) = match new.origin {
         Origin::Invitation { id, anonymous } => {
+            // Anonymous: "completed" only, without the day, which would say when.
+            let completed_on = (!anonymous).then_some(today);
             let claimed = invitation::Entity::update_many()
                 .col_expr(invitation::Column::Status, Expr::value(STATUS_COMPLETED))
-                .col_expr(invitation::Column::CompletedOn, Expr::value(today))
+                .col_expr(invitation::Column::CompletedOn, Expr::value(completed_on))
                 .filter(invitation::Column::Id.eq(id))
                 .filter(invitation::Column::Status.eq(STATUS_PENDING))
                 .exec(&txn)
@@ -79,10 +89,30 @@ pub async fn submit(
             }
             draft::Entity::delete_by_id(id).exec(&txn).await?;
             if anonymous {
-                (None, None)
-            } else {
-                (Some(id), Some(now))
+                let sealed = super::anonymity::stage(
+                    &txn,
+                    new.campaign_id,
+                    new.version,
+                    new.answers,
+                    new.attributes,
+                )
+                .await?;
+                txn.commit().await?;
+                return Ok(sealed);
             }
+            (Some(id), Some(now))
+        }
+        Origin::Open if new.definition.anonymous => {
+            let sealed = super::anonymity::stage(
+                &txn,
+                new.campaign_id,
+                new.version,
+                new.answers,
+                new.attributes,
+            )
+            .await?;
+            txn.commit().await?;
+            return Ok(sealed);
         }
         Origin::Open => (None, Some(now)),
     };
@@ -98,40 +128,7 @@ pub async fn submit(
     })
     .exec_without_returning(&txn)
     .await?;
-
-    let rows: Vec<answer::ActiveModel> = new
-        .answers
-        .0
-        .iter()
-        .flat_map(|(question, value)| {
-            value
-                .stored_values()
-                .into_iter()
-                .enumerate()
-                .map(move |(position, value)| answer::ActiveModel {
-                    response_id: Set(response_id),
-                    question_id: Set(question.clone()),
-                    position: Set(i16::try_from(position).unwrap_or(i16::MAX)),
-                    value: Set(value),
-                })
-        })
-        .collect();
-    if !rows.is_empty() {
-        answer::Entity::insert_many(rows)
-            .exec_without_returning(&txn)
-            .await?;
-    }
-    if !new.attributes.is_empty() {
-        response_attribute::Entity::insert_many(new.attributes.iter().map(|(key, value)| {
-            response_attribute::ActiveModel {
-                response_id: Set(response_id),
-                key: Set(key.clone()),
-                value: Set(value.chars().take(200).collect()),
-            }
-        }))
-        .exec_without_returning(&txn)
-        .await?;
-    }
+    insert_details(&txn, response_id, new.answers, new.attributes).await?;
     let period =
         super::results::tallies::period_of(&txn, new.definition.code, claimed_invitation, today)
             .await?;
@@ -140,3 +137,91 @@ pub async fn submit(
     txn.commit().await?;
     Ok(response_id)
 }
+
+/// The answer rows (one per value) and attribute rows of a response.
+pub(super) async fn insert_details(
+    db: &impl ConnectionTrait,
+    response_id: Uuid,
+    answers: &ValidAnswers,
+    attributes: &[(String, String)],
+) -> Result<(), StoreError> {
+    let stored: Vec<(String, Vec<String>)> = answers
+        .0
+        .iter()
+        .map(|(question, value)| (question.clone(), value.stored_values()))
+        .collect();
+    insert_stored(db, response_id, &stored, attributes).await
+}
+
+/// Like [`insert_details`], from answers as stored: `(question, values in position order)`.
+pub(super) async fn insert_stored(
+    db: &impl ConnectionTrait,
+    response_id: Uuid,
+    answers: &[(String, Vec<String>)],
+    attributes: &[(String, String)],
+) -> Result<(), StoreError> {
+    insert_rows(
+        db,
+        answer_rows(response_id, answers),
+        attribute_rows(response_id, attributes),
+    )
+    .await
+}
+
+/// The answer rows of a response: one per value.
+pub(super) fn answer_rows(
+    response_id: Uuid,
+    answers: &[(String, Vec<String>)],
+) -> Vec<answer::ActiveModel> {
+    answers
+        .iter()
+        .flat_map(|(question, values)| {
+            values
+                .iter()
+                .enumerate()
+                .map(move |(position, value)| answer::ActiveModel {
+                    response_id: Set(response_id),
+                    question_id: Set(question.clone()),
+                    position: Set(i16::try_from(position).unwrap_or(i16::MAX)),
+                    value: Set(value.clone()),
+                })
+        })
+        .collect()
+}
+
+/// The attribute rows of a response.
+pub(super) fn attribute_rows(
+    response_id: Uuid,
+    attributes: &[(String, String)],
+) -> Vec<response_attribute::ActiveModel> {
+    attributes
+        .iter()
+        .map(|(key, value)| response_attribute::ActiveModel {
+            response_id: Set(response_id),
+            key: Set(key.clone()),
+            value: Set(value.chars().take(200).collect()),
+        })
+        .collect()
+}
+
+/// Inserts answer and attribute rows, a few hundred per statement, in the order given.
+pub(super) async fn insert_rows(
+    db: &impl ConnectionTrait,
+    answers: Vec<answer::ActiveModel>,
+    attributes: Vec<response_attribute::ActiveModel>,
+) -> Result<(), StoreError> {
+    for chunk in answers.chunks(CHUNK) {
+        answer::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(db)
+            .await?;
+    }
+    for chunk in attributes.chunks(CHUNK) {
+        response_attribute::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(db)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Rows per multi-row insert: far below the databases' bound-parameter limits.
+pub(super) const CHUNK: usize = 400;

@@ -22,6 +22,8 @@ pub struct FormPage<'a> {
     pub notice: Option<&'a str>,
     /// Fields added at the end of the form (hidden fields, a honeypot).
     pub extra: Option<Markup>,
+    /// The smallest group results are shown for, said to respondents of anonymous forms.
+    pub anonymity_threshold: u64,
 }
 
 /// The id of the element a question's error links to: its input, or its first option.
@@ -70,6 +72,15 @@ impl FormPage<'_> {
                     }
                     p.duration { "Durée estimée : " (q.estimated_minutes) " minute" @if q.estimated_minutes > 1 { "s" } "." }
                     p.required-legend { "Les questions marquées « obligatoire » doivent être renseignées ; les autres sont facultatives." }
+                    @if q.anonymous {
+                        div.notice role="note" {
+                            p {
+                                strong { "Questionnaire anonyme." }
+                                " Vos réponses ne sont reliées ni à votre nom, ni à votre lien, ni à l’heure de votre envoi. Elles ne sont comptées qu’avec celles d’au moins "
+                                (self.anonymity_threshold) " personnes, toutes ensemble."
+                            }
+                        }
+                    }
                     p {
                         a href=(format!("/confidentialite/{}", q.code)) {
                             @if q.anonymous { "Comment votre anonymat est garanti" } @else { "Vos données : ce que nous conservons et pourquoi" }

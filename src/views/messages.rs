@@ -19,7 +19,12 @@ pub fn message_page(title: &str, paragraphs: &[&str]) -> Markup {
     )
 }
 
-pub fn thanks(questionnaire_title: &str, thanks: Option<&str>) -> Markup {
+/// `sealed_until`: for an anonymous questionnaire, the number of responses it is counted with.
+pub fn thanks(
+    questionnaire_title: &str,
+    thanks: Option<&str>,
+    sealed_until: Option<u64>,
+) -> Markup {
     let default = "Vos réponses ont bien été enregistrées. Elles nous aident à améliorer \
                    l’accompagnement des entreprises et des acteurs de la prévention.";
     page(
@@ -29,6 +34,12 @@ pub fn thanks(questionnaire_title: &str, thanks: Option<&str>) -> Markup {
                 h1 { "Merci pour votre participation" }
                 p { "Questionnaire : " (questionnaire_title) }
                 p { (thanks.unwrap_or(default)) }
+                @if let Some(threshold) = sealed_until {
+                    p {
+                        "Votre réponse est anonyme : elle est mise de côté sans lien avec vous, et comptée dans les résultats avec celles d’au moins "
+                        (threshold) " personnes, toutes ensemble (ou à la clôture de l’enquête)."
+                    }
+                }
                 p { "Vous pouvez fermer cette page." }
             }
         },

@@ -38,6 +38,7 @@ pub const STAFF_ROUTES: &[(&str, &str, Permission)] = {
         ("POST", "/api/v1/waves/{id}/roster", RegisterWaves),
         ("GET", "/api/v1/indicators", ReadResults),
         ("GET", "/api/v1/campaigns/{id}/results", ReadResults),
+        ("GET", "/api/v1/campaigns/{id}/comments", ReadResults),
         ("GET", "/api/v1/widget/resources", ReadResults),
         ("GET", "/api/v1/widget/comments", ReadResults),
         ("POST", "/api/v1/comments/{response_id}/hide", Admin),

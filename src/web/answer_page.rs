@@ -89,6 +89,7 @@ pub async fn show_personal(
         allow_draft: !questionnaire.definition.anonymous,
         notice,
         extra: None,
+        anonymity_threshold: state.results.anonymity_threshold,
     };
     Ok(html(StatusCode::OK, page.render()))
 }
@@ -130,6 +131,7 @@ pub async fn submit_personal(
                 allow_draft: !definition.anonymous,
                 notice: None,
                 extra: None,
+                anonymity_threshold: state.results.anonymity_threshold,
             };
             return Ok(html(StatusCode::UNPROCESSABLE_ENTITY, page.render()));
         }
@@ -146,7 +148,13 @@ pub async fn thanks_personal(state: web::Data<AppState>, token: web::Path<String
     let definition = &loaded(&state, invitation.questionnaire)?.definition;
     Ok(html(
         StatusCode::OK,
-        messages::thanks(&definition.title, definition.thanks.as_deref()),
+        messages::thanks(
+            &definition.title,
+            definition.thanks.as_deref(),
+            definition
+                .anonymous
+                .then_some(state.results.anonymity_threshold),
+        ),
     ))
 }
 
@@ -192,6 +200,7 @@ pub async fn show_open(
         allow_draft: false,
         notice: None,
         extra: Some(open_form_fields(resource.as_ref().map(ResourceId::as_str))),
+        anonymity_threshold: state.results.anonymity_threshold,
     };
     Ok(html(StatusCode::OK, page.render()))
 }
@@ -238,6 +247,7 @@ pub async fn submit_open(
                 allow_draft: false,
                 notice: None,
                 extra: Some(open_form_fields(resource.as_ref().map(ResourceId::as_str))),
+                anonymity_threshold: state.results.anonymity_threshold,
             };
             return Ok(html(StatusCode::UNPROCESSABLE_ENTITY, page.render()));
         }
@@ -285,7 +295,13 @@ pub async fn thanks_open(state: web::Data<AppState>, code: web::Path<String>) ->
     let definition = &open_questionnaire(&state, &code)?.definition;
     Ok(html(
         StatusCode::OK,
-        messages::thanks(&definition.title, definition.thanks.as_deref()),
+        messages::thanks(
+            &definition.title,
+            definition.thanks.as_deref(),
+            definition
+                .anonymous
+                .then_some(state.results.anonymity_threshold),
+        ),
     ))
 }
 
@@ -304,12 +320,9 @@ pub async fn privacy(state: web::Data<AppState>, code: web::Path<String>) -> Pag
         .definition;
     Ok(html(
         StatusCode::OK,
-        privacy_page(definition, PRIVACY_THRESHOLD),
+        privacy_page(definition, state.results.anonymity_threshold),
     ))
 }
-
-/// The smallest group results are shown for (issue of anonymity; see the indicators module).
-const PRIVACY_THRESHOLD: u32 = 5;
 
 fn parse_form(body: &[u8]) -> Result<SubmittedForm, WebError> {
     form_body::parse(body).map_err(|e| WebError::BadRequest(e.to_string()))

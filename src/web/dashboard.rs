@@ -80,7 +80,8 @@ pub async fn campaign(
         limit: COMPANIES_PER_PAGE,
     };
     let results = report::campaign_results(&state, id, detail).await?;
-    Ok(html(campaign_page(&results)))
+    let comments = report::campaign_comments(&state, &results).await?;
+    Ok(html(campaign_page(&results, comments.as_deref())))
 }
 
 pub async fn fiche(

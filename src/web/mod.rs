@@ -6,6 +6,7 @@ mod answer_page;
 mod answers_api;
 mod assets;
 mod audit;
+mod comments_api;
 mod dashboard;
 mod error;
 mod exports;
@@ -244,6 +245,10 @@ fn results_routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/api/v1/campaigns/{id}/results",
             web::get().to(results_api::show),
+        )
+        .route(
+            "/api/v1/campaigns/{id}/comments",
+            web::get().to(comments_api::list),
         )
         .route("/tableau-de-bord", web::get().to(dashboard::home))
         .route(

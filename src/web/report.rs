@@ -10,11 +10,13 @@ use uuid::Uuid;
 
 use super::{AppState, WebError};
 use crate::domain::QuestionnaireCode;
-use crate::domain::results::breakdown::NOT_BREAKDOWNS;
+use crate::domain::indicators::GroupParticipation;
+use crate::domain::results::breakdown::{Breakdown, NOT_BREAKDOWNS, with_changes};
 use crate::domain::results::labels::{dimension_label, group_label};
 use crate::domain::results::report::{
-    CampaignInfo, CampaignResults, CompanyPage, IndicatorEntry, LabelledBreakdown, Overview,
-    PeriodQuery, PeriodRef, entry_from, mask, masked,
+    CampaignInfo, CampaignResults, CompanyPage, GroupParticipationTable, IndicatorEntry,
+    LabelledBreakdown, Overview, PeriodQuery, PeriodRef, entry_from, mask, masked,
+    participation_table,
 };
 use crate::domain::results::tally::{COMPANY_DIMENSION, DAY_DIMENSION, RESPONDENTS};
 use crate::domain::results::{
@@ -26,7 +28,7 @@ use crate::store::results::campaigns;
 use crate::store::results::company_scores::{self, ScoreScope};
 use crate::store::results::counts::{Dimensions, Scope, group_counts, value_counts, versions_in};
 use crate::store::results::participation::{
-    Invited, failed_of, opened_per_day, participation_of, sending_span, sent_batches,
+    Invited, failed_of, opened_per_day, participation_of, per_group, sending_span, sent_batches,
 };
 use crate::store::versions;
 
@@ -271,6 +273,85 @@ async fn wave_entry(
     ))
 }
 
+/// Participation per roster attribute of the questionnaire (region, college, entity…).
+async fn participation_groups(
+    state: &AppState,
+    campaign_id: Uuid,
+    versions: &Versions,
+    anonymous: bool,
+) -> Result<Vec<GroupParticipationTable>, WebError> {
+    let current = versions.current();
+    let keys: Vec<String> = current
+        .iter()
+        .flat_map(|d| d.attributes.iter())
+        .filter(|a| a.question.is_none())
+        .map(|a| a.key.clone())
+        .collect();
+    let rows = per_group(&state.db, campaign_id, &keys).await?;
+    let threshold = state.results.anonymity_threshold;
+    Ok(keys
+        .iter()
+        .filter_map(|key| {
+            let groups: Vec<GroupParticipation> = rows
+                .iter()
+                .filter(|(k, ..)| k == key)
+                .map(|(_, value, invited, completed)| {
+                    GroupParticipation::new(value.clone(), *invited, *completed)
+                })
+                .collect();
+            (!groups.is_empty()).then(|| GroupParticipationTable {
+                key: key.clone(),
+                label: dimension_label(current, key),
+                group_labels: groups
+                    .iter()
+                    .map(|g| group_label(current, &state.catalog.network, key, &g.label))
+                    .collect(),
+                breakdown: participation_table(&groups, anonymous, threshold),
+            })
+        })
+        .collect())
+}
+
+/// The wave before `campaign_id` with published results: its label, group counts and
+/// breakdowns as published (masks applied). `None` when there is none, or when that wave had
+/// too few respondents to show anything.
+async fn previous_wave_breakdowns(
+    state: &AppState,
+    code: QuestionnaireCode,
+    campaign_id: Uuid,
+    scored: &[String],
+    overall: Option<&str>,
+    anonymous: bool,
+) -> Result<Option<(String, Vec<GroupCount>, Vec<Breakdown>)>, WebError> {
+    let threshold = state.results.anonymity_threshold;
+    let waves = waves_of(state, code).await?;
+    let Some(position) = waves.iter().position(|w| w.campaign.id == campaign_id) else {
+        return Ok(None);
+    };
+    for wave in waves[..position].iter().rev() {
+        let groups = group_counts(
+            &state.db,
+            Scope::Campaign(wave.campaign.id),
+            Dimensions::Except(COMPANY_DIMENSION),
+        )
+        .await?;
+        let respondents: u64 = groups
+            .iter()
+            .filter(|g| g.dimension == DAY_DIMENSION && g.question == RESPONDENTS)
+            .map(|g| g.total)
+            .sum();
+        if respondents == 0 {
+            continue;
+        }
+        if anonymous && respondents < threshold {
+            return Ok(None);
+        }
+        let published = breakdowns(&groups, scored, overall, anonymous, threshold);
+        return Ok(Some((wave.campaign.label.clone(), groups, published)));
+    }
+    Ok(None)
+}
+
 /// How much of 3.1's companies a campaign's results carry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CompanyDetail {
@@ -390,11 +471,21 @@ pub async fn campaign_results(
         .current()
         .and_then(|d| d.overall_question())
         .map(|q| q.id.clone());
+    let mut previous_wave = None;
     let breakdowns = if is_masked {
         Vec::new()
     } else {
         let current = versions.current();
-        breakdowns(&groups, &scored, overall.as_deref(), anonymous, threshold)
+        let mut computed = breakdowns(&groups, &scored, overall.as_deref(), anonymous, threshold);
+        if measured_by_wave(code)
+            && let Some((label, before, published)) =
+                previous_wave_breakdowns(state, code, id, &scored, overall.as_deref(), anonymous)
+                    .await?
+        {
+            with_changes(&mut computed, &published, &before, &groups, &scored);
+            previous_wave = Some(label);
+        }
+        computed
             .into_iter()
             .filter(|b| !NOT_BREAKDOWNS.contains(&b.dimension.as_str()))
             .map(|b| LabelledBreakdown {
@@ -416,6 +507,11 @@ pub async fn campaign_results(
     if is_masked {
         mask(&mut report);
     }
+    let participation_groups = if measured_by_wave(code) && !open {
+        participation_groups(state, id, &versions, anonymous).await?
+    } else {
+        Vec::new()
+    };
     let company_respondents = companies
         .iter()
         .filter(|g| g.question == RESPONDENTS)
@@ -439,7 +535,40 @@ pub async fn campaign_results(
         company_page,
         opened: opened_days.iter().map(|(_, n)| n).sum(),
         delivery,
+        previous_wave,
+        participation_groups,
         timeline,
         participation,
     })
+}
+
+/// The campaign's free-text answers as staff may read them: texts only, in random order;
+/// `None` while an anonymous questionnaire has fewer respondents than the threshold.
+pub async fn campaign_comments(
+    state: &AppState,
+    results: &CampaignResults,
+) -> Result<Option<Vec<(String, String)>>, WebError> {
+    let threshold = state.results.anonymity_threshold;
+    if !crate::domain::anonymity::comments_readable(
+        results.anonymous,
+        results.report.respondents,
+        threshold,
+    ) {
+        return Ok(None);
+    }
+    let questions: Vec<String> = results
+        .definition
+        .iter()
+        .flat_map(|d| d.questions())
+        .filter(|q| {
+            matches!(
+                q.kind,
+                crate::domain::questionnaire::QuestionKind::Text { .. }
+            )
+        })
+        .map(|q| q.id.clone())
+        .collect();
+    Ok(Some(
+        crate::store::results::comments::texts(&state.db, results.campaign.id, &questions).await?,
+    ))
 }

@@ -63,11 +63,39 @@ fn results_json(results: &CampaignResults) -> Value {
                     "indicator": g.value,
                     "overall_rate": g.overall.and_then(|p| p.rate()),
                     "suppressed": g.hidden,
+                    "change": g.change.map(|c| json!({
+                        "points": c.points,
+                        "z": c.test.map(|t| t.z),
+                        "p_value": c.test.map(|t| t.p_value),
+                        "significant": c.test.map(|t| t.significant),
+                    })),
+                })).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let participation_by_group: Vec<Value> = results
+        .participation_groups
+        .iter()
+        .map(|t| {
+            json!({
+                "key": t.key,
+                "label": t.label,
+                "invited": t.breakdown.invited,
+                "completed": t.breakdown.completed,
+                "groups": t.breakdown.groups.iter().zip(&t.group_labels).map(|(g, label)| json!({
+                    "value": g.label,
+                    "label": label,
+                    "invited": g.invited,
+                    "completed": g.completed,
+                    "rate": g.rate,
+                    "suppressed": g.completed.is_none(),
                 })).collect::<Vec<_>>(),
             })
         })
         .collect();
     let mut body = json!({
+        "participation_by_group": participation_by_group,
+        "compared_with": results.previous_wave,
         "campaign": {
             "id": c.id,
             "questionnaire": results.code,

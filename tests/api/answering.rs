@@ -294,6 +294,22 @@ async fn an_anonymous_response_keeps_no_path_back_to_the_person() {
         )
         .await;
     assert_eq!(response.status(), 303);
+    // Sealed until enough colleagues have answered: no response row yet, and the invitation
+    // only says "completed", without the day.
+    assert_eq!(app.count("responses").await, 0);
+    assert_eq!(app.count("anonymous_pending").await, 1);
+    let row = app
+        .db
+        .query_one_raw(Statement::from_string(
+            app.db.get_database_backend(),
+            "SELECT COUNT(*) AS n FROM invitations WHERE status = 'completed' AND completed_on IS NULL".to_owned(),
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.try_get::<i64>("", "n").unwrap(), 1);
+    // Everybody invited has answered: the release lets it in, without any path back.
+    assert_eq!(app.release_anonymous().await, 1);
     let row = app
         .db
         .query_one_raw(Statement::from_string(
@@ -304,6 +320,7 @@ async fn an_anonymous_response_keeps_no_path_back_to_the_person() {
         .unwrap()
         .unwrap();
     assert_eq!(row.try_get::<i64>("", "n").unwrap(), 1);
+    assert_eq!(app.count("anonymous_pending").await, 0);
 }
 
 #[tokio::test]

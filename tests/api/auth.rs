@@ -55,6 +55,7 @@ const ROUTES: &[(&str, &str, &str, Who)] = {
         ("POST", "/api/v1/waves/{id}/roster", "/api/v1/waves/00000000-0000-0000-0000-000000000000/roster", Admin),
         ("GET", "/api/v1/indicators", "/api/v1/indicators", Results),
         ("GET", "/api/v1/campaigns/{id}/results", "/api/v1/campaigns/00000000-0000-0000-0000-000000000000/results", Results),
+        ("GET", "/api/v1/campaigns/{id}/comments", "/api/v1/campaigns/00000000-0000-0000-0000-000000000000/comments", Results),
         ("GET", "/api/v1/widget/resources", "/api/v1/widget/resources", Results),
         ("GET", "/api/v1/widget/comments", "/api/v1/widget/comments", Results),
         ("POST", "/api/v1/comments/{response_id}/hide", "/api/v1/comments/00000000-0000-0000-0000-000000000000/hide", Admin),

@@ -79,10 +79,28 @@ async fn a_campaign_page_shows_participation_answers_and_suppressed_breakdowns()
     assert!(html.contains("Données du graphique"));
     assert!(html.contains("Le rôle et les missions de l’IPR sont clairement définis."));
     assert!(html.contains("Très positive"));
-    // Region: Corse (2) and Bretagne hidden, Normandie (7) shown.
+    // Region: Corse (2) lost its region at release, and Bretagne with it; Normandie (7)
+    // is shown.
     assert!(html.contains("<caption>Région</caption>"));
-    assert!(html.contains("masqué"));
     assert!(html.contains("Normandie"));
+    let section = |id: &str| {
+        let start = html.split_once(&format!("id=\"{id}\"")).unwrap().1;
+        start.split("</section>").next().unwrap().to_owned()
+    };
+    let tris = section("titre-tris");
+    assert!(tris.contains("Normandie"));
+    assert!(!tris.contains("Corse") && !tris.contains("Bretagne"));
+    // Participation per region: Corse (2 of 2 answered) is hidden, and enough with it that
+    // it cannot be deduced.
+    let participation = section("titre-participation-groupes");
+    assert!(
+        participation.contains("Corse") && participation.contains("masqué"),
+        "{participation}"
+    );
+    let corse = participation.split_once("Corse").unwrap().1;
+    let corse = corse.split("</tr>").next().unwrap();
+    assert!(corse.contains("<td>2</td>"), "invited: public");
+    assert!(corse.contains("masqué"), "answered: hidden");
     assert!(html.contains("Questionnaire anonyme"));
     // Aggregates only: no export of rows for an anonymous questionnaire.
     assert!(html.contains("Répartitions (CSV, point-virgule)"));

@@ -319,6 +319,8 @@ pub async fn indicator_6(app: &TestApp) {
     for _ in 0..5 {
         invitation(app, code, "2026", member("Normandie"), sent).await;
     }
+    // 15 sealed responses: enough to be released together.
+    assert_eq!(app.release_anonymous().await, 15);
 }
 
 /// Indicator 7, wave "2026": only 3 agents answered, fewer than the anonymity threshold.
@@ -334,4 +336,6 @@ pub async fn indicator_7_below_threshold(app: &TestApp) {
         );
         respond(app, code, "2026", json!({ "entity": "anact" }), sent, a).await;
     }
+    // Fewer than the threshold, but everybody invited has answered: released.
+    assert_eq!(app.release_anonymous().await, 3);
 }

@@ -361,10 +361,24 @@ impl TestApp {
             row.try_get::<i64>("", "n").unwrap()
         };
         (
-            self.count("responses").await,
+            self.count("responses").await + self.count("anonymous_pending").await,
             self.count("answers").await,
             completed,
         )
+    }
+
+    /// Runs the release of anonymous responses as dispatch does (`store::anonymity`), at the
+    /// app's clock and the default threshold; returns the number released.
+    pub async fn release_anonymous(&self) -> u64 {
+        store::anonymity::release_due_campaigns(
+            &self.db,
+            &[QuestionnaireCode::I6, QuestionnaireCode::I7],
+            jalon::domain::indicators::DEFAULT_THRESHOLD,
+            self.clock.now_utc(),
+        )
+        .await
+        .expect("release runs")
+        .released
     }
 }
 
@@ -429,6 +443,7 @@ impl TestApp {
             base_url: self.address.clone(),
             from: "Réseau Anact-Aract <enquetes@anact.example>".to_owned(),
             retention_months: jalon::domain::retention::DEFAULT_MONTHS,
+            anonymity_threshold: jalon::domain::indicators::DEFAULT_THRESHOLD,
         }
     }
 

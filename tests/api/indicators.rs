@@ -279,8 +279,11 @@ async fn campaign_results_count_each_option_and_suppress_small_groups() {
         .iter()
         .find(|b| b["key"] == "region")
         .unwrap();
-    assert_eq!(region["total"], 15);
-    assert_eq!(region["suppressed_groups"], 2);
+    // At release, Corse (2) could not keep its region: it lost it, and Bretagne (the
+    // smallest other region) with it, so that the 2 cannot be told apart from the others.
+    // Every region stored has at least 5 respondents; nothing is left to suppress.
+    assert_eq!(region["total"], 7);
+    assert_eq!(region["suppressed_groups"], 0);
     let groups: Vec<(String, serde_json::Value)> = region["groups"]
         .as_array()
         .unwrap()
@@ -292,16 +295,8 @@ async fn campaign_results_count_each_option_and_suppress_small_groups() {
             )
         })
         .collect();
-    assert_eq!(
-        groups,
-        [
-            ("Bretagne".to_owned(), serde_json::Value::Null),
-            ("Corse".to_owned(), serde_json::Value::Null),
-            ("Normandie".to_owned(), serde_json::json!(7)),
-        ]
-    );
-    assert_eq!(region["groups"][1]["indicator"], serde_json::Value::Null);
-    assert!(close(&region["groups"][2]["indicator"], 1.0));
+    assert_eq!(groups, [("Normandie".to_owned(), serde_json::json!(7))]);
+    assert!(close(&region["groups"][0]["indicator"], 1.0));
     assert!(
         !body.to_string().contains("invitation"),
         "no identifier of anyone"

@@ -2,6 +2,7 @@
 //! (a temporary SQLite file, or a new PostgreSQL database when JALON_TEST_DATABASE_URL is set).
 
 mod admin;
+mod anonymity;
 mod answering;
 mod auth;
 mod bad_input;

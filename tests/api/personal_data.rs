@@ -72,11 +72,11 @@ async fn dispatch_erases_contacts_after_the_retention_and_the_indicators_do_not_
     dispatcher.retention_months = 24;
     let summary = dispatcher.run(later).await.unwrap();
     assert_eq!(summary.erased, invitations as u64);
-    assert!(summary.report().contains("contacts effacés"));
+    assert!(summary.report().contains("coordonnées effacées"));
     assert_eq!(
         count_where(
             &app,
-            "invitations WHERE email IS NOT NULL OR name IS NOT NULL"
+            "invitations WHERE email IS NOT NULL OR name IS NOT NULL OR role IS NOT NULL"
         )
         .await,
         0

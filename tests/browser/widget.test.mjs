@@ -6,6 +6,7 @@
 //   SITE_PORT      the port to serve examples/website on (an allowed widget origin)
 //   TOKEN_FORM     a personal link to a long questionnaire (form, draft and error pages)
 //   TOKEN_THANKS   a personal link to the i4 questionnaire (answered: thank-you page)
+//   TOKEN_ANONYMOUS a personal link to the anonymous i7 questionnaire (its notice)
 //   JALON_API_TOKEN a bearer token for the results API; STAFF_EMAIL, STAFF_PASSWORD an admin account
 //   TOKEN_CLOSED   a personal link whose campaign is closed
 //   JALON_CHROMIUM the browser (default /usr/bin/chromium)
@@ -29,7 +30,12 @@ const env = (name) => {
 const JALON = env("JALON_URL");
 const SITE_PORT = Number(env("SITE_PORT"));
 const SITE = `http://127.0.0.1:${SITE_PORT}`;
-const TOKENS = { form: env("TOKEN_FORM"), thanks: env("TOKEN_THANKS"), closed: env("TOKEN_CLOSED") };
+const TOKENS = {
+  form: env("TOKEN_FORM"),
+  thanks: env("TOKEN_THANKS"),
+  closed: env("TOKEN_CLOSED"),
+  anonymous: env("TOKEN_ANONYMOUS"),
+};
 const API_TOKEN = env("JALON_API_TOKEN");
 const STAFF = { email: env("STAFF_EMAIL"), password: env("STAFF_PASSWORD") };
 const CHROMIUM = process.env.JALON_CHROMIUM || "/usr/bin/chromium";
@@ -243,6 +249,14 @@ try {
   await audit(respondent, "the thank-you page");
   response = await respondent.goto(`${JALON}/r/${TOKENS.thanks}`);
   await audit(respondent, "an answered link");
+
+  response = await respondent.goto(`${JALON}/r/${TOKENS.anonymous}`);
+  check((await respondent.getByRole("note").textContent()).includes("Questionnaire anonyme"),
+    "an anonymous questionnaire says so at the top");
+  await audit(respondent, "an anonymous questionnaire");
+  await respondent.getByRole("link", { name: "Comment votre anonymat est garanti" }).click();
+  await respondent.getByRole("heading", { name: "Ce qui n’est pas conservé" }).waitFor();
+  await audit(respondent, "the anonymity notice (/confidentialite/i7)");
 
   response = await respondent.goto(`${JALON}/r/${TOKENS.closed}`);
   check(response.status() === 410, "a closed link says so (410)");

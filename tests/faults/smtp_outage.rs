@@ -69,6 +69,7 @@ async fn an_smtp_server_lost_mid_dispatch_delivers_each_email_once_and_shows_mea
         base_url: jalon.address.clone(),
         from: "Réseau Anact-Aract <enquetes@anact.example>".to_owned(),
         retention_months: jalon::domain::retention::DEFAULT_MONTHS,
+        anonymity_threshold: jalon::domain::indicators::DEFAULT_THRESHOLD,
     };
     let dispatcher = Arc::new(dispatcher);
     let running = tokio::spawn({

@@ -12,7 +12,10 @@ use super::{
     Breakdown, IndicatorReport, PeriodChange, QuestionDistribution, Timeline, change, parse_year,
 };
 use crate::domain::QuestionnaireCode;
-use crate::domain::indicators::{MeanIndicator, Participation};
+use crate::domain::indicators::{
+    GroupParticipation, MeanIndicator, Participation, ParticipationBreakdown,
+    suppress_participation,
+};
 use crate::domain::questionnaire::Questionnaire;
 use crate::domain::schedule::paris_year;
 
@@ -233,4 +236,28 @@ pub struct CampaignResults {
     pub opened: u64,
     /// `None` for an open questionnaire (no invitations).
     pub delivery: Option<DeliveryBacklog>,
+    /// The wave the breakdowns' changes are measured from (6, 7).
+    pub previous_wave: Option<String>,
+    /// Participation per roster attribute (6, 7), suppressed for an anonymous questionnaire.
+    pub participation_groups: Vec<GroupParticipationTable>,
+}
+
+/// Participation per value of one roster attribute, as published.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroupParticipationTable {
+    pub key: String,
+    pub label: String,
+    pub breakdown: ParticipationBreakdown,
+    pub group_labels: Vec<String>,
+}
+
+/// Participation per group of one attribute: with [`suppress_participation`] for an
+/// anonymous questionnaire (the roster says who was invited, so "3 of 3 answered" would say
+/// who answered); as counted otherwise.
+pub fn participation_table(
+    groups: &[GroupParticipation],
+    anonymous: bool,
+    threshold: u64,
+) -> ParticipationBreakdown {
+    suppress_participation(groups, if anonymous { threshold } else { 0 })
 }

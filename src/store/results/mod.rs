@@ -3,6 +3,7 @@
 //! here loads responses one by one, except rebuilding the tallies.
 
 pub mod campaigns;
+pub mod comments;
 pub mod company_scores;
 pub mod counts;
 pub mod participation;

@@ -221,3 +221,45 @@ pub async fn sending_span(
     let last: Option<DateTime<Utc>> = row.try_get("", "last")?;
     Ok(first.zip(last))
 }
+
+/// Per roster attribute (`keys`) and value: invitations sent, and completed, in a campaign.
+/// `(key, value, invited, completed)`, sorted. Reads each sent invitation's attributes: one
+/// row per person, a wave's roster at most.
+pub async fn per_group(
+    db: &impl ConnectionTrait,
+    campaign_id: Uuid,
+    keys: &[String],
+) -> Result<Vec<(String, String, u64, u64)>, StoreError> {
+    use std::collections::BTreeMap;
+    if keys.is_empty() {
+        return Ok(Vec::new());
+    }
+    let i = invitation::Entity;
+    let mut query = Query::select();
+    query.from(i).columns([
+        (i, invitation::Column::Attributes),
+        (i, invitation::Column::Status),
+    ]);
+    restrict(&mut query, Invited::Campaign(campaign_id));
+    let mut counts: BTreeMap<(String, String), (u64, u64)> = BTreeMap::new();
+    for row in db.query_all(&query).await? {
+        let attributes: String = row.try_get("", "attributes")?;
+        let status: String = row.try_get("", "status")?;
+        let attributes: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_str(&attributes).unwrap_or_default();
+        for key in keys {
+            let Some(value) = attributes.get(key).and_then(|v| v.as_str()) else {
+                continue;
+            };
+            let slot = counts.entry((key.clone(), value.to_owned())).or_default();
+            slot.0 += 1;
+            if status == STATUS_COMPLETED {
+                slot.1 += 1;
+            }
+        }
+    }
+    Ok(counts
+        .into_iter()
+        .map(|((key, value), (invited, completed))| (key, value, invited, completed))
+        .collect())
+}

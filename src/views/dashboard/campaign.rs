@@ -10,13 +10,15 @@ use crate::domain::results::labels::{indicator_title, value_label};
 use crate::domain::results::report::{CampaignResults, CompanyPage};
 use crate::domain::results::{QuestionDistribution, Timeline};
 use crate::views::charts::{Segment, StackedBar, TimelineChart};
-use crate::views::format::{integer, interval, percent};
+use crate::views::format::{integer, interval, percent, points};
 use crate::views::layout::staff_page;
 
 /// Companies of 3.1 listed per page of a campaign's dashboard.
 pub const COMPANIES_PER_PAGE: u64 = 100;
 
-pub fn campaign_page(results: &CampaignResults) -> Markup {
+/// `comments`: the free-text answers as they may be read (`None`: withheld, too few
+/// respondents of an anonymous questionnaire).
+pub fn campaign_page(results: &CampaignResults, comments: Option<&[(String, String)]>) -> Markup {
     let code = results.code;
     let r = &results.report;
     let title = format!("Campagne « {} »", results.campaign.label);
@@ -90,6 +92,10 @@ pub fn campaign_page(results: &CampaignResults) -> Markup {
                 (timeline_section(&results.timeline, results.participation.is_some()))
             }
 
+            @if !results.participation_groups.is_empty() {
+                (participation_groups_section(results))
+            }
+
             @if !results.distributions.is_empty() {
                 section aria-labelledby="titre-questions" {
                     h2 #titre-questions { "Réponses par question" }
@@ -106,8 +112,15 @@ pub fn campaign_page(results: &CampaignResults) -> Markup {
                         "Pour chaque groupe : ses répondants et la moyenne des taux favorables de ses \
                          réponses aux questions de l’indicateur (répondants du groupe regroupés)."
                     }
+                    @if let Some(previous) = &results.previous_wave {
+                        p {
+                            "Évolution : en points depuis la vague « " (previous) " », pour les groupes publiés dans les deux vagues ; « * » : différence significative au seuil de 5 %."
+                        }
+                    }
                     @for b in &results.breakdowns {
                         @let overall = r.overall().is_some();
+                        @let compared = results.previous_wave.is_some();
+                        @let span = 2 + usize::from(overall) + usize::from(compared);
                         table {
                             caption { (b.label) }
                             thead {
@@ -116,6 +129,7 @@ pub fn campaign_page(results: &CampaignResults) -> Markup {
                                     th scope="col" { "Répondants" }
                                     th scope="col" { "Résultat" }
                                     @if overall { th scope="col" { "Perception d’ensemble" } }
+                                    @if compared { th scope="col" { "Évolution" } }
                                 }
                             }
                             tbody {
@@ -123,11 +137,19 @@ pub fn campaign_page(results: &CampaignResults) -> Markup {
                                     tr {
                                         th scope="row" { (label) }
                                         @if g.hidden {
-                                            td colspan=(if overall { 3 } else { 2 }) { "masqué" }
+                                            td colspan=(span - 1) { "masqué" }
                                         } @else {
                                             td { (g.respondents.map(integer).unwrap_or_default()) }
                                             td { (percent(g.value)) }
                                             @if overall { td { (percent(g.overall.and_then(|p| p.rate()))) } }
+                                            @if compared {
+                                                td {
+                                                    @match g.change.and_then(|c| c.points.map(|p| (p, c.test.is_some_and(|t| t.significant)))) {
+                                                        Some((p, significant)) => { (points(p)) @if significant { " *" } },
+                                                        None => "–",
+                                                    }
+                                                }
+                                            }
                                         }
                                     }
                                 }
@@ -135,7 +157,7 @@ pub fn campaign_page(results: &CampaignResults) -> Markup {
                             tfoot {
                                 tr {
                                     th scope="row" { "Total" }
-                                    td colspan=(if overall { 3 } else { 2 }) {
+                                    td colspan=(span - 1) {
                                         (b.breakdown.total.map_or_else(|| "masqué".to_owned(), integer))
                                     }
                                 }
@@ -150,6 +172,8 @@ pub fn campaign_page(results: &CampaignResults) -> Markup {
                     }
                 }
             }
+
+            (comments_section(results, comments))
 
             @if let (Some(two_level), Some(page)) = (&r.two_level, &results.company_page) {
                 (companies_section(results.campaign.id, two_level, page))
@@ -275,6 +299,102 @@ fn companies_section(campaign: Uuid, two_level: &TwoLevelIndicator, page: &Compa
                         @if last < page.total {
                             li { a href=(link(last)) { "Entreprises suivantes" } }
                         }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The free-text answers: texts only, in random order (for an anonymous questionnaire,
+/// nothing below the threshold).
+fn comments_section(results: &CampaignResults, comments: Option<&[(String, String)]>) -> Markup {
+    let questions: Vec<(&str, &str)> = results
+        .definition
+        .iter()
+        .flat_map(|d| d.questions())
+        .filter(|q| !q.kind.has_options())
+        .map(|q| (q.id.as_str(), q.text.as_str()))
+        .collect();
+    html! {
+        @if !questions.is_empty() {
+            section aria-labelledby="titre-commentaires" {
+                h2 #titre-commentaires { "Commentaires" }
+                @match comments {
+                    None => {
+                        p.notice {
+                            "Moins de " (results.threshold) " réponses : les commentaires ne sont pas affichés, pour préserver l’anonymat."
+                        }
+                    }
+                    Some(comments) => {
+                        @if results.anonymous {
+                            p.hint { "Sans information sur leur auteur, dans un ordre aléatoire." }
+                        }
+                        @for (id, text) in &questions {
+                            @let texts: Vec<&str> = comments.iter().filter(|(q, _)| q == id).map(|(_, t)| t.as_str()).collect();
+                            @if !texts.is_empty() {
+                                h3 { (text) }
+                                ul.comments {
+                                    @for t in texts { li { (t) } }
+                                }
+                            }
+                        }
+                        @if comments.is_empty() {
+                            p { "Aucun commentaire." }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Participation per roster group: invited (public, the roster) and answered, hidden where
+/// it would tell who answered.
+fn participation_groups_section(results: &CampaignResults) -> Markup {
+    html! {
+        section aria-labelledby="titre-participation-groupes" {
+            h2 #titre-participation-groupes { "Participation par groupe" }
+            @for table in &results.participation_groups {
+                table {
+                    caption { "Participation par " (table.label.to_lowercase()) }
+                    thead {
+                        tr {
+                            th scope="col" { (table.label) }
+                            th scope="col" { "Invités" }
+                            th scope="col" { "Ont répondu" }
+                            th scope="col" { "Taux" }
+                        }
+                    }
+                    tbody {
+                        @for (g, label) in table.breakdown.groups.iter().zip(&table.group_labels) {
+                            tr {
+                                th scope="row" { (label) }
+                                td { (integer(g.invited)) }
+                                @match g.completed {
+                                    Some(completed) => {
+                                        td { (integer(completed)) }
+                                        td { (percent(g.rate)) }
+                                    }
+                                    None => { td colspan="2" { "masqué" } }
+                                }
+                            }
+                        }
+                    }
+                    tfoot {
+                        tr {
+                            th scope="row" { "Total" }
+                            td { (integer(table.breakdown.invited)) }
+                            td colspan="2" {
+                                (table.breakdown.completed.map_or_else(|| "masqué".to_owned(), integer))
+                            }
+                        }
+                    }
+                }
+                @if table.breakdown.groups.iter().any(|g| g.completed.is_none()) {
+                    p.hint {
+                        "Groupes masqués : moins de " (results.threshold) " réponses, ou masqués pour \
+                         qu’aucun nombre de réponses ne se déduise des autres chiffres et du nombre d’invités."
                     }
                 }
             }

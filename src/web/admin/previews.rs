@@ -33,6 +33,7 @@ pub async fn list(state: web::Data<AppState>) -> HttpResponse {
 const PREVIEW_NOTICE: &str = "Aperçu : ce formulaire est celui que voient les répondants ; l’envoyer vérifie les réponses sans rien enregistrer.";
 
 fn form_page(
+    state: &AppState,
     questionnaire: &LoadedQuestionnaire,
     values: &RawAnswers,
     errors: &[crate::domain::answers::AnswerError],
@@ -50,6 +51,7 @@ fn form_page(
         allow_draft: false,
         notice: Some(notice),
         extra: Some(html! { input type="hidden" name="_csrf" value=(csrf); }),
+        anonymity_threshold: state.results.anonymity_threshold,
     }
     .render()
 }
@@ -61,6 +63,7 @@ pub async fn preview(
 ) -> Result<HttpResponse, PageError> {
     let questionnaire = loaded(&state, &code)?;
     Ok(page(form_page(
+        &state,
         questionnaire,
         &RawAnswers::new(),
         &[],
@@ -90,7 +93,14 @@ pub async fn check_preview(
         ),
         Err(errors) => (StatusCode::UNPROCESSABLE_ENTITY, errors, PREVIEW_NOTICE),
     };
-    let markup = form_page(questionnaire, &form.answers, &errors, notice, csrf(&staff));
+    let markup = form_page(
+        &state,
+        questionnaire,
+        &form.answers,
+        &errors,
+        notice,
+        csrf(&staff),
+    );
     Ok(HttpResponse::build(status)
         .content_type(ContentType::html())
         .insert_header((header::CACHE_CONTROL, "no-store"))
