@@ -12,6 +12,7 @@ pub fn staff_page(title: &str, content: Markup) -> Markup {
             ul {
                 li { a href="/tableau-de-bord" { "Indicateurs" } }
                 li { a href="/tableau-de-bord#campagnes" { "Campagnes" } }
+                li { a href="/tableau-de-bord/ressources" { "Ressources téléchargées" } }
                 li { a href="/admin" { "Administration" } }
                 li { a href="/connexion" { "Votre session" } }
             }

@@ -252,6 +252,14 @@ fn results_routes(cfg: &mut web::ServiceConfig) {
         )
         .route("/tableau-de-bord", web::get().to(dashboard::home))
         .route(
+            "/tableau-de-bord/ressources",
+            web::get().to(dashboard::resources),
+        )
+        .route(
+            "/tableau-de-bord/commentaires/{response_id}/masquer",
+            web::post().to(dashboard::hide_comment),
+        )
+        .route(
             "/tableau-de-bord/campagnes/{id}",
             web::get().to(dashboard::campaign),
         )
@@ -266,6 +274,10 @@ fn results_routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/exports/indicateurs.xlsx",
             web::get().to(exports::indicators_xlsx),
+        )
+        .route(
+            "/exports/ressources.csv",
+            web::get().to(exports::resources_csv),
         );
 }
 

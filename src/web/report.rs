@@ -130,6 +130,14 @@ async fn year_entry(
             Some(participation_of(&state.db, Invited::SentBetween { code, from, to }).await?)
         }
     };
+    // 4: ratings over the downloads the widget counted in the year.
+    let downloads = match code {
+        QuestionnaireCode::I4 => {
+            let (resources, _, _) = super::widget_results::year_results(state, year).await?;
+            Some(resources.total.participation)
+        }
+        _ => None,
+    };
     let anonymous = is_anonymous(state, code);
     let mut reports: Vec<(i32, IndicatorReport)> = Vec::new();
     for period in periods.iter().copied() {
@@ -153,7 +161,7 @@ async fn year_entry(
                 counts: &counts,
                 companies,
                 participation: participation.filter(|_| period == year),
-                downloads: None,
+                downloads: downloads.filter(|_| period == year),
             },
             &versions,
             &state.results.targets,

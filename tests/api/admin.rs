@@ -652,3 +652,51 @@ async fn an_admin_manages_accounts_and_revokes_tokens() {
         401
     );
 }
+
+#[tokio::test]
+async fn only_admins_get_the_form_hiding_a_comment_and_it_needs_the_csrf_token() {
+    let app = spawn_app().await;
+    let rated = app
+        .post_json(
+            "/api/v1/public/ratings",
+            &json!({ "resource": "guide-tms", "answers": { "satisfaction": "tres_satisfait", "commentaire": "Injurieux" } }),
+        )
+        .await;
+    assert_eq!(rated.status(), 201, "{}", rated.text().await.unwrap());
+    let page = |browser: &StaffBrowser| {
+        browser
+            .client
+            .get(app.url("/tableau-de-bord/ressources"))
+            .send()
+    };
+    let analyst = app.sign_in_as("analyst").await;
+    let html = page(&analyst).await.unwrap().text().await.unwrap();
+    assert!(
+        html.contains("Injurieux") && !html.contains("/masquer"),
+        "{html}"
+    );
+    let admin = app.sign_in_as("admin").await;
+    let html = page(&admin).await.unwrap().text().await.unwrap();
+    let start = html
+        .find("/tableau-de-bord/commentaires/")
+        .expect("a hide form");
+    let action = html[start..].split('"').next().unwrap().to_owned();
+    assert!(html.contains(&format!(r#"name="_csrf" value="{}""#, admin.csrf)));
+    let hide =
+        |body: Vec<(&'static str, String)>| admin.client.post(app.url(&action)).form(&body).send();
+    assert_eq!(
+        hide(vec![("annee", "2026".into())]).await.unwrap().status(),
+        403
+    );
+    let done = hide(vec![
+        ("annee", "2026".into()),
+        ("_csrf", admin.csrf.clone()),
+    ])
+    .await
+    .unwrap();
+    assert_eq!(done.status(), 303);
+    let html = page(&admin).await.unwrap().text().await.unwrap();
+    assert!(!html.contains("Injurieux"));
+    let entry = &store::audit::latest(&app.db, 1).await.unwrap()[0];
+    assert_eq!(entry.action, "commentaire_masque");
+}

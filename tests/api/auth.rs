@@ -60,10 +60,13 @@ const ROUTES: &[(&str, &str, &str, Who)] = {
         ("GET", "/api/v1/widget/comments", "/api/v1/widget/comments", Results),
         ("POST", "/api/v1/comments/{response_id}/hide", "/api/v1/comments/00000000-0000-0000-0000-000000000000/hide", Admin),
         ("GET", "/tableau-de-bord", "/tableau-de-bord", Results),
+        ("GET", "/tableau-de-bord/ressources", "/tableau-de-bord/ressources", Results),
+        ("POST", "/tableau-de-bord/commentaires/{response_id}/masquer", "/tableau-de-bord/commentaires/00000000-0000-0000-0000-000000000000/masquer", Admin),
         ("GET", "/tableau-de-bord/campagnes/{id}", "/tableau-de-bord/campagnes/00000000-0000-0000-0000-000000000000", Results),
         ("GET", "/tableau-de-bord/fiches/{code}", "/tableau-de-bord/fiches/i4", Results),
         ("GET", "/exports/campagnes/{id}/reponses.csv", "/exports/campagnes/00000000-0000-0000-0000-000000000000/reponses.csv", Results),
         ("GET", "/exports/indicateurs.xlsx", "/exports/indicateurs.xlsx", Results),
+        ("GET", "/exports/ressources.csv", "/exports/ressources.csv", Results),
         ("GET", "/admin", "/admin", Admin),
         ("GET", "/admin/journal", "/admin/journal", Admin),
         ("GET", "/admin/comptes", "/admin/comptes", Admin),
@@ -545,6 +548,7 @@ async fn pages_hold_no_inline_script_or_style_the_policy_would_block() {
         "/connexion".to_owned(),
         "/tableau-de-bord".to_owned(),
         "/tableau-de-bord/fiches/i3.1".to_owned(),
+        "/tableau-de-bord/ressources".to_owned(),
     ];
     let campaigns = jalon::store::results::campaigns::all(&app.db)
         .await

@@ -296,6 +296,7 @@ try {
   check(true, "signing in leads back to the page asked for");
   await audit(staff, "the dashboard");
   for (const [path, label] of [
+    ["/tableau-de-bord/ressources", "the downloads page (indicator 4)"],
     ["/admin", "the administration page"],
     ["/admin/enregistrements", "the registration forms"],
     ["/admin/imports", "the imports page"],

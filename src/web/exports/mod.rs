@@ -88,16 +88,7 @@ pub async fn responses_csv(
     params: web::Query<CsvParams>,
 ) -> PageResult {
     let id = Uuid::parse_str(&id).map_err(|_| WebError::NotFound)?;
-    let separator = match params.sep.as_deref() {
-        None | Some(";") => b';',
-        Some(",") => b',',
-        Some(_) => {
-            return Err(WebError::BadRequest(
-                "Séparateur inconnu : « ; » (par défaut) ou « , ».".into(),
-            )
-            .into());
-        }
-    };
+    let separator = separator(params.sep.as_deref())?;
     let campaign = campaigns::by_id(&state.db, id)
         .await?
         .ok_or(WebError::NotFound)?;
@@ -233,6 +224,8 @@ pub async fn indicators_xlsx(
         }
         offset = offset.saturating_add(u16::try_from(columns.header(&[]).len()).unwrap_or(0));
     }
+    let (resources, _, _) = super::widget_results::year_results(&state, year).await?;
+    book.resources(&resources).map_err(failed)?;
     book.note(
         "Indicateurs 6 et 7 : questionnaires anonymes, aucune réponse individuelle exportée.",
     )
@@ -248,4 +241,68 @@ pub async fn indicators_xlsx(
         &name,
         body,
     ))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ResourcesParams {
+    annee: Option<String>,
+    sep: Option<String>,
+}
+
+/// `GET /exports/ressources.csv?annee=YYYY[&sep=,]`: indicator 4 per resource of the year.
+pub async fn resources_csv(
+    state: web::Data<AppState>,
+    staff: Staff,
+    params: web::Query<ResourcesParams>,
+) -> PageResult {
+    let separator = separator(params.sep.as_deref())?;
+    let year = match params.annee.as_deref() {
+        None | Some("") => None,
+        Some(raw) => Some(raw.parse::<i32>().map_err(|_| {
+            WebError::BadRequest("Année invalide : AAAA entre 2000 et 2100 attendue.".to_owned())
+        })?),
+    };
+    let year = super::widget_results::checked_year(&state, year)?;
+    let (results, _, _) = super::widget_results::year_results(&state, year).await?;
+    let mut file = CsvFile::new(separator);
+    let decimal = |v: Option<f64>| {
+        let text = v.map(|v| format!("{v:.4}")).unwrap_or_default();
+        if separator == b';' {
+            text.replace('.', ",")
+        } else {
+            text
+        }
+    };
+    let failed = |e| export_failed("CSV", e);
+    file.row(xlsx_export::RESOURCE_COLUMNS).map_err(failed)?;
+    for r in &results.resources {
+        let s = r.rates.satisfaction;
+        let interval = s.interval_95();
+        let cells = xlsx_export::resource_cells(r);
+        file.row(cells.into_iter().chain([
+            decimal(s.rate()),
+            decimal(interval.map(|b| b.0)),
+            decimal(interval.map(|b| b.1)),
+            s.favorable().to_string(),
+            s.total().to_string(),
+            r.rates.participation.downloads.to_string(),
+            decimal(r.rates.participation.rate()),
+        ]))
+        .map_err(failed)?;
+    }
+    let body = file.finish().map_err(|e| export_failed("CSV", e))?;
+    let name = format!("ressources-{year}.csv");
+    audit::record(&state, &staff, "export_csv", "ressources", &name).await?;
+    Ok(attachment("text/csv; charset=utf-8", &name, body))
+}
+
+/// `;` (French Excel, the default) or `,`.
+fn separator(raw: Option<&str>) -> Result<u8, WebError> {
+    match raw {
+        None | Some(";") => Ok(b';'),
+        Some(",") => Ok(b','),
+        Some(_) => Err(WebError::BadRequest(
+            "Séparateur inconnu : « ; » (par défaut) ou « , ».".into(),
+        )),
+    }
 }
