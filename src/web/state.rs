@@ -4,6 +4,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::catalog::Catalog;
 use crate::clock::Clock;
+use crate::config::AuthSettings;
 use crate::domain::results::ResultsSettings;
 use crate::web::widget_script::WidgetScript;
 use crate::widget::Widget;
@@ -19,4 +20,6 @@ pub struct AppState {
     pub widget_script: Arc<WidgetScript>,
     /// Targets and anonymity threshold of the published results.
     pub results: ResultsSettings,
+    /// Staff sign-in settings.
+    pub auth: Arc<AuthSettings>,
 }
