@@ -274,7 +274,7 @@ async fn load_widget_ratings(
     let mut ratings = Vec::new();
     let mut downloads: std::collections::BTreeMap<(usize, chrono::NaiveDate), u64> =
         std::collections::BTreeMap::new();
-    for i in 0..period.invited {
+    for _ in 0..period.invited {
         let at = period.sent_at + Duration::hours(rng.random_range(0..30 * 24));
         let resource = rng.random_range(0..RESOURCES.len());
         *downloads
@@ -287,7 +287,8 @@ async fn load_widget_ratings(
         let mut attributes = response_attributes(&loaded.definition, &Map::new(), &answers);
         attributes.push(("resource".to_owned(), RESOURCES[resource].0.to_owned()));
         ratings.push(NewRating {
-            visitor_key: format!("demo-{}-{i}", period.label),
+            // Real keys are 32-character hashes; each demo rating is its own visitor.
+            visitor_key: uuid::Uuid::new_v4().simple().to_string(),
             submitted_at: at,
             version: loaded.version.clone(),
             answers,

@@ -5,8 +5,7 @@ pub fn page(title: &str, content: Markup) -> Markup {
     shell(title, None, content)
 }
 
-/// The same shell for staff pages: wider, with the results navigation. (Staff pages move
-/// behind a login in a later issue.)
+/// The same shell for staff pages (all behind the sign-in): wider, with the navigation.
 pub fn staff_page(title: &str, content: Markup) -> Markup {
     let nav = html! {
         nav.staff-nav aria-label="Espace résultats" {
@@ -14,6 +13,8 @@ pub fn staff_page(title: &str, content: Markup) -> Markup {
                 li { a href="/tableau-de-bord" { "Indicateurs" } }
                 li { a href="/tableau-de-bord#campagnes" { "Campagnes" } }
                 li { a href="/tableau-de-bord/ressources" { "Ressources téléchargées" } }
+                li { a href="/admin" { "Administration" } }
+                li { a href="/connexion" { "Votre session" } }
             }
         }
     };

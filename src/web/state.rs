@@ -4,6 +4,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::catalog::Catalog;
 use crate::clock::Clock;
+use crate::config::AuthSettings;
 use crate::domain::results::ResultsSettings;
 use crate::seal_key::SealKey;
 use crate::web::widget_script::WidgetScript;
@@ -22,4 +23,6 @@ pub struct AppState {
     pub results: ResultsSettings,
     /// Encrypts the sealed answers of anonymous questionnaires.
     pub seal_key: SealKey,
+    /// Staff sign-in settings.
+    pub auth: Arc<AuthSettings>,
 }

@@ -6,7 +6,7 @@ use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{ApiError, AppState, WebError};
+use super::{ApiError, AppState, Staff, WebError};
 use crate::domain::questionnaire::QuestionKind;
 use crate::domain::schedule::paris_year;
 use crate::domain::widget::{WidgetResults, summarize};
@@ -97,11 +97,20 @@ pub async fn comments(
 /// `POST /api/v1/comments/{response_id}/hide`: the response's free text leaves every listing.
 pub async fn hide(
     state: web::Data<AppState>,
+    staff: Staff,
     response_id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let response_id = Uuid::parse_str(&response_id).map_err(|_| WebError::NotFound)?;
     if !store::hide_comment(&state.db, response_id, state.clock.now()).await? {
         return Err(WebError::NotFound.into());
     }
+    super::audit::record(
+        &state,
+        &staff,
+        "commentaire_masque",
+        &response_id.to_string(),
+        "",
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(json!({ "response_id": response_id, "hidden": true })))
 }

@@ -34,7 +34,13 @@ fn rates_head(first: &str) -> Markup {
     }
 }
 
-pub fn resources_page(results: &WidgetResults, comments: &[Comment]) -> Markup {
+/// `moderation`: the CSRF token of the hide forms, for those who may hide a comment (None:
+/// no form).
+pub fn resources_page(
+    results: &WidgetResults,
+    comments: &[Comment],
+    moderation: Option<&str>,
+) -> Markup {
     let year = results.year;
     let title = format!("Indicateur 4 : ressources téléchargées en {year}");
     let total = &results.total;
@@ -130,9 +136,12 @@ pub fn resources_page(results: &WidgetResults, comments: &[Comment]) -> Markup {
                                     (day(c.day))
                                     @if let Some(resource) = &c.resource { " · " (resource) }
                                 }
-                                form method="post" action={"/tableau-de-bord/commentaires/" (c.response_id) "/masquer"} {
-                                    input type="hidden" name="annee" value=(year);
-                                    button type="submit" { "Masquer ce commentaire" }
+                                @if let Some(csrf) = moderation {
+                                    form method="post" action={"/tableau-de-bord/commentaires/" (c.response_id) "/masquer"} {
+                                        input type="hidden" name="_csrf" value=(csrf);
+                                        input type="hidden" name="annee" value=(year);
+                                        button type="submit" { "Masquer ce commentaire" }
+                                    }
                                 }
                             }
                         }

@@ -19,7 +19,7 @@ use uuid::Uuid;
 use self::columns::RawColumns;
 use self::csv_export::{CsvFile, RAW_LEADING, aggregated, raw_row};
 use self::xlsx_export::Book;
-use super::{AppState, PageError, WebError, report};
+use super::{AppState, PageError, Staff, WebError, audit, report};
 use crate::domain::QuestionnaireCode;
 use crate::domain::results::report::PeriodQuery;
 use crate::domain::results::tally::DAY_DIMENSION;
@@ -83,6 +83,7 @@ pub struct CsvParams {
 
 pub async fn responses_csv(
     state: web::Data<AppState>,
+    staff: Staff,
     id: web::Path<String>,
     params: web::Query<CsvParams>,
 ) -> PageResult {
@@ -131,6 +132,7 @@ pub async fn responses_csv(
         )
     };
     let body = file.finish().map_err(|e| export_failed("CSV", e))?;
+    audit::record(&state, &staff, "export_csv", &id.to_string(), &name).await?;
     Ok(attachment("text/csv; charset=utf-8", &name, body))
 }
 
@@ -142,6 +144,7 @@ pub struct PeriodParams {
 
 pub async fn indicators_xlsx(
     state: web::Data<AppState>,
+    staff: Staff,
     params: web::Query<PeriodParams>,
 ) -> PageResult {
     let period = PeriodQuery::parse(
@@ -232,6 +235,7 @@ pub async fn indicators_xlsx(
         Some(wave) => format!("indicateurs-vague-{}.xlsx", slug(wave)),
         None => format!("indicateurs-{year}.xlsx"),
     };
+    audit::record(&state, &staff, "export_xlsx", "indicateurs", &name).await?;
     Ok(attachment(
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         &name,
@@ -248,6 +252,7 @@ pub struct ResourcesParams {
 /// `GET /exports/ressources.csv?annee=YYYY[&sep=,]`: indicator 4 per resource of the year.
 pub async fn resources_csv(
     state: web::Data<AppState>,
+    staff: Staff,
     params: web::Query<ResourcesParams>,
 ) -> PageResult {
     let separator = separator(params.sep.as_deref())?;
@@ -286,11 +291,9 @@ pub async fn resources_csv(
         .map_err(failed)?;
     }
     let body = file.finish().map_err(|e| export_failed("CSV", e))?;
-    Ok(attachment(
-        "text/csv; charset=utf-8",
-        &format!("ressources-{year}.csv"),
-        body,
-    ))
+    let name = format!("ressources-{year}.csv");
+    audit::record(&state, &staff, "export_csv", "ressources", &name).await?;
+    Ok(attachment("text/csv; charset=utf-8", &name, body))
 }
 
 /// `;` (French Excel, the default) or `,`.
