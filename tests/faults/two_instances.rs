@@ -62,7 +62,7 @@ async fn two_instances_on_one_postgres_never_send_or_store_twice() {
     }
 
     // Meanwhile every link is sent to both instances at the same moment.
-    let load = Load::start(
+    let load = Load::start_patient(
         vec![a.address.clone(), b.address.clone()],
         tokens.clone(),
         16,
