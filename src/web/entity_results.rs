@@ -44,7 +44,7 @@ pub async fn page(
     }
     let mut rows = Vec::new();
     let mut all = campaigns::all(&state.db).await?;
-    all.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+    all.sort_by_key(|c| std::cmp::Reverse(c.created_at));
     for campaign in all {
         let Ok(code) = campaign.questionnaire_code.parse::<QuestionnaireCode>() else {
             continue;
