@@ -22,7 +22,7 @@ pub async fn list(
     };
     let results = report::campaign_results(&state, id, detail).await?;
     let threshold = state.results.anonymity_threshold;
-    let texts = report::campaign_comments(&state, &results).await?;
+    let texts = report::campaign_comments(&state, &results, None).await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(json!({

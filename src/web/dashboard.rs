@@ -14,7 +14,8 @@ use crate::domain::results::report::PeriodQuery;
 use crate::domain::staff::Permission;
 use crate::store::results::campaigns;
 use crate::views::dashboard::{
-    COMPANIES_PER_PAGE, CampaignLink, campaign_page, fiche_page, home_page, resources_page,
+    COMMENTS_ON_PAGE, COMPANIES_PER_PAGE, CampaignLink, campaign_page, fiche_page, home_page,
+    resources_page,
 };
 
 type PageResult = Result<HttpResponse, PageError>;
@@ -81,7 +82,7 @@ pub async fn campaign(
         limit: COMPANIES_PER_PAGE,
     };
     let results = report::campaign_results(&state, id, detail).await?;
-    let comments = report::campaign_comments(&state, &results).await?;
+    let comments = report::campaign_comments(&state, &results, Some(COMMENTS_ON_PAGE)).await?;
     Ok(html(campaign_page(&results, comments.as_deref())))
 }
 

@@ -560,6 +560,7 @@ pub async fn campaign_results(
 pub async fn campaign_comments(
     state: &AppState,
     results: &CampaignResults,
+    limit: Option<u64>,
 ) -> Result<Option<Vec<(String, String)>>, WebError> {
     let threshold = state.results.anonymity_threshold;
     if !crate::domain::anonymity::comments_readable(
@@ -582,6 +583,7 @@ pub async fn campaign_comments(
         .map(|q| q.id.clone())
         .collect();
     Ok(Some(
-        crate::store::results::comments::texts(&state.db, results.campaign.id, &questions).await?,
+        crate::store::results::comments::texts(&state.db, results.campaign.id, &questions, limit)
+            .await?,
     ))
 }

@@ -257,6 +257,30 @@ async fn many_companies_are_paged_and_the_running_sums_agree_with_the_exact_mean
 
     let first = page(&app, &format!("/tableau-de-bord/campagnes/{}", campaign.id)).await;
     assert!(first.contains("1 à 100 sur 250"));
+    // About 300 comments: the page shows a sample, the API all of them.
+    let on_page = [
+        "Démarche utile",
+        "Les outils sont clairs",
+        "Merci pour l’accompagnement",
+        "Il faudrait un suivi",
+    ]
+    .iter()
+    .map(|t| first.matches(t).count())
+    .sum::<usize>();
+    assert!(
+        (1..=60).contains(&on_page),
+        "{on_page} comments on the page"
+    );
+    let all: serde_json::Value = app
+        .get(&format!("/api/v1/campaigns/{}/comments", campaign.id))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        all["comments"].as_array().unwrap().len() > 150,
+        "the API lists them all"
+    );
     assert!(first.contains("BENCH-0000000") && !first.contains("BENCH-0000100"));
     assert!(first.contains("?entreprises=100#titre-entreprises\">Entreprises suivantes"));
     assert!(!first.contains("Entreprises précédentes"));

@@ -15,6 +15,8 @@ use crate::views::layout::staff_page;
 
 /// Companies of 3.1 listed per page of a campaign's dashboard.
 pub const COMPANIES_PER_PAGE: u64 = 100;
+/// Comments a campaign page shows, at random; the API lists them all.
+pub const COMMENTS_ON_PAGE: u64 = 60;
 
 /// `comments`: the free-text answers as they may be read (`None`: withheld, too few
 /// respondents of an anonymous questionnaire).
@@ -329,6 +331,10 @@ fn comments_section(results: &CampaignResults, comments: Option<&[(String, Strin
                     Some(comments) => {
                         @if results.anonymous {
                             p.hint { "Sans information sur leur auteur, dans un ordre aléatoire." }
+                        }
+                        p.hint {
+                            "Au plus " (COMMENTS_ON_PAGE) " commentaires, pris au hasard ; tous avec "
+                            code { "GET /api/v1/campaigns/" (results.campaign.id) "/comments" } "."
                         }
                         @for (id, text) in &questions {
                             @let texts: Vec<&str> = comments.iter().filter(|(q, _)| q == id).map(|(_, t)| t.as_str()).collect();

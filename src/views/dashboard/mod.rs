@@ -8,7 +8,7 @@ pub mod home;
 mod parts;
 pub mod resources;
 
-pub use campaign::{COMPANIES_PER_PAGE, campaign_page};
+pub use campaign::{COMMENTS_ON_PAGE, COMPANIES_PER_PAGE, campaign_page};
 pub use entity::{EntityRow, entity_page};
 pub use fiche::fiche_page;
 pub use home::{CampaignLink, home_page};
