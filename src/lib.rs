@@ -13,6 +13,7 @@ pub mod mail;
 pub mod scheduler;
 pub mod startup;
 pub mod store;
+pub mod submissions;
 pub mod telemetry;
 pub mod views;
 pub mod web;

@@ -1,6 +1,7 @@
 //! Queries. Every function takes a connection (or transaction) and, where time matters, `now`.
 
 pub mod anonymity;
+pub mod batch;
 pub mod campaigns;
 mod connect;
 pub mod drafts;
@@ -11,6 +12,7 @@ pub mod registration;
 pub mod responses;
 pub mod results;
 pub mod retention;
+pub mod submissions;
 pub mod versions;
 pub mod widget;
 

@@ -5,6 +5,7 @@ use sea_orm::DatabaseConnection;
 use crate::catalog::Catalog;
 use crate::clock::Clock;
 use crate::domain::results::ResultsSettings;
+use crate::submissions::Submissions;
 use crate::web::widget_script::WidgetScript;
 use crate::widget::Widget;
 
@@ -17,6 +18,8 @@ pub struct AppState {
     /// Indicator 4's download widget: rate limits, pending downloads, the ratings writer.
     pub widget: Arc<Widget>,
     pub widget_script: Arc<WidgetScript>,
+    /// The queue to the submission writer (group commit of responses).
+    pub submissions: Arc<Submissions>,
     /// Targets and anonymity threshold of the published results.
     pub results: ResultsSettings,
 }

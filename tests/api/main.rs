@@ -17,4 +17,5 @@ mod open_questionnaire;
 mod openapi;
 mod questionnaires;
 mod smtp;
+mod submission_batches;
 mod widget;
