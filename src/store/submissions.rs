@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::sea_query::{Expr, ExprTrait, LockType, Order, Query};
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
 
@@ -22,6 +22,29 @@ use crate::domain::questionnaire::Questionnaire;
 use crate::domain::results::response_tally;
 use crate::domain::schedule::paris_date;
 use crate::entities::{draft, invitation, response};
+
+/// Of `ids`, those still pending, locked until the transaction ends: on PostgreSQL by
+/// `FOR UPDATE` (a concurrent claim waits, then reads the committed status), on SQLite by the
+/// write lock the transaction holds since its start. Filtering on the status here rather than
+/// in the claim's `UPDATE` keeps SQLite on the primary key: with an `IN` list beside
+/// `status = ?` its planner prefers the status index and reads every pending invitation.
+async fn lock_pending(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<Vec<Uuid>, StoreError> {
+    let select = Query::select()
+        .columns([invitation::Column::Id, invitation::Column::Status])
+        .from(invitation::Entity)
+        .and_where(Expr::col(invitation::Column::Id).is_in(ids.iter().copied()))
+        .order_by(invitation::Column::Id, Order::Asc)
+        .lock(LockType::Update)
+        .to_owned();
+    let mut pending = Vec::new();
+    for row in db.query_all(&select).await? {
+        let status: String = row.try_get("", "status")?;
+        if status == STATUS_PENDING {
+            pending.push(row.try_get::<Uuid>("", "id")?);
+        }
+    }
+    Ok(pending)
+}
 
 /// Invitations claimed per statement.
 const CLAIM_CHUNK: usize = 500;
@@ -203,17 +226,17 @@ async fn claim(db: &impl ConnectionTrait, batch: &[Submission]) -> Result<Vec<bo
         // One order for every process: two batches lock shared rows alike.
         ids.sort_unstable();
         for chunk in ids.chunks(CLAIM_CHUNK) {
-            let update = Query::update()
-                .table(invitation::Entity)
-                .value(invitation::Column::Status, STATUS_COMPLETED)
-                .value(invitation::Column::CompletedOn, completed_on)
-                .and_where(Expr::col(invitation::Column::Id).is_in(chunk.iter().copied()))
-                .and_where(Expr::col(invitation::Column::Status).eq(STATUS_PENDING))
-                .returning_col(invitation::Column::Id)
-                .to_owned();
-            for row in db.query_all(&update).await? {
-                won.insert(row.try_get::<Uuid>("", "id")?);
+            let pending = lock_pending(db, chunk).await?;
+            if pending.is_empty() {
+                continue;
             }
+            invitation::Entity::update_many()
+                .col_expr(invitation::Column::Status, Expr::value(STATUS_COMPLETED))
+                .col_expr(invitation::Column::CompletedOn, Expr::value(completed_on))
+                .filter(invitation::Column::Id.is_in(pending.iter().copied()))
+                .exec(db)
+                .await?;
+            won.extend(pending);
         }
     }
     Ok(batch

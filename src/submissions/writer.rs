@@ -79,11 +79,14 @@ async fn write(db: &DatabaseConnection, first: Job, queue: &mut mpsc::Receiver<J
             Err(_) => break,
         }
     }
+    let (count, started) = (batch.len(), std::time::Instant::now());
     let (submissions, replies): (Vec<_>, Vec<_>) = batch
         .into_iter()
         .map(|job| (job.submission, job.done))
         .unzip();
-    for (reply, result) in replies.into_iter().zip(store_all(db, submissions).await) {
+    let results = store_all(db, submissions).await;
+    tracing::debug!(count, elapsed = ?started.elapsed(), "batch of responses written");
+    for (reply, result) in replies.into_iter().zip(results) {
         // A request that gave up waiting (timeout, client gone) finds its response stored.
         let _ = reply.send(result);
     }
