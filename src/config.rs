@@ -155,6 +155,27 @@ pub struct Settings {
         global = true
     )]
     pub downloads_flush_ms: u64,
+
+    /// How long a staff session lasts after signing in, in hours.
+    #[arg(
+        long,
+        env = "JALON_SESSION_HOURS",
+        default_value_t = 8,
+        value_parser = clap::value_parser!(u32).range(1..=720),
+        global = true
+    )]
+    pub session_hours: u32,
+
+    /// Months after a campaign closes before its contacts' emails and names are erased
+    /// (at most 24: the privacy notice promises it).
+    #[arg(
+        long,
+        env = "JALON_RETENTION_MONTHS",
+        default_value_t = crate::domain::retention::DEFAULT_MONTHS,
+        value_parser = clap::value_parser!(u32).range(0..=24),
+        global = true
+    )]
+    pub retention_months: u32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -213,6 +234,36 @@ impl std::str::FromStr for Secret {
             return Err("JALON_SECRET : 16 caractères au moins".to_owned());
         }
         Ok(Self(s.to_owned()))
+    }
+}
+
+/// Staff sign-in: the session's lifetime, and whether cookies are marked `Secure` (when
+/// jalon is served over HTTPS, as `JALON_BASE_URL` says).
+#[derive(Debug, Clone)]
+pub struct AuthSettings {
+    pub session_lifetime: chrono::Duration,
+    pub secure_cookies: bool,
+}
+
+impl Default for AuthSettings {
+    fn default() -> Self {
+        Self {
+            session_lifetime: chrono::Duration::hours(8),
+            secure_cookies: false,
+        }
+    }
+}
+
+impl Settings {
+    pub fn auth(&self) -> AuthSettings {
+        AuthSettings {
+            session_lifetime: chrono::Duration::hours(i64::from(self.session_hours)),
+            secure_cookies: self
+                .base_url
+                .trim_start()
+                .to_ascii_lowercase()
+                .starts_with("https://"),
+        }
     }
 }
 
@@ -296,6 +347,27 @@ mod tests {
         ] {
             assert!(parse_origins(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn cookies_are_secure_behind_https() {
+        use clap::Parser;
+        #[derive(clap::Parser)]
+        struct Cli {
+            #[command(flatten)]
+            settings: Settings,
+        }
+        let parse = |url: &str| {
+            Cli::parse_from(["jalon", "--base-url", url])
+                .settings
+                .auth()
+        };
+        assert!(parse("https://enquetes.anact.fr").secure_cookies);
+        assert!(!parse("http://127.0.0.1:8080").secure_cookies);
+        assert_eq!(
+            parse("https://x.fr").session_lifetime,
+            chrono::Duration::hours(8)
+        );
     }
 
     #[test]

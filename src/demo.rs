@@ -173,16 +173,8 @@ async fn load_campaign(
     summary: &mut DemoSummary,
 ) -> Result<(), StoreError> {
     let definition = &loaded.definition;
-    let campaign =
-        campaigns::find_or_create(db, definition.code, period.label, period.sent_at).await?;
     if definition.open {
-        for _ in 0..period.invited {
-            let at = period.sent_at + Duration::hours(rng.random_range(0..30 * 24));
-            let origin = (Origin::Open, &Map::new());
-            if store_one(db, loaded, campaign.id, origin, period.bias, rng, at).await? {
-                summary.responses += 1;
-            }
-        }
+        summary.responses += load_widget_ratings(db, loaded, period, rng).await?;
         if current {
             summary
                 .sample_links
@@ -190,6 +182,8 @@ async fn load_campaign(
         }
         return Ok(());
     }
+    let campaign =
+        campaigns::find_or_create(db, definition.code, period.label, period.sent_at).await?;
     let mut links = 0;
     for i in 0..period.invited {
         let email = fictional_email(rng, i);
@@ -234,6 +228,88 @@ async fn load_campaign(
         }
     }
     Ok(())
+}
+
+/// Resources of the agency's website the demo's visitors download and rate.
+const RESOURCES: [(&str, &str, &str); 6] = [
+    ("guide-tms", "Guide : prévenir les TMS", "Santé au travail"),
+    (
+        "fiche-rps",
+        "Fiche : repérer les risques psychosociaux",
+        "Santé au travail",
+    ),
+    (
+        "kit-teletravail",
+        "Kit : organiser le télétravail",
+        "Organisation du travail",
+    ),
+    ("methode-qvct", "Méthode : démarche QVCT", "Qualité de vie"),
+    (
+        "outil-usure",
+        "Outil : prévenir l’usure professionnelle",
+        "Parcours",
+    ),
+    (
+        "guide-dialogue",
+        "Guide : dialogue social de proximité",
+        "Dialogue social",
+    ),
+];
+
+/// Indicator 4 as the website's widget records it: downloads counted per resource and day,
+/// and about one download in three rated, through the widget's own storage (so the ratings
+/// land in the year's campaign, with their resource, like real ones).
+async fn load_widget_ratings(
+    db: &DatabaseConnection,
+    loaded: &LoadedQuestionnaire,
+    period: &DemoCampaign,
+    rng: &mut StdRng,
+) -> Result<usize, StoreError> {
+    use crate::domain::widget::ResourceId;
+    use crate::store::widget::{DownloadCount, NewRating, record_downloads, record_ratings};
+    let mut ratings = Vec::new();
+    let mut downloads: std::collections::BTreeMap<(usize, chrono::NaiveDate), u64> =
+        std::collections::BTreeMap::new();
+    for _ in 0..period.invited {
+        let at = period.sent_at + Duration::hours(rng.random_range(0..30 * 24));
+        let resource = rng.random_range(0..RESOURCES.len());
+        *downloads
+            .entry((resource, crate::domain::schedule::paris_date(at)))
+            .or_default() += rng.random_range(2..5);
+        let raw = draw_answers(&loaded.definition, period.bias, rng);
+        let Ok(answers) = validate(&loaded.definition, &raw, UnknownKeys::Reject) else {
+            continue;
+        };
+        let mut attributes = response_attributes(&loaded.definition, &Map::new(), &answers);
+        attributes.push(("resource".to_owned(), RESOURCES[resource].0.to_owned()));
+        ratings.push(NewRating {
+            // Real keys are 32-character hashes; each demo rating is its own visitor.
+            visitor_key: uuid::Uuid::new_v4().simple().to_string(),
+            submitted_at: at,
+            version: loaded.version.clone(),
+            answers,
+            attributes,
+        });
+    }
+    let counts: Vec<DownloadCount> = downloads
+        .into_iter()
+        .filter_map(|((resource, day), count)| {
+            let (id, title, theme) = RESOURCES[resource];
+            Some(DownloadCount {
+                resource: ResourceId::parse(id).ok()?,
+                day,
+                title: Some(title.to_owned()),
+                theme: Some(theme.to_owned()),
+                count,
+            })
+        })
+        .collect();
+    record_downloads(db, &counts, period.sent_at).await?;
+    let outcomes = record_ratings(db, loaded.definition.code, &ratings).await?;
+    Ok(outcomes
+        .iter()
+        .filter(|o| **o == crate::store::widget::RatingOutcome::Recorded)
+        .count())
 }
 
 /// The day after sending a respondent answers: most within a few days, then a bump after the

@@ -12,6 +12,8 @@ use jalon::catalog::Catalog;
 use jalon::clock::{Clock, SystemClock};
 use jalon::config::{Settings, Toggle};
 use jalon::dispatch::Dispatcher;
+use jalon::domain::retention::contact_reference;
+use jalon::domain::staff::{Role, password};
 use jalon::domain::{Email, QuestionnaireCode};
 use jalon::import::{ImportKind, ImportReport};
 use jalon::mail::{FileMailer, Mailer, SmtpMailer};
@@ -71,8 +73,67 @@ enum Command {
         #[command(subcommand)]
         what: ImportCommand,
     },
+    /// Staff accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Bearer tokens for programs calling the staff API.
+    ApiToken {
+        #[command(subcommand)]
+        command: ApiTokenCommand,
+    },
+    /// A person's data (RGPD): export it, or erase it.
+    Contact {
+        #[command(subcommand)]
+        command: ContactCommand,
+    },
     /// Ask the running server's /healthz (for container health checks); exit 0 if healthy.
     Healthcheck,
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add a staff account; the password is read from the terminal (or JALON_NEW_PASSWORD).
+    Add {
+        #[arg(long)]
+        email: String,
+        /// admin, analyst or regional.
+        #[arg(long)]
+        role: String,
+        /// The entity of a regional account (a code of network/entities.toml).
+        #[arg(long)]
+        entity: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum ApiTokenCommand {
+    /// Create a bearer token, print it once; only its hash is stored.
+    Create {
+        #[arg(long)]
+        name: String,
+        /// admin, analyst or regional (default: admin).
+        #[arg(long, default_value = "admin")]
+        role: String,
+        /// The entity of a regional token.
+        #[arg(long)]
+        entity: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum ContactCommand {
+    /// Print as JSON everything stored about a person.
+    Export {
+        #[arg(long)]
+        email: String,
+    },
+    /// Erase a person's email and name everywhere (their answers stay, unlinked).
+    Erase {
+        #[arg(long)]
+        email: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -157,6 +218,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     clock,
                     max_body_bytes: settings.max_body_bytes,
                     results,
+                    auth: settings.auth(),
                 },
                 settings.widget()?,
                 &settings.bind,
@@ -237,6 +299,97 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 ExitCode::FAILURE
             })
         }
+        Command::User {
+            command:
+                UserCommand::Add {
+                    email,
+                    role,
+                    entity,
+                },
+        } => {
+            let catalog = load_catalog(&settings)?;
+            let role = staff_role(&catalog, &role, entity.as_deref())?;
+            let email = Email::parse(&email)?;
+            let password = new_password()?;
+            let hash = password::hash(&password)?;
+            let db = open_database(&settings).await?;
+            let now = clock.now();
+            if store::staff::add_user(&db, &email, &hash, &role, now)
+                .await?
+                .is_none()
+            {
+                anyhow::bail!("un compte existe déjà pour {email}");
+            }
+            store::audit::record(
+                &db,
+                "ligne de commande",
+                "compte_cree",
+                email.as_str(),
+                &role.to_string(),
+                now,
+            )
+            .await?;
+            println!("Compte {email} créé (rôle {role}).");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::ApiToken {
+            command: ApiTokenCommand::Create { name, role, entity },
+        } => {
+            let name = name.trim().to_owned();
+            if name.is_empty() || name.chars().count() > 100 {
+                anyhow::bail!("--name : 1 à 100 caractères");
+            }
+            let catalog = load_catalog(&settings)?;
+            let role = staff_role(&catalog, &role, entity.as_deref())?;
+            let db = open_database(&settings).await?;
+            let now = clock.now();
+            let token = store::staff::create_api_token(&db, &name, &role, now).await?;
+            store::audit::record(
+                &db,
+                "ligne de commande",
+                "jeton_cree",
+                &name,
+                &role.to_string(),
+                now,
+            )
+            .await?;
+            eprintln!("Jeton « {name} » (rôle {role}) : il ne sera plus jamais affiché.");
+            println!("{token}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Contact { command } => {
+            let db = open_database(&settings).await?;
+            let now = clock.now();
+            match command {
+                ContactCommand::Export { email } => {
+                    let data = store::personal_data::export_contact(&db, &email).await?;
+                    store::audit::record(
+                        &db,
+                        "ligne de commande",
+                        "export_contact",
+                        &contact_reference(&email),
+                        "",
+                        now,
+                    )
+                    .await?;
+                    println!("{}", serde_json::to_string_pretty(&data)?);
+                }
+                ContactCommand::Erase { email } => {
+                    let erased = store::personal_data::erase_contact(&db, &email).await?;
+                    store::audit::record(
+                        &db,
+                        "ligne de commande",
+                        "effacement_contact",
+                        &contact_reference(&email),
+                        &format!("{erased} invitation(s)"),
+                        now,
+                    )
+                    .await?;
+                    println!("{erased} invitation(s) de {} effacée(s).", email.trim());
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Demo => {
             let catalog = load_catalog(&settings)?;
             let db = open_database(&settings).await?;
@@ -246,6 +399,31 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// A role from the command line; a regional one names an entity of the network.
+fn staff_role(catalog: &Catalog, name: &str, entity: Option<&str>) -> anyhow::Result<Role> {
+    let role = Role::from_parts(name, entity)?;
+    if let Some(code) = role.entity()
+        && catalog.network.get(code).is_none()
+    {
+        anyhow::bail!("entité « {code} » inconnue (voir network/entities.toml)");
+    }
+    Ok(role)
+}
+
+/// The new account's password: `JALON_NEW_PASSWORD`, else typed twice on the terminal.
+fn new_password() -> anyhow::Result<String> {
+    if let Ok(password) = std::env::var("JALON_NEW_PASSWORD") {
+        return Ok(password);
+    }
+    let first = rpassword::prompt_password("Mot de passe : ")
+        .context("lecture du mot de passe impossible (terminal absent ? JALON_NEW_PASSWORD)")?;
+    let again = rpassword::prompt_password("Mot de passe (encore) : ")?;
+    if first != again {
+        anyhow::bail!("les deux saisies diffèrent");
+    }
+    Ok(first)
 }
 
 fn check_questionnaires(dir: &std::path::Path) -> ExitCode {
@@ -294,6 +472,7 @@ fn dispatcher(
         mailer,
         base_url: settings.public_base().to_owned(),
         from: settings.mail_from.clone(),
+        retention_months: settings.retention_months,
         anonymity_threshold: settings.anonymity_threshold,
     })
 }

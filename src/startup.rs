@@ -11,7 +11,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::catalog::Catalog;
 use crate::clock::Clock;
-use crate::config::WidgetSettings;
+use crate::config::{AuthSettings, WidgetSettings};
 use crate::domain::results::ResultsSettings;
 use crate::submissions::{self, Submissions};
 use crate::web::widget_script::WidgetScript;
@@ -31,6 +31,7 @@ pub struct AppParts {
     pub clock: Arc<dyn Clock>,
     pub max_body_bytes: usize,
     pub results: ResultsSettings,
+    pub auth: AuthSettings,
 }
 
 impl Application {
@@ -59,6 +60,7 @@ impl Application {
             widget,
             submissions,
             results: parts.results,
+            auth: Arc::new(parts.auth),
         };
         let server = run(listener, state, parts.max_body_bytes, origins)?;
         Ok(Self {
@@ -104,6 +106,8 @@ fn run(
             handlers.handler(status, http::error_bodies)
         });
         App::new()
+            // Innermost: every non-public route needs a session or a bearer token.
+            .wrap(from_fn(http::guard))
             // The access log names the route pattern, never the path: paths carry tokens.
             .wrap(
                 Logger::new("%{route}xi %s %Dms")
@@ -113,7 +117,8 @@ fn run(
             )
             .wrap(error_pages)
             .wrap(Compress::default())
-            .wrap(from_fn(http::frame_ancestors))
+            // Outermost: every answer, refusals included, carries the security headers.
+            .wrap(from_fn(http::security_headers))
             .app_data(state.clone())
             .app_data(actix_web::web::PayloadConfig::new(max_body))
             .app_data(

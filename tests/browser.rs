@@ -149,6 +149,33 @@ async fn widget_and_respondent_pages_in_headless_chromium() {
     let form = invite(&mut base, "i3.1", None);
     let thanks = invite(&mut base, "i4", None);
     let closed = invite(&mut base, "i4", Some("campagne close"));
+    let token = base()
+        .args([
+            "api-token",
+            "create",
+            "--name",
+            "browser-test",
+            "--role",
+            "analyst",
+        ])
+        .output()
+        .expect("jalon api-token create runs");
+    assert!(token.status.success(), "jalon api-token create");
+    let token = String::from_utf8(token.stdout).expect("UTF-8 token");
+    let staff_password = "un mot de passe de test assez long";
+    let added = base()
+        .args([
+            "user",
+            "add",
+            "--email",
+            "admin@anact.example",
+            "--role",
+            "admin",
+        ])
+        .env("JALON_NEW_PASSWORD", staff_password)
+        .output()
+        .expect("jalon user add runs");
+    assert!(added.status.success(), "jalon user add");
     let anonymous = invite(&mut base, "i7", None);
     let db = jalon::store::connect(&database_url, 1)
         .await
@@ -194,6 +221,9 @@ async fn widget_and_respondent_pages_in_headless_chromium() {
         .env("TOKEN_FORM", form)
         .env("TOKEN_THANKS", thanks)
         .env("TOKEN_CLOSED", closed)
+        .env("JALON_API_TOKEN", token.trim())
+        .env("STAFF_EMAIL", "admin@anact.example")
+        .env("STAFF_PASSWORD", staff_password)
         .env("TOKEN_ANONYMOUS", anonymous)
         .env("JALON_CHROMIUM", &chromium)
         .status()

@@ -9,6 +9,7 @@ mod m20261122_000003_response_attributes;
 mod m20261122_000004_results;
 mod m20261122_000005_widget;
 mod m20261122_000006_anonymity;
+mod m20261122_000007_staff;
 mod m20261122_000009_company_scores;
 mod m20261122_000010_invitation_counts;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000004_results::Migration),
             Box::new(m20261122_000005_widget::Migration),
             Box::new(m20261122_000006_anonymity::Migration),
+            Box::new(m20261122_000007_staff::Migration),
             Box::new(m20261122_000009_company_scores::Migration),
             Box::new(m20261122_000010_invitation_counts::Migration),
         ]

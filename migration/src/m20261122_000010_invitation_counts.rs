@@ -1,6 +1,6 @@
 //! Participation without counting invitations one by one: per campaign, the number of sent
 //! invitations per (sending instant, status, reminders) and of links first opened per day,
-//! kept by triggers on `invitations`.
+//! kept by triggers on `invitations`; and an index to sum a year of indicator 4's downloads.
 //!
 //! Why triggers: invitations change in many places (registration, dispatch, answering,
 //! closing, erasure), and a counter that one of them forgot to move would be a wrong figure
@@ -156,6 +156,17 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
+        // Indicator 4's participation sums a year of downloads: a range of this index.
+        manager
+            .create_index(
+                Index::create()
+                    .name("idx_downloads_day_count")
+                    .table(Downloads::Table)
+                    .col(Downloads::Day)
+                    .col(Downloads::Count)
+                    .to_owned(),
+            )
+            .await?;
         let db = manager.get_connection();
         let triggers = match db.get_database_backend() {
             DbBackend::Postgres => POSTGRES_TRIGGERS,
@@ -182,6 +193,14 @@ impl MigrationTrait for Migration {
         };
         db.execute_unprepared(drop).await?;
         manager
+            .drop_index(
+                Index::drop()
+                    .name("idx_downloads_day_count")
+                    .table(Downloads::Table)
+                    .to_owned(),
+            )
+            .await?;
+        manager
             .drop_table(Table::drop().table(OpenedCounts::Table).to_owned())
             .await?;
         manager
@@ -206,4 +225,11 @@ enum OpenedCounts {
     CampaignId,
     OpenedOn,
     N,
+}
+
+#[derive(DeriveIden)]
+enum Downloads {
+    Table,
+    Day,
+    Count,
 }

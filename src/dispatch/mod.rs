@@ -5,7 +5,9 @@
 //! of anonymous questionnaires that may join the results (`store::anonymity`). The same function serves
 //! `jalon dispatch --as-of` and the scheduler of `jalon serve`; nothing reads the wall clock.
 //! Every step is idempotent: state changes are guarded by the state they expect, and the
-//! outbox has one row per (invitation, kind).
+//! outbox has one row per (invitation, kind). The run ends by erasing the contacts (email,
+//! name, role) of campaigns closed longer ago than the retention (`domain::retention`,
+//! `store::personal_data`).
 
 mod deliver;
 mod queue;
@@ -28,6 +30,8 @@ pub struct Dispatcher {
     pub base_url: String,
     /// `From:` of every email.
     pub from: String,
+    /// Months after a campaign closes before its contacts' emails and names are erased.
+    pub retention_months: u32,
     /// Anonymous questionnaires: sealed responses are released by at least this many.
     pub anonymity_threshold: u64,
 }
@@ -79,7 +83,21 @@ impl Dispatcher {
         summary.retried = delivered.retried;
         summary.failed = delivered.failed;
         summary.released = self.release_anonymous(now).await?;
-        summary.erased = crate::store::retention::erase_expired_contacts(&self.db, now).await?;
+        // Last: personal data whose retention is over (RGPD), after anything still to send.
+        summary.erased =
+            crate::store::personal_data::erase_expired(&self.db, self.retention_months, now)
+                .await?;
+        if summary.erased > 0 {
+            crate::store::audit::record(
+                &self.db,
+                "envoi automatique",
+                "effacement_conservation",
+                &format!("{} mois après clôture", self.retention_months),
+                &format!("{} invitation(s)", summary.erased),
+                now,
+            )
+            .await?;
+        }
         Ok(summary)
     }
 

@@ -10,7 +10,9 @@ pub mod newtypes;
 pub mod questionnaire;
 pub mod registration;
 pub mod results;
+pub mod retention;
 pub mod schedule;
+pub mod staff;
 pub mod visitor;
 pub mod widget;
 

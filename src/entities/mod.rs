@@ -23,3 +23,10 @@ pub mod download;
 pub mod hidden_comment;
 pub mod rating_visitor;
 pub mod resource;
+
+// Staff access and the audit log.
+pub mod api_token;
+pub mod audit_entry;
+pub mod login_throttle;
+pub mod staff_session;
+pub mod staff_user;

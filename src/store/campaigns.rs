@@ -9,6 +9,15 @@ use crate::domain::QuestionnaireCode;
 use crate::entities::campaign;
 
 pub const STATUS_OPEN: &str = "open";
+/// Paused by staff: nothing is sent (invitations, reminders), links still accept answers.
+pub const STATUS_PAUSED: &str = "paused";
+/// Closed by staff: nothing is sent and links no longer accept answers.
+pub const STATUS_CLOSED: &str = "closed";
+
+/// Whether a campaign in this status still accepts responses.
+pub fn accepts_responses(status: &str) -> bool {
+    status != STATUS_CLOSED
+}
 
 pub async fn find_or_create(
     db: &impl ConnectionTrait,

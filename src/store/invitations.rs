@@ -179,7 +179,7 @@ pub async fn find_by_token(
     Ok(Some(Invitation {
         id: row.id,
         campaign_id: row.campaign_id,
-        campaign_open: campaign.status == super::campaigns::STATUS_OPEN,
+        campaign_open: super::campaigns::accepts_responses(&campaign.status),
         questionnaire,
         completed: row.status == STATUS_COMPLETED,
         closes_at: row.closes_at,

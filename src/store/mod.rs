@@ -1,17 +1,20 @@
 //! Queries. Every function takes a connection (or transaction) and, where time matters, `now`.
 
 pub mod anonymity;
+pub mod audit;
 pub mod batch;
+pub mod campaign_admin;
 pub mod campaigns;
 mod connect;
 pub mod drafts;
 pub mod followup;
 pub mod invitations;
 pub mod outbox;
+pub mod personal_data;
 pub mod registration;
 pub mod responses;
 pub mod results;
-pub mod retention;
+pub mod staff;
 pub mod submissions;
 pub mod versions;
 pub mod widget;

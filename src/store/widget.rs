@@ -509,6 +509,30 @@ pub async fn resource_tallies(
     Ok(rows)
 }
 
+/// Downloads counted in the Paris year `year`, every resource.
+pub async fn downloads_in_year(db: &impl ConnectionTrait, year: i32) -> Result<u64, StoreError> {
+    let (first, next) = year_bounds(year)?;
+    let query = Query::select()
+        .expr_as(
+            Func::cast_as(
+                Func::sum(Expr::col(download::Column::Count)),
+                Alias::new("BIGINT"),
+            ),
+            Alias::new("n"),
+        )
+        .from(download::Entity)
+        .and_where(Expr::col(download::Column::Day).gte(first))
+        .and_where(Expr::col(download::Column::Day).lt(next))
+        .to_owned();
+    match db.query_one(&query).await? {
+        Some(row) => {
+            let n: Option<i64> = row.try_get("", "n")?;
+            Ok(u64::try_from(n.unwrap_or(0)).unwrap_or(0))
+        }
+        None => Ok(0),
+    }
+}
+
 /// A free-text answer staff may read (and hide).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Comment {

@@ -5,14 +5,16 @@ pub fn page(title: &str, content: Markup) -> Markup {
     shell(title, None, content)
 }
 
-/// The same shell for staff pages: wider, with the results navigation. (Staff pages move
-/// behind a login in a later issue.)
+/// The same shell for staff pages (all behind the sign-in): wider, with the navigation.
 pub fn staff_page(title: &str, content: Markup) -> Markup {
     let nav = html! {
         nav.staff-nav aria-label="Espace résultats" {
             ul {
                 li { a href="/tableau-de-bord" { "Indicateurs" } }
                 li { a href="/tableau-de-bord#campagnes" { "Campagnes" } }
+                li { a href="/tableau-de-bord/ressources" { "Ressources téléchargées" } }
+                li { a href="/admin" { "Administration" } }
+                li { a href="/connexion" { "Votre session" } }
             }
         }
     };

@@ -1,5 +1,6 @@
 //! Server-rendered pages (maud). `layout::page` is the only place with `<head>`.
 
+pub mod admin;
 pub mod charts;
 pub mod dashboard;
 pub mod email;
@@ -8,5 +9,6 @@ pub mod format;
 pub mod layout;
 pub mod messages;
 pub mod privacy;
+pub mod sign_in;
 
 pub const STYLESHEET: &str = include_str!("jalon.css");

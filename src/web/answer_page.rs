@@ -273,7 +273,7 @@ pub async fn submit_open(
     let campaign =
         campaigns::find_or_create(&state.db, definition.code, &open_campaign_label(now), now)
             .await?;
-    if campaign.status != campaigns::STATUS_OPEN {
+    if !campaigns::accepts_responses(&campaign.status) {
         return Err(WebError::Closed.into());
     }
     state

@@ -8,12 +8,13 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::report;
-use super::{AppState, PageError, WebError};
+use super::{AppState, PageError, Staff, WebError, widget_results};
 use crate::domain::QuestionnaireCode;
 use crate::domain::results::report::PeriodQuery;
+use crate::domain::staff::Permission;
 use crate::store::results::campaigns;
 use crate::views::dashboard::{
-    COMPANIES_PER_PAGE, CampaignLink, campaign_page, fiche_page, home_page,
+    COMPANIES_PER_PAGE, CampaignLink, campaign_page, fiche_page, home_page, resources_page,
 };
 
 type PageResult = Result<HttpResponse, PageError>;
@@ -104,4 +105,67 @@ pub async fn fiche(
         state.clock.now(),
         state.results.anonymity_threshold,
     )))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct YearParams {
+    annee: Option<String>,
+}
+
+fn year_param(state: &AppState, raw: Option<&str>) -> Result<i32, WebError> {
+    let year = match raw {
+        None | Some("") => None,
+        Some(raw) => Some(raw.parse::<i32>().map_err(|_| {
+            WebError::BadRequest("Année invalide : AAAA entre 2000 et 2100 attendue.".to_owned())
+        })?),
+    };
+    widget_results::checked_year(state, year)
+}
+
+/// `/tableau-de-bord/ressources?annee=YYYY`: indicator 4 per theme and resource, and the
+/// comments to read.
+pub async fn resources(
+    state: web::Data<AppState>,
+    staff: Staff,
+    params: web::Query<YearParams>,
+) -> PageResult {
+    let year = year_param(&state, params.annee.as_deref())?;
+    let (results, _, _) = widget_results::year_results(&state, year).await?;
+    let comments = widget_results::year_comments(&state, year).await?;
+    // Hiding a comment is moderation (admins); the form carries the session's CSRF token.
+    let moderation = staff
+        .identity
+        .role
+        .may(Permission::Admin)
+        .then(|| staff.csrf.as_deref().unwrap_or_default());
+    Ok(html(resources_page(&results, &comments, moderation)))
+}
+
+/// `POST /tableau-de-bord/commentaires/{response_id}/masquer`: hides the comment, then back
+/// to the list (303).
+pub async fn hide_comment(
+    state: web::Data<AppState>,
+    staff: Staff,
+    response_id: web::Path<String>,
+    form: web::Form<YearParams>,
+) -> PageResult {
+    let response_id = Uuid::parse_str(&response_id).map_err(|_| WebError::NotFound)?;
+    let year = year_param(&state, form.annee.as_deref())?;
+    if !crate::store::widget::hide_comment(&state.db, response_id, state.clock.now()).await? {
+        return Err(WebError::NotFound.into());
+    }
+    super::audit::record(
+        &state,
+        &staff,
+        "commentaire_masque",
+        &response_id.to_string(),
+        "",
+    )
+    .await?;
+    Ok(HttpResponse::SeeOther()
+        .insert_header((
+            header::LOCATION,
+            format!("/tableau-de-bord/ressources?annee={year}#titre-commentaires"),
+        ))
+        .finish())
 }

@@ -10,7 +10,7 @@ use crate::domain::answers::AnswerError;
 use crate::domain::registration::FieldError;
 use crate::store::StoreError;
 use crate::store::responses::SubmitError;
-use crate::views::messages;
+use crate::views::{messages, sign_in};
 
 #[derive(Debug, thiserror::Error)]
 pub enum WebError {
@@ -39,6 +39,15 @@ pub enum WebError {
     /// The service cannot take the request now (queue full, shutting down): nothing stored.
     #[error("service momentanément saturé")]
     Busy,
+    /// No session or bearer token, or one that is unknown or expired.
+    #[error("authentification requise")]
+    Unauthorized,
+    /// Signed in, but the role may not do this.
+    #[error("accès refusé")]
+    Forbidden,
+    /// A state-changing form sent with a session but without its CSRF token.
+    #[error("jeton CSRF absent ou invalide")]
+    CsrfRejected,
 }
 
 impl From<crate::widget::RatingError> for WebError {
@@ -76,6 +85,8 @@ impl WebError {
             }
             WebError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             WebError::Busy => StatusCode::SERVICE_UNAVAILABLE,
+            WebError::Unauthorized => StatusCode::UNAUTHORIZED,
+            WebError::Forbidden | WebError::CsrfRejected => StatusCode::FORBIDDEN,
         }
     }
 
@@ -144,6 +155,9 @@ impl ResponseError for PageError {
             WebError::MissingQuestionnaire(_) | WebError::Store(_) => messages::internal_error(),
             WebError::RateLimited { .. } => messages::too_many_requests(),
             WebError::Busy => messages::unavailable(),
+            WebError::Unauthorized => sign_in::sign_in_required(),
+            WebError::Forbidden => sign_in::forbidden(),
+            WebError::CsrfRejected => sign_in::csrf_rejected(),
         };
         let mut response = HttpResponse::build(self.status_code());
         if let Some(seconds) = self.0.retry_after() {
@@ -192,6 +206,18 @@ impl ResponseError for ApiError {
                 "unavailable",
                 "Service momentanément indisponible ; réessayez plus tard.".to_owned(),
             ),
+            WebError::Unauthorized => (
+                "unauthorized",
+                "Authentification requise : jeton (Authorization: Bearer …) ou session.".to_owned(),
+            ),
+            WebError::Forbidden => (
+                "forbidden",
+                "Votre rôle ne permet pas cette action.".to_owned(),
+            ),
+            WebError::CsrfRejected => (
+                "csrf",
+                "Jeton CSRF absent ou invalide ; rien n'a été fait.".to_owned(),
+            ),
         };
         let mut body = json!({ "error": code, "message": message });
         match &self.0 {
@@ -202,6 +228,9 @@ impl ResponseError for ApiError {
         let mut response = HttpResponse::build(self.status_code());
         if let Some(seconds) = self.0.retry_after() {
             response.insert_header(("Retry-After", seconds.to_string()));
+        }
+        if matches!(self.0, WebError::Unauthorized) {
+            response.insert_header(("WWW-Authenticate", "Bearer"));
         }
         response.json(body)
     }

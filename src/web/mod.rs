@@ -1,14 +1,18 @@
 //! HTTP: thin actix handlers. They parse input into domain types, call the store, render.
 
+mod access;
+mod admin;
 mod answer_page;
 mod answers_api;
 mod assets;
+mod audit;
 mod comments_api;
 mod dashboard;
 mod error;
 mod exports;
 mod fallback;
 mod form_body;
+mod guard;
 mod health;
 mod indicators_api;
 mod openapi;
@@ -17,12 +21,15 @@ mod questionnaires_api;
 mod registration_api;
 mod report;
 mod results_api;
+mod security_headers;
+mod sign_in;
 mod state;
 mod unsubscribe;
 mod widget_api;
 mod widget_results;
 pub mod widget_script;
 
+pub use access::STAFF_ROUTES;
 pub use error::{ApiError, PageError, WebError};
 pub use state::AppState;
 
@@ -83,6 +90,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::post().to(registration_api::add_roster),
         );
     results_routes(cfg);
+    staff_routes(cfg);
 
     // Indicator 4's widget: its script, and staff's results (the public endpoints, with
     // CORS and rate limits, are in `widget_routes`).
@@ -136,6 +144,101 @@ pub fn widget_routes(cfg: &mut web::ServiceConfig, origins: &[String]) {
     );
 }
 
+/// Staff sign-in and administration (see `access` for who may call what).
+fn staff_routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/connexion", web::get().to(sign_in::show))
+        .route("/connexion", web::post().to(sign_in::sign_in))
+        .route("/deconnexion", web::post().to(sign_in::sign_out))
+        .route("/admin", web::get().to(admin::home))
+        .route("/admin/journal", web::get().to(audit::page))
+        .route("/admin/comptes", web::get().to(admin::accounts::page))
+        .route("/admin/comptes", web::post().to(admin::accounts::add))
+        .route(
+            "/admin/comptes/{id}/suppression",
+            web::post().to(admin::accounts::remove),
+        )
+        .route(
+            "/admin/jetons/{id}/revocation",
+            web::post().to(admin::accounts::revoke),
+        )
+        .route(
+            "/admin/questionnaires",
+            web::get().to(admin::previews::list),
+        )
+        .route(
+            "/admin/questionnaires/{code}/apercu",
+            web::get().to(admin::previews::preview),
+        )
+        .route(
+            "/admin/questionnaires/{code}/apercu",
+            web::post().to(admin::previews::check_preview),
+        )
+        .route(
+            "/admin/questionnaires/{code}/email",
+            web::get().to(admin::previews::email),
+        )
+        .route(
+            "/admin/questionnaires/{code}/email.html",
+            web::get().to(admin::previews::email_html_part),
+        )
+        .route(
+            "/admin/questionnaires/{code}/email/essai",
+            web::post().to(admin::previews::send_test),
+        )
+        .route(
+            "/admin/enregistrements",
+            web::get().to(admin::registrations::page),
+        )
+        .route(
+            "/admin/enregistrements/intervention",
+            web::post().to(admin::registrations::intervention),
+        )
+        .route(
+            "/admin/enregistrements/coproduction",
+            web::post().to(admin::registrations::coproduction),
+        )
+        .route(
+            "/admin/enregistrements/vague",
+            web::post().to(admin::registrations::wave),
+        )
+        .route("/admin/imports", web::get().to(admin::imports::page))
+        .route("/admin/imports", web::post().to(admin::imports::upload))
+        .route("/admin/campagnes", web::get().to(admin::campaigns::list))
+        .route(
+            "/admin/campagnes/{id}",
+            web::get().to(admin::campaigns::show),
+        )
+        .route(
+            "/admin/campagnes/{id}/suspension",
+            web::post().to(admin::campaigns::pause),
+        )
+        .route(
+            "/admin/campagnes/{id}/reprise",
+            web::post().to(admin::campaigns::resume),
+        )
+        .route(
+            "/admin/campagnes/{id}/cloture",
+            web::post().to(admin::campaigns::close),
+        )
+        .route(
+            "/admin/invitations/{id}/annulation",
+            web::post().to(admin::campaigns::cancel_invitation),
+        )
+        .route("/admin/contacts", web::get().to(admin::contacts::page))
+        .route(
+            "/admin/contacts/export",
+            web::get().to(admin::contacts::export),
+        )
+        .route(
+            "/admin/contacts/desinscription",
+            web::post().to(admin::contacts::unsubscribe),
+        )
+        .route(
+            "/admin/contacts/effacement",
+            web::post().to(admin::contacts::erase),
+        );
+}
+
 /// Results: the indicators, campaign results, the staff dashboard and the exports.
 fn results_routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/api/v1/indicators", web::get().to(indicators_api::index))
@@ -148,6 +251,14 @@ fn results_routes(cfg: &mut web::ServiceConfig) {
             web::get().to(comments_api::list),
         )
         .route("/tableau-de-bord", web::get().to(dashboard::home))
+        .route(
+            "/tableau-de-bord/ressources",
+            web::get().to(dashboard::resources),
+        )
+        .route(
+            "/tableau-de-bord/commentaires/{response_id}/masquer",
+            web::post().to(dashboard::hide_comment),
+        )
         .route(
             "/tableau-de-bord/campagnes/{id}",
             web::get().to(dashboard::campaign),
@@ -163,8 +274,13 @@ fn results_routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/exports/indicateurs.xlsx",
             web::get().to(exports::indicators_xlsx),
+        )
+        .route(
+            "/exports/ressources.csv",
+            web::get().to(exports::resources_csv),
         );
 }
 
 pub use fallback::{error_bodies, not_found};
-pub use widget_api::frame_ancestors;
+pub use guard::{Staff, guard};
+pub use security_headers::security_headers;

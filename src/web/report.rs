@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use super::{AppState, WebError};
 use crate::domain::QuestionnaireCode;
+use crate::domain::indicators::DownloadParticipation;
 use crate::domain::indicators::GroupParticipation;
 use crate::domain::results::breakdown::{Breakdown, NOT_BREAKDOWNS, with_changes};
 use crate::domain::results::labels::{dimension_label, group_label};
@@ -130,6 +131,14 @@ async fn year_entry(
             Some(participation_of(&state.db, Invited::SentBetween { code, from, to }).await?)
         }
     };
+    // 4: ratings over the downloads the widget counted in the year (one row per resource
+    // and day, summed).
+    let downloads = match code {
+        QuestionnaireCode::I4 => {
+            Some(crate::store::widget::downloads_in_year(&state.db, year).await?)
+        }
+        _ => None,
+    };
     let anonymous = is_anonymous(state, code);
     let mut reports: Vec<(i32, IndicatorReport)> = Vec::new();
     for period in periods.iter().copied() {
@@ -158,6 +167,10 @@ async fn year_entry(
             &versions,
             &state.results.targets,
         );
+        let mut report = report;
+        if let Some(downloads) = downloads.filter(|_| period == year) {
+            report.downloads = Some(DownloadParticipation::new(downloads, report.respondents));
+        }
         reports.push((period, report));
     }
     let entry = entry_from(

@@ -4,6 +4,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::catalog::Catalog;
 use crate::clock::Clock;
+use crate::config::AuthSettings;
 use crate::domain::results::ResultsSettings;
 use crate::submissions::Submissions;
 use crate::web::widget_script::WidgetScript;
@@ -22,4 +23,6 @@ pub struct AppState {
     pub submissions: Arc<Submissions>,
     /// Targets and anonymity threshold of the published results.
     pub results: ResultsSettings,
+    /// Staff sign-in settings.
+    pub auth: Arc<AuthSettings>,
 }

@@ -7,7 +7,7 @@ use std::net::{IpAddr, Ipv4Addr};
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::header;
 use actix_web::middleware::Next;
 use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
 use serde::Deserialize;
@@ -80,25 +80,6 @@ async fn limit<B: MessageBody + 'static>(
                 .map_into_right_body())
         }
     }
-}
-
-/// `Content-Security-Policy: frame-ancestors` on the open questionnaires' pages: only the
-/// website's origins (and jalon itself) may frame them.
-pub async fn frame_ancestors(
-    req: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let policy = req.path().starts_with("/o/").then(|| {
-        req.app_data::<web::Data<AppState>>()
-            .and_then(|state| HeaderValue::from_str(&state.widget.frame_ancestors).ok())
-            .unwrap_or(HeaderValue::from_static("frame-ancestors 'self'"))
-    });
-    let mut res = next.call(req).await?;
-    if let Some(policy) = policy {
-        res.headers_mut()
-            .insert(header::CONTENT_SECURITY_POLICY, policy);
-    }
-    Ok(res)
 }
 
 /// The body as JSON. `text/plain` is accepted too: `navigator.sendBeacon` and a

@@ -6,11 +6,11 @@ use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{ApiError, AppState, WebError};
+use super::{ApiError, AppState, Staff, WebError};
 use crate::domain::questionnaire::QuestionKind;
 use crate::domain::schedule::paris_year;
-use crate::domain::widget::summarize;
-use crate::store::widget as store;
+use crate::domain::widget::{WidgetResults, summarize};
+use crate::store::widget::{self as store, Comment};
 use crate::widget::QUESTIONNAIRE;
 
 #[derive(Deserialize)]
@@ -19,7 +19,12 @@ pub struct YearQuery {
 }
 
 fn year(state: &AppState, query: &YearQuery) -> Result<i32, WebError> {
-    match query.year {
+    checked_year(state, query.year)
+}
+
+/// The year asked for (this year in Paris by default), within 2000–2100.
+pub(super) fn checked_year(state: &AppState, year: Option<i32>) -> Result<i32, WebError> {
+    match year {
         None => Ok(paris_year(state.clock.now())),
         Some(year) if (2000..=2100).contains(&year) => Ok(year),
         Some(_) => Err(WebError::BadRequest(
@@ -28,13 +33,11 @@ fn year(state: &AppState, query: &YearQuery) -> Result<i32, WebError> {
     }
 }
 
-/// `GET /api/v1/widget/resources?year=YYYY`: satisfaction (satisfied / ratings) and
-/// participation (ratings / downloads) per resource, per theme and for the year.
-pub async fn resources(
-    state: web::Data<AppState>,
-    query: web::Query<YearQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let year = year(&state, &query)?;
+/// Indicator 4 for `year`: overall, per resource and per theme, with the scored question.
+pub(super) async fn year_results(
+    state: &AppState,
+    year: i32,
+) -> Result<(WidgetResults, String, Vec<String>), WebError> {
     let definition = &state
         .catalog
         .get(QUESTIONNAIRE)
@@ -45,21 +48,13 @@ pub async fn resources(
         .next()
         .ok_or_else(|| WebError::MissingQuestionnaire(QUESTIONNAIRE.to_string()))?;
     let tallies = store::resource_tallies(&state.db, QUESTIONNAIRE, year, &question.id).await?;
-    let results = summarize(year, &tallies, question.kind.favorable());
-    Ok(HttpResponse::Ok().json(json!({
-        "questionnaire": QUESTIONNAIRE,
-        "question": question.id,
-        "favorable": question.kind.favorable(),
-        "results": results,
-    })))
+    let favorable = question.kind.favorable().to_vec();
+    let results = summarize(year, &tallies, &favorable);
+    Ok((results, question.id.clone(), favorable))
 }
 
-/// `GET /api/v1/widget/comments?year=YYYY`: the comments not hidden, newest first.
-pub async fn comments(
-    state: web::Data<AppState>,
-    query: web::Query<YearQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let year = year(&state, &query)?;
+/// The comments of `year` not hidden, newest first.
+pub(super) async fn year_comments(state: &AppState, year: i32) -> Result<Vec<Comment>, WebError> {
     let definition = &state
         .catalog
         .get(QUESTIONNAIRE)
@@ -70,18 +65,52 @@ pub async fn comments(
         .filter(|q| matches!(q.kind, QuestionKind::Text { .. }))
         .map(|q| q.id.clone())
         .collect();
-    let comments = store::comments(&state.db, QUESTIONNAIRE, year, &text_questions).await?;
+    Ok(store::comments(&state.db, QUESTIONNAIRE, year, &text_questions).await?)
+}
+
+/// `GET /api/v1/widget/resources?year=YYYY`: satisfaction (satisfied / ratings) and
+/// participation (ratings / downloads) per resource, per theme and for the year.
+pub async fn resources(
+    state: web::Data<AppState>,
+    query: web::Query<YearQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let year = year(&state, &query)?;
+    let (results, question, favorable) = year_results(&state, year).await?;
+    Ok(HttpResponse::Ok().json(json!({
+        "questionnaire": QUESTIONNAIRE,
+        "question": question,
+        "favorable": favorable,
+        "results": results,
+    })))
+}
+
+/// `GET /api/v1/widget/comments?year=YYYY`: the comments not hidden, newest first.
+pub async fn comments(
+    state: web::Data<AppState>,
+    query: web::Query<YearQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let year = year(&state, &query)?;
+    let comments = year_comments(&state, year).await?;
     Ok(HttpResponse::Ok().json(json!({ "year": year, "comments": comments })))
 }
 
 /// `POST /api/v1/comments/{response_id}/hide`: the response's free text leaves every listing.
 pub async fn hide(
     state: web::Data<AppState>,
+    staff: Staff,
     response_id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let response_id = Uuid::parse_str(&response_id).map_err(|_| WebError::NotFound)?;
     if !store::hide_comment(&state.db, response_id, state.clock.now()).await? {
         return Err(WebError::NotFound.into());
     }
+    super::audit::record(
+        &state,
+        &staff,
+        "commentaire_masque",
+        &response_id.to_string(),
+        "",
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(json!({ "response_id": response_id, "hidden": true })))
 }

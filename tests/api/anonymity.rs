@@ -39,7 +39,7 @@ const RESPONSE_SIDE: [&str; 10] = [
     "anonymous_pending",
     "rating_visitors",
 ];
-const NEITHER: [&str; 7] = [
+const NEITHER: [&str; 12] = [
     "seaql_migrations",
     "questionnaire_versions",
     "campaigns",
@@ -47,6 +47,13 @@ const NEITHER: [&str; 7] = [
     "coproductions",
     "resources",
     "downloads",
+    // Staff access: accounts, tokens, sessions, failed sign-ins, and the audit log of staff
+    // actions (contacts named by a hash of their address, never a response's author).
+    "staff_users",
+    "api_tokens",
+    "staff_sessions",
+    "login_throttles",
+    "audit_log",
 ];
 
 type Row = BTreeMap<String, Option<String>>;

@@ -163,7 +163,8 @@ async fn the_workbook_has_a_sheet_per_indicator_and_the_raw_responses() {
             "Indicateur 4",
             "Indicateur 6",
             "Indicateur 7",
-            "Réponses"
+            "Réponses",
+            "Indicateur 4 par ressource"
         ]
     );
     let summary = workbook.worksheet_range("Synthèse").unwrap();

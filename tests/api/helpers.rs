@@ -5,6 +5,7 @@ use chrono::{TimeZone, Utc};
 use jalon::catalog::Catalog;
 use jalon::clock::MockClock;
 use jalon::config::WidgetSettings;
+use jalon::domain::staff::Role;
 use jalon::domain::{Email, QuestionnaireCode};
 use jalon::startup::{AppParts, Application};
 use jalon::store;
@@ -77,6 +78,7 @@ pub async fn spawn_app_with(widget: WidgetSettings) -> TestApp {
             clock: Arc::new(clock.clone()),
             max_body_bytes: 64 * 1024,
             results: Default::default(),
+            auth: Default::default(),
         },
         widget,
         "127.0.0.1:0",
@@ -84,10 +86,12 @@ pub async fn spawn_app_with(widget: WidgetSettings) -> TestApp {
     .expect("app builds");
     let address = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
+    // The default client acts as an admin (a bearer token), so that tests of other features
+    // reach staff routes; `anonymous_client`, `client_as` and `sign_in_as` act otherwise.
+    let admin_token = store::staff::create_api_token(&db, "tests", &Role::Admin, clock.now_utc())
+        .await
+        .expect("admin token");
+    let client = bearer_client(&admin_token);
     TestApp {
         address,
         db,
@@ -97,6 +101,36 @@ pub async fn spawn_app_with(widget: WidgetSettings) -> TestApp {
         _dir: dir,
     }
 }
+
+fn bearer_client(token: &str) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::AUTHORIZATION,
+        format!("Bearer {token}").parse().unwrap(),
+    );
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .default_headers(headers)
+        .build()
+        .unwrap()
+}
+
+/// A browser signed in as a staff member: keeps the session cookie, knows the CSRF token
+/// its forms carry.
+pub struct StaffBrowser {
+    pub client: reqwest::Client,
+    pub csrf: String,
+}
+
+/// The value of `name="_csrf"` in a page.
+pub fn csrf_in(html: &str) -> String {
+    let marker = r#"name="_csrf" value=""#;
+    let start = html.find(marker).expect("a CSRF field") + marker.len();
+    html[start..].split('"').next().unwrap().to_owned()
+}
+
+/// Password of the accounts `sign_in_as` creates.
+pub const STAFF_PASSWORD: &str = "un mot de passe assez long";
 
 trait NowUtc {
     fn now_utc(&self) -> chrono::DateTime<Utc>;
@@ -109,6 +143,84 @@ impl NowUtc for MockClock {
 }
 
 impl TestApp {
+    /// A client without any credentials (respondents, the website, an intruder).
+    pub fn anonymous_client(&self) -> reqwest::Client {
+        reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .cookie_store(true)
+            .build()
+            .unwrap()
+    }
+
+    /// A client with a bearer token of `role` (`admin`, `analyst`, `regional:CODE`).
+    pub async fn client_as(&self, role: &str) -> reqwest::Client {
+        let role: Role = role.parse().unwrap();
+        let token = store::staff::create_api_token(&self.db, "test", &role, self.clock.now_utc())
+            .await
+            .unwrap();
+        bearer_client(&token)
+    }
+
+    /// Creates an account of `role` and signs it in through the sign-in form.
+    pub async fn sign_in_as(&self, role: &str) -> StaffBrowser {
+        let role: Role = role.parse().unwrap();
+        let email = format!("{}.{}@anact.example", role.name(), Uuid::new_v4().simple());
+        let hash = jalon::domain::staff::password::hash(STAFF_PASSWORD).unwrap();
+        store::staff::add_user(
+            &self.db,
+            &Email::parse(&email).unwrap(),
+            &hash,
+            &role,
+            self.clock.now_utc(),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+        let client = self.anonymous_client();
+        let response = self.sign_in(&client, &email, STAFF_PASSWORD).await;
+        assert_eq!(response.status(), 303, "signed in");
+        let page = client
+            .get(self.url("/connexion"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        StaffBrowser {
+            client,
+            csrf: csrf_in(&page),
+        }
+    }
+
+    /// Fills and sends the sign-in form with `client` (which keeps cookies).
+    pub async fn sign_in(
+        &self,
+        client: &reqwest::Client,
+        email: &str,
+        password: &str,
+    ) -> reqwest::Response {
+        let form = client
+            .get(self.url("/connexion"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        client
+            .post(self.url("/connexion"))
+            .form(&[
+                ("email", email),
+                ("password", password),
+                ("retour", "/tableau-de-bord"),
+                ("_csrf", &csrf_in(&form)),
+            ])
+            .send()
+            .await
+            .unwrap()
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
     }
@@ -330,6 +442,7 @@ impl TestApp {
             mailer,
             base_url: self.address.clone(),
             from: "Réseau Anact-Aract <enquetes@anact.example>".to_owned(),
+            retention_months: jalon::domain::retention::DEFAULT_MONTHS,
             anonymity_threshold: jalon::domain::indicators::DEFAULT_THRESHOLD,
         }
     }

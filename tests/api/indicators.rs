@@ -159,15 +159,17 @@ async fn indicator_3_2_is_the_mean_of_question_rates_without_not_applicable() {
 }
 
 #[tokio::test]
-async fn indicator_4_counts_every_rating_and_has_no_participation_yet() {
+async fn indicator_4_counts_every_rating_and_its_participation_is_ratings_over_downloads() {
     let app = spawn_app().await;
     datasets::indicator_4(&app).await;
     let body = indicators(&app, "?year=2026").await;
     let i4 = find(&body, "i4");
     assert!(close(&i4["value"], 4.0 / 7.0), "{i4}");
     assert_eq!(i4["respondents"], 7);
-    assert_eq!(i4["invited"], serde_json::Value::Null);
-    assert_eq!(i4["downloads"], serde_json::Value::Null);
+    assert_eq!(
+        i4["downloads"], 0,
+        "nothing downloaded through the widget yet"
+    );
     assert_eq!(i4["participation_rate"], serde_json::Value::Null);
     // Wilson interval of 4/7.
     let low = i4["interval"][0].as_f64().unwrap();
@@ -176,6 +178,29 @@ async fn indicator_4_counts_every_rating_and_has_no_participation_yet() {
         (low - 0.2504).abs() < 1e-4 && (high - 0.8418).abs() < 1e-4,
         "{low} {high}"
     );
+
+    // 14 downloads counted by the widget: 7 ratings of 14 downloads.
+    for _ in 0..14 {
+        let response = app
+            .post_json(
+                "/api/v1/public/downloads",
+                &serde_json::json!({"resource": "guide"}),
+            )
+            .await;
+        assert_eq!(response.status(), 202);
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let i4 = loop {
+        let body = indicators(&app, "?year=2026").await;
+        let i4 = find(&body, "i4").clone();
+        if i4["downloads"] == 14 || std::time::Instant::now() > deadline {
+            break i4;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    assert_eq!(i4["downloads"], 14, "{i4}");
+    assert_eq!(i4["invited"], 14);
+    assert!(close(&i4["participation_rate"], 0.5), "{i4}");
 }
 
 #[tokio::test]

@@ -1,8 +1,10 @@
 //! Black-box tests over HTTP: the real app on a random port, a fresh database each
 //! (a temporary SQLite file, or a new PostgreSQL database when JALON_TEST_DATABASE_URL is set).
 
+mod admin;
 mod anonymity;
 mod answering;
+mod auth;
 mod bad_input;
 mod cli;
 mod dashboard;
@@ -15,6 +17,7 @@ mod import;
 mod indicators;
 mod open_questionnaire;
 mod openapi;
+mod personal_data;
 mod questionnaires;
 mod smtp;
 mod submission_batches;

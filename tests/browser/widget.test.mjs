@@ -7,6 +7,7 @@
 //   TOKEN_FORM     a personal link to a long questionnaire (form, draft and error pages)
 //   TOKEN_THANKS   a personal link to the i4 questionnaire (answered: thank-you page)
 //   TOKEN_ANONYMOUS a personal link to the anonymous i7 questionnaire (its notice)
+//   JALON_API_TOKEN a bearer token for the results API; STAFF_EMAIL, STAFF_PASSWORD an admin account
 //   TOKEN_CLOSED   a personal link whose campaign is closed
 //   JALON_CHROMIUM the browser (default /usr/bin/chromium)
 
@@ -35,6 +36,8 @@ const TOKENS = {
   closed: env("TOKEN_CLOSED"),
   anonymous: env("TOKEN_ANONYMOUS"),
 };
+const API_TOKEN = env("JALON_API_TOKEN");
+const STAFF = { email: env("STAFF_EMAIL"), password: env("STAFF_PASSWORD") };
 const CHROMIUM = process.env.JALON_CHROMIUM || "/usr/bin/chromium";
 const AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"];
 
@@ -75,8 +78,9 @@ await new Promise((resolve, reject) => site.listen(SITE_PORT, "127.0.0.1", resol
 
 const axeSource = await readFile(require.resolve("axe-core/axe.min.js"), "utf8");
 async function audit(page, label) {
+  // Evaluated, not added as a <script>: jalon's pages allow no inline script (CSP).
   if (!(await page.evaluate(() => typeof window.axe !== "undefined"))) {
-    await page.addScriptTag({ content: axeSource });
+    await page.evaluate(axeSource);
   }
   const result = await page.evaluate(
     (tags) => window.axe.run(document, { runOnly: { type: "tag", values: tags }, resultTypes: ["violations"] }),
@@ -99,7 +103,7 @@ function watch(page, label, expected = []) {
 }
 
 async function api(pathAndQuery) {
-  const response = await fetch(JALON + pathAndQuery);
+  const response = await fetch(JALON + pathAndQuery, { headers: { Authorization: `Bearer ${API_TOKEN}` } });
   assert.equal(response.status, 200, pathAndQuery);
   return response.json();
 }
@@ -272,6 +276,48 @@ try {
   await respondent.waitForLoadState();
   check(response.status() === 422, "the open questionnaire refuses an empty answer (422)");
   await audit(respondent, "the open questionnaire with its error");
+
+  // --- Staff: sign in, then the dashboard and the administration pages ----------------------
+  const staff = await context.newPage();
+  watch(staff, "staff", [/status of 422/]);
+  response = await staff.goto(`${JALON}/tableau-de-bord`);
+  check(new URL(staff.url()).pathname === "/connexion", "a staff page sends to the sign-in page");
+  await audit(staff, "the sign-in page");
+  await staff.getByLabel("Adresse électronique").fill(STAFF.email);
+  await staff.getByLabel("Mot de passe").fill("pas le bon mot de passe");
+  await staff.getByRole("button", { name: "Se connecter" }).click();
+  await staff.getByText("Adresse ou mot de passe incorrect.").waitFor();
+  await audit(staff, "the sign-in page with its error");
+  await staff.getByLabel("Mot de passe").fill(STAFF.password);
+  await Promise.all([
+    staff.waitForURL(/\/tableau-de-bord$/),
+    staff.getByRole("button", { name: "Se connecter" }).click(),
+  ]);
+  check(true, "signing in leads back to the page asked for");
+  await audit(staff, "the dashboard");
+  for (const [path, label] of [
+    ["/tableau-de-bord/ressources", "the downloads page (indicator 4)"],
+    ["/admin", "the administration page"],
+    ["/admin/enregistrements", "the registration forms"],
+    ["/admin/imports", "the imports page"],
+    ["/admin/campagnes", "the campaigns page"],
+    ["/admin/contacts?email=personne%40example.org", "the contacts page"],
+    ["/admin/questionnaires/i3.1/apercu", "a questionnaire preview"],
+    ["/admin/questionnaires/i3.1/email", "an email preview"],
+    ["/admin/journal", "the audit log"],
+    ["/admin/comptes", "the accounts page"],
+    ["/connexion", "the session page"],
+  ]) {
+    response = await staff.goto(JALON + path);
+    check(response.status() === 200, `${label} shows (${path})`);
+    await audit(staff, label);
+  }
+  await Promise.all([
+    staff.waitForURL(/\/connexion$/),
+    staff.getByRole("button", { name: "Se déconnecter" }).click(),
+  ]);
+  response = await staff.goto(`${JALON}/admin`);
+  check(new URL(staff.url()).pathname === "/connexion", "signed out, the administration is closed");
 
   check(consoleErrors.length === 0, `no console error${consoleErrors.length ? ": " + consoleErrors.join(" | ") : ""}`);
 } finally {

@@ -35,6 +35,28 @@ impl Load {
         clients: usize,
         pause: Duration,
     ) -> Self {
+        Self::spawn(addresses, tokens, clients, pause, false)
+    }
+
+    /// The same, sending a request again (a few times, after a pause) when it is answered
+    /// 503: a client honouring `Retry-After` while a loaded machine makes the server shed
+    /// load. Only where the test is not about the 503s themselves.
+    pub fn start_patient(
+        addresses: Vec<String>,
+        tokens: Vec<String>,
+        clients: usize,
+        pause: Duration,
+    ) -> Self {
+        Self::spawn(addresses, tokens, clients, pause, true)
+    }
+
+    fn spawn(
+        addresses: Vec<String>,
+        tokens: Vec<String>,
+        clients: usize,
+        pause: Duration,
+        patient: bool,
+    ) -> Self {
         let answers = valid_answers(QuestionnaireCode::I3_1);
         let form = form_body(&answers);
         let next = Arc::new(AtomicUsize::new(0));
@@ -68,7 +90,13 @@ impl Load {
                                     .header("Content-Type", "application/x-www-form-urlencoded")
                                     .body(form.clone())
                             };
-                            tokio::spawn(request.send())
+                            tokio::spawn(async move {
+                                if patient {
+                                    send_retrying_overload(request).await
+                                } else {
+                                    request.send().await
+                                }
+                            })
                         });
                         let sends: Vec<_> = sends.collect();
                         let mut results = Vec::with_capacity(sends.len());
@@ -127,4 +155,23 @@ impl Load {
             .into_inner()
             .unwrap()
     }
+}
+
+/// Sends `request`; a 503 answered while the server is overloaded (nothing was stored) is
+/// sent again a few times after a pause, as a real client honouring `Retry-After` would. A
+/// 503 that lasts (the database is down) is returned as is.
+async fn send_retrying_overload(
+    request: reqwest::RequestBuilder,
+) -> Result<reqwest::Response, reqwest::Error> {
+    for _ in 0..4 {
+        let Some(attempt) = request.try_clone() else {
+            break;
+        };
+        let response = attempt.send().await?;
+        if response.status() != 503 {
+            return Ok(response);
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    request.send().await
 }

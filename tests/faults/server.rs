@@ -149,3 +149,29 @@ pub fn form_body(answers: &Value) -> String {
     }
     form.finish()
 }
+
+/// A client acting as an admin (a bearer token created in the database): the registration
+/// API, the results and the dashboard are behind the sign-in.
+pub async fn staff_client(database_url: &str) -> reqwest::Client {
+    let db = jalon::store::connect(database_url, 1)
+        .await
+        .expect("database reachable");
+    let token = jalon::store::staff::create_api_token(
+        &db,
+        "faults",
+        &jalon::domain::staff::Role::Admin,
+        SystemClock.now(),
+    )
+    .await
+    .expect("token created");
+    db.close().await.ok();
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::AUTHORIZATION,
+        format!("Bearer {token}").parse().expect("header value"),
+    );
+    reqwest::Client::builder()
+        .default_headers(headers)
+        .build()
+        .expect("client")
+}

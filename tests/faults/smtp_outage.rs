@@ -14,7 +14,7 @@ use jalon::store;
 use serde_json::{Value, json};
 
 use crate::kill::scalar;
-use crate::server::{Jalon, catalog};
+use crate::server::{Jalon, catalog, staff_client};
 use crate::smtp::SmtpSink;
 
 const EMAILS: usize = 1_000;
@@ -38,7 +38,7 @@ async fn an_smtp_server_lost_mid_dispatch_delivers_each_email_once_and_shows_mea
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("jalon.db").display());
     let jalon = Jalon::start(&url, &[]).await;
-    let client = reqwest::Client::new();
+    let client = staff_client(&url).await;
     let mut due: Option<DateTime<Utc>> = None;
     for n in 0..EMAILS / 100 {
         let response = client
@@ -68,6 +68,7 @@ async fn an_smtp_server_lost_mid_dispatch_delivers_each_email_once_and_shows_mea
         mailer: Arc::new(SmtpMailer::from_url(&smtp.url()).unwrap()),
         base_url: jalon.address.clone(),
         from: "Réseau Anact-Aract <enquetes@anact.example>".to_owned(),
+        retention_months: jalon::domain::retention::DEFAULT_MONTHS,
         anonymity_threshold: jalon::domain::indicators::DEFAULT_THRESHOLD,
     };
     let dispatcher = Arc::new(dispatcher);

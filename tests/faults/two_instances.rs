@@ -13,7 +13,7 @@ use serde_json::json;
 use crate::kill::{assert_each_acknowledged_once, assert_tallies_agree, scalar};
 use crate::load::Load;
 use crate::postgres::PgCluster;
-use crate::server::{Jalon, invite};
+use crate::server::{Jalon, invite, staff_client};
 use crate::smtp::SmtpSink;
 
 const PARTICIPANTS: usize = 300;
@@ -38,7 +38,7 @@ async fn two_instances_on_one_postgres_never_send_or_store_twice() {
 
     // Participants whose questionnaire is due: both schedulers race to send them.
     let ended_on = SystemClock.now().date_naive() - Months::new(9) - Days::new(3);
-    let client = reqwest::Client::new();
+    let client = staff_client(&url).await;
     for n in 0..PARTICIPANTS / 100 {
         let response = client
             .post(a.url("/api/v1/interventions"))
@@ -60,7 +60,7 @@ async fn two_instances_on_one_postgres_never_send_or_store_twice() {
     }
 
     // Meanwhile every link is sent to both instances at the same moment.
-    let load = Load::start(
+    let load = Load::start_patient(
         vec![a.address.clone(), b.address.clone()],
         tokens.clone(),
         16,

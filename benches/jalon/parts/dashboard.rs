@@ -28,14 +28,23 @@ pub fn run(runtime: &tokio::runtime::Runtime, settings: &Settings) -> Vec<Figure
         let work = super::work_dir("dashboard");
         let url = format!("sqlite://{}/jalon.db", work.path().display());
         let loading = std::time::Instant::now();
-        let campaign = runtime.block_on(async {
+        let (campaign, token) = runtime.block_on(async {
             let (db, catalog) = super::prepared_database(&url).await;
             let loaded = catalog.get(QuestionnaireCode::I3_1).expect("3.1 ships");
             let campaign = bulk::load(&db, loaded, "Banc d'essai", size, 0, SystemClock.now())
                 .await
                 .expect("bulk load");
+            // The dashboard is behind the sign-in: an analyst's bearer token.
+            let token = jalon::store::staff::create_api_token(
+                &db,
+                "bench",
+                &jalon::domain::staff::Role::Analyst,
+                SystemClock.now(),
+            )
+            .await
+            .expect("token created");
             db.close().await.expect("database closes");
-            campaign
+            (campaign, token)
         });
         eprintln!(
             "dashboard: {} responses loaded in {:.0} s",
@@ -44,10 +53,15 @@ pub fn run(runtime: &tokio::runtime::Runtime, settings: &Settings) -> Vec<Figure
         );
         let server = Server::start(&base_env(&url, work.path()), &work.path().join("serve.log"));
         startup = Some((size, server.ready_after));
-        let home =
-            crate::http::time_gets(&format!("{}/tableau-de-bord", server.base), WARMUP, SAMPLES);
+        let home = crate::http::time_gets(
+            &format!("{}/tableau-de-bord", server.base),
+            &token,
+            WARMUP,
+            SAMPLES,
+        );
         let page = crate::http::time_gets(
             &format!("{}/tableau-de-bord/campagnes/{}", server.base, campaign.id),
+            &token,
             WARMUP,
             SAMPLES,
         );

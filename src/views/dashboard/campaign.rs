@@ -231,7 +231,8 @@ fn question_block(number: usize, d: &QuestionDistribution) -> Markup {
                             @for (o, color) in d.options.iter().zip(&colors) {
                                 tr {
                                     th scope="row" {
-                                        span.key style={"background:" (color)} aria-hidden="true" {}
+                                        // An SVG swatch, not a style attribute: the CSP allows no inline style.
+                                        svg.key viewBox="0 0 1 1" aria-hidden="true" focusable="false" { rect width="1" height="1" fill=(color) {} }
                                         (o.label)
                                         @if o.not_applicable { " (hors calcul)" }
                                     }

@@ -41,7 +41,7 @@ pub fn home_page(overview: &Overview, campaigns: &[CampaignLink], threshold: u64
             }
             div.indicators {
                 @for entry in &overview.entries {
-                    (IndicatorCard { entry, threshold, query: period_query(overview) })
+                    (IndicatorCard { entry, threshold, query: period_query(overview), year: overview.year })
                 }
             }
             section #campagnes aria-labelledby="titre-campagnes" {
@@ -137,6 +137,7 @@ struct IndicatorCard<'a> {
     entry: &'a IndicatorEntry,
     threshold: u64,
     query: String,
+    year: i32,
 }
 
 impl Render for IndicatorCard<'_> {
@@ -185,10 +186,10 @@ impl Render for IndicatorCard<'_> {
                                 }
                             }
                         }
-                    } @else if code == QuestionnaireCode::I4 {
+                    } @else if let Some(d) = r.downloads {
                         div {
-                            dt { "Taux de participation" }
-                            dd { "non mesuré : les téléchargements ne sont pas encore comptés" }
+                            dt { "Participation (avis / téléchargements)" }
+                            dd { (percent(d.rate())) " (" (integer(d.ratings)) " avis, " (integer(d.downloads)) " téléchargements)" }
                         }
                     }
                     div { dt { "Intervalle de confiance à 95 %" } dd { (interval(r.interval)) } }
@@ -221,6 +222,10 @@ impl Render for IndicatorCard<'_> {
                 p.links {
                     a href={"/tableau-de-bord/fiches/" (code.as_str()) "?" (self.query)} {
                         "Fiche " (indicator_name(code).to_lowercase())
+                    }
+                    @if code == QuestionnaireCode::I4 {
+                        " · "
+                        a href={"/tableau-de-bord/ressources?annee=" (self.year)} { "Par ressource et par thème, commentaires" }
                     }
                     @if let PeriodRef::Wave { campaign_id, label } = &entry.period {
                         " · "

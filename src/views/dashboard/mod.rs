@@ -5,7 +5,9 @@ pub mod campaign;
 pub mod fiche;
 pub mod home;
 mod parts;
+pub mod resources;
 
 pub use campaign::{COMPANIES_PER_PAGE, campaign_page};
 pub use fiche::fiche_page;
 pub use home::{CampaignLink, home_page};
+pub use resources::resources_page;

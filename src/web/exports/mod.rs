@@ -19,7 +19,7 @@ use uuid::Uuid;
 use self::columns::RawColumns;
 use self::csv_export::{CsvFile, RAW_LEADING, aggregated, raw_row};
 use self::xlsx_export::Book;
-use super::{AppState, PageError, WebError, report};
+use super::{AppState, PageError, Staff, WebError, audit, report};
 use crate::domain::QuestionnaireCode;
 use crate::domain::results::report::PeriodQuery;
 use crate::domain::results::tally::DAY_DIMENSION;
@@ -83,20 +83,12 @@ pub struct CsvParams {
 
 pub async fn responses_csv(
     state: web::Data<AppState>,
+    staff: Staff,
     id: web::Path<String>,
     params: web::Query<CsvParams>,
 ) -> PageResult {
     let id = Uuid::parse_str(&id).map_err(|_| WebError::NotFound)?;
-    let separator = match params.sep.as_deref() {
-        None | Some(";") => b';',
-        Some(",") => b',',
-        Some(_) => {
-            return Err(WebError::BadRequest(
-                "Séparateur inconnu : « ; » (par défaut) ou « , ».".into(),
-            )
-            .into());
-        }
-    };
+    let separator = separator(params.sep.as_deref())?;
     let campaign = campaigns::by_id(&state.db, id)
         .await?
         .ok_or(WebError::NotFound)?;
@@ -140,6 +132,7 @@ pub async fn responses_csv(
         )
     };
     let body = file.finish().map_err(|e| export_failed("CSV", e))?;
+    audit::record(&state, &staff, "export_csv", &id.to_string(), &name).await?;
     Ok(attachment("text/csv; charset=utf-8", &name, body))
 }
 
@@ -151,6 +144,7 @@ pub struct PeriodParams {
 
 pub async fn indicators_xlsx(
     state: web::Data<AppState>,
+    staff: Staff,
     params: web::Query<PeriodParams>,
 ) -> PageResult {
     let period = PeriodQuery::parse(
@@ -230,6 +224,8 @@ pub async fn indicators_xlsx(
         }
         offset = offset.saturating_add(u16::try_from(columns.header(&[]).len()).unwrap_or(0));
     }
+    let (resources, _, _) = super::widget_results::year_results(&state, year).await?;
+    book.resources(&resources).map_err(failed)?;
     book.note(
         "Indicateurs 6 et 7 : questionnaires anonymes, aucune réponse individuelle exportée.",
     )
@@ -239,9 +235,74 @@ pub async fn indicators_xlsx(
         Some(wave) => format!("indicateurs-vague-{}.xlsx", slug(wave)),
         None => format!("indicateurs-{year}.xlsx"),
     };
+    audit::record(&state, &staff, "export_xlsx", "indicateurs", &name).await?;
     Ok(attachment(
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         &name,
         body,
     ))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ResourcesParams {
+    annee: Option<String>,
+    sep: Option<String>,
+}
+
+/// `GET /exports/ressources.csv?annee=YYYY[&sep=,]`: indicator 4 per resource of the year.
+pub async fn resources_csv(
+    state: web::Data<AppState>,
+    staff: Staff,
+    params: web::Query<ResourcesParams>,
+) -> PageResult {
+    let separator = separator(params.sep.as_deref())?;
+    let year = match params.annee.as_deref() {
+        None | Some("") => None,
+        Some(raw) => Some(raw.parse::<i32>().map_err(|_| {
+            WebError::BadRequest("Année invalide : AAAA entre 2000 et 2100 attendue.".to_owned())
+        })?),
+    };
+    let year = super::widget_results::checked_year(&state, year)?;
+    let (results, _, _) = super::widget_results::year_results(&state, year).await?;
+    let mut file = CsvFile::new(separator);
+    let decimal = |v: Option<f64>| {
+        let text = v.map(|v| format!("{v:.4}")).unwrap_or_default();
+        if separator == b';' {
+            text.replace('.', ",")
+        } else {
+            text
+        }
+    };
+    let failed = |e| export_failed("CSV", e);
+    file.row(xlsx_export::RESOURCE_COLUMNS).map_err(failed)?;
+    for r in &results.resources {
+        let s = r.rates.satisfaction;
+        let interval = s.interval_95();
+        let cells = xlsx_export::resource_cells(r);
+        file.row(cells.into_iter().chain([
+            decimal(s.rate()),
+            decimal(interval.map(|b| b.0)),
+            decimal(interval.map(|b| b.1)),
+            s.favorable().to_string(),
+            s.total().to_string(),
+            r.rates.participation.downloads.to_string(),
+            decimal(r.rates.participation.rate()),
+        ]))
+        .map_err(failed)?;
+    }
+    let body = file.finish().map_err(|e| export_failed("CSV", e))?;
+    let name = format!("ressources-{year}.csv");
+    audit::record(&state, &staff, "export_csv", "ressources", &name).await?;
+    Ok(attachment("text/csv; charset=utf-8", &name, body))
+}
+
+/// `;` (French Excel, the default) or `,`.
+fn separator(raw: Option<&str>) -> Result<u8, WebError> {
+    match raw {
+        None | Some(";") => Ok(b';'),
+        Some(",") => Ok(b','),
+        Some(_) => Err(WebError::BadRequest(
+            "Séparateur inconnu : « ; » (par défaut) ou « , ».".into(),
+        )),
+    }
 }

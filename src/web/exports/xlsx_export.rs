@@ -11,10 +11,37 @@ use crate::domain::indicators::QuestionRate;
 use crate::domain::questionnaire::Questionnaire;
 use crate::domain::results::labels::indicator_title;
 use crate::domain::results::report::{IndicatorEntry, Overview, PeriodRef};
+use crate::domain::widget::{ResourceResult, WidgetResults};
 use crate::store::results::raw::StoredResponse;
 
 pub const SUMMARY_SHEET: &str = "Synthèse";
 pub const RAW_SHEET: &str = "Réponses";
+pub const RESOURCES_SHEET: &str = "Indicateur 4 par ressource";
+
+/// The columns of indicator 4 per resource, in the workbook and the CSV file alike.
+pub const RESOURCE_COLUMNS: [&str; 10] = [
+    "ressource",
+    "titre",
+    "thème",
+    "satisfaction",
+    "intervalle bas",
+    "intervalle haut",
+    "avis satisfaits",
+    "avis",
+    "téléchargements",
+    "participation",
+];
+
+/// The text cells of a resource's row: id, title, theme.
+pub fn resource_cells(r: &ResourceResult) -> [String; 3] {
+    [
+        r.resource
+            .clone()
+            .unwrap_or_else(|| "(sans ressource)".to_owned()),
+        r.title.clone().unwrap_or_default(),
+        r.theme.clone().unwrap_or_default(),
+    ]
+}
 /// Excel's last row; the raw sheet stops one before, with a note.
 const MAX_ROWS: u32 = 1_048_575;
 
@@ -270,6 +297,30 @@ impl Book {
                 }
             }
             self.raw_row += 1;
+        }
+        Ok(())
+    }
+
+    /// Indicator 4 per resource: satisfaction and participation of each resource of the year.
+    pub fn resources(&mut self, results: &WidgetResults) -> Result<(), XlsxError> {
+        let formats = &self.formats;
+        let sheet = self.workbook.add_worksheet();
+        sheet.set_name(RESOURCES_SHEET)?;
+        formats.header(sheet, 0, &RESOURCE_COLUMNS)?;
+        for (i, r) in results.resources.iter().enumerate() {
+            let row = u32::try_from(i + 1).unwrap_or(u32::MAX);
+            let cells = resource_cells(r);
+            for (col, text) in cells.iter().take(3).enumerate() {
+                sheet.write_string(row, col as u16, text)?;
+            }
+            let s = r.rates.satisfaction;
+            formats.ratio(sheet, row, 3, s.rate())?;
+            formats.ratio(sheet, row, 4, s.interval_95().map(|b| b.0))?;
+            formats.ratio(sheet, row, 5, s.interval_95().map(|b| b.1))?;
+            count(sheet, row, 6, Some(s.favorable()))?;
+            count(sheet, row, 7, Some(s.total()))?;
+            count(sheet, row, 8, Some(r.rates.participation.downloads))?;
+            formats.ratio(sheet, row, 9, r.rates.participation.rate())?;
         }
         Ok(())
     }

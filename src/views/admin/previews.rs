@@ -1,0 +1,88 @@
+use maud::{Markup, html};
+
+use crate::catalog::Catalog;
+use crate::domain::QuestionnaireCode;
+use crate::domain::email_template::RenderedEmail;
+use crate::views::layout::staff_page;
+
+pub fn questionnaires_page(catalog: &Catalog) -> Markup {
+    staff_page(
+        "Questionnaires",
+        html! {
+            p.breadcrumb { a href="/admin" { "Administration" } }
+            h1 { "Questionnaires et messages" }
+            table {
+                thead {
+                    tr {
+                        th scope="col" { "Questionnaire" }
+                        th scope="col" { "Titre" }
+                        th scope="col" { "Aperçus" }
+                    }
+                }
+                tbody {
+                    @for loaded in catalog.iter() {
+                        @let code = loaded.definition.code;
+                        tr {
+                            td { (code) }
+                            td { (loaded.definition.title) }
+                            td {
+                                a href={"/admin/questionnaires/" (code) "/apercu"} { "Formulaire" }
+                                " · "
+                                a href={"/admin/questionnaires/" (code) "/email"} { "Invitation" }
+                                " · "
+                                a href={"/admin/questionnaires/" (code) "/email?type=relance"} { "Relance" }
+                            }
+                        }
+                    }
+                }
+            }
+        },
+    )
+}
+
+pub struct EmailPreview<'a> {
+    pub code: QuestionnaireCode,
+    pub reminder: bool,
+    pub email: &'a RenderedEmail,
+    pub csrf: &'a str,
+    /// False for an API token: it has no address to send a test to.
+    pub can_send: bool,
+    /// The address a test was just queued for.
+    pub sent_to: Option<&'a str>,
+}
+
+pub fn email_page(preview: &EmailPreview<'_>) -> Markup {
+    let kind = if preview.reminder {
+        "relance"
+    } else {
+        "invitation"
+    };
+    let what = if preview.reminder {
+        "Relance"
+    } else {
+        "Invitation"
+    };
+    staff_page(
+        &format!("{what} – {}", preview.code),
+        html! {
+            p.breadcrumb { a href="/admin/questionnaires" { "Questionnaires et messages" } }
+            h1 { (what) " du questionnaire " (preview.code) }
+            @if let Some(to) = preview.sent_to {
+                p.notice role="status" { "Essai mis en file pour " (to) " : il part au prochain passage de l’envoi." }
+            }
+            p.lead { "Avec des valeurs d’exemple (Camille Martin, l’Aract Bretagne, un lien fictif)." }
+            dl.facts {
+                div { dt { "Objet" } dd { (preview.email.subject) } }
+            }
+            h2 { "Texte" }
+            pre.email-text { (preview.email.text) }
+            p { a href={"/admin/questionnaires/" (preview.code) "/email.html?type=" (kind)} { "Voir la version HTML" } }
+            @if preview.can_send {
+                form method="post" action={"/admin/questionnaires/" (preview.code) "/email/essai?type=" (kind)} {
+                    input type="hidden" name="_csrf" value=(preview.csrf);
+                    button.button.primary type="submit" { "M’envoyer un essai" }
+                }
+            }
+        },
+    )
+}

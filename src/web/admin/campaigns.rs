@@ -1,0 +1,99 @@
+//! `/admin/campagnes`: every campaign with its counts; a campaign's page with pause, resume,
+//! close, and the invitations still planned (each may be cancelled).
+
+use actix_web::{HttpResponse, web};
+use uuid::Uuid;
+
+use super::{csrf, html, see_other};
+use crate::store::campaign_admin::{self, Change};
+use crate::store::results::campaigns;
+use crate::views::admin::{CampaignRow, campaign_page, campaigns_page};
+use crate::web::{AppState, PageError, Staff, WebError, audit};
+
+/// Planned invitations listed on a campaign's page.
+const PLANNED_SHOWN: u64 = 500;
+
+fn id_of(raw: &str) -> Result<Uuid, WebError> {
+    Uuid::parse_str(raw).map_err(|_| WebError::NotFound)
+}
+
+pub async fn list(state: web::Data<AppState>) -> Result<HttpResponse, PageError> {
+    let mut rows = Vec::new();
+    for campaign in campaigns::all(&state.db).await? {
+        let counts = campaign_admin::counts(&state.db, campaign.id).await?;
+        rows.push(CampaignRow { campaign, counts });
+    }
+    Ok(html(campaigns_page(&rows)))
+}
+
+pub async fn show(
+    state: web::Data<AppState>,
+    staff: Staff,
+    id: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    let id = id_of(&id)?;
+    let campaign = campaigns::by_id(&state.db, id)
+        .await?
+        .ok_or(WebError::NotFound)?;
+    let counts = campaign_admin::counts(&state.db, id).await?;
+    let planned = campaign_admin::planned(&state.db, id, PLANNED_SHOWN).await?;
+    Ok(html(campaign_page(
+        &CampaignRow { campaign, counts },
+        &planned,
+        csrf(&staff),
+    )))
+}
+
+async fn change(
+    state: &AppState,
+    staff: &Staff,
+    id: &str,
+    change: Change,
+    action: &str,
+) -> Result<HttpResponse, PageError> {
+    let id = id_of(id)?;
+    if campaigns::by_id(&state.db, id).await?.is_none() {
+        return Err(WebError::NotFound.into());
+    }
+    if campaign_admin::change_status(&state.db, id, change).await? {
+        audit::record(state, staff, action, &id.to_string(), "").await?;
+    }
+    Ok(see_other(&format!("/admin/campagnes/{id}")))
+}
+
+pub async fn pause(
+    state: web::Data<AppState>,
+    staff: Staff,
+    id: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    change(&state, &staff, &id, Change::Pause, "campagne_suspendue").await
+}
+
+pub async fn resume(
+    state: web::Data<AppState>,
+    staff: Staff,
+    id: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    change(&state, &staff, &id, Change::Resume, "campagne_reprise").await
+}
+
+pub async fn close(
+    state: web::Data<AppState>,
+    staff: Staff,
+    id: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    change(&state, &staff, &id, Change::Close, "campagne_close").await
+}
+
+pub async fn cancel_invitation(
+    state: web::Data<AppState>,
+    staff: Staff,
+    id: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    let id = id_of(&id)?;
+    let campaign = campaign_admin::cancel_planned(&state.db, id)
+        .await?
+        .ok_or(WebError::NotFound)?;
+    audit::record(&state, &staff, "invitation_annulee", &id.to_string(), "").await?;
+    Ok(see_other(&format!("/admin/campagnes/{campaign}")))
+}
