@@ -129,6 +129,12 @@ pub struct Settings {
     #[arg(long, env = "JALON_SECRET", hide_env_values = true, global = true)]
     pub secret: Option<Secret>,
 
+    /// File of the key that encrypts anonymous responses until their release (32 random bytes,
+    /// created on first start). Unset: beside a SQLite database (`jalon.db.seal-key`), else
+    /// `jalon.seal-key` in the working directory.
+    #[arg(long, env = "JALON_SEAL_KEY_FILE", global = true)]
+    pub seal_key_file: Option<PathBuf>,
+
     /// Requests a minute each visitor address may send to each public widget endpoint.
     #[arg(
         long,
@@ -202,6 +208,13 @@ impl Settings {
             targets,
             anonymity_threshold: self.anonymity_threshold,
         })
+    }
+
+    /// Where the seal key lives (`JALON_SEAL_KEY_FILE` or its default).
+    pub fn seal_key_path(&self) -> PathBuf {
+        self.seal_key_file
+            .clone()
+            .unwrap_or_else(|| crate::seal_key::default_path(&self.database_url))
     }
 
     /// The base URL without a trailing slash, so that `format!("{base}/r/{token}")` is right.

@@ -21,6 +21,7 @@ use crate::domain::questionnaire::{QuestionKind, Questionnaire};
 use crate::domain::results::measured_by_wave;
 use crate::domain::{Email, QuestionnaireCode};
 use crate::entities::invitation;
+use crate::seal_key::SealKey;
 use crate::store::responses::{NewResponse, Origin};
 use crate::store::{StoreError, campaigns, invitations, responses};
 
@@ -75,6 +76,7 @@ pub struct DemoSummary {
 /// Loads the demo data unless it is already there (then returns `created: false`).
 pub async fn load(
     db: &DatabaseConnection,
+    seal_key: &SealKey,
     catalog: &Catalog,
     clock: &dyn Clock,
     base_url: &str,
@@ -127,7 +129,7 @@ pub async fn load(
         for period in periods {
             let current = period.label == DEMO_LABEL;
             load_campaign(
-                db,
+                (db, seal_key),
                 loaded,
                 &period,
                 current,
@@ -142,6 +144,7 @@ pub async fn load(
             for campaign in crate::store::results::campaigns::of_questionnaire(db, code).await? {
                 crate::store::anonymity::release_campaign(
                     db,
+                    seal_key,
                     campaign.id,
                     crate::domain::indicators::DEFAULT_THRESHOLD,
                     now,
@@ -164,7 +167,7 @@ struct DemoCampaign {
 }
 
 async fn load_campaign(
-    db: &DatabaseConnection,
+    (db, seal_key): (&DatabaseConnection, &SealKey),
     loaded: &LoadedQuestionnaire,
     period: &DemoCampaign,
     current: bool,
@@ -214,7 +217,8 @@ async fn load_campaign(
                 );
                 let at =
                     period.sent_at + Duration::days(day) + Duration::hours(rng.random_range(1..9));
-                if store_one(db, loaded, campaign.id, origin, period.bias, rng, at).await? {
+                let target = (db, seal_key);
+                if store_one(target, loaded, campaign.id, origin, period.bias, rng, at).await? {
                     summary.responses += 1;
                 }
             }
@@ -479,7 +483,7 @@ pub(crate) fn draw_answers(definition: &Questionnaire, bias: f64, rng: &mut StdR
 }
 
 async fn store_one(
-    db: &DatabaseConnection,
+    (db, seal_key): (&DatabaseConnection, &SealKey),
     loaded: &LoadedQuestionnaire,
     campaign_id: uuid::Uuid,
     (origin, invitation_attributes): (Origin, &Map<String, Value>),
@@ -503,6 +507,7 @@ async fn store_one(
             origin,
             answers: &answers,
             attributes: &attributes,
+            seal_key,
         },
         now,
     )

@@ -11,6 +11,7 @@ pub mod entities;
 pub mod import;
 pub mod mail;
 pub mod scheduler;
+pub mod seal_key;
 pub mod startup;
 pub mod store;
 pub mod submissions;

@@ -17,6 +17,7 @@ use jalon::domain::staff::{Role, password};
 use jalon::domain::{Email, QuestionnaireCode};
 use jalon::import::{ImportKind, ImportReport};
 use jalon::mail::{FileMailer, Mailer, SmtpMailer};
+use jalon::seal_key::SealKey;
 use jalon::startup::{AppParts, Application};
 use jalon::{demo, import, scheduler, store, telemetry};
 
@@ -202,10 +203,17 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let results = settings.results()?;
             let catalog = load_catalog(&settings)?;
             let db = open_database(&settings).await?;
+            let seal_key = open_seal_key(&settings, &db).await?;
             store::versions::record_all(&db, &catalog, clock.now()).await?;
             if with_demo {
-                let summary =
-                    demo::load(&db, &catalog, clock.as_ref(), settings.public_base()).await?;
+                let summary = demo::load(
+                    &db,
+                    &seal_key,
+                    &catalog,
+                    clock.as_ref(),
+                    settings.public_base(),
+                )
+                .await?;
                 print!("{}", summary.report());
             }
             let app_catalog = Arc::new(catalog);
@@ -218,6 +226,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     clock,
                     max_body_bytes: settings.max_body_bytes,
                     results,
+                    seal_key: seal_key.clone(),
                     auth: settings.auth(),
                 },
                 settings.widget()?,
@@ -226,8 +235,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             .with_context(|| format!("impossible d'écouter sur {}", settings.bind))?;
             let catalog_for_dispatch = app_catalog.clone();
             let _scheduler = if settings.scheduler == Toggle::On {
-                let dispatcher =
-                    Arc::new(dispatcher(&settings, dispatch_db, catalog_for_dispatch)?);
+                let dispatcher = Arc::new(dispatcher(
+                    &settings,
+                    dispatch_db,
+                    catalog_for_dispatch,
+                    seal_key,
+                )?);
                 Some(
                     scheduler::start(dispatcher, clock_for_dispatch, &settings.dispatch_cron)
                         .await
@@ -273,11 +286,20 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             let catalog = Arc::new(load_catalog(&settings)?);
             let db = open_database(&settings).await?;
+            let seal_key = open_seal_key(&settings, &db).await?;
             store::versions::record_all(&db, &catalog, clock.now()).await?;
-            let dispatcher = dispatcher(&settings, db, catalog)?;
+            let dispatcher = dispatcher(&settings, db, catalog, seal_key)?;
             let summary = dispatcher.run(now).await?;
             println!("Envoi au {} :", now.to_rfc3339());
             print!("{}", summary.report());
+            if summary.withheld > 0 {
+                eprintln!(
+                    "erreur : {} réponse(s) anonyme(s) scellée(s) retenue(s) : la clé de scellement {} ne les ouvre pas (conservées, non publiées)",
+                    summary.withheld,
+                    settings.seal_key_path().display()
+                );
+                return Ok(ExitCode::FAILURE);
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Import { what } => {
@@ -393,8 +415,16 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Demo => {
             let catalog = load_catalog(&settings)?;
             let db = open_database(&settings).await?;
+            let seal_key = open_seal_key(&settings, &db).await?;
             store::versions::record_all(&db, &catalog, clock.now()).await?;
-            let summary = demo::load(&db, &catalog, clock.as_ref(), settings.public_base()).await?;
+            let summary = demo::load(
+                &db,
+                &seal_key,
+                &catalog,
+                clock.as_ref(),
+                settings.public_base(),
+            )
+            .await?;
             print!("{}", summary.report());
             Ok(ExitCode::SUCCESS)
         }
@@ -458,6 +488,7 @@ fn dispatcher(
     settings: &Settings,
     db: sea_orm::DatabaseConnection,
     catalog: Arc<Catalog>,
+    seal_key: SealKey,
 ) -> anyhow::Result<Dispatcher> {
     let mailer: Arc<dyn Mailer> =
         match &settings.smtp_url {
@@ -474,7 +505,17 @@ fn dispatcher(
         from: settings.mail_from.clone(),
         retention_months: settings.retention_months,
         anonymity_threshold: settings.anonymity_threshold,
+        seal_key,
     })
+}
+
+/// The key of `JALON_SEAL_KEY_FILE`, created if absent and nothing sealed needs one; an
+/// error (the command refuses to run) if sealed responses exist that it cannot open.
+async fn open_seal_key(
+    settings: &Settings,
+    db: &sea_orm::DatabaseConnection,
+) -> anyhow::Result<SealKey> {
+    Ok(jalon::seal_key::open(db, &settings.seal_key_path()).await?)
 }
 
 /// An RFC 3339 instant, or a date meaning the end of that day in Paris (everything due that

@@ -13,6 +13,7 @@ use crate::catalog::Catalog;
 use crate::clock::Clock;
 use crate::config::{AuthSettings, WidgetSettings};
 use crate::domain::results::ResultsSettings;
+use crate::seal_key::SealKey;
 use crate::submissions::{self, Submissions};
 use crate::web::widget_script::WidgetScript;
 use crate::web::{self as http, AppState};
@@ -31,6 +32,8 @@ pub struct AppParts {
     pub clock: Arc<dyn Clock>,
     pub max_body_bytes: usize,
     pub results: ResultsSettings,
+    /// From `seal_key::open`: checked against the sealed responses already stored.
+    pub seal_key: SealKey,
     pub auth: AuthSettings,
 }
 
@@ -51,7 +54,8 @@ impl Application {
         let port = listener.local_addr()?.port();
         let origins = widget.origins.clone();
         let (widget, widget_writer) = Widget::start(widget, parts.db.clone(), parts.clock.clone());
-        let (submissions, submission_writer) = Submissions::start(parts.db.clone());
+        let (submissions, submission_writer) =
+            Submissions::start(parts.db.clone(), parts.seal_key.clone());
         let state = AppState {
             widget_script: Arc::new(WidgetScript::build(&parts.catalog)),
             db: parts.db,
@@ -60,6 +64,7 @@ impl Application {
             widget,
             submissions,
             results: parts.results,
+            seal_key: parts.seal_key,
             auth: Arc::new(parts.auth),
         };
         let server = run(listener, state, parts.max_body_bytes, origins)?;

@@ -76,6 +76,7 @@ fn jalon(database_url: &str, dir: &Path, bind: &str, site: &str) -> Command {
         .env("JALON_BIND", bind)
         .env("JALON_BASE_URL", format!("http://{bind}"))
         .env("JALON_OUTBOX_DIR", dir.join("outbox"))
+        .env("JALON_SEAL_KEY_FILE", dir.join("jalon.seal-key"))
         .env("JALON_SCHEDULER", "off")
         .env("JALON_LOG", "warn")
         .env("JALON_WIDGET_ORIGINS", site)

@@ -29,6 +29,10 @@ pub fn base_env(database_url: &str, work: &Path) -> Vec<(String, String)> {
             "JALON_OUTBOX_DIR",
             work.join("outbox").display().to_string(),
         ),
+        (
+            "JALON_SEAL_KEY_FILE",
+            work.join("jalon.seal-key").display().to_string(),
+        ),
         ("JALON_SCHEDULER", "off".to_owned()),
         ("JALON_LOG", "warn".to_owned()),
         ("JALON_TRUSTED_PROXIES", "127.0.0.1".to_owned()),

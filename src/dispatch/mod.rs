@@ -34,6 +34,8 @@ pub struct Dispatcher {
     pub retention_months: u32,
     /// Anonymous questionnaires: sealed responses are released by at least this many.
     pub anonymity_threshold: u64,
+    /// Opens the sealed responses to release them (`store::anonymity`).
+    pub seal_key: crate::seal_key::SealKey,
 }
 
 /// What one run did, printed by `jalon dispatch` and logged by the scheduler.
@@ -48,6 +50,8 @@ pub struct DispatchSummary {
     pub failed: u64,
     /// Sealed anonymous responses that joined the results.
     pub released: u64,
+    /// Sealed anonymous responses kept back: the seal key cannot open them.
+    pub withheld: u64,
     /// Invitations whose contact details were erased (retention period over).
     pub erased: u64,
 }
@@ -55,7 +59,7 @@ pub struct DispatchSummary {
 impl DispatchSummary {
     pub fn report(&self) -> String {
         format!(
-            "invitations mises en file : {}\nrelances mises en file : {}\ninvitations closes : {}\nmessages annulés : {}\nmessages envoyés : {}\nenvois à réessayer : {}\nenvois en échec définitif : {}\nréponses anonymes publiées : {}\ncoordonnées effacées (durée de conservation échue) : {}\n",
+            "invitations mises en file : {}\nrelances mises en file : {}\ninvitations closes : {}\nmessages annulés : {}\nmessages envoyés : {}\nenvois à réessayer : {}\nenvois en échec définitif : {}\nréponses anonymes publiées : {}\nréponses anonymes retenues (clé de scellement qui ne les ouvre pas) : {}\ncoordonnées effacées (durée de conservation échue) : {}\n",
             self.invitations_queued,
             self.reminders_queued,
             self.closed,
@@ -64,6 +68,7 @@ impl DispatchSummary {
             self.retried,
             self.failed,
             self.released,
+            self.withheld,
             self.erased
         )
     }
@@ -82,7 +87,9 @@ impl Dispatcher {
         summary.sent = delivered.sent;
         summary.retried = delivered.retried;
         summary.failed = delivered.failed;
-        summary.released = self.release_anonymous(now).await?;
+        let released = self.release_anonymous(now).await?;
+        summary.released = released.released;
+        summary.withheld = released.withheld;
         // Last: personal data whose retention is over (RGPD), after anything still to send.
         summary.erased =
             crate::store::personal_data::erase_expired(&self.db, self.retention_months, now)
@@ -102,20 +109,23 @@ impl Dispatcher {
     }
 
     /// Releases the sealed responses of anonymous questionnaires whose time has come.
-    async fn release_anonymous(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
+    async fn release_anonymous(
+        &self,
+        now: DateTime<Utc>,
+    ) -> Result<crate::store::anonymity::ReleaseSummary, StoreError> {
         let anonymous: Vec<_> = self
             .catalog
             .iter()
             .filter(|l| l.definition.anonymous)
             .map(|l| l.definition.code)
             .collect();
-        let summary = crate::store::anonymity::release_due_campaigns(
+        crate::store::anonymity::release_due_campaigns(
             &self.db,
+            &self.seal_key,
             &anonymous,
             self.anonymity_threshold,
             now,
         )
-        .await?;
-        Ok(summary.released)
+        .await
     }
 }

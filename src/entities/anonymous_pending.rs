@@ -9,7 +9,9 @@ pub struct Model {
     pub id: Uuid,
     pub campaign_id: Uuid,
     pub version_id: String,
-    /// JSON: `{"answers": [[question, [values…]]…], "attributes": [[key, value]…]}`.
+    /// `xchacha20poly1305:` and the base64 of nonce and ciphertext of the JSON
+    /// `{"answers": [[question, [values…]]…], "attributes": [[key, value]…]}` (see
+    /// `store::anonymity::seal`); rows sealed before encryption hold that JSON bare.
     pub payload: String,
 }
 

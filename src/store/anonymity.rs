@@ -2,22 +2,25 @@
 //! campaign's sealed responses into the results together (rules in `domain::anonymity`).
 //!
 //! What an administrator with the whole database can see, and cannot:
-//! - a sealed response (`anonymous_pending`) has a random id, its campaign, version, answers
-//!   and the attributes the questionnaire keeps; no invitation, no time. It is written in the
-//!   transaction that marks the invitation completed (so nothing acknowledged can be lost),
-//!   which PostgreSQL's `xmin` records: until the release, a sealed row can be tied to its
-//!   claim that way (and, on any database, to the few people who completed since the last
-//!   release). The release deletes it.
+//! - a sealed response (`anonymous_pending`) has a random id, its campaign and version in
+//!   clear (what the release needs to find it), and its answers and attributes encrypted
+//!   ([`seal`]: XChaCha20-Poly1305 under the key of `JALON_SEAL_KEY_FILE`, which is not in
+//!   the database, campaign and version as associated data, padded to whole kibibytes); no
+//!   invitation, no time. It is written in the transaction that marks the invitation completed
+//!   (so nothing acknowledged can be lost), which PostgreSQL's `xmin` records: until the
+//!   release, a sealed row can be tied to its claim that way, but read only with the key.
+//!   The release deletes it.
 //! - a release rewrites *every* anonymous response of the campaign, already released or
 //!   sealed, in one transaction: fresh random (v4) ids, random order, one common day, no
 //!   invitation, attributes coarsened so that every stored combination is shared by at least
 //!   `k` responses, and the campaign's tallies recomputed. Row ids, row order (SQLite's
 //!   `rowid`), `xmin`, days and tallies then say nothing finer than "one of the campaign's
-//!   respondents".
+//!   respondents". A campaign with a sealed row the key cannot open is not released at all
+//!   (the rows stay, the run reports them as withheld).
 //! - on SQLite deleted rows are overwritten (`secure_delete`, see `connect`) and the
 //!   write-ahead log is truncated after a release, so the file keeps no copy of the sealed
 //!   rows. PostgreSQL keeps dead row versions until `VACUUM` and its own write-ahead log:
-//!   reading those needs the server's files, not SQL.
+//!   reading those needs the server's files, not SQL, and the key to read a sealed one.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -27,10 +30,13 @@ use rand::seq::SliceRandom;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QuerySelect, Set, TransactionTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
 
 use super::StoreError;
 use super::invitations::STATUS_PENDING;
@@ -46,18 +52,59 @@ use crate::domain::results::{response_tally, tally_period};
 use crate::entities::{
     anonymous_pending, answer_tally, campaign, group_tally, invitation, response,
 };
+use crate::seal_key::SealKey;
 
 /// What a sealed response keeps.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct Sealed {
     /// `(question, values in position order)`, as the answer rows store them.
     answers: Vec<(String, Vec<String>)>,
     attributes: Vec<(String, String)>,
 }
 
+/// How an encrypted payload starts (rows sealed before encryption are bare JSON, `{…}`).
+const ENCRYPTED: &str = "xchacha20poly1305:";
+/// Plaintexts are padded with spaces to a multiple of this, so that a sealed row's length
+/// does not give away the length of its comments.
+const PAD: usize = 1024;
+
+/// What binds a payload to its row's clear columns: moved to another campaign or version,
+/// it no longer opens.
+fn associated_data(campaign_id: Uuid, version: &str) -> Vec<u8> {
+    format!("jalon anonymous_pending {campaign_id} {version}").into_bytes()
+}
+
+/// The `payload` column of a sealed response: its JSON, padded, encrypted under `key`.
+fn seal(
+    key: &SealKey,
+    campaign_id: Uuid,
+    version: &str,
+    sealed: &Sealed,
+) -> Result<String, StoreError> {
+    let mut plain = serde_json::to_vec(sealed)
+        .map_err(|e| StoreError::Corrupt(format!("réponse impossible à sceller : {e}")))?;
+    plain.resize(plain.len().div_ceil(PAD) * PAD, b' ');
+    let encrypted = key.seal(&plain, &associated_data(campaign_id, version))?;
+    Ok(format!("{ENCRYPTED}{}", BASE64.encode(encrypted)))
+}
+
+/// The sealed response of a `payload`, encrypted by [`seal`] or, from before encryption,
+/// bare JSON; `None` when `key` cannot open it (or it is damaged).
+fn unseal(key: &SealKey, campaign_id: Uuid, version: &str, payload: &str) -> Option<Sealed> {
+    let plain = match payload.strip_prefix(ENCRYPTED) {
+        Some(encoded) => {
+            let encrypted = BASE64.decode(encoded).ok()?;
+            key.open(&encrypted, &associated_data(campaign_id, version))?
+        }
+        None => payload.as_bytes().to_vec(),
+    };
+    serde_json::from_slice(&plain).ok()
+}
+
 /// The row sealing a validated anonymous response, and its id: to be inserted in the
 /// transaction that claims its invitation (`store::submissions`).
 pub fn sealed_row(
+    key: &SealKey,
     campaign_id: Uuid,
     version: &str,
     answers: &ValidAnswers,
@@ -71,8 +118,7 @@ pub fn sealed_row(
             .collect(),
         attributes: attributes.to_vec(),
     };
-    let payload = serde_json::to_string(&sealed)
-        .map_err(|e| StoreError::Corrupt(format!("réponse impossible à sceller : {e}")))?;
+    let payload = seal(key, campaign_id, version, &sealed)?;
     let id = Uuid::new_v4();
     let row = anonymous_pending::ActiveModel {
         id: Set(id),
@@ -81,6 +127,39 @@ pub fn sealed_row(
         payload: Set(payload),
     };
     Ok((id, row))
+}
+
+/// Sealed responses stored encrypted, which only a key opens (rows sealed before encryption
+/// need none).
+pub async fn sealed_with_a_key(db: &impl ConnectionTrait) -> Result<u64, StoreError> {
+    Ok(anonymous_pending::Entity::find()
+        .filter(anonymous_pending::Column::Payload.starts_with(ENCRYPTED))
+        .count(db)
+        .await?)
+}
+
+/// Sealed responses that `key` cannot open: sealed with another key, or damaged.
+pub async fn unreadable_with(db: &impl ConnectionTrait, key: &SealKey) -> Result<u64, StoreError> {
+    let mut unreadable = 0;
+    let mut after: Option<Uuid> = None;
+    loop {
+        let mut query = anonymous_pending::Entity::find();
+        if let Some(last) = after {
+            query = query.filter(anonymous_pending::Column::Id.gt(last));
+        }
+        let page = query
+            .order_by_asc(anonymous_pending::Column::Id)
+            .limit(500)
+            .all(db)
+            .await?;
+        let Some(last) = page.last() else { break };
+        after = Some(last.id);
+        unreadable += page
+            .iter()
+            .filter(|row| unseal(key, row.campaign_id, &row.version_id, &row.payload).is_none())
+            .count() as u64;
+    }
+    Ok(unreadable)
 }
 
 /// Sealed responses of a campaign, not yet in the results.
@@ -101,12 +180,16 @@ pub struct ReleaseSummary {
     pub campaigns: u64,
     /// Sealed responses that joined the results.
     pub released: u64,
+    /// Sealed responses kept back because the key cannot open them (or one of their
+    /// campaign's): they stay sealed until the right key comes back.
+    pub withheld: u64,
 }
 
 /// Releases, campaign by campaign, the anonymous responses whose time has come
 /// ([`release_due`]): called by every dispatch run, and directly by tests.
 pub async fn release_due_campaigns(
     db: &DatabaseConnection,
+    key: &SealKey,
     anonymous: &[QuestionnaireCode],
     threshold: u64,
     now: DateTime<Utc>,
@@ -128,8 +211,26 @@ pub async fn release_due_campaigns(
         let over = campaign_over(db, campaign.id, now).await?;
         let unreleased = unreleased(db, &campaign).await?;
         if release_due(pending, threshold, over, unreleased) {
-            summary.released += release_campaign(db, campaign.id, threshold, now).await?;
-            summary.campaigns += 1;
+            match release_campaign(db, key, campaign.id, threshold, now).await {
+                Ok(released) => {
+                    summary.released += released;
+                    summary.campaigns += 1;
+                }
+                // Kept, and said loudly; the other campaigns go on.
+                Err(StoreError::Unsealable(unreadable)) => {
+                    tracing::error!(
+                        campaign = %campaign.id,
+                        unreadable,
+                        pending,
+                        "sealed responses the seal key cannot open: campaign not released, \
+                         rows kept (is JALON_SEAL_KEY_FILE the key every instance shares?) / \
+                         réponses scellées illisibles avec la clé de scellement : campagne non \
+                         publiée, réponses conservées"
+                    );
+                    summary.withheld += pending;
+                }
+                Err(e) => return Err(e),
+            }
         }
     }
     Ok(summary)
@@ -195,9 +296,11 @@ struct Entry {
 /// Rewrites every anonymous response of the campaign, in one transaction: sealed ones and
 /// those already released, with fresh random ids, in random order, on the day of `now`,
 /// attributes coarsened (`domain::anonymity::coarsen`), and the campaign's tallies rebuilt.
-/// Returns the number of sealed responses released.
+/// Returns the number of sealed responses released, or [`StoreError::Unsealable`] (and
+/// nothing done) if `key` cannot open one of them.
 pub async fn release_campaign(
     db: &DatabaseConnection,
+    key: &SealKey,
     campaign_id: Uuid,
     threshold: u64,
     now: DateTime<Utc>,
@@ -229,14 +332,20 @@ pub async fn release_campaign(
         .await?;
     let released = sealed.len() as u64;
     let mut entries: Vec<Entry> = Vec::new();
+    let mut unreadable = 0;
     for row in &sealed {
-        let payload: Sealed = serde_json::from_str(&row.payload)
-            .map_err(|e| StoreError::Corrupt(format!("réponse scellée illisible : {e}")))?;
-        entries.push(Entry {
-            version: row.version_id.clone(),
-            answers: payload.answers,
-            attributes: payload.attributes,
-        });
+        match unseal(key, campaign_id, &row.version_id, &row.payload) {
+            Some(payload) => entries.push(Entry {
+                version: row.version_id.clone(),
+                answers: payload.answers,
+                attributes: payload.attributes,
+            }),
+            None => unreadable += 1,
+        }
+    }
+    if unreadable > 0 {
+        txn.rollback().await?;
+        return Err(StoreError::Unsealable(unreadable));
     }
     let mut after = None;
     loop {
@@ -341,5 +450,69 @@ async fn forget_old_pages(db: &DatabaseConnection) {
         let _ = db
             .execute_unprepared("PRAGMA wal_checkpoint(TRUNCATE)")
             .await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key() -> SealKey {
+        SealKey::from_bytes(SealKey::generate().unwrap())
+    }
+
+    fn response() -> Sealed {
+        Sealed {
+            answers: vec![
+                ("q1".into(), vec!["plutot_d_accord".into()]),
+                ("commentaire".into(), vec!["Mon chef, M. Dupont".into()]),
+            ],
+            attributes: vec![("region".into(), "Corse".into())],
+        }
+    }
+
+    #[test]
+    fn a_sealed_payload_says_nothing_without_the_key() {
+        let (key, campaign) = (key(), Uuid::new_v4());
+        let payload = seal(&key, campaign, "v1", &response()).unwrap();
+        assert!(payload.starts_with(ENCRYPTED));
+        // (Base64 could show a short word by chance: these are long, or not base64 at all.)
+        for clear in [
+            "plutot_d_accord",
+            "Dupont",
+            "Corse",
+            "region",
+            "commentaire",
+            "{",
+        ] {
+            assert!(!payload.contains(clear), "{clear} in {payload}");
+        }
+        assert_eq!(unseal(&key, campaign, "v1", &payload), Some(response()));
+        // Another key, campaign or version: unreadable.
+        assert_eq!(unseal(&self::key(), campaign, "v1", &payload), None);
+        assert_eq!(unseal(&key, Uuid::new_v4(), "v1", &payload), None);
+        assert_eq!(unseal(&key, campaign, "v2", &payload), None);
+        assert_eq!(unseal(&key, campaign, "v1", "xchacha20poly1305:%%%"), None);
+    }
+
+    #[test]
+    fn lengths_are_padded_so_a_comment_does_not_show_its_size() {
+        let (key, campaign) = (key(), Uuid::new_v4());
+        let short = seal(&key, campaign, "v1", &response()).unwrap();
+        let mut long = response();
+        long.answers[1].1[0] = "x".repeat(600);
+        let long = seal(&key, campaign, "v1", &long).unwrap();
+        assert_eq!(short.len(), long.len());
+    }
+
+    #[test]
+    fn responses_sealed_before_encryption_are_still_read() {
+        let legacy = serde_json::to_string(&response()).unwrap();
+        assert!(legacy.starts_with('{'));
+        assert_eq!(
+            unseal(&key(), Uuid::new_v4(), "v1", &legacy),
+            Some(response())
+        );
+        assert_eq!(unseal(&key(), Uuid::new_v4(), "v1", "{pas du json"), None);
     }
 }

@@ -32,6 +32,10 @@ pub enum StoreError {
     Database(#[source] DbErr),
     #[error("données enregistrées illisibles : {0}")]
     Corrupt(String),
+    /// Sealed anonymous responses this instance's key cannot open (`store::anonymity`):
+    /// kept, never released with another key, never deleted.
+    #[error("{0} réponse(s) anonyme(s) scellée(s) illisible(s) avec la clé de scellement")]
+    Unsealable(u64),
 }
 
 impl From<DbErr> for StoreError {

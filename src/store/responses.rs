@@ -11,6 +11,7 @@ use super::submissions::{Outcome, Submission, submit_batch};
 use crate::domain::answers::ValidAnswers;
 use crate::domain::questionnaire::Questionnaire;
 use crate::entities::{answer, response_attribute};
+use crate::seal_key::SealKey;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SubmitError {
@@ -46,6 +47,8 @@ pub struct NewResponse<'a> {
     pub answers: &'a ValidAnswers,
     /// Breakdown attributes, as `domain::attributes::response_attributes` chose them.
     pub attributes: &'a [(String, String)],
+    /// Encrypts an anonymous questionnaire's sealed answers (`store::anonymity::sealed_row`).
+    pub seal_key: &'a SealKey,
 }
 
 /// Commits the response and its tallies (see `store::results::tallies`), or nothing: a batch
@@ -71,7 +74,7 @@ pub async fn submit(
         attributes: new.attributes.to_vec(),
         submitted_at: now,
     };
-    match submit_batch(db, std::slice::from_ref(&submission))
+    match submit_batch(db, new.seal_key, std::slice::from_ref(&submission))
         .await?
         .first()
     {

@@ -22,6 +22,7 @@ use crate::domain::questionnaire::Questionnaire;
 use crate::domain::results::response_tally;
 use crate::domain::schedule::paris_date;
 use crate::entities::{draft, invitation, response};
+use crate::seal_key::SealKey;
 
 /// Of `ids`, those still pending, locked until the transaction ends: on PostgreSQL by
 /// `FOR UPDATE` (a concurrent claim waits, then reads the committed status), on SQLite by the
@@ -88,14 +89,15 @@ pub enum Outcome {
 /// submission, in order. Each invitation is claimed on its own (`pending` → `completed`,
 /// guarded by its status, as `responses::submit` does), so an invitation already answered
 /// turns its own submission away without failing the others; what the claims allow is then
-/// stored as `responses::submit` would (responses, or sealed rows for anonymous
-/// questionnaires), and the tallies of the whole batch are summed and written once.
+/// stored as `responses::submit` would (responses, or rows sealed under `seal_key` for
+/// anonymous questionnaires), and the tallies of the whole batch are summed and written once.
 ///
 /// On SQLite the transaction takes the write lock at its first statement; on PostgreSQL the
 /// claims take row locks, so that of two batches (two processes) holding the same link,
 /// exactly one stores it.
 pub async fn submit_batch(
     db: &DatabaseConnection,
+    seal_key: &SealKey,
     batch: &[Submission],
 ) -> Result<Vec<Outcome>, StoreError> {
     if batch.is_empty() {
@@ -146,6 +148,7 @@ pub async fn submit_batch(
         }
         if submission.sealed() {
             let (id, row) = sealed_row(
+                seal_key,
                 submission.campaign_id,
                 &submission.version,
                 &submission.answers,

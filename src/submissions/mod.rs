@@ -18,6 +18,7 @@ use sea_orm::{DatabaseConnection, DbErr};
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
+use crate::seal_key::SealKey;
 use crate::store::StoreError;
 use crate::store::responses::SubmitError;
 pub use crate::store::submissions::Submission;
@@ -43,9 +44,10 @@ pub struct Submissions {
 
 impl Submissions {
     /// Starts the writer task on the current Tokio runtime.
-    pub fn start(db: DatabaseConnection) -> (Arc<Self>, WriterHandle) {
+    /// `seal_key` encrypts the sealed answers of anonymous questionnaires.
+    pub fn start(db: DatabaseConnection, seal_key: SealKey) -> (Arc<Self>, WriterHandle) {
         let (queue, receiver) = mpsc::channel(QUEUE_CAPACITY);
-        let handle = writer::spawn(receiver, db);
+        let handle = writer::spawn(receiver, db, seal_key);
         (Arc::new(Self { queue }), handle)
     }
 

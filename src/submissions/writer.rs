@@ -7,6 +7,7 @@ use tokio::task::JoinHandle;
 use uuid::Uuid;
 
 use super::{Job, Submission};
+use crate::seal_key::SealKey;
 use crate::store::StoreError;
 use crate::store::batch::writer_connection;
 use crate::store::responses::SubmitError;
@@ -44,7 +45,11 @@ impl Drop for WriterHandle {
     }
 }
 
-pub(super) fn spawn(mut queue: mpsc::Receiver<Job>, db: DatabaseConnection) -> WriterHandle {
+pub(super) fn spawn(
+    mut queue: mpsc::Receiver<Job>,
+    db: DatabaseConnection,
+    seal_key: SealKey,
+) -> WriterHandle {
     let (stop, mut stopped) = oneshot::channel::<()>();
     let db = writer_connection(&db);
     let task = tokio::spawn(async move {
@@ -53,7 +58,7 @@ pub(super) fn spawn(mut queue: mpsc::Receiver<Job>, db: DatabaseConnection) -> W
                 biased;
                 _ = &mut stopped => break,
                 job = queue.recv() => match job {
-                    Some(first) => write(&db, first, &mut queue).await,
+                    Some(first) => write(&db, &seal_key, first, &mut queue).await,
                     None => break,
                 },
             }
@@ -61,7 +66,7 @@ pub(super) fn spawn(mut queue: mpsc::Receiver<Job>, db: DatabaseConnection) -> W
         // Shutting down: nothing new comes in; what is queued is written.
         queue.close();
         while let Some(first) = queue.recv().await {
-            write(&db, first, &mut queue).await;
+            write(&db, &seal_key, first, &mut queue).await;
         }
     });
     WriterHandle {
@@ -71,7 +76,12 @@ pub(super) fn spawn(mut queue: mpsc::Receiver<Job>, db: DatabaseConnection) -> W
 }
 
 /// Writes `first` and every submission already waiting behind it, then answers each request.
-async fn write(db: &DatabaseConnection, first: Job, queue: &mut mpsc::Receiver<Job>) {
+async fn write(
+    db: &DatabaseConnection,
+    seal_key: &SealKey,
+    first: Job,
+    queue: &mut mpsc::Receiver<Job>,
+) {
     let mut batch = vec![first];
     while batch.len() < MAX_BATCH {
         match queue.try_recv() {
@@ -84,7 +94,7 @@ async fn write(db: &DatabaseConnection, first: Job, queue: &mut mpsc::Receiver<J
         .into_iter()
         .map(|job| (job.submission, job.done))
         .unzip();
-    let results = store_all(db, submissions).await;
+    let results = store_all(db, seal_key, submissions).await;
     tracing::debug!(count, elapsed = ?started.elapsed(), "batch of responses written");
     for (reply, result) in replies.into_iter().zip(results) {
         // A request that gave up waiting (timeout, client gone) finds its response stored.
@@ -98,10 +108,11 @@ async fn write(db: &DatabaseConnection, first: Job, queue: &mut mpsc::Receiver<J
 /// task; public so that the batch behaviour can be tested deterministically.
 pub async fn store_all(
     db: &DatabaseConnection,
+    seal_key: &SealKey,
     submissions: Vec<Submission>,
 ) -> Vec<Result<Uuid, SubmitError>> {
     let count = submissions.len();
-    match submit_batch(db, &submissions).await {
+    match submit_batch(db, seal_key, &submissions).await {
         Ok(outcomes) => outcomes.into_iter().map(answer).collect(),
         Err(StoreError::Unavailable(e)) => {
             tracing::warn!(error = %e, count, "responses not stored: database unavailable");
@@ -117,7 +128,7 @@ pub async fn store_all(
             tracing::warn!(error = ?e, count, "batch of responses failed; storing one by one");
             let mut results = Vec::with_capacity(count);
             for submission in submissions {
-                let result = submit_batch(db, std::slice::from_ref(&submission))
+                let result = submit_batch(db, seal_key, std::slice::from_ref(&submission))
                     .await
                     .map_err(SubmitError::Store)
                     .and_then(|outcomes| {

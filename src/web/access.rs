@@ -50,6 +50,7 @@ pub const STAFF_ROUTES: &[(&str, &str, Permission)] = {
             Admin,
         ),
         ("GET", "/tableau-de-bord/campagnes/{id}", ReadResults),
+        ("GET", "/tableau-de-bord/entites/{code}", ReadEntityResults),
         ("GET", "/tableau-de-bord/fiches/{code}", ReadResults),
         ("GET", "/exports/campagnes/{id}/reponses.csv", ReadResults),
         ("GET", "/exports/indicateurs.xlsx", ReadResults),

@@ -8,6 +8,7 @@ mod assets;
 mod audit;
 mod comments_api;
 mod dashboard;
+mod entity_results;
 mod error;
 mod exports;
 mod fallback;
@@ -254,6 +255,10 @@ fn results_routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/tableau-de-bord/ressources",
             web::get().to(dashboard::resources),
+        )
+        .route(
+            "/tableau-de-bord/entites/{code}",
+            web::get().to(entity_results::page),
         )
         .route(
             "/tableau-de-bord/commentaires/{response_id}/masquer",

@@ -181,10 +181,16 @@ pub async fn sign_in(
     store::audit::record(&state.db, &user.email, "connexion", "", "", now).await?;
     // Without an explicit page to go back to, those who may not read the dashboard land on
     // their session page.
-    let reads_results = Role::from_parts(&user.role, user.entity.as_deref())
-        .is_ok_and(|role| role.may(Permission::ReadResults));
+    let role = Role::from_parts(&user.role, user.entity.as_deref()).ok();
+    let reads_results = role
+        .as_ref()
+        .is_some_and(|role| role.may(Permission::ReadResults));
     let back = if back == DEFAULT_BACK && !reads_results {
-        "/connexion".to_owned()
+        // A regional account lands on its entity's results.
+        match role.as_ref().and_then(Role::entity) {
+            Some(entity) => format!("/tableau-de-bord/entites/{entity}"),
+            None => "/connexion".to_owned(),
+        }
     } else {
         back
     };

@@ -6,6 +6,7 @@ use crate::catalog::Catalog;
 use crate::clock::Clock;
 use crate::config::AuthSettings;
 use crate::domain::results::ResultsSettings;
+use crate::seal_key::SealKey;
 use crate::submissions::Submissions;
 use crate::web::widget_script::WidgetScript;
 use crate::widget::Widget;
@@ -23,6 +24,8 @@ pub struct AppState {
     pub submissions: Arc<Submissions>,
     /// Targets and anonymity threshold of the published results.
     pub results: ResultsSettings,
+    /// Encrypts the sealed answers of anonymous questionnaires.
+    pub seal_key: SealKey,
     /// Staff sign-in settings.
     pub auth: Arc<AuthSettings>,
 }

@@ -561,8 +561,8 @@ async fn an_admin_manages_accounts_and_revokes_tokens() {
     assert_eq!(signed_in.status(), 303);
     assert_eq!(
         signed_in.headers()["location"],
-        "/connexion",
-        "a regional account cannot read the dashboard: its session page"
+        "/tableau-de-bord/entites/aract-bretagne",
+        "a regional account cannot read the dashboard: its entity's page"
     );
     assert_eq!(
         lou.get(app.url("/api/v1/entities"))

@@ -325,6 +325,7 @@ async fn an_administrator_with_the_whole_database_cannot_tell_who_answered_what(
     // Answers over three weeks, some alone on their day, with dispatch running in between
     // (it releases sealed answers by five or more).
     let mut order: Vec<usize> = Vec::new();
+    let mut sealed_seen = 0;
     let mut when: DateTime<Utc> = at("2026-03-17T09:10:00Z");
     for (i, m) in members.iter().enumerate() {
         if !m.answers {
@@ -335,9 +336,11 @@ async fn an_administrator_with_the_whole_database_cannot_tell_who_answered_what(
         answer(&app, &tokens[i], i).await;
         order.push(i);
         if order.len().is_multiple_of(3) {
+            sealed_seen += assert_sealed_unreadable(&app, &members).await;
             dispatcher.run(app.now()).await.unwrap();
         }
     }
+    assert!(sealed_seen >= K, "sealed rows read: {sealed_seen}");
 
     // After the closing date, dispatch closes the rest and releases what is left.
     app.clock.set(at("2026-04-20T10:00:00Z"));
@@ -576,6 +579,40 @@ async fn an_administrator_with_the_whole_database_cannot_tell_who_answered_what(
         combinations.len() >= 3,
         "the breakdowns still mean something: {combinations:?}"
     );
+}
+
+/// Reads every sealed (not yet released) response as the administrator would, and fails if
+/// one says, in clear, anything of what was answered: an answer value, a comment, an
+/// attribute value, even a question id. Returns the number of sealed rows read.
+async fn assert_sealed_unreadable(app: &TestApp, members: &[Member]) -> usize {
+    let mut clear: Vec<String> = (0..members.len()).map(marker).collect();
+    clear.push("Remarque".to_owned());
+    clear.push("plutot_d_accord".to_owned());
+    for m in members {
+        clear.push(m.region.to_owned());
+        clear.push(m.college.to_owned());
+    }
+    for (question, value) in valid_form_answers(app, QuestionnaireCode::I6) {
+        clear.push(question);
+        clear.push(value);
+    }
+    // Shorter strings could turn up by chance in random bytes written as text.
+    clear.retain(|v| v.len() >= 6);
+    assert!(clear.len() > 40, "{clear:?}");
+    let rows = dump(app, "anonymous_pending").await;
+    for row in &rows {
+        for (column, v) in row {
+            let Some(v) = v.as_deref() else { continue };
+            for c in &clear {
+                assert!(
+                    !v.contains(c.as_str()),
+                    "anonymous_pending.{column} shows {c} in clear: {v}"
+                );
+            }
+        }
+        assert!(!value(row, "payload").starts_with('{'), "a clear payload");
+    }
+    rows.len()
 }
 
 fn hex_bytes(hex: &str) -> Vec<u8> {
@@ -985,6 +1022,7 @@ async fn responses_stored_before_releases_existed_are_rewritten_by_the_next_disp
                 },
                 answers: &valid,
                 attributes: &[],
+                seal_key: &app.seal_key,
             },
             app.now(),
         )

@@ -63,6 +63,8 @@ const ROUTES: &[(&str, &str, &str, Who)] = {
         ("GET", "/tableau-de-bord/ressources", "/tableau-de-bord/ressources", Results),
         ("POST", "/tableau-de-bord/commentaires/{response_id}/masquer", "/tableau-de-bord/commentaires/00000000-0000-0000-0000-000000000000/masquer", Admin),
         ("GET", "/tableau-de-bord/campagnes/{id}", "/tableau-de-bord/campagnes/00000000-0000-0000-0000-000000000000", Results),
+        // Every role reads aract-bretagne's share; the regional account is aract-bretagne's.
+        ("GET", "/tableau-de-bord/entites/{code}", "/tableau-de-bord/entites/aract-bretagne", Staff),
         ("GET", "/tableau-de-bord/fiches/{code}", "/tableau-de-bord/fiches/i4", Results),
         ("GET", "/exports/campagnes/{id}/reponses.csv", "/exports/campagnes/00000000-0000-0000-0000-000000000000/reponses.csv", Results),
         ("GET", "/exports/indicateurs.xlsx", "/exports/indicateurs.xlsx", Results),
@@ -691,4 +693,77 @@ async fn a_form_too_large_to_check_is_refused_as_too_large() {
         .unwrap();
     assert_eq!(response.status(), 413);
     assert_eq!(app.count("interventions").await, 0);
+}
+
+/// A regional account reads its own entity's share of each campaign, nothing of another
+/// entity, and lands on it when it signs in.
+#[tokio::test]
+async fn a_regional_account_reads_its_own_entity_only() {
+    let app = spawn_app().await;
+    crate::datasets::indicator_3_1(&app).await;
+    let regional = app.client_as("regional:aract-bretagne").await;
+    let own = regional
+        .get(app.url("/tableau-de-bord/entites/aract-bretagne"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(own.status(), 200);
+    let html = own.text().await.unwrap();
+    assert!(html.contains("Résultats : Aract Bretagne"), "{html}");
+    assert!(html.contains("<th scope=\"row\">2026</th>"), "{html}");
+    assert!(
+        !html.contains("aucun répondant"),
+        "its respondents are counted: {html}"
+    );
+    assert!(html.contains("\u{202f}%"), "a value: {html}");
+    for (path, status) in [
+        ("/tableau-de-bord/entites/aract-occitanie", 403),
+        ("/tableau-de-bord", 403),
+        (
+            "/tableau-de-bord/campagnes/00000000-0000-0000-0000-000000000000",
+            403,
+        ),
+    ] {
+        let response = regional.get(app.url(path)).send().await.unwrap();
+        assert_eq!(response.status(), status, "{path}");
+    }
+    let elsewhere = app
+        .client_as("regional:aract-normandie")
+        .await
+        .get(app.url("/tableau-de-bord/entites/aract-normandie"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(elsewhere.contains("aucun répondant"));
+    assert_eq!(
+        app.get("/tableau-de-bord/entites/inconnue").await.status(),
+        404
+    );
+
+    // Signing in without a page to go back to lands on the entity's results.
+    let email = "region@anact.example";
+    let hash = jalon::domain::staff::password::hash(crate::helpers::STAFF_PASSWORD).unwrap();
+    let role: jalon::domain::staff::Role = "regional:aract-bretagne".parse().unwrap();
+    jalon::store::staff::add_user(
+        &app.db,
+        &jalon::domain::Email::parse(email).unwrap(),
+        &hash,
+        &role,
+        jalon::clock::Clock::now(&app.clock),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let browser = app.anonymous_client();
+    let signed_in = app
+        .sign_in(&browser, email, crate::helpers::STAFF_PASSWORD)
+        .await;
+    assert_eq!(signed_in.status(), 303);
+    assert_eq!(
+        signed_in.headers()["location"],
+        "/tableau-de-bord/entites/aract-bretagne"
+    );
 }

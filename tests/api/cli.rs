@@ -127,9 +127,11 @@ async fn invite_prints_a_personal_link_on_the_public_base_url() {
 #[tokio::test]
 async fn demo_loads_hundreds_of_responses_once() {
     let (db, url, _dir) = fresh_database().await;
+    let keys = tempfile::tempdir().unwrap();
     let run = || {
         jalon()
             .env("JALON_DATABASE_URL", &url)
+            .env("JALON_SEAL_KEY_FILE", keys.path().join("jalon.seal-key"))
             .arg("demo")
             .output()
             .unwrap()
@@ -209,6 +211,7 @@ async fn import_then_dispatch_as_of_a_date_writes_the_emails_and_says_so() {
         jalon()
             .env("JALON_DATABASE_URL", &url)
             .env("JALON_OUTBOX_DIR", &outbox)
+            .env("JALON_SEAL_KEY_FILE", work.path().join("jalon.seal-key"))
             .args(args)
             .output()
             .unwrap()

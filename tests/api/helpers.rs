@@ -7,6 +7,7 @@ use jalon::clock::MockClock;
 use jalon::config::WidgetSettings;
 use jalon::domain::staff::Role;
 use jalon::domain::{Email, QuestionnaireCode};
+use jalon::seal_key::SealKey;
 use jalon::startup::{AppParts, Application};
 use jalon::store;
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
@@ -19,7 +20,12 @@ pub struct TestApp {
     pub clock: MockClock,
     pub client: reqwest::Client,
     pub catalog: Arc<Catalog>,
+    pub database_url: String,
+    /// The key the app seals anonymous responses with, and its file.
+    pub seal_key: SealKey,
+    pub seal_key_file: PathBuf,
     _dir: Option<tempfile::TempDir>,
+    _key_dir: tempfile::TempDir,
 }
 
 pub fn questionnaires_dir() -> PathBuf {
@@ -64,7 +70,12 @@ pub async fn spawn_app() -> TestApp {
 
 /// The app with the download widget's settings (origins, proxies, rate limits).
 pub async fn spawn_app_with(widget: WidgetSettings) -> TestApp {
-    let (db, _url, dir) = fresh_database().await;
+    let (db, database_url, dir) = fresh_database().await;
+    let key_dir = tempfile::tempdir().expect("temporary folder");
+    let seal_key_file = key_dir.path().join("jalon.seal-key");
+    let seal_key = jalon::seal_key::open(&db, &seal_key_file)
+        .await
+        .expect("seal key created");
     let catalog =
         Arc::new(Catalog::load_dir(&questionnaires_dir()).expect("shipped questionnaires load"));
     let clock = MockClock::new(Utc.with_ymd_and_hms(2026, 3, 16, 9, 30, 0).unwrap());
@@ -78,6 +89,7 @@ pub async fn spawn_app_with(widget: WidgetSettings) -> TestApp {
             clock: Arc::new(clock.clone()),
             max_body_bytes: 64 * 1024,
             results: Default::default(),
+            seal_key: seal_key.clone(),
             auth: Default::default(),
         },
         widget,
@@ -98,7 +110,11 @@ pub async fn spawn_app_with(widget: WidgetSettings) -> TestApp {
         clock,
         client,
         catalog,
+        database_url,
+        seal_key,
+        seal_key_file,
         _dir: dir,
+        _key_dir: key_dir,
     }
 }
 
@@ -372,6 +388,7 @@ impl TestApp {
     pub async fn release_anonymous(&self) -> u64 {
         store::anonymity::release_due_campaigns(
             &self.db,
+            &self.seal_key,
             &[QuestionnaireCode::I6, QuestionnaireCode::I7],
             jalon::domain::indicators::DEFAULT_THRESHOLD,
             self.clock.now_utc(),
@@ -444,6 +461,7 @@ impl TestApp {
             from: "Réseau Anact-Aract <enquetes@anact.example>".to_owned(),
             retention_months: jalon::domain::retention::DEFAULT_MONTHS,
             anonymity_threshold: jalon::domain::indicators::DEFAULT_THRESHOLD,
+            seal_key: self.seal_key.clone(),
         }
     }
 

@@ -15,7 +15,7 @@ async fn tallies_match_the_raw_answers_and_a_rebuild() {
     let app = spawn_app().await;
     datasets::indicator_3_1(&app).await;
     let clock = jalon::clock::MockClock::new(datasets::at("2026-03-16T09:30:00Z"));
-    jalon::demo::load(&app.db, &app.catalog, &clock, "http://x")
+    jalon::demo::load(&app.db, &app.seal_key, &app.catalog, &clock, "http://x")
         .await
         .unwrap();
 

@@ -19,6 +19,7 @@ mod open_questionnaire;
 mod openapi;
 mod personal_data;
 mod questionnaires;
+mod sealing;
 mod smtp;
 mod submission_batches;
 mod widget;

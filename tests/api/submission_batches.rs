@@ -144,7 +144,7 @@ async fn a_batch_stores_valid_refuses_answered_and_seals_anonymous_submissions_e
         of_link(&app, &anonymous[1]).await,
         of_link(&app, &anonymous[1]).await,
     ];
-    let results = store_all(&app.db, batch).await;
+    let results = store_all(&app.db, &app.seal_key, batch).await;
     let outcome: Vec<&str> = results
         .iter()
         .map(|r| match r {
@@ -229,12 +229,12 @@ async fn a_failing_batch_is_retried_one_by_one_and_only_the_bad_submission_fails
         of_link(&app, &good[2]).await,
     ];
     // As one transaction the batch fails, and leaves nothing behind…
-    let whole = store::submissions::submit_batch(&app.db, &batch).await;
+    let whole = store::submissions::submit_batch(&app.db, &app.seal_key, &batch).await;
     assert!(matches!(whole, Err(StoreError::Database(_))), "{whole:?}");
     assert_eq!(app.stored().await, (0, 0, 0));
 
     // …so the writer stores each submission alone: only the bad one fails.
-    let results = store_all(&app.db, batch).await;
+    let results = store_all(&app.db, &app.seal_key, batch).await;
     assert!(results[0].is_ok(), "{:?}", results[0]);
     assert!(
         matches!(results[1], Err(SubmitError::Store(StoreError::Database(_)))),

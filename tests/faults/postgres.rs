@@ -155,6 +155,12 @@ impl PgCluster {
         .expect("PostgreSQL stops");
     }
 
+    /// The seal key file the `jalon` processes of this cluster share (outside the cluster's
+    /// data, as on a real application server).
+    pub fn seal_key_file(&self) -> String {
+        self.dir.path().join("jalon.seal-key").display().to_string()
+    }
+
     /// A new, migrated database on this cluster; its URL.
     pub async fn database(&self) -> String {
         let admin = store::connect(

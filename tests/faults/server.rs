@@ -35,6 +35,13 @@ pub struct Jalon {
 impl Jalon {
     /// `jalon serve` on `database_url`, scheduler off unless `env` says otherwise.
     pub async fn start(database_url: &str, env: &[(&str, String)]) -> Self {
+        // On SQLite the seal key defaults to a file beside the database; elsewhere it would
+        // land in the working directory.
+        assert!(
+            database_url.starts_with("sqlite")
+                || env.iter().any(|(k, _)| *k == "JALON_SEAL_KEY_FILE"),
+            "give JALON_SEAL_KEY_FILE"
+        );
         let port = free_port();
         let mut command = Command::new(env!("CARGO_BIN_EXE_jalon"));
         command

@@ -30,6 +30,8 @@ async fn two_instances_on_one_postgres_never_send_or_store_twice() {
         ("JALON_DISPATCH_CRON", "* * * * * *".to_owned()),
         ("JALON_SMTP_URL", smtp.url()),
         ("JALON_DATABASE_MAX_CONNECTIONS", "8".to_owned()),
+        // Both instances share one key file, as they must.
+        ("JALON_SEAL_KEY_FILE", cluster.seal_key_file()),
     ];
     let (a, b) = (
         Jalon::start(&url, &env).await,

@@ -21,7 +21,11 @@ async fn postgres_restarted_under_load_means_503_then_recovery_and_nothing_lost(
     db.close().await.ok();
     let spare = tokens.pop().unwrap();
 
-    let jalon = Jalon::start(&url, &[("JALON_DATABASE_MAX_CONNECTIONS", "8".into())]).await;
+    let env = [
+        ("JALON_DATABASE_MAX_CONNECTIONS", "8".into()),
+        ("JALON_SEAL_KEY_FILE", cluster.seal_key_file()),
+    ];
+    let jalon = Jalon::start(&url, &env).await;
     let load = Load::start(
         vec![jalon.address.clone()],
         tokens,

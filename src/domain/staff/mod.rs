@@ -15,6 +15,8 @@ pub enum Permission {
     Staff,
     /// Dashboards, indicators, campaign results and exports (read-only).
     ReadResults,
+    /// One entity's share of the results (regional: its own entity only).
+    ReadEntityResults,
     /// Registering interventions and co-productions (regional: its own entity only).
     Register,
     /// Registering waves and rosters (network-wide: admin only).
@@ -30,8 +32,8 @@ pub enum Role {
     Admin,
     /// Dashboards and exports, read-only.
     Analyst,
-    /// Registrations of one entity of the network (its code). The results are not kept per
-    /// entity, so a regional account sees none of them.
+    /// Registrations and the results of one entity of the network (its code): its share of
+    /// each campaign's breakdowns, never the network's figures.
     Regional(String),
 }
 
@@ -68,8 +70,22 @@ impl Role {
     pub fn may(&self, permission: Permission) -> bool {
         match self {
             Role::Admin => true,
-            Role::Analyst => matches!(permission, Permission::Staff | Permission::ReadResults),
-            Role::Regional(_) => matches!(permission, Permission::Staff | Permission::Register),
+            Role::Analyst => matches!(
+                permission,
+                Permission::Staff | Permission::ReadResults | Permission::ReadEntityResults
+            ),
+            Role::Regional(_) => matches!(
+                permission,
+                Permission::Staff | Permission::Register | Permission::ReadEntityResults
+            ),
+        }
+    }
+
+    /// Whether this role may read the results of `entity`'s respondents.
+    pub fn may_read_entity(&self, entity: &str) -> bool {
+        match self {
+            Role::Admin | Role::Analyst => true,
+            Role::Regional(own) => own == entity,
         }
     }
 
@@ -140,12 +156,34 @@ mod tests {
     #[test]
     fn each_role_may_do_its_part_only() {
         use Permission::*;
-        let all = [Staff, ReadResults, Register, RegisterWaves, Admin];
+        let all = [
+            Staff,
+            ReadResults,
+            ReadEntityResults,
+            Register,
+            RegisterWaves,
+            Admin,
+        ];
         let allowed =
             |role: Role| -> Vec<Permission> { all.into_iter().filter(|p| role.may(*p)).collect() };
         assert_eq!(allowed(Role::Admin), all);
-        assert_eq!(allowed(Role::Analyst), [Staff, ReadResults]);
-        assert_eq!(allowed(Role::Regional("x".into())), [Staff, Register]);
+        assert_eq!(
+            allowed(Role::Analyst),
+            [Staff, ReadResults, ReadEntityResults]
+        );
+        assert_eq!(
+            allowed(Role::Regional("x".into())),
+            [Staff, ReadEntityResults, Register]
+        );
+    }
+
+    #[test]
+    fn regional_reads_its_own_entity_only() {
+        let regional = Role::Regional("aract-bretagne".into());
+        assert!(regional.may_read_entity("aract-bretagne"));
+        assert!(!regional.may_read_entity("aract-occitanie"));
+        assert!(Role::Admin.may_read_entity("aract-occitanie"));
+        assert!(Role::Analyst.may_read_entity("aract-occitanie"));
     }
 
     #[test]
