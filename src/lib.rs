@@ -14,6 +14,7 @@ pub mod scheduler;
 pub mod seal_key;
 pub mod startup;
 pub mod store;
+pub mod submissions;
 pub mod telemetry;
 pub mod views;
 pub mod web;

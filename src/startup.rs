@@ -14,6 +14,7 @@ use crate::clock::Clock;
 use crate::config::{AuthSettings, WidgetSettings};
 use crate::domain::results::ResultsSettings;
 use crate::seal_key::SealKey;
+use crate::submissions::{self, Submissions};
 use crate::web::widget_script::WidgetScript;
 use crate::web::{self as http, AppState};
 use crate::widget::{Widget, WriterHandle};
@@ -22,6 +23,7 @@ pub struct Application {
     port: u16,
     server: Server,
     widget_writer: WriterHandle,
+    submission_writer: submissions::WriterHandle,
 }
 
 pub struct AppParts {
@@ -52,12 +54,15 @@ impl Application {
         let port = listener.local_addr()?.port();
         let origins = widget.origins.clone();
         let (widget, widget_writer) = Widget::start(widget, parts.db.clone(), parts.clock.clone());
+        let (submissions, submission_writer) =
+            Submissions::start(parts.db.clone(), parts.seal_key.clone());
         let state = AppState {
             widget_script: Arc::new(WidgetScript::build(&parts.catalog)),
             db: parts.db,
             catalog: parts.catalog,
             clock: parts.clock,
             widget,
+            submissions,
             results: parts.results,
             seal_key: parts.seal_key,
             auth: Arc::new(parts.auth),
@@ -67,6 +72,7 @@ impl Application {
             port,
             server,
             widget_writer,
+            submission_writer,
         })
     }
 
@@ -74,9 +80,11 @@ impl Application {
         self.port
     }
 
-    /// Serves until stopped, then writes the widget's queued ratings and pending downloads.
+    /// Serves until stopped, then writes the queued responses, the widget's queued ratings
+    /// and pending downloads.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let result = self.server.await;
+        self.submission_writer.shutdown().await;
         self.widget_writer.shutdown().await;
         result
     }

@@ -101,15 +101,15 @@ fn unseal(key: &SealKey, campaign_id: Uuid, version: &str, payload: &str) -> Opt
     serde_json::from_slice(&plain).ok()
 }
 
-/// Seals a validated anonymous response, inside the transaction that claims its invitation.
-pub async fn stage(
-    db: &impl ConnectionTrait,
+/// The row sealing a validated anonymous response, and its id: to be inserted in the
+/// transaction that claims its invitation (`store::submissions`).
+pub fn sealed_row(
     key: &SealKey,
     campaign_id: Uuid,
     version: &str,
     answers: &ValidAnswers,
     attributes: &[(String, String)],
-) -> Result<Uuid, StoreError> {
+) -> Result<(Uuid, anonymous_pending::ActiveModel), StoreError> {
     let sealed = Sealed {
         answers: answers
             .0
@@ -120,15 +120,13 @@ pub async fn stage(
     };
     let payload = seal(key, campaign_id, version, &sealed)?;
     let id = Uuid::new_v4();
-    anonymous_pending::Entity::insert(anonymous_pending::ActiveModel {
+    let row = anonymous_pending::ActiveModel {
         id: Set(id),
         campaign_id: Set(campaign_id),
         version_id: Set(version.to_owned()),
         payload: Set(payload),
-    })
-    .exec_without_returning(db)
-    .await?;
-    Ok(id)
+    };
+    Ok((id, row))
 }
 
 /// Sealed responses stored encrypted, which only a key opens (rows sealed before encryption

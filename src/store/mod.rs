@@ -2,6 +2,7 @@
 
 pub mod anonymity;
 pub mod audit;
+pub mod batch;
 pub mod campaign_admin;
 pub mod campaigns;
 mod connect;
@@ -14,6 +15,7 @@ pub mod registration;
 pub mod responses;
 pub mod results;
 pub mod staff;
+pub mod submissions;
 pub mod versions;
 pub mod widget;
 

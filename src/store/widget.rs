@@ -8,15 +8,12 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, JoinType, OnConflict, Order, Query};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
-    EntityTrait, QueryFilter, QueryTrait, Set, SqliteTransactionMode, SqlxSqliteConnector,
-    Statement, TransactionOptions, TransactionTrait,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
 
 use std::sync::Arc;
 
+use super::batch::{begin_writing, execute_all, insert_statements};
 use super::results::tallies::TallyBatch;
 use super::{StoreError, campaigns, versions};
 use crate::domain::QuestionnaireCode;
@@ -32,41 +29,9 @@ use crate::entities::{
 };
 use sea_orm::QueryOrder as _;
 
-/// A transaction that holds SQLite's write lock from its first statement: these
-/// transactions read before they write, and a deferred one would fail outright ("database is
-/// locked", not retried by the busy timeout) if another connection wrote in between.
-/// PostgreSQL ignores the mode.
-async fn begin_writing(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
-    db.begin_with_options(TransactionOptions {
-        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-        ..TransactionOptions::default()
-    })
-    .await
-}
-
 /// Rows per multi-row statement: far below SQLite's and PostgreSQL's bound-parameter limits,
 /// and above the writer's batches, so that a batch is one statement per table.
 const CHUNK: usize = 1_024;
-
-/// The connection of the widget's single writer. On SQLite, a connection of its own with the
-/// pool's options (WAL, synchronous FULL, foreign keys, busy timeout): its page cache and
-/// prepared statements stay warm from one batch to the next, and no pool round trip precedes
-/// each transaction. On PostgreSQL, the pool.
-pub fn writer_connection(db: &DatabaseConnection) -> DatabaseConnection {
-    if db.get_database_backend() != DbBackend::Sqlite {
-        return db.clone();
-    }
-    let options = db.get_sqlite_connection_pool().connect_options();
-    let pool = sea_orm::sqlx::pool::PoolOptions::<sea_orm::sqlx::Sqlite>::new()
-        .max_connections(1)
-        .min_connections(0)
-        .test_before_acquire(false)
-        .idle_timeout(None)
-        .max_lifetime(None)
-        .acquire_timeout(std::time::Duration::from_secs(10))
-        .connect_lazy_with((*options).clone());
-    SqlxSqliteConnector::from_sqlx_sqlite_pool(pool)
-}
 
 /// Downloads of a resource on a day, as accumulated in memory since the last flush.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -392,44 +357,6 @@ async fn untally(
         let tally = response_tally(&definition, &answers, &attributes, row.submitted_on);
         let period = tally_period(code, None, row.submitted_on);
         tallies.remove(row.campaign_id, period, &row.version_id, &tally);
-    }
-    Ok(())
-}
-
-fn insert_statements<E, A>(backend: DbBackend, rows: Vec<A>, statements: &mut Vec<Statement>)
-where
-    E: EntityTrait,
-    A: sea_orm::ActiveModelTrait<Entity = E>,
-{
-    let mut rows = rows.into_iter().peekable();
-    while rows.peek().is_some() {
-        let chunk: Vec<A> = rows.by_ref().take(CHUNK).collect();
-        statements.push(E::insert_many(chunk).build(backend));
-    }
-}
-
-/// Runs the statements in order. On SQLite as one script: one round trip to the connection's
-/// worker thread instead of one per statement (sqlx binds the `?` parameters statement after
-/// statement). On PostgreSQL one by one, as its protocol wants.
-async fn execute_all(db: &impl ConnectionTrait, statements: Vec<Statement>) -> Result<(), DbErr> {
-    if db.get_database_backend() == DbBackend::Sqlite && statements.len() > 1 {
-        let mut sql = String::new();
-        let mut values = Vec::new();
-        for statement in statements {
-            sql.push_str(&statement.sql);
-            sql.push_str(";\n");
-            values.extend(statement.values.map(|v| v.0).unwrap_or_default());
-        }
-        db.execute_raw(Statement::from_sql_and_values(
-            DbBackend::Sqlite,
-            sql,
-            values,
-        ))
-        .await?;
-    } else {
-        for statement in statements {
-            db.execute_raw(statement).await?;
-        }
     }
     Ok(())
 }

@@ -16,8 +16,9 @@ use crate::domain::attributes::response_attributes;
 use crate::domain::widget::ResourceId;
 use crate::domain::{QuestionnaireCode, Token};
 use crate::store::invitations::Invitation;
-use crate::store::responses::{NewResponse, Origin};
-use crate::store::{campaigns, drafts, invitations, responses};
+use crate::store::responses::Origin;
+use crate::store::{campaigns, drafts, invitations};
+use crate::submissions::Submission;
 use crate::views::form::{FormPage, open_form_fields};
 use crate::views::messages;
 use crate::views::privacy::privacy_page;
@@ -136,7 +137,7 @@ pub async fn submit_personal(
             return Ok(html(StatusCode::UNPROCESSABLE_ENTITY, page.render()));
         }
     };
-    link.store(&state, &answers).await?;
+    link.store(&state, answers).await?;
     Ok(see_other(format!("/r/{}/merci", token.expose())))
 }
 
@@ -275,20 +276,18 @@ pub async fn submit_open(
     if !campaigns::accepts_responses(&campaign.status) {
         return Err(WebError::Closed.into());
     }
-    responses::submit(
-        &state.db,
-        NewResponse {
+    state
+        .submissions
+        .submit(Submission {
             campaign_id: campaign.id,
-            version: &questionnaire.version,
-            definition: &questionnaire.definition,
+            version: questionnaire.version.clone(),
+            definition: questionnaire.definition.clone(),
             origin: Origin::Open,
-            answers: &answers,
-            attributes: &attributes,
-            seal_key: &state.seal_key,
-        },
-        now,
-    )
-    .await?;
+            answers,
+            attributes,
+            submitted_at: now,
+        })
+        .await?;
     Ok(see_other(format!("/o/{}/merci", definition.code)))
 }
 

@@ -59,12 +59,13 @@ pub async fn submit(
     let definition = &link.questionnaire.definition;
     let raw = raw_answers(&body.answers).map_err(WebError::Validation)?;
     let answers = validate(definition, &raw, UnknownKeys::Reject).map_err(WebError::Validation)?;
-    link.store(&state, &answers).await?;
+    let count = answers.len();
+    link.store(&state, answers).await?;
     Ok(HttpResponse::Created().json(json!({
         "status": "recorded",
         "questionnaire": definition.code,
         "version": link.questionnaire.version,
-        "answers": answers.len(),
+        "answers": count,
     })))
 }
 

@@ -6,7 +6,8 @@ use crate::domain::Token;
 use crate::domain::answers::ValidAnswers;
 use crate::domain::attributes::response_attributes;
 use crate::store::invitations::{self, Invitation};
-use crate::store::responses::{self, NewResponse, Origin};
+use crate::store::responses::Origin;
+use crate::submissions::Submission;
 
 pub struct AnswerableLink<'a> {
     pub token: Token,
@@ -41,27 +42,26 @@ pub async fn answerable<'a>(
 }
 
 impl AnswerableLink<'_> {
-    /// Stores the checked answers with the attributes the questionnaire allows to keep.
-    pub async fn store(&self, state: &AppState, answers: &ValidAnswers) -> Result<(), WebError> {
+    /// Stores the checked answers with the attributes the questionnaire allows to keep,
+    /// through the submission writer: returns once they are committed.
+    pub async fn store(&self, state: &AppState, answers: ValidAnswers) -> Result<(), WebError> {
         let definition = &self.questionnaire.definition;
-        let attributes = response_attributes(definition, &self.invitation.attributes, answers);
-        responses::submit(
-            &state.db,
-            NewResponse {
+        let attributes = response_attributes(definition, &self.invitation.attributes, &answers);
+        state
+            .submissions
+            .submit(Submission {
                 campaign_id: self.invitation.campaign_id,
-                version: &self.questionnaire.version,
-                definition,
+                version: self.questionnaire.version.clone(),
+                definition: definition.clone(),
                 origin: Origin::Invitation {
                     id: self.invitation.id,
                     anonymous: definition.anonymous,
                 },
                 answers,
-                attributes: &attributes,
-                seal_key: &state.seal_key,
-            },
-            state.clock.now(),
-        )
-        .await?;
+                attributes,
+                submitted_at: state.clock.now(),
+            })
+            .await?;
         Ok(())
     }
 }

@@ -7,6 +7,7 @@ use crate::clock::Clock;
 use crate::config::AuthSettings;
 use crate::domain::results::ResultsSettings;
 use crate::seal_key::SealKey;
+use crate::submissions::Submissions;
 use crate::web::widget_script::WidgetScript;
 use crate::widget::Widget;
 
@@ -19,6 +20,8 @@ pub struct AppState {
     /// Indicator 4's download widget: rate limits, pending downloads, the ratings writer.
     pub widget: Arc<Widget>,
     pub widget_script: Arc<WidgetScript>,
+    /// The queue to the submission writer (group commit of responses).
+    pub submissions: Arc<Submissions>,
     /// Targets and anonymity threshold of the published results.
     pub results: ResultsSettings,
     /// Encrypts the sealed answers of anonymous questionnaires.

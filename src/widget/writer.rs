@@ -12,6 +12,7 @@ use tokio::time::MissedTickBehavior;
 
 use super::{QUESTIONNAIRE, RatingError, RatingJob, Widget};
 use crate::store::StoreError;
+use crate::store::batch::writer_connection;
 use crate::store::widget::{self as store, RatingOutcome};
 
 /// Ratings written in one transaction at most.
@@ -54,7 +55,7 @@ pub(super) fn spawn(
     db: DatabaseConnection,
 ) -> WriterHandle {
     let (stop, mut stopped) = oneshot::channel::<()>();
-    let db = store::writer_connection(&db);
+    let db = writer_connection(&db);
     let task = tokio::spawn(async move {
         let mut tick = tokio::time::interval(widget.settings.flush_interval);
         tick.set_missed_tick_behavior(MissedTickBehavior::Delay);

@@ -21,4 +21,5 @@ mod personal_data;
 mod questionnaires;
 mod sealing;
 mod smtp;
+mod submission_batches;
 mod widget;

@@ -186,34 +186,32 @@ fn added<C: ColumnTrait>(column: C) -> Expr {
     )))
 }
 
-/// What a response being stored adds: called inside its transaction, so the tallies never
-/// disagree with the answers.
-pub async fn record(
+/// The periods (see [`tally_period`]) of responses being stored, each given as its
+/// questionnaire, invitation and day: for 3.1 and 3.2 they read when the invitations were
+/// sent (one query for them all).
+pub async fn periods_of(
     db: &impl ConnectionTrait,
-    campaign_id: Uuid,
-    period: i32,
-    version: &str,
-    tally: &ResponseTally,
-) -> Result<(), StoreError> {
-    let mut batch = TallyBatch::default();
-    batch.add(campaign_id, period, version, tally);
-    batch.write(db).await
-}
-
-/// The period of a response being stored (see [`tally_period`]): for 3.1 and 3.2 it reads
-/// when the invitation was sent.
-pub async fn period_of(
-    db: &impl ConnectionTrait,
-    code: QuestionnaireCode,
-    invitation_id: Option<Uuid>,
-    submitted_on: NaiveDate,
-) -> Result<i32, StoreError> {
-    let needs_sending = matches!(code, QuestionnaireCode::I3_1 | QuestionnaireCode::I3_2);
-    let sent_at = match invitation_id {
-        Some(id) if needs_sending => sent_at_of(db, &[id]).await?.remove(&id).flatten(),
-        _ => None,
-    };
-    Ok(tally_period(code, sent_at, submitted_on))
+    responses: &[(QuestionnaireCode, Option<Uuid>, NaiveDate)],
+) -> Result<Vec<i32>, StoreError> {
+    let needs_sending = |code| matches!(code, QuestionnaireCode::I3_1 | QuestionnaireCode::I3_2);
+    let ids: Vec<Uuid> = responses
+        .iter()
+        .filter(|(code, _, _)| needs_sending(*code))
+        .filter_map(|(_, invitation, _)| *invitation)
+        .collect();
+    let mut sent = HashMap::new();
+    for chunk in ids.chunks(CHUNK) {
+        sent.extend(sent_at_of(db, chunk).await?);
+    }
+    Ok(responses
+        .iter()
+        .map(|(code, invitation, submitted_on)| {
+            let sent_at = invitation
+                .filter(|_| needs_sending(*code))
+                .and_then(|id| sent.get(&id).copied().flatten());
+            tally_period(*code, sent_at, *submitted_on)
+        })
+        .collect())
 }
 
 async fn sent_at_of(
