@@ -113,16 +113,6 @@ pub struct YearParams {
     annee: Option<String>,
 }
 
-fn year_param(state: &AppState, raw: Option<&str>) -> Result<i32, WebError> {
-    let year = match raw {
-        None | Some("") => None,
-        Some(raw) => Some(raw.parse::<i32>().map_err(|_| {
-            WebError::BadRequest("Année invalide : AAAA entre 2000 et 2100 attendue.".to_owned())
-        })?),
-    };
-    widget_results::checked_year(state, year)
-}
-
 /// `/tableau-de-bord/ressources?annee=YYYY`: indicator 4 per theme and resource, and the
 /// comments to read.
 pub async fn resources(
@@ -130,7 +120,7 @@ pub async fn resources(
     staff: Staff,
     params: web::Query<YearParams>,
 ) -> PageResult {
-    let year = year_param(&state, params.annee.as_deref())?;
+    let year = widget_results::year_param(&state, params.annee.as_deref())?;
     let (results, _, _) = widget_results::year_results(&state, year).await?;
     let comments = widget_results::year_comments(&state, year).await?;
     // Hiding a comment is moderation (admins); the form carries the session's CSRF token.
@@ -151,7 +141,7 @@ pub async fn hide_comment(
     form: web::Form<YearParams>,
 ) -> PageResult {
     let response_id = Uuid::parse_str(&response_id).map_err(|_| WebError::NotFound)?;
-    let year = year_param(&state, form.annee.as_deref())?;
+    let year = widget_results::year_param(&state, form.annee.as_deref())?;
     if !crate::store::widget::hide_comment(&state.db, response_id, state.clock.now()).await? {
         return Err(WebError::NotFound.into());
     }

@@ -156,7 +156,7 @@ async fn year_entry(
         } else {
             Companies::NONE
         };
-        let report = indicator(
+        let mut report = indicator(
             IndicatorInput {
                 code,
                 counts: &counts,
@@ -167,7 +167,6 @@ async fn year_entry(
             &versions,
             &state.results.targets,
         );
-        let mut report = report;
         if let Some(downloads) = downloads.filter(|_| period == year) {
             report.downloads = Some(DownloadParticipation::new(downloads, report.respondents));
         }

@@ -22,6 +22,17 @@ fn year(state: &AppState, query: &YearQuery) -> Result<i32, WebError> {
     checked_year(state, query.year)
 }
 
+/// A form or query `annee` (empty or absent: this year in Paris), within 2000–2100.
+pub(super) fn year_param(state: &AppState, raw: Option<&str>) -> Result<i32, WebError> {
+    let year = match raw {
+        None | Some("") => None,
+        Some(raw) => Some(raw.parse::<i32>().map_err(|_| {
+            WebError::BadRequest("Année invalide : AAAA entre 2000 et 2100 attendue.".to_owned())
+        })?),
+    };
+    checked_year(state, year)
+}
+
 /// The year asked for (this year in Paris by default), within 2000–2100.
 pub(super) fn checked_year(state: &AppState, year: Option<i32>) -> Result<i32, WebError> {
     match year {

@@ -9,6 +9,7 @@
 //! them from scratch.
 
 use super::Z_95;
+use super::rates::mean;
 
 /// What a company contributes: whether it has respondents, and its score if any of them gave
 /// a valid answer to a scored question.
@@ -32,13 +33,11 @@ pub struct ScoreTotals {
 /// A company's score: the mean of the rates of its scored questions, each `(favourable,
 /// valid)`; questions without a valid answer are left out, and `None` if none is left.
 pub fn company_score(questions: impl IntoIterator<Item = (u64, u64)>) -> Option<f64> {
-    let (sum, count) = questions
+    let rates = questions
         .into_iter()
         .filter(|&(_, valid)| valid > 0)
-        .fold((0.0, 0_u32), |(sum, count), (favourable, valid)| {
-            (sum + favourable as f64 / valid as f64, count + 1)
-        });
-    (count > 0).then(|| sum / f64::from(count))
+        .map(|(favourable, valid)| favourable as f64 / valid as f64);
+    mean(rates).0
 }
 
 impl ScoreTotals {

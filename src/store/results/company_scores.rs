@@ -13,7 +13,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::counts::sum;
+use super::counts::{count, sum};
 use crate::domain::QuestionnaireCode;
 use crate::domain::indicators::{CompanyState, ScoreTotals, company_score};
 use crate::domain::results::tally::RESPONDENTS;
@@ -200,10 +200,6 @@ async fn company_counts(
         }
     }
     let rows = db.query_all(&query).await?;
-    let count = |row: &sea_orm::QueryResult, column: &str| -> Result<u64, StoreError> {
-        let n: Option<i64> = row.try_get("", column)?;
-        Ok(u64::try_from(n.unwrap_or(0)).unwrap_or(0))
-    };
     rows.iter()
         .map(|row| {
             Ok((

@@ -48,7 +48,7 @@ fn scoped(query: &mut SelectStatement, scope: Scope, campaign_col: Expr, period:
     }
 }
 
-fn count(row: &QueryResult, column: &str) -> Result<u64, StoreError> {
+pub(super) fn count(row: &QueryResult, column: &str) -> Result<u64, StoreError> {
     let n: Option<i64> = row.try_get("", column)?;
     Ok(u64::try_from(n.unwrap_or(0)).unwrap_or(0))
 }

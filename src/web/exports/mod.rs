@@ -256,13 +256,7 @@ pub async fn resources_csv(
     params: web::Query<ResourcesParams>,
 ) -> PageResult {
     let separator = separator(params.sep.as_deref())?;
-    let year = match params.annee.as_deref() {
-        None | Some("") => None,
-        Some(raw) => Some(raw.parse::<i32>().map_err(|_| {
-            WebError::BadRequest("Année invalide : AAAA entre 2000 et 2100 attendue.".to_owned())
-        })?),
-    };
-    let year = super::widget_results::checked_year(&state, year)?;
+    let year = super::widget_results::year_param(&state, params.annee.as_deref())?;
     let (results, _, _) = super::widget_results::year_results(&state, year).await?;
     let mut file = CsvFile::new(separator);
     let decimal = |v: Option<f64>| {
