@@ -5,6 +5,7 @@ FROM rust:1.95-bookworm AS build
 WORKDIR /src
 # Dependencies first, so that editing jalon's code does not rebuild them.
 COPY Cargo.toml Cargo.lock ./
+COPY .cargo .cargo
 COPY migration/Cargo.toml migration/Cargo.toml
 RUN mkdir -p src migration/src \
  && echo 'fn main() {}' > src/main.rs && touch src/lib.rs && touch migration/src/lib.rs \

@@ -10,6 +10,7 @@
 //!                                                 #   answering, dispatch
 //!   JALON_BENCH_SIZES=10000,100000 cargo bench -- dashboard
 //!   JALON_BENCH_RUNS=5 JALON_BENCH_SECONDS=20 cargo bench -- widget
+//!   JALON_BENCH_POSTGRES=0 cargo bench -- answering   # SQLite only
 
 mod http;
 mod parts;
@@ -51,6 +52,8 @@ pub struct Settings {
     pub runs: usize,
     pub seconds: u32,
     pub sizes: Vec<usize>,
+    /// Whether the answering part also measures PostgreSQL (`JALON_BENCH_POSTGRES=0` skips it).
+    pub postgres: bool,
 }
 
 fn env_number<T: std::str::FromStr>(name: &str, default: T) -> T {
@@ -94,6 +97,7 @@ fn main() {
             .split(',')
             .filter_map(|s| s.trim().parse().ok())
             .collect(),
+        postgres: env_number("JALON_BENCH_POSTGRES", 1) != 0,
     };
     wrk::ensure_installed();
     let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");

@@ -34,7 +34,10 @@ pub fn base_env(database_url: &str, work: &Path) -> Vec<(String, String)> {
             work.join("jalon.seal-key").display().to_string(),
         ),
         ("JALON_SCHEDULER", "off".to_owned()),
-        ("JALON_LOG", "warn".to_owned()),
+        (
+            "JALON_LOG",
+            std::env::var("JALON_BENCH_LOG").unwrap_or_else(|_| "warn".to_owned()),
+        ),
         ("JALON_TRUSTED_PROXIES", "127.0.0.1".to_owned()),
         ("JALON_PUBLIC_RATE_PER_MINUTE", "1000000000".to_owned()),
         ("JALON_PUBLIC_RATE_BURST", "1000000".to_owned()),

@@ -23,7 +23,7 @@ use crate::domain::results::{response_tally, tally_period};
 use crate::domain::schedule::paris_date;
 use crate::entities::{answer, invitation, response, response_attribute};
 use crate::store::invitations::{STATUS_COMPLETED, STATUS_PENDING};
-use crate::store::results::tallies::TallyBatch;
+use crate::store::results::tallies::{TallyBatch, TallyTarget};
 use crate::store::{StoreError, campaigns};
 
 /// Responses written per transaction.
@@ -109,8 +109,11 @@ pub async fn load(
             let today = paris_date(day);
             let period = tally_period(definition.code, Some(sent_at), today);
             rows.tallies.add(
-                campaign.id,
-                period,
+                TallyTarget {
+                    campaign_id: campaign.id,
+                    questionnaire: definition.code,
+                    period,
+                },
                 &loaded.version,
                 &response_tally(definition, &answers, &kept, today),
             );

@@ -42,7 +42,7 @@ use super::StoreError;
 use super::invitations::STATUS_PENDING;
 use super::responses::{CHUNK, answer_rows, attribute_rows, insert_rows};
 use super::results::raw::{RawScope, responses_page};
-use super::results::tallies::TallyBatch;
+use super::results::tallies::{TallyBatch, TallyTarget};
 use crate::domain::QuestionnaireCode;
 use crate::domain::anonymity::{coarsen, release_due};
 use crate::domain::answers::ValidAnswers;
@@ -427,7 +427,12 @@ pub async fn release_campaign(
         if let Some(definition) = definitions.get(&entry.version) {
             let valid = answers_from_stored(definition, entry.answers.clone());
             let tally = response_tally(definition, &valid, &entry.attributes, today);
-            batch.add(campaign_id, period, &entry.version, &tally);
+            let target = TallyTarget {
+                campaign_id,
+                questionnaire: code,
+                period,
+            };
+            batch.add(target, &entry.version, &tally);
         }
     }
     // In the shuffled order, a few hundred rows per statement.

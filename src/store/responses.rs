@@ -84,6 +84,18 @@ pub async fn submit(
     }
 }
 
+/// A response id that grows with time: the rows of a batch land side by side at the end of
+/// every index keyed by response, instead of dirtying a random page each (at commit, a
+/// tenth of a millisecond per response). The id tells nothing the row does not: such a
+/// response keeps `submitted_at`. Anonymous ones are sealed and released with random ids.
+pub(super) fn time_ordered_id(at: DateTime<Utc>) -> Uuid {
+    Uuid::new_v7(uuid::Timestamp::from_unix(
+        uuid::NoContext,
+        u64::try_from(at.timestamp()).unwrap_or(0),
+        at.timestamp_subsec_nanos(),
+    ))
+}
+
 /// The answer rows of a response: one per value.
 pub(super) fn answer_rows(
     response_id: Uuid,

@@ -3,48 +3,71 @@
 //! own, stores what each claim allows, adds the tallies of the whole batch in one write, and
 //! commits once.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, LockType, Order, Query};
-use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryTrait, Set,
+    Statement,
+};
 use uuid::Uuid;
 
 use super::StoreError;
 use super::anonymity::sealed_row;
 use super::batch::{begin_writing, execute_all, insert_statements};
 use super::invitations::{STATUS_COMPLETED, STATUS_PENDING};
-use super::responses::{Origin, answer_rows, attribute_rows};
-use super::results::tallies::{TallyBatch, periods_of};
+use super::responses::{Origin, answer_rows, attribute_rows, time_ordered_id};
+use super::results::company_scores;
+use super::results::tallies::{TallyBatch, TallyTarget};
 use crate::domain::answers::ValidAnswers;
 use crate::domain::questionnaire::Questionnaire;
-use crate::domain::results::response_tally;
+use crate::domain::results::{response_tally, tally_period};
 use crate::domain::schedule::paris_date;
 use crate::entities::{draft, invitation, response};
 use crate::seal_key::SealKey;
 
-/// Of `ids`, those still pending, locked until the transaction ends: on PostgreSQL by
-/// `FOR UPDATE` (a concurrent claim waits, then reads the committed status), on SQLite by the
-/// write lock the transaction holds since its start. Filtering on the status here rather than
-/// in the claim's `UPDATE` keeps SQLite on the primary key: with an `IN` list beside
-/// `status = ?` its planner prefers the status index and reads every pending invitation.
-async fn lock_pending(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<Vec<Uuid>, StoreError> {
-    let select = Query::select()
-        .columns([invitation::Column::Id, invitation::Column::Status])
-        .from(invitation::Entity)
-        .and_where(Expr::col(invitation::Column::Id).is_in(ids.iter().copied()))
-        .order_by(invitation::Column::Id, Order::Asc)
-        .lock(LockType::Update)
-        .to_owned();
-    let mut pending = Vec::new();
-    for row in db.query_all(&select).await? {
-        let status: String = row.try_get("", "status")?;
-        if status == STATUS_PENDING {
-            pending.push(row.try_get::<Uuid>("", "id")?);
+/// An invitation of the batch as the transaction found it, locked until it ends: on
+/// PostgreSQL by `FOR UPDATE` (a concurrent claim waits, then reads the committed status), on
+/// SQLite by the write lock the transaction holds since its start.
+struct Link {
+    pending: bool,
+    /// When it was sent: the period of 3.1 and 3.2 (see `tally_period`).
+    sent_at: Option<DateTime<Utc>>,
+}
+
+/// The invitations `ids` (sorted: one locking order for every process), in one statement per
+/// [`CLAIM_CHUNK`]. Filtering on the status here rather than in the claim's `UPDATE` keeps
+/// SQLite on the primary key: with an `IN` list beside `status = ?` its planner prefers the
+/// status index and reads every pending invitation.
+async fn read_links(
+    db: &impl ConnectionTrait,
+    ids: &[Uuid],
+) -> Result<HashMap<Uuid, Link>, StoreError> {
+    let mut links = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(CLAIM_CHUNK) {
+        let select = Query::select()
+            .columns([
+                invitation::Column::Id,
+                invitation::Column::Status,
+                invitation::Column::SentAt,
+            ])
+            .from(invitation::Entity)
+            .and_where(Expr::col(invitation::Column::Id).is_in(chunk.iter().copied()))
+            .order_by(invitation::Column::Id, Order::Asc)
+            .lock(LockType::Update)
+            .to_owned();
+        for row in db.query_all(&select).await? {
+            let status: String = row.try_get("", "status")?;
+            let link = Link {
+                pending: status == STATUS_PENDING,
+                sent_at: row.try_get("", "sent_at")?,
+            };
+            links.insert(row.try_get::<Uuid>("", "id")?, link);
         }
     }
-    Ok(pending)
+    Ok(links)
 }
 
 /// Invitations claimed per statement.
@@ -92,9 +115,13 @@ pub enum Outcome {
 /// stored as `responses::submit` would (responses, or rows sealed under `seal_key` for
 /// anonymous questionnaires), and the tallies of the whole batch are summed and written once.
 ///
+/// Every response of the batch waits for this transaction, so it goes to the database as few
+/// times as it can: one read of the invitations, one script of every write (claims, drafts,
+/// rows, tallies), the companies' scores (two reads, one write), the commit.
+///
 /// On SQLite the transaction takes the write lock at its first statement; on PostgreSQL the
-/// claims take row locks, so that of two batches (two processes) holding the same link,
-/// exactly one stores it.
+/// read of the invitations takes row locks, so that of two batches (two processes) holding
+/// the same link, exactly one stores it.
 pub async fn submit_batch(
     db: &DatabaseConnection,
     seal_key: &SealKey,
@@ -104,48 +131,19 @@ pub async fn submit_batch(
         return Ok(Vec::new());
     }
     let txn = begin_writing(db).await?;
-    let claimed = claim(&txn, batch).await?;
-
-    let drafts: Vec<Uuid> = batch
-        .iter()
-        .zip(&claimed)
-        .filter_map(|(s, claimed)| match s.origin {
-            Origin::Invitation { id, .. } if *claimed => Some(id),
-            _ => None,
-        })
-        .collect();
-    for chunk in drafts.chunks(CLAIM_CHUNK) {
-        draft::Entity::delete_many()
-            .filter(draft::Column::InvitationId.is_in(chunk.iter().copied()))
-            .exec(&txn)
-            .await?;
-    }
-
-    // The periods of the responses stored (3.1 and 3.2 read when each invitation was sent),
-    // in batch order.
-    let stored: Vec<_> = batch
-        .iter()
-        .zip(&claimed)
-        .filter(|(s, claimed)| **claimed && !s.sealed())
-        .map(|(s, _)| {
-            let invitation = match s.origin {
-                Origin::Invitation { id, .. } => Some(id),
-                Origin::Open => None,
-            };
-            (s.definition.code, invitation, paris_date(s.submitted_at))
-        })
-        .collect();
-    let mut periods = periods_of(&txn, &stored).await?.into_iter();
+    let backend = txn.get_database_backend();
+    let mut statements = Vec::new();
+    let admissions = claim(&txn, batch, &mut statements).await?;
 
     let mut outcomes = Vec::with_capacity(batch.len());
     let (mut responses, mut answers, mut attributes, mut sealed) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let mut tallies = TallyBatch::default();
-    for (submission, claimed) in batch.iter().zip(&claimed) {
-        if !claimed {
+    for (submission, admission) in batch.iter().zip(admissions) {
+        let Admission::Admitted { sent_at } = admission else {
             outcomes.push(Outcome::AlreadyCompleted);
             continue;
-        }
+        };
         if submission.sealed() {
             let (id, row) = sealed_row(
                 seal_key,
@@ -159,7 +157,7 @@ pub async fn submit_batch(
             continue;
         }
         let today = paris_date(submission.submitted_at);
-        let response_id = Uuid::new_v4();
+        let response_id = time_ordered_id(submission.submitted_at);
         let invitation_id = match submission.origin {
             Origin::Invitation { id, .. } => Some(id),
             Origin::Open => None,
@@ -180,74 +178,104 @@ pub async fn submit_batch(
             .collect();
         answers.extend(answer_rows(response_id, &values));
         attributes.extend(attribute_rows(response_id, &submission.attributes));
-        let period = periods
-            .next()
-            .ok_or_else(|| StoreError::Corrupt("période de réponse manquante".to_owned()))?;
+        let code = submission.definition.code;
+        let target = TallyTarget {
+            campaign_id: submission.campaign_id,
+            questionnaire: code,
+            period: tally_period(code, sent_at, today),
+        };
         let tally = response_tally(
             &submission.definition,
             &submission.answers,
             &submission.attributes,
             today,
         );
-        tallies.add(submission.campaign_id, period, &submission.version, &tally);
+        tallies.add(target, &submission.version, &tally);
         outcomes.push(Outcome::Stored(response_id));
     }
 
-    let backend = txn.get_database_backend();
-    let mut statements = Vec::new();
     insert_statements(backend, sealed, &mut statements);
     insert_statements(backend, responses, &mut statements);
     insert_statements(backend, answers, &mut statements);
     insert_statements(backend, attributes, &mut statements);
+    let touched = tallies.upserts(backend, &mut statements);
     execute_all(&txn, statements).await?;
-    tallies.write(&txn).await?;
+    company_scores::refresh(&txn, &touched).await?;
     txn.commit().await?;
     Ok(outcomes)
 }
 
-/// Claims the invitations of the batch (`pending` → `completed`, the day kept unless the
-/// questionnaire is anonymous) and says, per submission, whether it may be stored: an open
-/// questionnaire always; a personal link if its claim succeeded and no earlier submission of
-/// the batch holds the same link.
-async fn claim(db: &impl ConnectionTrait, batch: &[Submission]) -> Result<Vec<bool>, StoreError> {
+/// Whether a submission of the batch may be stored.
+#[derive(Debug, Clone, Copy)]
+enum Admission {
+    /// Its invitation was answered before, or earlier in the batch.
+    Refused,
+    /// An open questionnaire, or a link claimed now (sent at `sent_at`).
+    Admitted { sent_at: Option<DateTime<Utc>> },
+}
+
+/// Claims the invitations of the batch and says, per submission, whether it may be stored:
+/// an open questionnaire always; a personal link if it was still pending and no earlier
+/// submission of the batch holds the same link. The claims (`pending` → `completed`, the day
+/// kept unless the questionnaire is anonymous) and the removal of their drafts are appended
+/// to `statements`.
+async fn claim(
+    db: &impl ConnectionTrait,
+    batch: &[Submission],
+    statements: &mut Vec<Statement>,
+) -> Result<Vec<Admission>, StoreError> {
     let mut first = vec![false; batch.len()];
     let mut seen: HashSet<Uuid> = HashSet::new();
-    // Claims grouped by the day they record: one statement per group (and chunk).
-    let mut groups: BTreeMap<Option<NaiveDate>, Vec<Uuid>> = BTreeMap::new();
     for (index, submission) in batch.iter().enumerate() {
-        if let Origin::Invitation { id, anonymous } = submission.origin
-            && seen.insert(id)
-        {
-            first[index] = true;
-            // Anonymous: "completed" only, without the day, which would say when.
-            let completed_on = (!anonymous).then(|| paris_date(submission.submitted_at));
-            groups.entry(completed_on).or_default().push(id);
+        if let Origin::Invitation { id, .. } = submission.origin {
+            first[index] = seen.insert(id);
         }
     }
-    let mut won: HashSet<Uuid> = HashSet::new();
-    for (completed_on, mut ids) in groups {
-        // One order for every process: two batches lock shared rows alike.
-        ids.sort_unstable();
+    let mut ids: Vec<Uuid> = seen.into_iter().collect();
+    ids.sort_unstable();
+    let links = read_links(db, &ids).await?;
+
+    // Claims grouped by the day they record: one statement per group (and chunk).
+    let mut claims: BTreeMap<Option<NaiveDate>, Vec<Uuid>> = BTreeMap::new();
+    let mut admissions = Vec::with_capacity(batch.len());
+    for (submission, first) in batch.iter().zip(first) {
+        let admission = match submission.origin {
+            Origin::Open => Admission::Admitted { sent_at: None },
+            Origin::Invitation { id, anonymous } => match links.get(&id) {
+                Some(link) if first && link.pending => {
+                    // Anonymous: "completed" only, without the day, which would say when.
+                    let completed_on = (!anonymous).then(|| paris_date(submission.submitted_at));
+                    claims.entry(completed_on).or_default().push(id);
+                    Admission::Admitted {
+                        sent_at: link.sent_at,
+                    }
+                }
+                _ => Admission::Refused,
+            },
+        };
+        admissions.push(admission);
+    }
+
+    let backend = db.get_database_backend();
+    let mut claimed = Vec::new();
+    for (completed_on, ids) in claims {
         for chunk in ids.chunks(CLAIM_CHUNK) {
-            let pending = lock_pending(db, chunk).await?;
-            if pending.is_empty() {
-                continue;
-            }
-            invitation::Entity::update_many()
-                .col_expr(invitation::Column::Status, Expr::value(STATUS_COMPLETED))
-                .col_expr(invitation::Column::CompletedOn, Expr::value(completed_on))
-                .filter(invitation::Column::Id.is_in(pending.iter().copied()))
-                .exec(db)
-                .await?;
-            won.extend(pending);
+            statements.push(
+                invitation::Entity::update_many()
+                    .col_expr(invitation::Column::Status, Expr::value(STATUS_COMPLETED))
+                    .col_expr(invitation::Column::CompletedOn, Expr::value(completed_on))
+                    .filter(invitation::Column::Id.is_in(chunk.iter().copied()))
+                    .build(backend),
+            );
         }
+        claimed.extend(ids);
     }
-    Ok(batch
-        .iter()
-        .zip(first)
-        .map(|(submission, first)| match submission.origin {
-            Origin::Invitation { id, .. } => first && won.contains(&id),
-            Origin::Open => true,
-        })
-        .collect())
+    for chunk in claimed.chunks(CLAIM_CHUNK) {
+        statements.push(
+            draft::Entity::delete_many()
+                .filter(draft::Column::InvitationId.is_in(chunk.iter().copied()))
+                .build(backend),
+        );
+    }
+    Ok(admissions)
 }

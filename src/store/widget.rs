@@ -14,7 +14,8 @@ use uuid::Uuid;
 use std::sync::Arc;
 
 use super::batch::{begin_writing, execute_all, insert_statements};
-use super::results::tallies::TallyBatch;
+use super::responses::time_ordered_id;
+use super::results::tallies::{TallyBatch, TallyTarget};
 use super::{StoreError, campaigns, versions};
 use crate::domain::QuestionnaireCode;
 use crate::domain::answers::ValidAnswers;
@@ -244,19 +245,17 @@ pub async fn record_ratings(
     let mut visitors = Vec::with_capacity(kept.len());
     for (key, index, campaign_id) in &kept {
         let rating = &ratings[*index];
-        // Time-ordered ids: the rows of a batch land side by side at the end of every index
-        // keyed by response, instead of dirtying a random page each. The id tells nothing the
-        // row does not (`submitted_at` is kept for open questionnaires).
-        let response_id = Uuid::new_v7(uuid::Timestamp::from_unix(
-            uuid::NoContext,
-            u64::try_from(rating.submitted_at.timestamp()).unwrap_or(0),
-            rating.submitted_at.timestamp_subsec_nanos(),
-        ));
+        let response_id = time_ordered_id(rating.submitted_at);
         let day = paris_date(rating.submitted_at);
         if let Some(definition) = definitions.get(&txn, &rating.version).await? {
             let tally = response_tally(&definition, &rating.answers, &rating.attributes, day);
             let period = tally_period(code, None, day);
-            tallies.add(*campaign_id, period, &rating.version, &tally);
+            let target = TallyTarget {
+                campaign_id: *campaign_id,
+                questionnaire: code,
+                period,
+            };
+            tallies.add(target, &rating.version, &tally);
         }
         responses.push(response::ActiveModel {
             id: Set(response_id),
@@ -356,7 +355,12 @@ async fn untally(
         let answers = answers_from_stored(&definition, stored);
         let tally = response_tally(&definition, &answers, &attributes, row.submitted_on);
         let period = tally_period(code, None, row.submitted_on);
-        tallies.remove(row.campaign_id, period, &row.version_id, &tally);
+        let target = TallyTarget {
+            campaign_id: row.campaign_id,
+            questionnaire: code,
+            period,
+        };
+        tallies.remove(target, &row.version_id, &tally);
     }
     Ok(())
 }

@@ -22,6 +22,9 @@ pub fn run(runtime: &tokio::runtime::Runtime, settings: &Settings) -> Vec<Figure
     let work = super::work_dir("answering");
     let sqlite = format!("sqlite://{}/jalon.db", work.path().display());
     figures.extend(measure("SQLite", &sqlite, runtime, settings, work.path()));
+    if !settings.postgres {
+        return figures;
+    }
     match crate::postgres::Postgres::start() {
         Ok(pg) => figures.extend(measure(
             "PostgreSQL",

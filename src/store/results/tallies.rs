@@ -5,11 +5,11 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-    QuerySelect, Set, TransactionTrait,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, PaginatorTrait,
+    QueryFilter, QuerySelect, QueryTrait, Set, Statement, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -20,6 +20,7 @@ use crate::domain::questionnaire::Questionnaire;
 use crate::domain::results::tally::answers_from_stored;
 use crate::domain::results::{ResponseTally, response_tally, tally_period};
 use crate::entities::{answer_tally, campaign, group_tally, invitation, response, score_total};
+use crate::store::batch::execute_all;
 use crate::store::{StoreError, versions};
 
 /// Rows per multi-row statement: far below SQLite's and PostgreSQL's bound-parameter limits.
@@ -30,31 +31,47 @@ const PAGE: u64 = 500;
 type AnswerKey = (Uuid, i32, String, String, String);
 type GroupKey = (Uuid, i32, String, String, String);
 
+/// Where a response's increments go: its campaign (of `questionnaire`) and its period
+/// (see [`tally_period`]).
+#[derive(Debug, Clone, Copy)]
+pub struct TallyTarget {
+    pub campaign_id: Uuid,
+    pub questionnaire: QuestionnaireCode,
+    pub period: i32,
+}
+
 /// Increments summed in memory, written in a few statements.
 #[derive(Debug, Default)]
 pub struct TallyBatch {
     answers: BTreeMap<AnswerKey, i64>,
     groups: BTreeMap<GroupKey, (i64, i64)>,
+    /// The questionnaire of each campaign, which names the companies' yearly score scope.
+    questionnaires: HashMap<Uuid, QuestionnaireCode>,
 }
 
 impl TallyBatch {
-    pub fn add(&mut self, campaign_id: Uuid, period: i32, version: &str, tally: &ResponseTally) {
-        self.add_weighted(campaign_id, period, version, tally, 1);
+    pub fn add(&mut self, target: TallyTarget, version: &str, tally: &ResponseTally) {
+        self.add_weighted(target, version, tally, 1);
     }
 
     /// Takes a removed response out of the tallies (a rating replaced the same day).
-    pub fn remove(&mut self, campaign_id: Uuid, period: i32, version: &str, tally: &ResponseTally) {
-        self.add_weighted(campaign_id, period, version, tally, -1);
+    pub fn remove(&mut self, target: TallyTarget, version: &str, tally: &ResponseTally) {
+        self.add_weighted(target, version, tally, -1);
     }
 
     fn add_weighted(
         &mut self,
-        campaign_id: Uuid,
-        period: i32,
+        target: TallyTarget,
         version: &str,
         tally: &ResponseTally,
         weight: i64,
     ) {
+        let TallyTarget {
+            campaign_id,
+            questionnaire,
+            period,
+        } = target;
+        self.questionnaires.insert(campaign_id, questionnaire);
         for row in &tally.answers {
             *self
                 .answers
@@ -90,11 +107,32 @@ impl TallyBatch {
     /// Adds the batch to the stored tallies (an upsert: `count = count + new`), and
     /// refreshes the 3.1 scores of the companies it touched.
     pub async fn write(self, db: &impl ConnectionTrait) -> Result<(), StoreError> {
+        let mut statements = Vec::new();
+        let touched = self.upserts(db.get_database_backend(), &mut statements);
+        execute_all(db, statements).await?;
+        company_scores::refresh(db, &touched).await
+    }
+
+    /// The upserts adding the batch to the stored tallies, appended to `statements` (for a
+    /// caller that sends them with its own), and the companies whose scores
+    /// [`company_scores::refresh`] must recompute once they have run.
+    pub fn upserts(
+        self,
+        backend: DbBackend,
+        statements: &mut Vec<Statement>,
+    ) -> BTreeSet<company_scores::Touched> {
         let touched: BTreeSet<company_scores::Touched> = self
             .groups
             .keys()
             .filter(|(_, _, dimension, _, _)| dimension == company_scores::COMPANY)
-            .map(|(campaign, period, _, company, _)| (*campaign, *period, company.clone()))
+            .filter_map(|(campaign, period, _, company, _)| {
+                Some(company_scores::Touched {
+                    campaign: *campaign,
+                    questionnaire: *self.questionnaires.get(campaign)?,
+                    period: *period,
+                    company: company.clone(),
+                })
+            })
             .collect();
         let answers: Vec<answer_tally::ActiveModel> = self
             .answers
@@ -113,7 +151,7 @@ impl TallyBatch {
             )
             .collect();
         for chunk in answers.chunks(CHUNK) {
-            answer_tally::Entity::insert_many(chunk.to_vec())
+            let upsert = answer_tally::Entity::insert_many(chunk.to_vec())
                 .on_conflict(
                     OnConflict::columns([
                         answer_tally::Column::CampaignId,
@@ -128,8 +166,8 @@ impl TallyBatch {
                     )
                     .to_owned(),
                 )
-                .exec_without_returning(db)
-                .await?;
+                .build(backend);
+            statements.push(upsert);
         }
 
         let groups: Vec<group_tally::ActiveModel> = self
@@ -150,7 +188,7 @@ impl TallyBatch {
             )
             .collect();
         for chunk in groups.chunks(CHUNK) {
-            group_tally::Entity::insert_many(chunk.to_vec())
+            let upsert = group_tally::Entity::insert_many(chunk.to_vec())
                 .on_conflict(
                     OnConflict::columns([
                         group_tally::Column::CampaignId,
@@ -171,10 +209,10 @@ impl TallyBatch {
                     ])
                     .to_owned(),
                 )
-                .exec_without_returning(db)
-                .await?;
+                .build(backend);
+            statements.push(upsert);
         }
-        company_scores::refresh(db, &touched).await
+        touched
     }
 }
 
@@ -184,34 +222,6 @@ fn added<C: ColumnTrait>(column: C) -> Expr {
         sea_orm::sea_query::Alias::new("excluded"),
         column,
     )))
-}
-
-/// The periods (see [`tally_period`]) of responses being stored, each given as its
-/// questionnaire, invitation and day: for 3.1 and 3.2 they read when the invitations were
-/// sent (one query for them all).
-pub async fn periods_of(
-    db: &impl ConnectionTrait,
-    responses: &[(QuestionnaireCode, Option<Uuid>, NaiveDate)],
-) -> Result<Vec<i32>, StoreError> {
-    let needs_sending = |code| matches!(code, QuestionnaireCode::I3_1 | QuestionnaireCode::I3_2);
-    let ids: Vec<Uuid> = responses
-        .iter()
-        .filter(|(code, _, _)| needs_sending(*code))
-        .filter_map(|(_, invitation, _)| *invitation)
-        .collect();
-    let mut sent = HashMap::new();
-    for chunk in ids.chunks(CHUNK) {
-        sent.extend(sent_at_of(db, chunk).await?);
-    }
-    Ok(responses
-        .iter()
-        .map(|(code, invitation, submitted_on)| {
-            let sent_at = invitation
-                .filter(|_| needs_sending(*code))
-                .and_then(|id| sent.get(&id).copied().flatten());
-            tally_period(*code, sent_at, *submitted_on)
-        })
-        .collect())
 }
 
 async fn sent_at_of(
@@ -300,7 +310,12 @@ pub async fn rebuild(db: &DatabaseConnection) -> Result<(), StoreError> {
                 .invitation_id
                 .and_then(|id| sent.get(&id).copied().flatten());
             let period = tally_period(code, sent_at, r.submitted_on);
-            batch.add(r.campaign_id, period, &r.version, &tally);
+            let target = TallyTarget {
+                campaign_id: r.campaign_id,
+                questionnaire: code,
+                period,
+            };
+            batch.add(target, &r.version, &tally);
         }
     }
     batch.write(&txn).await?;
