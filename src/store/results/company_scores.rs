@@ -111,17 +111,28 @@ pub async fn refresh(
     }
     let mut before: HashMap<ScopedCompany, CompanyState> = HashMap::new();
     for group in chunks.chunks(CHUNKS_PER_READ) {
-        for (key, company, question, favorable, total) in company_counts(db, group).await? {
-            let Some(entry) = after.get_mut(&(key, company)) else {
-                continue;
-            };
-            if question == RESPONDENTS {
-                entry.0 = total;
-            } else {
-                entry.1.push((favorable, total));
+        for row in counts_and_stored(db, group).await? {
+            match row {
+                Read::Count {
+                    company,
+                    question,
+                    favorable,
+                    total,
+                } => {
+                    let Some(entry) = after.get_mut(&company) else {
+                        continue;
+                    };
+                    if question == RESPONDENTS {
+                        entry.0 = total;
+                    } else {
+                        entry.1.push((favorable, total));
+                    }
+                }
+                Read::Stored { company, state } => {
+                    before.insert(company, state);
+                }
             }
         }
-        before.extend(stored_states(db, group).await?);
     }
 
     let mut totals: BTreeMap<String, ScoreTotals> = BTreeMap::new();
@@ -179,48 +190,82 @@ pub async fn refresh(
     Ok(())
 }
 
-/// `(scope key, company, question, favourable, valid)` of every company of `chunks`, summed
-/// over each scope's campaigns and periods, in one statement.
-async fn company_counts(
+/// A row of [`counts_and_stored`].
+enum Read {
+    /// A company's counts for one question, summed over the scope's campaigns and periods.
+    Count {
+        company: ScopedCompany,
+        question: String,
+        favorable: u64,
+        total: u64,
+    },
+    /// A company's score as stored before this transaction refreshes it.
+    Stored {
+        company: ScopedCompany,
+        state: CompanyState,
+    },
+}
+
+/// The counts of every company of `chunks` and the scores stored for them, in one statement
+/// (one round trip): a union of one select of the group tallies per chunk and one select of
+/// the stored scores, in the same columns. A stored score is the row without a question.
+async fn counts_and_stored(
     db: &impl ConnectionTrait,
     chunks: &[ScopeChunk<'_>],
-) -> Result<Vec<(String, String, String, u64, u64)>, StoreError> {
-    let mut selects = chunks.iter().map(counts_of_chunk);
-    let Some(mut query) = selects.next() else {
-        return Ok(Vec::new());
-    };
-    for select in selects {
-        query.union(UnionType::All, select);
+) -> Result<Vec<Read>, StoreError> {
+    let mut query = stored_of_chunks(chunks);
+    for chunk in chunks {
+        query.union(UnionType::All, counts_of_chunk(chunk));
     }
     let rows = db.query_all(&query).await?;
     rows.iter()
         .map(|row| {
-            Ok((
-                row.try_get("", "scope")?,
-                row.try_get("", "group_value")?,
-                row.try_get("", "question_id")?,
-                count(row, "favorable")?,
-                count(row, "total")?,
-            ))
+            let company = (row.try_get("", "scope")?, row.try_get("", "company")?);
+            let question: Option<String> = row.try_get("", "question")?;
+            Ok(match question {
+                Some(question) => Read::Count {
+                    company,
+                    question,
+                    favorable: count(row, "favorable")?,
+                    total: count(row, "total")?,
+                },
+                None => Read::Stored {
+                    company,
+                    state: CompanyState {
+                        respondents: count(row, "total")?,
+                        score: row.try_get("", "score")?,
+                    },
+                },
+            })
         })
         .collect()
 }
 
+/// `CAST(expression AS type)`: every branch of the union names its columns' types, which
+/// PostgreSQL needs for the literals and nulls.
+fn typed(expression: Expr, sql_type: &str) -> Expr {
+    Func::cast_as(expression, Alias::new(sql_type)).into()
+}
+
+/// The union's columns: scope, company, question, favorable, total, score.
 fn counts_of_chunk(chunk: &ScopeChunk) -> SelectStatement {
     use group_tally::Column as C;
     let t = group_tally::Entity;
     let mut query = Query::select();
     query
         .from(t)
-        // Typed, so that PostgreSQL knows the column's type in every branch of the union.
         .expr_as(
-            Func::cast_as(Expr::val(chunk.key.as_str()), Alias::new("TEXT")),
+            typed(Expr::val(chunk.key.as_str()), "TEXT"),
             Alias::new("scope"),
         )
-        .column((t, C::GroupValue))
-        .column((t, C::QuestionId))
+        .expr_as(Expr::col((t, C::GroupValue)), Alias::new("company"))
+        .expr_as(Expr::col((t, C::QuestionId)), Alias::new("question"))
         .expr_as(sum((t, C::Favorable)), Alias::new("favorable"))
         .expr_as(sum((t, C::Total)), Alias::new("total"))
+        .expr_as(
+            typed(Expr::val(Option::<f64>::None), "DOUBLE PRECISION"),
+            Alias::new("score"),
+        )
         .and_where(Expr::col((t, C::Dimension)).eq(COMPANY))
         .and_where(Expr::col((t, C::GroupValue)).is_in(chunk.companies.iter().copied()))
         .group_by_col((t, C::GroupValue))
@@ -245,32 +290,38 @@ fn counts_of_chunk(chunk: &ScopeChunk) -> SelectStatement {
     query
 }
 
-/// The stored score of every company of `chunks` that has one, in one statement.
-async fn stored_states(
-    db: &impl ConnectionTrait,
-    chunks: &[ScopeChunk<'_>],
-) -> Result<Vec<(ScopedCompany, CompanyState)>, StoreError> {
+/// The stored scores of the companies of `chunks`, in the union's columns (respondents in
+/// `total`, no question).
+fn stored_of_chunks(chunks: &[ScopeChunk<'_>]) -> SelectStatement {
+    use score_row::Column as C;
+    let t = score_row::Entity;
     let mut any = Condition::any();
     for chunk in chunks {
         any = any.add(
             Condition::all()
-                .add(score_row::Column::Scope.eq(chunk.key.as_str()))
-                .add(score_row::Column::Company.is_in(chunk.companies.iter().copied())),
+                .add(Expr::col((t, C::Scope)).eq(chunk.key.as_str()))
+                .add(Expr::col((t, C::Company)).is_in(chunk.companies.iter().copied())),
         );
     }
-    Ok(score_row::Entity::find()
-        .filter(any)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|row| {
-            let state = CompanyState {
-                respondents: u64::try_from(row.respondents).unwrap_or(0),
-                score: row.score,
-            };
-            ((row.scope, row.company), state)
-        })
-        .collect())
+    Query::select()
+        .from(t)
+        .expr_as(typed(Expr::col((t, C::Scope)), "TEXT"), Alias::new("scope"))
+        .expr_as(Expr::col((t, C::Company)), Alias::new("company"))
+        .expr_as(
+            typed(Expr::val(Option::<String>::None), "TEXT"),
+            Alias::new("question"),
+        )
+        .expr_as(typed(Expr::val(0), "BIGINT"), Alias::new("favorable"))
+        .expr_as(
+            typed(Expr::col((t, C::Respondents)), "BIGINT"),
+            Alias::new("total"),
+        )
+        .expr_as(
+            typed(Expr::col((t, C::Score)), "DOUBLE PRECISION"),
+            Alias::new("score"),
+        )
+        .cond_where(any)
+        .to_owned()
 }
 
 /// Adds each scope's difference to its sums, in one statement.

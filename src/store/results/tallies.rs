@@ -2,7 +2,7 @@
 //! raw answers when they are missing (after the upgrade that introduced them) or whenever
 //! responses are removed.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -40,11 +40,13 @@ pub struct TallyTarget {
     pub period: i32,
 }
 
-/// Increments summed in memory, written in a few statements.
+/// Increments summed in memory, written in a few statements. Hashed rather than ordered
+/// while adding (a batch of responses adds a few thousand increments to a few hundred keys,
+/// which share long prefixes), sorted once when written.
 #[derive(Debug, Default)]
 pub struct TallyBatch {
-    answers: BTreeMap<AnswerKey, i64>,
-    groups: BTreeMap<GroupKey, (i64, i64)>,
+    answers: HashMap<AnswerKey, i64>,
+    groups: HashMap<GroupKey, (i64, i64)>,
     /// The questionnaire of each campaign, which names the companies' yearly score scope.
     questionnaires: HashMap<Uuid, QuestionnaireCode>,
 }
@@ -134,8 +136,11 @@ impl TallyBatch {
                 })
             })
             .collect();
-        let answers: Vec<answer_tally::ActiveModel> = self
-            .answers
+        // In key order: two processes upserting the same rows on PostgreSQL lock them in
+        // the same order, and cannot deadlock.
+        let mut answers: Vec<(AnswerKey, i64)> = self.answers.into_iter().collect();
+        answers.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        let mut answers = answers
             .into_iter()
             .map(
                 |((campaign_id, period, version_id, question_id, value), count)| {
@@ -149,9 +154,10 @@ impl TallyBatch {
                     }
                 },
             )
-            .collect();
-        for chunk in answers.chunks(CHUNK) {
-            let upsert = answer_tally::Entity::insert_many(chunk.to_vec())
+            .peekable();
+        while answers.peek().is_some() {
+            let chunk: Vec<_> = answers.by_ref().take(CHUNK).collect();
+            let upsert = answer_tally::Entity::insert_many(chunk)
                 .on_conflict(
                     OnConflict::columns([
                         answer_tally::Column::CampaignId,
@@ -170,8 +176,9 @@ impl TallyBatch {
             statements.push(upsert);
         }
 
-        let groups: Vec<group_tally::ActiveModel> = self
-            .groups
+        let mut groups: Vec<(GroupKey, (i64, i64))> = self.groups.into_iter().collect();
+        groups.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        let mut groups = groups
             .into_iter()
             .map(
                 |((campaign_id, period, dimension, group_value, question_id), (fav, total))| {
@@ -186,9 +193,10 @@ impl TallyBatch {
                     }
                 },
             )
-            .collect();
-        for chunk in groups.chunks(CHUNK) {
-            let upsert = group_tally::Entity::insert_many(chunk.to_vec())
+            .peekable();
+        while groups.peek().is_some() {
+            let chunk: Vec<_> = groups.by_ref().take(CHUNK).collect();
+            let upsert = group_tally::Entity::insert_many(chunk)
                 .on_conflict(
                     OnConflict::columns([
                         group_tally::Column::CampaignId,
