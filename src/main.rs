@@ -18,9 +18,6 @@ use jalon::domain::{Email, QuestionnaireCode};
 use jalon::import::{ImportKind, ImportReport};
 use jalon::mail::{FileMailer, Mailer, SmtpMailer};
 use jalon::seal_key::SealKey;
-
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use jalon::startup::{AppParts, Application};
 use jalon::{demo, import, scheduler, store, telemetry};
 
