@@ -50,11 +50,22 @@ where
     E: EntityTrait,
     A: sea_orm::ActiveModelTrait<Entity = E>,
 {
-    let mut rows = rows.into_iter().peekable();
-    while rows.peek().is_some() {
-        let chunk: Vec<A> = rows.by_ref().take(CHUNK).collect();
+    for chunk in owned_chunks(rows, CHUNK) {
         statements.push(E::insert_many(chunk).build(backend));
     }
+}
+
+/// `rows` in owned chunks of `size` (the last one shorter), for multi-row statements that
+/// take their rows by value: no row is cloned.
+pub fn owned_chunks<T>(
+    rows: impl IntoIterator<Item = T>,
+    size: usize,
+) -> impl Iterator<Item = Vec<T>> {
+    let mut rows = rows.into_iter().peekable();
+    std::iter::from_fn(move || {
+        rows.peek()?;
+        Some(rows.by_ref().take(size).collect())
+    })
 }
 
 /// Runs the statements in order. On SQLite as one script: one round trip to the connection's

@@ -117,7 +117,7 @@ pub enum Outcome {
 ///
 /// Every response of the batch waits for this transaction, so it goes to the database as few
 /// times as it can: one read of the invitations, one script of every write (claims, drafts,
-/// rows, tallies), the companies' scores (two reads, one write), the commit.
+/// rows, tallies), the companies' scores (one read, one write), the commit.
 ///
 /// On SQLite the transaction takes the write lock at its first statement; on PostgreSQL the
 /// read of the invitations takes row locks, so that of two batches (two processes) holding

@@ -22,7 +22,7 @@ use crate::domain::indicators::{CompanyState, ScoreTotals, company_score};
 use crate::domain::results::tally::RESPONDENTS;
 use crate::entities::{campaign, company_score as score_row, group_tally, score_total};
 use crate::store::StoreError;
-use crate::store::batch::execute_all;
+use crate::store::batch::{execute_all, owned_chunks};
 
 pub use crate::domain::results::tally::COMPANY_DIMENSION as COMPANY;
 /// Companies refreshed per statement.
@@ -69,7 +69,7 @@ struct ScopeChunk<'a> {
 }
 
 /// Recomputes the scores of the `touched` companies in both their scopes, and moves each
-/// scope's sums by the difference. Two reads (the companies' counts, their stored scores)
+/// scope's sums by the difference. One read (the companies' counts and their stored scores)
 /// and one write, whatever the number of scopes: each round trip to the database lengthens
 /// the transaction that every response of a batch waits for.
 pub async fn refresh(
@@ -162,9 +162,7 @@ pub async fn refresh(
 
     let backend = db.get_database_backend();
     let mut statements = Vec::new();
-    let mut upserts = upserts.into_iter().peekable();
-    while upserts.peek().is_some() {
-        let chunk: Vec<_> = upserts.by_ref().take(CHUNK).collect();
+    for chunk in owned_chunks(upserts, CHUNK) {
         statements.push(
             score_row::Entity::insert_many(chunk)
                 .on_conflict(

@@ -20,7 +20,7 @@ use crate::domain::questionnaire::Questionnaire;
 use crate::domain::results::tally::answers_from_stored;
 use crate::domain::results::{ResponseTally, response_tally, tally_period};
 use crate::entities::{answer_tally, campaign, group_tally, invitation, response, score_total};
-use crate::store::batch::execute_all;
+use crate::store::batch::{execute_all, owned_chunks};
 use crate::store::{StoreError, versions};
 
 /// Rows per multi-row statement: far below SQLite's and PostgreSQL's bound-parameter limits.
@@ -140,23 +140,19 @@ impl TallyBatch {
         // the same order, and cannot deadlock.
         let mut answers: Vec<(AnswerKey, i64)> = self.answers.into_iter().collect();
         answers.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-        let mut answers = answers
-            .into_iter()
-            .map(
-                |((campaign_id, period, version_id, question_id, value), count)| {
-                    answer_tally::ActiveModel {
-                        campaign_id: Set(campaign_id),
-                        period: Set(period),
-                        version_id: Set(version_id),
-                        question_id: Set(question_id),
-                        value: Set(value),
-                        count: Set(count),
-                    }
-                },
-            )
-            .peekable();
-        while answers.peek().is_some() {
-            let chunk: Vec<_> = answers.by_ref().take(CHUNK).collect();
+        let answers = answers.into_iter().map(
+            |((campaign_id, period, version_id, question_id, value), count)| {
+                answer_tally::ActiveModel {
+                    campaign_id: Set(campaign_id),
+                    period: Set(period),
+                    version_id: Set(version_id),
+                    question_id: Set(question_id),
+                    value: Set(value),
+                    count: Set(count),
+                }
+            },
+        );
+        for chunk in owned_chunks(answers, CHUNK) {
             let upsert = answer_tally::Entity::insert_many(chunk)
                 .on_conflict(
                     OnConflict::columns([
@@ -178,24 +174,20 @@ impl TallyBatch {
 
         let mut groups: Vec<(GroupKey, (i64, i64))> = self.groups.into_iter().collect();
         groups.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-        let mut groups = groups
-            .into_iter()
-            .map(
-                |((campaign_id, period, dimension, group_value, question_id), (fav, total))| {
-                    group_tally::ActiveModel {
-                        campaign_id: Set(campaign_id),
-                        period: Set(period),
-                        dimension: Set(dimension),
-                        group_value: Set(group_value),
-                        question_id: Set(question_id),
-                        favorable: Set(fav),
-                        total: Set(total),
-                    }
-                },
-            )
-            .peekable();
-        while groups.peek().is_some() {
-            let chunk: Vec<_> = groups.by_ref().take(CHUNK).collect();
+        let groups = groups.into_iter().map(
+            |((campaign_id, period, dimension, group_value, question_id), (fav, total))| {
+                group_tally::ActiveModel {
+                    campaign_id: Set(campaign_id),
+                    period: Set(period),
+                    dimension: Set(dimension),
+                    group_value: Set(group_value),
+                    question_id: Set(question_id),
+                    favorable: Set(fav),
+                    total: Set(total),
+                }
+            },
+        );
+        for chunk in owned_chunks(groups, CHUNK) {
             let upsert = group_tally::Entity::insert_many(chunk)
                 .on_conflict(
                     OnConflict::columns([
