@@ -89,8 +89,12 @@
     dlg.addEventListener("click", function (ev) {
       if (ev.target.classList.contains("x")) dlg.close();
     });
+    // Browsers give focus back to the link themselves; this covers those that leave it on the
+    // page's body. The event comes a task after the dialog closes: by then the visitor may have
+    // moved on to another link, whose focus is not taken away.
     dlg.addEventListener("close", function () {
-      if (document.contains(opener)) opener.focus();
+      var now = document.activeElement;
+      if ((!now || now === document.body || dlg.contains(now)) && document.contains(opener)) opener.focus();
     });
     document.body.append(dlg);
   }

@@ -186,7 +186,10 @@ try {
 
   const rapport = page.locator('a[data-anact-resource="rapport-qvct"]');
   await rapport.focus();
-  await Promise.all([page.waitForEvent("download"), page.keyboard.press("Enter")]);
+  const [byKeyboard] = await Promise.all([page.waitForEvent("download"), page.keyboard.press("Enter")]);
+  check(byKeyboard.suggestedFilename() === "rapport-qvct.txt", "Enter downloads the focused link");
+  check(await page.evaluate(() => document.activeElement?.dataset?.anactResource === "rapport-qvct"
+    || !!document.activeElement?.closest("dialog")), "the closed dialog does not take the focus back");
   await dialog.waitFor({ state: "visible" });
   await dialog.getByRole("button", { name: "Non merci" }).click();
   await dialog.waitFor({ state: "hidden" });
@@ -207,6 +210,22 @@ try {
   check(theme?.participation.downloads === 3 && theme?.resources === 2, "downloads add up per theme");
   const comments = await api("/api/v1/widget/comments");
   check(comments.comments.some((c) => c.text === "Très clair, merci." && c.resource === "guide-tms"), "the comment is listed for staff");
+
+  // The dialog's `close` event comes a task after it closes: a visitor who has moved to another
+  // link by then keeps the focus there (a new tab: its own session, so the question is asked).
+  const second = await context.newPage();
+  watch(second, "website, second tab");
+  await second.goto(SITE + "/");
+  await Promise.all([second.waitForEvent("download"), second.locator('a[data-anact-resource="fiche-rps"]').click()]);
+  await second.getByRole("dialog").waitFor({ state: "visible" });
+  const kept = await second.evaluate(() => new Promise((resolve) => {
+    const other = document.querySelector('a[data-anact-resource="guide-tms"]');
+    document.querySelector("dialog").close();
+    other.focus();
+    setTimeout(() => resolve(document.activeElement === other), 100);
+  }));
+  check(kept, "a closing dialog leaves the focus where the visitor moved it");
+  await second.close();
 
   // --- Without script: the form framed by the website, and only by it ----------------------
   const framed = await context.newPage();
