@@ -19,10 +19,8 @@
     try {
       if (beacon && navigator.sendBeacon(base + path, body)) return;
     } catch (e) { /* no beacon: fetch */ }
-    return fetch(base + path, {
-      method: "POST", body: body, keepalive: true, credentials: "omit",
-      headers: { "Content-Type": "text/plain;charset=UTF-8" }
-    });
+    // A string body is sent as text/plain;charset=UTF-8: a simple request, no preflight.
+    return fetch(base + path, { method: "POST", body: body, keepalive: true, credentials: "omit" });
   }
 
   // Marks the resource as asked in this browser session; true if it already was.
@@ -93,8 +91,8 @@
     // page's body. The event comes a task after the dialog closes: by then the visitor may have
     // moved on to another link, whose focus is not taken away.
     dlg.addEventListener("close", function () {
-      var now = document.activeElement;
-      if ((!now || now === document.body || dlg.contains(now)) && document.contains(opener)) opener.focus();
+      var a = document.activeElement;
+      if ((a == document.body || dlg.contains(a)) && opener.isConnected) opener.focus();
     });
     document.body.append(dlg);
   }
