@@ -12,6 +12,7 @@ mod m20261122_000006_anonymity;
 mod m20261122_000007_staff;
 mod m20261122_000009_company_scores;
 mod m20261122_000010_invitation_counts;
+mod m20261122_000011_drop_attribute_value_index;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000007_staff::Migration),
             Box::new(m20261122_000009_company_scores::Migration),
             Box::new(m20261122_000010_invitation_counts::Migration),
+            Box::new(m20261122_000011_drop_attribute_value_index::Migration),
         ]
     }
 }
