@@ -9,6 +9,7 @@ mod connect;
 pub mod drafts;
 pub mod followup;
 pub mod invitations;
+pub mod json_rows;
 pub mod outbox;
 pub mod personal_data;
 pub mod registration;

@@ -74,7 +74,8 @@ pub async fn submit(
         attributes: new.attributes.to_vec(),
         submitted_at: now,
     };
-    match submit_batch(db, new.seal_key, std::slice::from_ref(&submission))
+    let ready = submission.ready(db.get_database_backend());
+    match submit_batch(db, new.seal_key, std::slice::from_ref(&ready))
         .await?
         .first()
     {

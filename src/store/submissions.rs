@@ -3,30 +3,74 @@
 //! own, stores what each claim allows, adds the tallies of the whole batch in one write, and
 //! commits once.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, LockType, Order, Query};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryTrait, Set,
-    Statement,
-};
+use sea_orm::{ActiveValue, ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 use uuid::Uuid;
 
 use super::StoreError;
 use super::anonymity::sealed_row;
-use super::batch::{begin_writing, execute_all, insert_statements};
+use super::batch::{begin_writing, execute_all};
 use super::invitations::{STATUS_COMPLETED, STATUS_PENDING};
-use super::responses::{Origin, answer_rows, attribute_rows, time_ordered_id};
+use super::json_rows::{Cell, JsonRows, Kind, Table, cell, source};
+use super::responses::{Origin, time_ordered_id};
 use super::results::company_scores;
 use super::results::tallies::{TallyBatch, TallyTarget};
 use crate::domain::answers::ValidAnswers;
 use crate::domain::questionnaire::Questionnaire;
-use crate::domain::results::{response_tally, tally_period};
+use crate::domain::results::{ResponseTally, response_tally, tally_period};
 use crate::domain::schedule::paris_date;
-use crate::entities::{draft, invitation, response};
+use crate::entities::invitation;
 use crate::seal_key::SealKey;
+
+/// The tables a batch fills, each from one JSON array (see `store::json_rows`): the text of
+/// the batch's statements is the same from one batch to the next.
+const SEALED: Table = Table {
+    name: "anonymous_pending",
+    columns: &[
+        ("id", Kind::Uuid),
+        ("campaign_id", Kind::Uuid),
+        ("version_id", Kind::Text),
+        ("payload", Kind::Text),
+    ],
+    on_conflict: None,
+};
+const RESPONSES: Table = Table {
+    name: "responses",
+    columns: &[
+        ("id", Kind::Uuid),
+        ("campaign_id", Kind::Uuid),
+        ("version_id", Kind::Text),
+        ("invitation_id", Kind::Uuid),
+        ("submitted_on", Kind::Date),
+        ("submitted_at", Kind::Timestamp),
+    ],
+    on_conflict: None,
+};
+const ANSWERS: Table = Table {
+    name: "answers",
+    columns: &[
+        ("response_id", Kind::Uuid),
+        ("question_id", Kind::Text),
+        ("position", Kind::Int),
+        ("value", Kind::Text),
+    ],
+    on_conflict: None,
+};
+const ATTRIBUTES: Table = Table {
+    name: "response_attributes",
+    columns: &[
+        ("response_id", Kind::Uuid),
+        ("key", Kind::Text),
+        ("value", Kind::Text),
+    ],
+    on_conflict: None,
+};
+/// Attribute values are cut to the column's length.
+const ATTRIBUTE_VALUE_CHARS: usize = 200;
 
 /// An invitation of the batch as the transaction found it, locked until it ends: on
 /// PostgreSQL by `FOR UPDATE` (a concurrent claim waits, then reads the committed status), on
@@ -95,6 +139,100 @@ impl Submission {
             Origin::Open => self.definition.anonymous,
         }
     }
+
+    /// Writes out its rows for `backend`, on the caller's thread: the request's, when the
+    /// submission goes to the writer, which every response of a batch waits for and which
+    /// then only strings the rows together.
+    pub fn ready(self, backend: DbBackend) -> Ready {
+        let rows = if self.sealed() {
+            // Sealed by the writer, which holds the key.
+            Prepared::Sealed
+        } else {
+            Prepared::Rows(Box::new(Rows::of(&self, backend)))
+        };
+        Ready {
+            submission: self,
+            rows,
+        }
+    }
+}
+
+/// A submission with its rows written out (see [`Submission::ready`]).
+#[derive(Debug, Clone)]
+pub struct Ready {
+    pub submission: Submission,
+    rows: Prepared,
+}
+
+#[derive(Debug, Clone)]
+enum Prepared {
+    Sealed,
+    Rows(Box<Rows>),
+}
+
+/// What a response adds to the database, but for its tally period and its claim, which
+/// depend on what the batch's transaction reads.
+#[derive(Debug, Clone)]
+struct Rows {
+    response_id: Uuid,
+    today: NaiveDate,
+    response: JsonRows,
+    answers: JsonRows,
+    attributes: JsonRows,
+    tally: ResponseTally,
+}
+
+impl Rows {
+    fn of(submission: &Submission, backend: DbBackend) -> Self {
+        let today = paris_date(submission.submitted_at);
+        let response_id = time_ordered_id(submission.submitted_at);
+        let invitation_id = match submission.origin {
+            Origin::Invitation { id, .. } => Some(id),
+            Origin::Open => None,
+        };
+        let mut response = JsonRows::new(backend);
+        response.push(&[
+            Cell::Uuid(response_id),
+            Cell::Uuid(submission.campaign_id),
+            Cell::Text(&submission.version),
+            Cell::from(invitation_id),
+            Cell::Date(today),
+            Cell::Timestamp(submission.submitted_at),
+        ]);
+        let mut answers = JsonRows::new(backend);
+        for (question, value) in &submission.answers.0 {
+            for (position, value) in value.stored_values().iter().enumerate() {
+                answers.push(&[
+                    Cell::Uuid(response_id),
+                    Cell::Text(question),
+                    Cell::Int(i64::try_from(position).unwrap_or(i64::MAX)),
+                    Cell::Text(value),
+                ]);
+            }
+        }
+        let mut attributes = JsonRows::new(backend);
+        for (key, value) in &submission.attributes {
+            let value = match value.char_indices().nth(ATTRIBUTE_VALUE_CHARS) {
+                Some((end, _)) => &value[..end],
+                None => value,
+            };
+            attributes.push(&[Cell::Uuid(response_id), Cell::Text(key), Cell::Text(value)]);
+        }
+        let tally = response_tally(
+            &submission.definition,
+            &submission.answers,
+            &submission.attributes,
+            today,
+        );
+        Self {
+            response_id,
+            today,
+            response,
+            answers,
+            attributes,
+            tally,
+        }
+    }
 }
 
 /// What became of one submission of a committed batch.
@@ -125,7 +263,7 @@ pub enum Outcome {
 pub async fn submit_batch(
     db: &DatabaseConnection,
     seal_key: &SealKey,
-    batch: &[Submission],
+    batch: &[Ready],
 ) -> Result<Vec<Outcome>, StoreError> {
     if batch.is_empty() {
         return Ok(Vec::new());
@@ -136,68 +274,59 @@ pub async fn submit_batch(
     let admissions = claim(&txn, batch, &mut statements).await?;
 
     let mut outcomes = Vec::with_capacity(batch.len());
-    let (mut responses, mut answers, mut attributes, mut sealed) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut sealed = JsonRows::new(backend);
+    let mut responses = JsonRows::new(backend);
+    let mut answers = JsonRows::new(backend);
+    let mut attributes = JsonRows::new(backend);
     let mut tallies = TallyBatch::default();
-    for (submission, admission) in batch.iter().zip(admissions) {
+    for (ready, admission) in batch.iter().zip(admissions) {
         let Admission::Admitted { sent_at } = admission else {
             outcomes.push(Outcome::AlreadyCompleted);
             continue;
         };
-        if submission.sealed() {
-            let (id, row) = sealed_row(
-                seal_key,
-                submission.campaign_id,
-                &submission.version,
-                &submission.answers,
-                &submission.attributes,
-            )?;
-            outcomes.push(Outcome::Stored(id));
-            sealed.push(row);
-            continue;
-        }
-        let today = paris_date(submission.submitted_at);
-        let response_id = time_ordered_id(submission.submitted_at);
-        let invitation_id = match submission.origin {
-            Origin::Invitation { id, .. } => Some(id),
-            Origin::Open => None,
+        let submission = &ready.submission;
+        let rows = match &ready.rows {
+            Prepared::Rows(rows) => rows,
+            Prepared::Sealed => {
+                let (id, row) = sealed_row(
+                    seal_key,
+                    submission.campaign_id,
+                    &submission.version,
+                    &submission.answers,
+                    &submission.attributes,
+                )?;
+                let ActiveValue::Set(payload) = &row.payload else {
+                    return Err(StoreError::Corrupt(
+                        "réponse scellée sans contenu".to_owned(),
+                    ));
+                };
+                sealed.push(&[
+                    Cell::Uuid(id),
+                    Cell::Uuid(submission.campaign_id),
+                    Cell::Text(&submission.version),
+                    Cell::Text(payload),
+                ]);
+                outcomes.push(Outcome::Stored(id));
+                continue;
+            }
         };
-        responses.push(response::ActiveModel {
-            id: Set(response_id),
-            campaign_id: Set(submission.campaign_id),
-            version_id: Set(submission.version.clone()),
-            invitation_id: Set(invitation_id),
-            submitted_on: Set(today),
-            submitted_at: Set(Some(submission.submitted_at)),
-        });
-        let values: Vec<(String, Vec<String>)> = submission
-            .answers
-            .0
-            .iter()
-            .map(|(question, value)| (question.clone(), value.stored_values()))
-            .collect();
-        answers.extend(answer_rows(response_id, &values));
-        attributes.extend(attribute_rows(response_id, &submission.attributes));
+        responses.append(&rows.response);
+        answers.append(&rows.answers);
+        attributes.append(&rows.attributes);
         let code = submission.definition.code;
         let target = TallyTarget {
             campaign_id: submission.campaign_id,
             questionnaire: code,
-            period: tally_period(code, sent_at, today),
+            period: tally_period(code, sent_at, rows.today),
         };
-        let tally = response_tally(
-            &submission.definition,
-            &submission.answers,
-            &submission.attributes,
-            today,
-        );
-        tallies.add(target, &submission.version, &tally);
-        outcomes.push(Outcome::Stored(response_id));
+        tallies.add(target, &submission.version, &rows.tally);
+        outcomes.push(Outcome::Stored(rows.response_id));
     }
 
-    insert_statements(backend, sealed, &mut statements);
-    insert_statements(backend, responses, &mut statements);
-    insert_statements(backend, answers, &mut statements);
-    insert_statements(backend, attributes, &mut statements);
+    statements.push(SEALED.insert(sealed));
+    statements.push(RESPONSES.insert(responses));
+    statements.push(ANSWERS.insert(answers));
+    statements.push(ATTRIBUTES.insert(attributes));
     let touched = tallies.upserts(backend, &mut statements);
     execute_all(&txn, statements).await?;
     company_scores::refresh(&txn, &touched).await?;
@@ -221,13 +350,13 @@ enum Admission {
 /// to `statements`.
 async fn claim(
     db: &impl ConnectionTrait,
-    batch: &[Submission],
+    batch: &[Ready],
     statements: &mut Vec<Statement>,
 ) -> Result<Vec<Admission>, StoreError> {
     let mut first = vec![false; batch.len()];
     let mut seen: HashSet<Uuid> = HashSet::new();
-    for (index, submission) in batch.iter().enumerate() {
-        if let Origin::Invitation { id, .. } = submission.origin {
+    for (index, ready) in batch.iter().enumerate() {
+        if let Origin::Invitation { id, .. } = ready.submission.origin {
             first[index] = seen.insert(id);
         }
     }
@@ -235,17 +364,17 @@ async fn claim(
     ids.sort_unstable();
     let links = read_links(db, &ids).await?;
 
-    // Claims grouped by the day they record: one statement per group (and chunk).
-    let mut claims: BTreeMap<Option<NaiveDate>, Vec<Uuid>> = BTreeMap::new();
+    // `[invitation, day completed]` per claim.
+    let mut claims = JsonRows::new(db.get_database_backend());
     let mut admissions = Vec::with_capacity(batch.len());
-    for (submission, first) in batch.iter().zip(first) {
+    for (submission, first) in batch.iter().map(|r| &r.submission).zip(first) {
         let admission = match submission.origin {
             Origin::Open => Admission::Admitted { sent_at: None },
             Origin::Invitation { id, anonymous } => match links.get(&id) {
                 Some(link) if first && link.pending => {
                     // Anonymous: "completed" only, without the day, which would say when.
                     let completed_on = (!anonymous).then(|| paris_date(submission.submitted_at));
-                    claims.entry(completed_on).or_default().push(id);
+                    claims.push(&[Cell::Uuid(id), Cell::from(completed_on)]);
                     Admission::Admitted {
                         sent_at: link.sent_at,
                     }
@@ -257,25 +386,29 @@ async fn claim(
     }
 
     let backend = db.get_database_backend();
-    let mut claimed = Vec::new();
-    for (completed_on, ids) in claims {
-        for chunk in ids.chunks(CLAIM_CHUNK) {
-            statements.push(
-                invitation::Entity::update_many()
-                    .col_expr(invitation::Column::Status, Expr::value(STATUS_COMPLETED))
-                    .col_expr(invitation::Column::CompletedOn, Expr::value(completed_on))
-                    .filter(invitation::Column::Id.is_in(chunk.iter().copied()))
-                    .build(backend),
-            );
-        }
-        claimed.extend(ids);
-    }
-    for chunk in claimed.chunks(CLAIM_CHUNK) {
-        statements.push(
-            draft::Entity::delete_many()
-                .filter(draft::Column::InvitationId.is_in(chunk.iter().copied()))
-                .build(backend),
-        );
-    }
+    statements.push(claims_update(backend, claims.clone()));
+    statements.push(drafts_delete(backend, claims));
     Ok(admissions)
+}
+
+/// Marks the claimed invitations completed, on the day each row carries (`[id, day]`).
+fn claims_update(backend: DbBackend, claims: JsonRows) -> Statement {
+    let sql = format!(
+        "UPDATE invitations SET status = '{STATUS_COMPLETED}', completed_on = {day} \
+         FROM {rows} WHERE invitations.id = {id}",
+        day = cell(backend, 1, Kind::Date),
+        rows = source(backend),
+        id = cell(backend, 0, Kind::Uuid),
+    );
+    claims.statement(sql)
+}
+
+/// Removes the drafts of the claimed invitations: their answers are now stored.
+fn drafts_delete(backend: DbBackend, claims: JsonRows) -> Statement {
+    let sql = format!(
+        "DELETE FROM drafts WHERE invitation_id IN (SELECT {id} FROM {rows})",
+        id = cell(backend, 0, Kind::Uuid),
+        rows = source(backend),
+    );
+    claims.statement(sql)
 }

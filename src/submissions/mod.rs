@@ -14,14 +14,14 @@ mod writer;
 use std::sync::Arc;
 use std::time::Duration;
 
-use sea_orm::{DatabaseConnection, DbErr};
+use sea_orm::{DatabaseConnection, DbBackend, DbErr};
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
 use crate::seal_key::SealKey;
 use crate::store::StoreError;
 use crate::store::responses::SubmitError;
-pub use crate::store::submissions::Submission;
+pub use crate::store::submissions::{Ready, Submission};
 
 pub use writer::{WriterHandle, store_all};
 
@@ -32,7 +32,7 @@ const COMMIT_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// A submission waiting for the writer, with the way back to its request.
 struct Job {
-    submission: Submission,
+    submission: Ready,
     done: oneshot::Sender<Result<Uuid, SubmitError>>,
 }
 
@@ -40,6 +40,8 @@ struct Job {
 #[derive(Debug, Clone)]
 pub struct Submissions {
     queue: mpsc::Sender<Job>,
+    /// What the submissions' rows are written out for, before they are queued.
+    backend: DbBackend,
 }
 
 impl Submissions {
@@ -47,8 +49,9 @@ impl Submissions {
     /// `seal_key` encrypts the sealed answers of anonymous questionnaires.
     pub fn start(db: DatabaseConnection, seal_key: SealKey) -> (Arc<Self>, WriterHandle) {
         let (queue, receiver) = mpsc::channel(QUEUE_CAPACITY);
+        let backend = db.get_database_backend();
         let handle = writer::spawn(receiver, db, seal_key);
-        (Arc::new(Self { queue }), handle)
+        (Arc::new(Self { queue, backend }), handle)
     }
 
     /// Queues a checked submission and waits until it is committed (its id), or refused
@@ -60,6 +63,7 @@ impl Submissions {
             )))
         };
         let (done, committed) = oneshot::channel();
+        let submission = submission.ready(self.backend);
         let wait = async {
             self.queue
                 .send(Job { submission, done })

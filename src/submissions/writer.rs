@@ -6,7 +6,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 use uuid::Uuid;
 
-use super::{Job, Submission};
+use super::{Job, Ready};
 use crate::seal_key::SealKey;
 use crate::store::StoreError;
 use crate::store::batch::writer_connection;
@@ -109,7 +109,7 @@ async fn write(
 pub async fn store_all(
     db: &DatabaseConnection,
     seal_key: &SealKey,
-    submissions: Vec<Submission>,
+    submissions: Vec<Ready>,
 ) -> Vec<Result<Uuid, SubmitError>> {
     let count = submissions.len();
     match submit_batch(db, seal_key, &submissions).await {

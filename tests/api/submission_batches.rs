@@ -6,7 +6,7 @@ use jalon::domain::answers::{RawAnswers, UnknownKeys, ValidAnswers, validate};
 use jalon::domain::{QuestionnaireCode, Token};
 use jalon::store::responses::{Origin, SubmitError};
 use jalon::store::{self, StoreError};
-use jalon::submissions::{Submission, store_all};
+use jalon::submissions::{Ready, Submission, store_all};
 use sea_orm::{ConnectionTrait, Statement};
 
 use crate::helpers::{TestApp, encode, spawn_app, valid_form_answers};
@@ -39,6 +39,12 @@ async fn of_link(app: &TestApp, token: &str) -> Submission {
         attributes: Vec::new(),
         submitted_at: app.now(),
     }
+}
+
+/// The submissions with their rows written out, as the queue to the writer does.
+fn ready(app: &TestApp, batch: Vec<Submission>) -> Vec<Ready> {
+    let backend = app.db.get_database_backend();
+    batch.into_iter().map(|s| s.ready(backend)).collect()
 }
 
 async fn query_count(app: &TestApp, sql: &str) -> i64 {
@@ -144,7 +150,7 @@ async fn a_batch_stores_valid_refuses_answered_and_seals_anonymous_submissions_e
         of_link(&app, &anonymous[1]).await,
         of_link(&app, &anonymous[1]).await,
     ];
-    let results = store_all(&app.db, &app.seal_key, batch).await;
+    let results = store_all(&app.db, &app.seal_key, ready(&app, batch)).await;
     let outcome: Vec<&str> = results
         .iter()
         .map(|r| match r {
@@ -228,6 +234,7 @@ async fn a_failing_batch_is_retried_one_by_one_and_only_the_bad_submission_fails
         of_link(&app, &good[1]).await,
         of_link(&app, &good[2]).await,
     ];
+    let batch = ready(&app, batch);
     // As one transaction the batch fails, and leaves nothing behind…
     let whole = store::submissions::submit_batch(&app.db, &app.seal_key, &batch).await;
     assert!(matches!(whole, Err(StoreError::Database(_))), "{whole:?}");

@@ -6,10 +6,9 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, PaginatorTrait,
-    QueryFilter, QuerySelect, QueryTrait, Set, Statement, TransactionTrait,
+    QueryFilter, QuerySelect, Statement, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -20,11 +19,43 @@ use crate::domain::questionnaire::Questionnaire;
 use crate::domain::results::tally::answers_from_stored;
 use crate::domain::results::{ResponseTally, response_tally, tally_period};
 use crate::entities::{answer_tally, campaign, group_tally, invitation, response, score_total};
-use crate::store::batch::{execute_all, owned_chunks};
+use crate::store::batch::execute_all;
+use crate::store::json_rows::{Cell, JsonRows, Kind, Table};
 use crate::store::{StoreError, versions};
 
-/// Rows per multi-row statement: far below SQLite's and PostgreSQL's bound-parameter limits.
-const CHUNK: usize = 400;
+/// The stored counts plus the batch's: each from one JSON array (see `store::json_rows`).
+const ANSWER_TALLIES: Table = Table {
+    name: "answer_tallies",
+    columns: &[
+        ("campaign_id", Kind::Uuid),
+        ("period", Kind::Int),
+        ("version_id", Kind::Text),
+        ("question_id", Kind::Text),
+        ("value", Kind::Text),
+        ("count", Kind::Int),
+    ],
+    on_conflict: Some(
+        "(campaign_id, period, version_id, question_id, value) \
+         DO UPDATE SET count = answer_tallies.count + excluded.count",
+    ),
+};
+const GROUP_TALLIES: Table = Table {
+    name: "group_tallies",
+    columns: &[
+        ("campaign_id", Kind::Uuid),
+        ("period", Kind::Int),
+        ("dimension", Kind::Text),
+        ("group_value", Kind::Text),
+        ("question_id", Kind::Text),
+        ("favorable", Kind::Int),
+        ("total", Kind::Int),
+    ],
+    on_conflict: Some(
+        "(campaign_id, period, dimension, group_value, question_id) DO UPDATE SET \
+         favorable = group_tallies.favorable + excluded.favorable, \
+         total = group_tallies.total + excluded.total",
+    ),
+};
 /// Responses read at a time when rebuilding.
 const PAGE: u64 = 500;
 
@@ -140,88 +171,38 @@ impl TallyBatch {
         // the same order, and cannot deadlock.
         let mut answers: Vec<(AnswerKey, i64)> = self.answers.into_iter().collect();
         answers.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-        let answers = answers.into_iter().map(
-            |((campaign_id, period, version_id, question_id, value), count)| {
-                answer_tally::ActiveModel {
-                    campaign_id: Set(campaign_id),
-                    period: Set(period),
-                    version_id: Set(version_id),
-                    question_id: Set(question_id),
-                    value: Set(value),
-                    count: Set(count),
-                }
-            },
-        );
-        for chunk in owned_chunks(answers, CHUNK) {
-            let upsert = answer_tally::Entity::insert_many(chunk)
-                .on_conflict(
-                    OnConflict::columns([
-                        answer_tally::Column::CampaignId,
-                        answer_tally::Column::Period,
-                        answer_tally::Column::VersionId,
-                        answer_tally::Column::QuestionId,
-                        answer_tally::Column::Value,
-                    ])
-                    .value(
-                        answer_tally::Column::Count,
-                        added(answer_tally::Column::Count),
-                    )
-                    .to_owned(),
-                )
-                .build(backend);
-            statements.push(upsert);
+        let mut rows = JsonRows::new(backend);
+        for ((campaign_id, period, version_id, question_id, value), count) in &answers {
+            rows.push(&[
+                Cell::Uuid(*campaign_id),
+                Cell::Int(i64::from(*period)),
+                Cell::Text(version_id),
+                Cell::Text(question_id),
+                Cell::Text(value),
+                Cell::Int(*count),
+            ]);
         }
+        statements.push(ANSWER_TALLIES.insert(rows));
 
         let mut groups: Vec<(GroupKey, (i64, i64))> = self.groups.into_iter().collect();
         groups.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-        let groups = groups.into_iter().map(
-            |((campaign_id, period, dimension, group_value, question_id), (fav, total))| {
-                group_tally::ActiveModel {
-                    campaign_id: Set(campaign_id),
-                    period: Set(period),
-                    dimension: Set(dimension),
-                    group_value: Set(group_value),
-                    question_id: Set(question_id),
-                    favorable: Set(fav),
-                    total: Set(total),
-                }
-            },
-        );
-        for chunk in owned_chunks(groups, CHUNK) {
-            let upsert = group_tally::Entity::insert_many(chunk)
-                .on_conflict(
-                    OnConflict::columns([
-                        group_tally::Column::CampaignId,
-                        group_tally::Column::Period,
-                        group_tally::Column::Dimension,
-                        group_tally::Column::GroupValue,
-                        group_tally::Column::QuestionId,
-                    ])
-                    .values([
-                        (
-                            group_tally::Column::Favorable,
-                            added(group_tally::Column::Favorable),
-                        ),
-                        (
-                            group_tally::Column::Total,
-                            added(group_tally::Column::Total),
-                        ),
-                    ])
-                    .to_owned(),
-                )
-                .build(backend);
-            statements.push(upsert);
+        let mut rows = JsonRows::new(backend);
+        for ((campaign_id, period, dimension, group_value, question_id), (favorable, total)) in
+            &groups
+        {
+            rows.push(&[
+                Cell::Uuid(*campaign_id),
+                Cell::Int(i64::from(*period)),
+                Cell::Text(dimension),
+                Cell::Text(group_value),
+                Cell::Text(question_id),
+                Cell::Int(*favorable),
+                Cell::Int(*total),
+            ]);
         }
+        statements.push(GROUP_TALLIES.insert(rows));
         touched
     }
-}
-
-/// `table.column + excluded.column`: the stored count plus the one being inserted.
-fn added<C: ColumnTrait>(column: C) -> Expr {
-    Expr::col((column.entity_name(), column)).add(Expr::col((
-        sea_orm::sea_query::Alias::new("excluded"),
-        column,
-    )))
 }
 
 async fn sent_at_of(
