@@ -82,15 +82,16 @@ struct Link {
 }
 
 /// The invitations `ids` (sorted: one locking order for every process), in one statement per
-/// [`CLAIM_CHUNK`]. Filtering on the status here rather than in the claim's `UPDATE` keeps
+/// [`LINKS_PER_READ`]. Filtering on the status here rather than in the claims' `UPDATE` keeps
 /// SQLite on the primary key: with an `IN` list beside `status = ?` its planner prefers the
-/// status index and reads every pending invitation.
+/// status index and reads every pending invitation. The claims then update exactly the rows
+/// found pending.
 async fn read_links(
     db: &impl ConnectionTrait,
     ids: &[Uuid],
 ) -> Result<HashMap<Uuid, Link>, StoreError> {
     let mut links = HashMap::with_capacity(ids.len());
-    for chunk in ids.chunks(CLAIM_CHUNK) {
+    for chunk in ids.chunks(LINKS_PER_READ) {
         let select = Query::select()
             .columns([
                 invitation::Column::Id,
@@ -114,8 +115,8 @@ async fn read_links(
     Ok(links)
 }
 
-/// Invitations claimed per statement.
-const CLAIM_CHUNK: usize = 500;
+/// Invitations read per statement.
+const LINKS_PER_READ: usize = 500;
 
 /// A checked response, waiting to be stored.
 #[derive(Debug, Clone)]

@@ -372,6 +372,9 @@ async fn bad_parameters_get_a_json_400_or_404_never_a_500() {
         ("?year=2026&wave=2025", 400),
         ("?wave=inconnue", 404),
         ("?year=%FF", 400),
+        // What the OpenAPI pattern refuses is refused: nothing is trimmed.
+        ("?year=%0C", 400),
+        ("?year=%202026", 400),
     ] {
         let response = app.get(&format!("/api/v1/indicators{query}")).await;
         assert_eq!(response.status(), status, "{query}");

@@ -50,12 +50,14 @@ pub fn paris_year_bounds(year: i32) -> (DateTime<Utc>, DateTime<Utc>) {
 /// Years accepted in requests: anything else is a typo, answered with a 400.
 pub const YEARS: std::ops::RangeInclusive<i32> = 2000..=2100;
 
-/// Parses a `year`/`annee` query value.
+/// Parses a `year`/`annee` query value: exactly four digits, as the OpenAPI description
+/// says (`^([0-9]{4})?$`). Nothing is trimmed: a program that sends `" 2025"` or a control
+/// character gets a 400 rather than a guess.
 pub fn parse_year(raw: &str) -> Option<i32> {
-    raw.trim()
-        .parse::<i32>()
-        .ok()
-        .filter(|year| YEARS.contains(year))
+    if raw.len() != 4 || !raw.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    raw.parse::<i32>().ok().filter(|year| YEARS.contains(year))
 }
 
 #[cfg(test)]
@@ -106,8 +108,19 @@ mod tests {
     #[test]
     fn years_outside_the_plausible_range_are_refused() {
         assert_eq!(parse_year("2026"), Some(2026));
-        assert_eq!(parse_year(" 2025 "), Some(2025));
-        for bad in ["", "26", "2026a", "-1", "99999999999", "1999", "2101"] {
+        for bad in [
+            "",
+            "26",
+            "2026a",
+            "-1",
+            "99999999999",
+            "1999",
+            "2101",
+            " 2025 ",
+            "\u{c}",
+            "+202",
+            "２０２６",
+        ] {
             assert_eq!(parse_year(bad), None, "{bad}");
         }
     }

@@ -34,7 +34,8 @@ impl PeriodQuery {
         wave: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<Self, String> {
-        let year = year.filter(|y| !y.trim().is_empty());
+        // Empty (a form's blank choice) means "this year"; anything else must be a year.
+        let year = year.filter(|y| !y.is_empty());
         let wave = wave.map(str::trim).filter(|w| !w.is_empty());
         match (year, wave) {
             (Some(_), Some(_)) => Err("Indiquez une année ou une vague, pas les deux.".into()),
