@@ -101,15 +101,16 @@ fn unseal(key: &SealKey, campaign_id: Uuid, version: &str, payload: &str) -> Opt
     serde_json::from_slice(&plain).ok()
 }
 
-/// The row sealing a validated anonymous response, and its id: to be inserted in the
-/// transaction that claims its invitation (`store::submissions`).
+/// The id and the sealed payload of a validated anonymous response: a row of
+/// `anonymous_pending`, inserted in the transaction that claims its invitation
+/// (`store::submissions`).
 pub fn sealed_row(
     key: &SealKey,
     campaign_id: Uuid,
     version: &str,
     answers: &ValidAnswers,
     attributes: &[(String, String)],
-) -> Result<(Uuid, anonymous_pending::ActiveModel), StoreError> {
+) -> Result<(Uuid, String), StoreError> {
     let sealed = Sealed {
         answers: answers
             .0
@@ -119,14 +120,7 @@ pub fn sealed_row(
         attributes: attributes.to_vec(),
     };
     let payload = seal(key, campaign_id, version, &sealed)?;
-    let id = Uuid::new_v4();
-    let row = anonymous_pending::ActiveModel {
-        id: Set(id),
-        campaign_id: Set(campaign_id),
-        version_id: Set(version.to_owned()),
-        payload: Set(payload),
-    };
-    Ok((id, row))
+    Ok((Uuid::new_v4(), payload))
 }
 
 /// Sealed responses stored encrypted, which only a key opens (rows sealed before encryption

@@ -118,6 +118,14 @@ pub(super) fn answer_rows(
         .collect()
 }
 
+/// An attribute's value as stored: cut to the column's 200 characters.
+pub(super) fn attribute_value(value: &str) -> &str {
+    match value.char_indices().nth(200) {
+        Some((end, _)) => &value[..end],
+        None => value,
+    }
+}
+
 /// The attribute rows of a response.
 pub(super) fn attribute_rows(
     response_id: Uuid,
@@ -128,7 +136,7 @@ pub(super) fn attribute_rows(
         .map(|(key, value)| response_attribute::ActiveModel {
             response_id: Set(response_id),
             key: Set(key.clone()),
-            value: Set(value.chars().take(200).collect()),
+            value: Set(attribute_value(value).to_owned()),
         })
         .collect()
 }
@@ -154,3 +162,15 @@ pub(super) async fn insert_rows(
 
 /// Rows per multi-row insert: far below the databases' bound-parameter limits.
 pub(super) const CHUNK: usize = 400;
+
+#[cfg(test)]
+mod tests {
+    use super::attribute_value;
+
+    #[test]
+    fn attribute_values_are_cut_at_200_characters_not_bytes() {
+        let long = "é".repeat(250);
+        assert_eq!(attribute_value(&long).chars().count(), 200);
+        assert_eq!(attribute_value("Île-de-France"), "Île-de-France");
+    }
+}

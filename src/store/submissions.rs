@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, LockType, Order, Query};
-use sea_orm::{ActiveValue, ConnectionTrait, DatabaseConnection, DbBackend, Statement};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 use uuid::Uuid;
 
 use super::StoreError;
@@ -16,7 +16,7 @@ use super::anonymity::sealed_row;
 use super::batch::{begin_writing, execute_all};
 use super::invitations::{STATUS_COMPLETED, STATUS_PENDING};
 use super::json_rows::{Cell, JsonRows, Kind, Table, cell, source};
-use super::responses::{Origin, time_ordered_id};
+use super::responses::{Origin, attribute_value, time_ordered_id};
 use super::results::company_scores;
 use super::results::tallies::{TallyBatch, TallyTarget};
 use crate::domain::answers::ValidAnswers;
@@ -69,8 +69,6 @@ const ATTRIBUTES: Table = Table {
     ],
     on_conflict: None,
 };
-/// Attribute values are cut to the column's length.
-const ATTRIBUTE_VALUE_CHARS: usize = 200;
 
 /// An invitation of the batch as the transaction found it, locked until it ends: on
 /// PostgreSQL by `FOR UPDATE` (a concurrent claim waits, then reads the committed status), on
@@ -213,10 +211,7 @@ impl Rows {
         }
         let mut attributes = JsonRows::new(backend);
         for (key, value) in &submission.attributes {
-            let value = match value.char_indices().nth(ATTRIBUTE_VALUE_CHARS) {
-                Some((end, _)) => &value[..end],
-                None => value,
-            };
+            let value = attribute_value(value);
             attributes.push(&[Cell::Uuid(response_id), Cell::Text(key), Cell::Text(value)]);
         }
         let tally = response_tally(
@@ -289,23 +284,18 @@ pub async fn submit_batch(
         let rows = match &ready.rows {
             Prepared::Rows(rows) => rows,
             Prepared::Sealed => {
-                let (id, row) = sealed_row(
+                let (id, payload) = sealed_row(
                     seal_key,
                     submission.campaign_id,
                     &submission.version,
                     &submission.answers,
                     &submission.attributes,
                 )?;
-                let ActiveValue::Set(payload) = &row.payload else {
-                    return Err(StoreError::Corrupt(
-                        "réponse scellée sans contenu".to_owned(),
-                    ));
-                };
                 sealed.push(&[
                     Cell::Uuid(id),
                     Cell::Uuid(submission.campaign_id),
                     Cell::Text(&submission.version),
-                    Cell::Text(payload),
+                    Cell::Text(&payload),
                 ]);
                 outcomes.push(Outcome::Stored(id));
                 continue;
@@ -365,8 +355,9 @@ async fn claim(
     ids.sort_unstable();
     let links = read_links(db, &ids).await?;
 
+    let backend = db.get_database_backend();
     // `[invitation, day completed]` per claim.
-    let mut claims = JsonRows::new(db.get_database_backend());
+    let mut claims = JsonRows::new(backend);
     let mut admissions = Vec::with_capacity(batch.len());
     for (submission, first) in batch.iter().map(|r| &r.submission).zip(first) {
         let admission = match submission.origin {
@@ -386,7 +377,6 @@ async fn claim(
         admissions.push(admission);
     }
 
-    let backend = db.get_database_backend();
     statements.push(claims_update(backend, claims.clone()));
     statements.push(drafts_delete(backend, claims));
     Ok(admissions)

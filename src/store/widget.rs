@@ -14,7 +14,7 @@ use uuid::Uuid;
 use std::sync::Arc;
 
 use super::batch::{begin_writing, execute_all, insert_statements};
-use super::responses::time_ordered_id;
+use super::responses::{attribute_value, time_ordered_id};
 use super::results::tallies::{TallyBatch, TallyTarget};
 use super::{StoreError, campaigns, versions};
 use crate::domain::QuestionnaireCode;
@@ -279,7 +279,7 @@ pub async fn record_ratings(
             attributes.push(response_attribute::ActiveModel {
                 response_id: Set(response_id),
                 key: Set(key.clone()),
-                value: Set(value.chars().take(200).collect()),
+                value: Set(attribute_value(value).to_owned()),
             });
         }
         visitors.push(rating_visitor::ActiveModel {
