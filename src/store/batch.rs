@@ -37,19 +37,21 @@ pub fn writer_connection(db: &DatabaseConnection) -> DatabaseConnection {
         return db.clone();
     }
     let options = db.get_sqlite_connection_pool().connect_options();
-    let pool = sea_orm::sqlx::pool::PoolOptions::<sea_orm::sqlx::Sqlite>::new()
-        .max_connections(1)
-        .min_connections(0)
-        .test_before_acquire(false)
-        .idle_timeout(None)
-        .max_lifetime(None)
-        .acquire_timeout(std::time::Duration::from_secs(10))
-        .connect_lazy_with(
-            (*options)
-                .clone()
-                .pragma("temp_store", "memory")
-                .pragma("cache_size", "-32768"),
-        );
+    let pool = super::connect::close_unfinished_transactions(sea_orm::sqlx::pool::PoolOptions::<
+        sea_orm::sqlx::Sqlite,
+    >::new())
+    .max_connections(1)
+    .min_connections(0)
+    .test_before_acquire(false)
+    .idle_timeout(None)
+    .max_lifetime(None)
+    .acquire_timeout(std::time::Duration::from_secs(10))
+    .connect_lazy_with(
+        (*options)
+            .clone()
+            .pragma("temp_store", "memory")
+            .pragma("cache_size", "-32768"),
+    );
     SqlxSqliteConnector::from_sqlx_sqlite_pool(pool)
 }
 

@@ -1,6 +1,8 @@
 use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
+use sea_orm::sqlx::pool::PoolOptions;
+use sea_orm::sqlx::{self, Connection};
 use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
 
 /// Opens the database named by `url`. SQLite files are created on first use and run in WAL
@@ -22,7 +24,9 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnecti
         .min_connections(1)
         .connect_timeout(Duration::from_secs(5))
         .acquire_timeout(Duration::from_secs(5))
-        .sqlx_logging(false);
+        .sqlx_logging(false)
+        .map_sqlx_sqlite_pool_opts(close_unfinished_transactions)
+        .map_sqlx_postgres_pool_opts(close_unfinished_transactions);
     if is_sqlite {
         options.map_sqlx_sqlite_opts(|opts| {
             opts.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
@@ -35,6 +39,28 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnecti
         });
     }
     Database::connect(options).await
+}
+
+/// A connection given back to its pool still inside a transaction is closed, never reused.
+/// That happens when a COMMIT or ROLLBACK fails (disk full, I/O error, a session lost in the
+/// middle): the driver then still counts the transaction as open, so the connection's next
+/// BEGIN would become a SAVEPOINT inside a transaction that nobody ever commits, and every
+/// write after it would be acknowledged yet lost. The ping first runs the rollback the
+/// dropped transaction queued.
+pub(super) fn close_unfinished_transactions<DB>(options: PoolOptions<DB>) -> PoolOptions<DB>
+where
+    DB: sqlx::Database,
+{
+    options.after_release(|connection, _| {
+        Box::pin(async move {
+            connection.ping().await?;
+            let unfinished = connection.is_in_transaction();
+            if unfinished {
+                tracing::warn!("connection left inside a transaction: closed");
+            }
+            Ok(!unfinished)
+        })
+    })
 }
 
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {

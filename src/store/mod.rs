@@ -22,6 +22,8 @@ pub mod widget;
 
 pub use connect::{connect, migrate};
 
+use sea_orm::sqlx::error::DatabaseError as _;
+use sea_orm::sqlx::sqlite::SqliteError;
 use sea_orm::{DbErr, RuntimeErr, SqlxError};
 
 #[derive(Debug, thiserror::Error)]
@@ -77,8 +79,8 @@ fn is_unavailable(err: &DbErr) -> bool {
 }
 
 /// A connection lost mid-request (the server went away: EOF, reset), the pool exhausted or
-/// closed, or the server saying it cannot serve now (SQLSTATE classes 08, 53 and 57P):
-/// the request may be retried, it is no bug.
+/// closed, or the database saying it cannot serve now: the request may be retried, it is no
+/// bug. See [`sqlite_cannot_serve`] and [`postgres_cannot_serve`] for which refusals.
 fn is_lost_connection(err: &SqlxError) -> bool {
     match err {
         SqlxError::Io(_)
@@ -86,11 +88,34 @@ fn is_lost_connection(err: &SqlxError) -> bool {
         | SqlxError::PoolTimedOut
         | SqlxError::PoolClosed
         | SqlxError::WorkerCrashed => true,
-        SqlxError::Database(db) => db.code().is_some_and(|code| {
-            code.starts_with("08") || code.starts_with("53") || code.starts_with("57P")
-        }),
+        SqlxError::Database(db) => match db.try_downcast_ref::<SqliteError>() {
+            Some(sqlite) => sqlite
+                .code()
+                .and_then(|code| code.parse::<i32>().ok())
+                .is_some_and(sqlite_cannot_serve),
+            None => db.code().is_some_and(|code| postgres_cannot_serve(&code)),
+        },
         _ => false,
     }
+}
+
+/// SQLite's primary result codes (the low byte of an extended code) that describe the
+/// file or the machine, not the statement: busy or locked, out of memory, read-only file,
+/// I/O error, corrupt file, disk full, file that cannot be opened, locking protocol.
+fn sqlite_cannot_serve(extended_code: i32) -> bool {
+    matches!(extended_code & 0xff, 5 | 6 | 7 | 8 | 10 | 11 | 13 | 14 | 15)
+}
+
+/// PostgreSQL's SQLSTATEs of the same kind: connection exceptions (08), insufficient
+/// resources such as a full disk (53), operator intervention such as a terminated session
+/// or a shutdown (57P), a statement cancelled by its timeout (57014), a transaction that
+/// lost a serialization conflict or a deadlock (40001, 40P01), a lock not available
+/// (55P03), a read-only standby (25006).
+fn postgres_cannot_serve(sqlstate: &str) -> bool {
+    ["08", "53", "57P"]
+        .iter()
+        .any(|class| sqlstate.starts_with(class))
+        || ["57014", "40001", "40P01", "55P03", "25006"].contains(&sqlstate)
 }
 
 #[cfg(test)]
@@ -123,6 +148,24 @@ mod tests {
             DbErr::Custom("bug".into()),
         ] {
             assert!(matches!(StoreError::from(err), StoreError::Database(_)));
+        }
+    }
+
+    #[test]
+    fn the_file_or_the_machine_failing_is_unavailable_a_statement_failing_is_not() {
+        // Disk full, read-only file, a write I/O error (extended), busy.
+        for code in [13, 8, 10 | (3 << 8), 5] {
+            assert!(sqlite_cannot_serve(code), "{code}");
+        }
+        // Constraint (a unique key, extended), syntax error, mismatch.
+        for code in [19 | (8 << 8), 1, 20] {
+            assert!(!sqlite_cannot_serve(code), "{code}");
+        }
+        for sqlstate in ["08006", "53100", "57P01", "57014", "40001", "40P01"] {
+            assert!(postgres_cannot_serve(sqlstate), "{sqlstate}");
+        }
+        for sqlstate in ["23505", "42601", "22P02"] {
+            assert!(!postgres_cannot_serve(sqlstate), "{sqlstate}");
         }
     }
 }

@@ -53,7 +53,11 @@ pub async fn assert_each_acknowledged_once(
         "SELECT COUNT(*) FROM invitations WHERE status = 'completed'",
     )
     .await;
-    let responses = scalar(db, "SELECT COUNT(*) FROM responses").await;
+    let responses = scalar(
+        db,
+        "SELECT COUNT(*) FROM responses WHERE invitation_id IS NOT NULL",
+    )
+    .await;
     assert_eq!(
         completed, responses,
         "completed invitations and responses disagree"

@@ -131,6 +131,25 @@ impl Load {
         self.acks.load(Ordering::SeqCst)
     }
 
+    /// How many requests were answered `status` so far.
+    pub fn count(&self, status: u16) -> usize {
+        let tally = self.tally.lock().unwrap();
+        tally.statuses.get(&status).copied().unwrap_or(0)
+    }
+
+    /// Waits until `status` was answered at least once.
+    pub async fn wait_for_status(&self, status: u16, within: Duration) {
+        let deadline = tokio::time::Instant::now() + within;
+        while self.count(status) == 0 {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "no {status} within {within:?}: {:?}",
+                self.tally.lock().unwrap().statuses
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
     pub async fn wait_for_acks(&self, n: usize, within: Duration) {
         let deadline = tokio::time::Instant::now() + within;
         while self.acks() < n {

@@ -1,10 +1,13 @@
 //! Fault tests: the real `jalon` binary, killed, cut off from its database or its SMTP server,
 //! or doubled, under load. Each proves that what was acknowledged is kept exactly once.
 
+mod disk_full;
 mod kill;
+mod killed_sessions;
 mod load;
 mod postgres;
 mod server;
+mod small_fs;
 #[path = "../api/smtp.rs"]
 #[allow(dead_code)]
 mod smtp;
