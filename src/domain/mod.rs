@@ -12,6 +12,7 @@ pub mod registration;
 pub mod results;
 pub mod retention;
 pub mod schedule;
+pub mod spreadsheet_cell;
 pub mod staff;
 pub mod visitor;
 pub mod widget;

@@ -7,9 +7,10 @@ use std::io::Cursor;
 use calamine::{Data, Reader, Xlsx, open_workbook_from_rs};
 use jalon::domain::QuestionnaireCode;
 use jalon::store;
+use serde_json::json;
 
 use crate::datasets;
-use crate::helpers::{TestApp, spawn_app};
+use crate::helpers::{TestApp, encode, spawn_app};
 
 const BOM: &str = "\u{feff}";
 
@@ -202,6 +203,168 @@ async fn the_workbook_has_a_sheet_per_indicator_and_the_raw_responses() {
     );
     let everything: String = raw.rows().flatten().map(|c| c.to_string()).collect();
     assert!(!everything.contains("@example.org"));
+}
+
+/// The issue's payload: a live link once a spreadsheet evaluates it.
+const HYPERLINK: &str = r#"=HYPERLINK("http://evil.example.com","cliquez")"#;
+
+/// Comments a website visitor types on the open questionnaire (i4), each starting as a
+/// formula but the last.
+const VISITOR_COMMENTS: [&str; 5] = [
+    HYPERLINK,
+    "@SUM(1+1)*cmd|' /C calc'!A0",
+    "+33 6 12 34 56 78",
+    "-2+3+cmd|' /C calc'!A0",
+    "Très utile, merci.",
+];
+
+/// A company name with a leading tab: answers are trimmed when stored, attributes that come
+/// with an invitation are not.
+const TAB_COMPANY: &str = "\t=1+1";
+
+/// The visitor comments on i4, and an i3.1 response from a `TAB_COMPANY` invitation whose
+/// comment is `HYPERLINK`.
+async fn formulas_typed_by_people(app: &TestApp) {
+    for comment in VISITOR_COMMENTS {
+        let body = encode(&[
+            ("satisfaction".to_owned(), "tres_satisfait".to_owned()),
+            ("commentaire".to_owned(), comment.to_owned()),
+        ]);
+        assert_eq!(
+            app.post_form("/o/i4", body).await.status(),
+            303,
+            "{comment}"
+        );
+    }
+    let code = QuestionnaireCode::I3_1;
+    datasets::respond(
+        app,
+        code,
+        "2026",
+        json!({ "company": TAB_COMPANY, "entity": "aract-bretagne", "region": "Bretagne" }),
+        datasets::at("2026-02-02T08:00:00Z"),
+        datasets::answers(
+            app,
+            code,
+            "tout_a_fait_d_accord",
+            &[("commentaire", json!(HYPERLINK))],
+        ),
+    )
+    .await;
+}
+
+/// The cells of the column titled `title`, as a spreadsheet program's CSV reader sees them.
+fn csv_column(bytes: &[u8], separator: u8, title: &str) -> Vec<String> {
+    let body = bytes
+        .strip_prefix(BOM.as_bytes())
+        .expect("a byte-order mark");
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(separator)
+        .from_reader(body);
+    let index = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .position(|h| h == title)
+        .unwrap_or_else(|| panic!("no column {title}"));
+    reader
+        .records()
+        .map(|record| record.unwrap()[index].to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn formulas_people_typed_come_out_of_the_csv_exports_as_text() {
+    let app = spawn_app().await;
+    formulas_typed_by_people(&app).await;
+
+    let i4 = campaign_id(&app, QuestionnaireCode::I4, "2026").await;
+    for (query, separator) in [("", b';'), ("?sep=,", b',')] {
+        let (_, bytes) = download(
+            &app,
+            &format!("/exports/campagnes/{i4}/reponses.csv{query}"),
+        )
+        .await;
+        let mut comments = csv_column(&bytes, separator, "commentaire");
+        comments.sort();
+        let mut expected = vec![
+            r#"'=HYPERLINK("http://evil.example.com","cliquez")"#,
+            "'@SUM(1+1)*cmd|' /C calc'!A0",
+            "'+33 6 12 34 56 78",
+            "'-2+3+cmd|' /C calc'!A0",
+            "Très utile, merci.",
+        ];
+        expected.sort();
+        assert_eq!(comments, expected, "{query}");
+        // Cells jalon writes itself are as they were.
+        assert!(
+            csv_column(&bytes, separator, "date")
+                .iter()
+                .all(|d| d == "2026-03-16")
+        );
+    }
+
+    let i31 = campaign_id(&app, QuestionnaireCode::I3_1, "2026").await;
+    let (_, bytes) = download(&app, &format!("/exports/campagnes/{i31}/reponses.csv")).await;
+    assert_eq!(csv_column(&bytes, b';', "Entreprise"), ["'\t=1+1"]);
+    assert_eq!(
+        csv_column(&bytes, b';', "commentaire"),
+        [format!("'{HYPERLINK}")]
+    );
+}
+
+#[tokio::test]
+async fn formulas_people_typed_are_string_cells_in_the_workbook() {
+    let app = spawn_app().await;
+    formulas_typed_by_people(&app).await;
+    let (_, bytes) = download(&app, "/exports/indicateurs.xlsx?annee=2026").await;
+    let mut workbook: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes)).unwrap();
+    let raw = workbook.worksheet_range("Réponses").unwrap();
+    let column = |title: &str| {
+        let header: Vec<String> = raw
+            .rows()
+            .next()
+            .unwrap()
+            .iter()
+            .map(|c| c.to_string())
+            .collect();
+        header
+            .iter()
+            .position(|h| h == title)
+            .unwrap_or_else(|| panic!("no column {title}: {header:?}"))
+    };
+    let cells_of = |code: &str, title: &str| -> Vec<Data> {
+        let col = column(title);
+        raw.rows()
+            .skip(1)
+            .filter(|r| r.first() == Some(&Data::String(code.to_owned())))
+            .map(|r| r.get(col).cloned().unwrap_or(Data::Empty))
+            .collect()
+    };
+    // A string cell is never evaluated: the text is kept as typed, no quote added.
+    let mut comments = cells_of("i4", "i4 · commentaire");
+    comments.sort_by_key(|c| c.to_string());
+    let mut expected: Vec<Data> = VISITOR_COMMENTS
+        .iter()
+        .map(|c| Data::String((*c).to_owned()))
+        .collect();
+    expected.sort_by_key(|c| c.to_string());
+    assert_eq!(comments, expected);
+    assert_eq!(
+        cells_of("i3.1", "i3.1 · Entreprise"),
+        [Data::String(TAB_COMPANY.to_owned())]
+    );
+    assert_eq!(
+        cells_of("i3.1", "i3.1 · commentaire"),
+        [Data::String(HYPERLINK.to_owned())]
+    );
+    for sheet in workbook.sheet_names() {
+        let formulas = workbook.worksheet_formula(&sheet).unwrap();
+        assert!(
+            formulas.used_cells().all(|(_, _, f)| f.is_empty()),
+            "no formula in {sheet}"
+        );
+    }
 }
 
 #[tokio::test]

@@ -1205,3 +1205,57 @@ async fn the_dashboard_shows_resources_and_hides_comments_and_the_exports_agree(
     assert_eq!(guide[3], "0.5");
     assert_eq!(&guide[6..9], ["1", "2", "4"]);
 }
+
+#[tokio::test]
+async fn a_title_the_website_sends_is_text_in_the_resource_exports() {
+    let app = spawn_app_with(settings()).await;
+    let title = r#"=HYPERLINK("http://evil.example.com","cliquez")"#;
+    for _ in 0..2 {
+        let body = json!({"resource": "guide-tms", "title": title, "theme": "-1+1"});
+        assert_eq!(app.download(&body).await.status(), 202);
+    }
+    assert_eq!(
+        app.rate(&rating("guide-tms", "tres_satisfait"))
+            .await
+            .status(),
+        201
+    );
+    app.downloads_reach(2).await;
+
+    let csv = app.get("/exports/ressources.csv?annee=2026").await;
+    assert_eq!(csv.status(), 200);
+    let bytes = csv.bytes().await.unwrap();
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(b';')
+        .from_reader(&bytes[3..]);
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 1);
+    let row: Vec<&str> = rows[0].iter().collect();
+    assert_eq!(
+        row[..3],
+        ["guide-tms", &format!("'{title}"), "'-1+1"],
+        "text from the website starts with a quote"
+    );
+    assert_eq!(row[3], "1,0000");
+    assert_eq!(row[6..], ["1", "1", "2", "0,5000"], "figures stay numbers");
+
+    let workbook = app
+        .get("/exports/indicateurs.xlsx?annee=2026")
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    let mut book: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(workbook.to_vec())).unwrap();
+    use calamine::Reader;
+    let sheet = book.worksheet_range("Indicateur 4 par ressource").unwrap();
+    assert_eq!(
+        sheet.get((1, 1)),
+        Some(&calamine::Data::String(title.to_owned())),
+        "a string cell, kept as sent"
+    );
+    let formulas = book
+        .worksheet_formula("Indicateur 4 par ressource")
+        .unwrap();
+    assert!(formulas.used_cells().all(|(_, _, f)| f.is_empty()));
+}

@@ -24,6 +24,7 @@ use crate::domain::QuestionnaireCode;
 use crate::domain::results::report::PeriodQuery;
 use crate::domain::results::tally::DAY_DIMENSION;
 use crate::domain::results::{GroupCount, measured_by_wave, paris_year_bounds};
+use crate::domain::spreadsheet_cell::Figure;
 use crate::store::StoreError;
 use crate::store::results::campaigns;
 use crate::store::results::counts::{Dimensions, Scope, group_counts, value_counts};
@@ -259,29 +260,25 @@ pub async fn resources_csv(
     let year = super::widget_results::year_param(&state, params.annee.as_deref())?;
     let (results, _, _) = super::widget_results::year_results(&state, year).await?;
     let mut file = CsvFile::new(separator);
-    let decimal = |v: Option<f64>| {
-        let text = v.map(|v| format!("{v:.4}")).unwrap_or_default();
-        if separator == b';' {
-            text.replace('.', ",")
-        } else {
-            text
-        }
-    };
+    let decimal_comma = separator == b';';
+    let decimal = |v: Option<f64>| Figure::decimal(v, decimal_comma);
     let failed = |e| export_failed("CSV", e);
     file.row(xlsx_export::RESOURCE_COLUMNS).map_err(failed)?;
     for r in &results.resources {
         let s = r.rates.satisfaction;
         let interval = s.interval_95();
-        let cells = xlsx_export::resource_cells(r);
-        file.row(cells.into_iter().chain([
-            decimal(s.rate()),
-            decimal(interval.map(|b| b.0)),
-            decimal(interval.map(|b| b.1)),
-            s.favorable().to_string(),
-            s.total().to_string(),
-            r.rates.participation.downloads.to_string(),
-            decimal(r.rates.participation.rate()),
-        ]))
+        file.row_with_figures(
+            xlsx_export::resource_cells(r),
+            [
+                decimal(s.rate()),
+                decimal(interval.map(|b| b.0)),
+                decimal(interval.map(|b| b.1)),
+                Figure::count(s.favorable()),
+                Figure::count(s.total()),
+                Figure::count(r.rates.participation.downloads),
+                decimal(r.rates.participation.rate()),
+            ],
+        )
         .map_err(failed)?;
     }
     let body = file.finish().map_err(|e| export_failed("CSV", e))?;

@@ -2,6 +2,10 @@
 //! one sheet per indicator (per-question rates; the companies of 3.1), and one sheet of raw
 //! responses of the non-anonymous questionnaires of the period. Anonymous questionnaires
 //! (6, 7) appear only through their aggregated figures.
+//!
+//! Text goes in with `write_string` only, never `write` or `write_formula`: a string cell
+//! is not evaluated, so a comment typed as `=HYPERLINK(…)` stays text without the `'` the
+//! CSV files need (here it would show as part of the text).
 
 use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
 
