@@ -17,6 +17,7 @@ pub mod questionnaire_version;
 pub mod response;
 pub mod response_attribute;
 pub mod score_total;
+pub mod tally_backlog;
 
 // Indicator 4's download widget.
 pub mod download;

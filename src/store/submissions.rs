@@ -1,12 +1,11 @@
 //! Storing many submissions in one transaction: the submission writer (`crate::submissions`)
 //! hands every submission waiting to [`submit_batch`], which claims each invitation on its
-//! own, stores what each claim allows, adds the tallies of the whole batch in one write, and
-//! commits once.
+//! own, stores what each claim allows with its row of the tally backlog, and commits once.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, LockType, Order, Query};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 use uuid::Uuid;
@@ -17,11 +16,8 @@ use super::batch::{begin_writing, execute_all};
 use super::invitations::{STATUS_COMPLETED, STATUS_PENDING};
 use super::json_rows::{Cell, JsonRows, Kind, Table, cell, source};
 use super::responses::{Origin, attribute_value, time_ordered_id};
-use super::results::company_scores;
-use super::results::tallies::{TallyBatch, TallyTarget};
 use crate::domain::answers::ValidAnswers;
 use crate::domain::questionnaire::Questionnaire;
-use crate::domain::results::{ResponseTally, response_tally, tally_period};
 use crate::domain::schedule::paris_date;
 use crate::entities::invitation;
 use crate::seal_key::SealKey;
@@ -60,6 +56,12 @@ const ANSWERS: Table = Table {
     ],
     on_conflict: None,
 };
+/// Each stored response waits here until the folder adds it to the tallies.
+const BACKLOG: Table = Table {
+    name: "tally_backlog",
+    columns: &[("response_id", Kind::Uuid)],
+    on_conflict: None,
+};
 const ATTRIBUTES: Table = Table {
     name: "response_attributes",
     columns: &[
@@ -75,8 +77,6 @@ const ATTRIBUTES: Table = Table {
 /// SQLite by the write lock the transaction holds since its start.
 struct Link {
     pending: bool,
-    /// When it was sent: the period of 3.1 and 3.2 (see `tally_period`).
-    sent_at: Option<DateTime<Utc>>,
 }
 
 /// The invitations `ids` (sorted: one locking order for every process), in one statement per
@@ -91,11 +91,7 @@ async fn read_links(
     let mut links = HashMap::with_capacity(ids.len());
     for chunk in ids.chunks(LINKS_PER_READ) {
         let select = Query::select()
-            .columns([
-                invitation::Column::Id,
-                invitation::Column::Status,
-                invitation::Column::SentAt,
-            ])
+            .columns([invitation::Column::Id, invitation::Column::Status])
             .from(invitation::Entity)
             .and_where(Expr::col(invitation::Column::Id).is_in(chunk.iter().copied()))
             .order_by(invitation::Column::Id, Order::Asc)
@@ -105,7 +101,6 @@ async fn read_links(
             let status: String = row.try_get("", "status")?;
             let link = Link {
                 pending: status == STATUS_PENDING,
-                sent_at: row.try_get("", "sent_at")?,
             };
             links.insert(row.try_get::<Uuid>("", "id")?, link);
         }
@@ -121,7 +116,7 @@ const LINKS_PER_READ: usize = 500;
 pub struct Submission {
     pub campaign_id: Uuid,
     pub version: String,
-    /// The definition of `version`, to keep the results' tallies.
+    /// The definition of `version`: whether its answers are sealed.
     pub definition: Arc<Questionnaire>,
     pub origin: Origin,
     pub answers: ValidAnswers,
@@ -169,16 +164,14 @@ enum Prepared {
     Rows(Box<Rows>),
 }
 
-/// What a response adds to the database, but for its tally period and its claim, which
-/// depend on what the batch's transaction reads.
+/// What a response adds to the database, but for its claim, which depends on what the
+/// batch's transaction reads.
 #[derive(Debug, Clone)]
 struct Rows {
     response_id: Uuid,
-    today: NaiveDate,
     response: JsonRows,
     answers: JsonRows,
     attributes: JsonRows,
-    tally: ResponseTally,
 }
 
 impl Rows {
@@ -214,19 +207,11 @@ impl Rows {
             let value = attribute_value(value);
             attributes.push(&[Cell::Uuid(response_id), Cell::Text(key), Cell::Text(value)]);
         }
-        let tally = response_tally(
-            &submission.definition,
-            &submission.answers,
-            &submission.attributes,
-            today,
-        );
         Self {
             response_id,
-            today,
             response,
             answers,
             attributes,
-            tally,
         }
     }
 }
@@ -247,11 +232,11 @@ pub enum Outcome {
 /// guarded by its status, as `responses::submit` does), so an invitation already answered
 /// turns its own submission away without failing the others; what the claims allow is then
 /// stored as `responses::submit` would (responses, or rows sealed under `seal_key` for
-/// anonymous questionnaires), and the tallies of the whole batch are summed and written once.
+/// anonymous questionnaires), each response with its row of the tally backlog.
 ///
 /// Every response of the batch waits for this transaction, so it goes to the database as few
 /// times as it can: one read of the invitations, one script of every write (claims, drafts,
-/// rows, tallies), the companies' scores (one read, one write), the commit.
+/// rows, backlog), the commit.
 ///
 /// On SQLite the transaction takes the write lock at its first statement; on PostgreSQL the
 /// read of the invitations takes row locks, so that of two batches (two processes) holding
@@ -274,9 +259,9 @@ pub async fn submit_batch(
     let mut responses = JsonRows::new(backend);
     let mut answers = JsonRows::new(backend);
     let mut attributes = JsonRows::new(backend);
-    let mut tallies = TallyBatch::default();
+    let mut backlog = JsonRows::new(backend);
     for (ready, admission) in batch.iter().zip(admissions) {
-        let Admission::Admitted { sent_at } = admission else {
+        let Admission::Admitted = admission else {
             outcomes.push(Outcome::AlreadyCompleted);
             continue;
         };
@@ -304,13 +289,7 @@ pub async fn submit_batch(
         responses.append(&rows.response);
         answers.append(&rows.answers);
         attributes.append(&rows.attributes);
-        let code = submission.definition.code;
-        let target = TallyTarget {
-            campaign_id: submission.campaign_id,
-            questionnaire: code,
-            period: tally_period(code, sent_at, rows.today),
-        };
-        tallies.add(target, &submission.version, &rows.tally);
+        backlog.push(&[Cell::Uuid(rows.response_id)]);
         outcomes.push(Outcome::Stored(rows.response_id));
     }
 
@@ -318,9 +297,8 @@ pub async fn submit_batch(
     statements.push(RESPONSES.insert(responses));
     statements.push(ANSWERS.insert(answers));
     statements.push(ATTRIBUTES.insert(attributes));
-    let touched = tallies.upserts(backend, &mut statements);
+    statements.push(BACKLOG.insert(backlog));
     execute_all(&txn, statements).await?;
-    company_scores::refresh(&txn, &touched).await?;
     txn.commit().await?;
     Ok(outcomes)
 }
@@ -330,8 +308,8 @@ pub async fn submit_batch(
 enum Admission {
     /// Its invitation was answered before, or earlier in the batch.
     Refused,
-    /// An open questionnaire, or a link claimed now (sent at `sent_at`).
-    Admitted { sent_at: Option<DateTime<Utc>> },
+    /// An open questionnaire, or a link claimed now.
+    Admitted,
 }
 
 /// Claims the invitations of the batch and says, per submission, whether it may be stored:
@@ -361,15 +339,13 @@ async fn claim(
     let mut admissions = Vec::with_capacity(batch.len());
     for (submission, first) in batch.iter().map(|r| &r.submission).zip(first) {
         let admission = match submission.origin {
-            Origin::Open => Admission::Admitted { sent_at: None },
+            Origin::Open => Admission::Admitted,
             Origin::Invitation { id, anonymous } => match links.get(&id) {
                 Some(link) if first && link.pending => {
                     // Anonymous: "completed" only, without the day, which would say when.
                     let completed_on = (!anonymous).then(|| paris_date(submission.submitted_at));
                     claims.push(&[Cell::Uuid(id), Cell::from(completed_on)]);
-                    Admission::Admitted {
-                        sent_at: link.sent_at,
-                    }
+                    Admission::Admitted
                 }
                 _ => Admission::Refused,
             },

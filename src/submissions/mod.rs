@@ -5,9 +5,10 @@
 //! means committed, and thousands of responses a second cost a few hundred commits instead
 //! of thousands of transactions queuing for SQLite's single write lock.
 //!
-//! PostgreSQL goes through the writer too: every response also increments the same tally
-//! rows of its campaign, whose row locks serialise concurrent transactions there as well,
-//! and one commit per batch spares the write-ahead log flush of each response.
+//! PostgreSQL goes through the writer too: one commit per batch spares the write-ahead log
+//! flush of each response. A response's transaction touches no row another response shares
+//! (but the link it claims): it adds one row to the tally backlog, which the same task folds
+//! into the tallies every `FOLD_EVERY` (see `store::results::backlog`).
 
 mod writer;
 

@@ -1,9 +1,12 @@
 //! The writer task of submissions: one per process, so that SQLite sees one writer of
 //! responses and every batch is one transaction.
 
+use std::time::Duration;
+
 use sea_orm::DatabaseConnection;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
+use tokio::time::MissedTickBehavior;
 use uuid::Uuid;
 
 use super::{Job, Ready};
@@ -11,10 +14,14 @@ use crate::seal_key::SealKey;
 use crate::store::StoreError;
 use crate::store::batch::writer_connection;
 use crate::store::responses::SubmitError;
+use crate::store::results::backlog::{self, Others};
 use crate::store::submissions::{Outcome, submit_batch};
 
 /// Submissions written in one transaction at most.
 const MAX_BATCH: usize = 512;
+/// How often the responses stored since the last fold are added to the tallies: the most a
+/// reader of the tallies would have to fold itself.
+const FOLD_EVERY: Duration = Duration::from_millis(250);
 
 /// Stops the writer: what is queued is written first.
 pub struct WriterHandle {
@@ -53,6 +60,8 @@ pub(super) fn spawn(
     let (stop, mut stopped) = oneshot::channel::<()>();
     let db = writer_connection(&db);
     let task = tokio::spawn(async move {
+        let mut fold_tick = tokio::time::interval(FOLD_EVERY);
+        fold_tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
         loop {
             tokio::select! {
                 biased;
@@ -61,6 +70,7 @@ pub(super) fn spawn(
                     Some(first) => write(&db, &seal_key, first, &mut queue).await,
                     None => break,
                 },
+                _ = fold_tick.tick() => fold_backlog(&db).await,
             }
         }
         // Shutting down: nothing new comes in; what is queued is written.
@@ -72,6 +82,22 @@ pub(super) fn spawn(
     WriterHandle {
         stop: Some(stop),
         task: Some(task),
+    }
+}
+
+/// Adds the backlog of stored responses to the tallies, a page a transaction, leaving to
+/// other instances what they are folding. A failure leaves the backlog as it was, for the
+/// next tick or the next reader.
+async fn fold_backlog(db: &DatabaseConnection) {
+    loop {
+        match backlog::fold(db, backlog::PAGE, Others::Skip).await {
+            Ok(folded) if folded as u64 == backlog::PAGE => continue,
+            Ok(_) => return,
+            Err(e) => {
+                tracing::warn!(error = %e, "tally backlog not folded yet; retrying at the next tick");
+                return;
+            }
+        }
     }
 }
 

@@ -27,8 +27,9 @@ const PERSON_SIDE: [&str; 5] = [
     "invitation_counts",
     "opened_counts",
 ];
-const RESPONSE_SIDE: [&str; 10] = [
+const RESPONSE_SIDE: [&str; 11] = [
     "responses",
+    "tally_backlog",
     "answers",
     "response_attributes",
     "answer_tallies",

@@ -60,8 +60,9 @@ async fn query_count(app: &TestApp, sql: &str) -> i64 {
         .unwrap()
 }
 
-/// Every stored tally row, as text, sorted.
+/// Every stored tally row, as text, sorted, once every stored response is folded in.
 async fn tallies(app: &TestApp) -> Vec<String> {
+    store::results::backlog::settle(&app.db).await.unwrap();
     let mut rows = Vec::new();
     for sql in [
         "SELECT campaign_id, period, version_id, question_id, value, count FROM answer_tallies",

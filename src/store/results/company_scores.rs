@@ -11,11 +11,12 @@ use sea_orm::sea_query::{
     Alias, Expr, ExprTrait, Func, OnConflict, Query, SelectStatement, UnionType,
 };
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, QueryTrait, Set, Statement,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set, Statement,
 };
 use uuid::Uuid;
 
+use super::backlog::settle;
 use super::counts::{count, sum};
 use crate::domain::QuestionnaireCode;
 use crate::domain::indicators::{CompanyState, ScoreTotals, company_score};
@@ -353,9 +354,10 @@ fn totals_upsert(deltas: BTreeMap<String, ScoreTotals>, backend: DbBackend) -> S
 
 /// The sums of a scope (zero when no company has answered).
 pub async fn totals(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
     scope: &ScoreScope,
 ) -> Result<ScoreTotals, StoreError> {
+    settle(db).await?;
     Ok(score_total::Entity::find_by_id(scope.key())
         .one(db)
         .await?
@@ -371,11 +373,12 @@ pub async fn totals(
 /// One page of a scope's companies, in the order of their references: `(company,
 /// respondents, score)`.
 pub async fn page(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
     scope: &ScoreScope,
     offset: u64,
     limit: u64,
 ) -> Result<Vec<(String, u64, Option<f64>)>, StoreError> {
+    settle(db).await?;
     Ok(score_row::Entity::find()
         .filter(score_row::Column::Scope.eq(scope.key()))
         .order_by_asc(score_row::Column::Company)

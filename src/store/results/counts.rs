@@ -1,11 +1,13 @@
 //! Reading the tallies: per-value and per-group counts summed over the campaigns of a
 //! questionnaire (by period) or over one campaign (all periods). The rows read are as many
-//! as the distinct counts, whatever the number of responses.
+//! as the distinct counts, whatever the number of responses. Each read settles the backlog
+//! first (`backlog::settle`): it counts every response committed before it.
 
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Query, SelectStatement};
-use sea_orm::{ConnectionTrait, QueryResult};
+use sea_orm::{ConnectionTrait, DatabaseConnection, QueryResult};
 use uuid::Uuid;
 
+use super::backlog::settle;
 use crate::domain::QuestionnaireCode;
 use crate::domain::results::{GroupCount, ValueCount};
 use crate::entities::{answer_tally, campaign, group_tally};
@@ -55,9 +57,10 @@ pub(super) fn count(row: &QueryResult, column: &str) -> Result<u64, StoreError> 
 
 /// Per-value counts in `scope`.
 pub async fn value_counts(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
     scope: Scope,
 ) -> Result<Vec<ValueCount>, StoreError> {
+    settle(db).await?;
     use answer_tally::Column as C;
     let t = answer_tally::Entity;
     let mut query = Query::select();
@@ -101,10 +104,11 @@ pub enum Dimensions<'a> {
 }
 
 pub async fn group_counts(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
     scope: Scope,
     dimensions: Dimensions<'_>,
 ) -> Result<Vec<GroupCount>, StoreError> {
+    settle(db).await?;
     use group_tally::Column as C;
     let t = group_tally::Entity;
     let mut query = Query::select();

@@ -2,6 +2,7 @@
 //! answers ([`tallies`], [`counts`]) and counts of invitations ([`participation`]). No query
 //! here loads responses one by one, except rebuilding the tallies.
 
+pub mod backlog;
 pub mod campaigns;
 pub mod comments;
 pub mod company_scores;

@@ -55,13 +55,7 @@ pub async fn responses_page(
     let mut query = Query::select();
     query
         .from(r)
-        .columns([
-            (r, response::Column::Id),
-            (r, response::Column::CampaignId),
-            (r, response::Column::VersionId),
-            (r, response::Column::InvitationId),
-            (r, response::Column::SubmittedOn),
-        ])
+        .columns(RESPONSE_COLUMNS.map(|column| (r, column)))
         .order_by((r, response::Column::Id), sea_orm::Order::Asc)
         .limit(limit);
     if let Some(after) = after {
@@ -98,7 +92,38 @@ pub async fn responses_page(
                 .and_where(Expr::col((r, response::Column::SubmittedOn)).lte(to));
         }
     }
-    let rows = db.query_all(&query).await?;
+    load(db, &query).await
+}
+
+/// The responses `ids` (in id order), with their answers and attributes.
+pub async fn responses_with_ids(
+    db: &impl ConnectionTrait,
+    ids: &[Uuid],
+) -> Result<Vec<StoredResponse>, StoreError> {
+    let r = response::Entity;
+    let mut query = Query::select();
+    query
+        .from(r)
+        .columns(RESPONSE_COLUMNS.map(|column| (r, column)))
+        .and_where(Expr::col((r, response::Column::Id)).is_in(ids.iter().copied()))
+        .order_by((r, response::Column::Id), sea_orm::Order::Asc);
+    load(db, &query).await
+}
+
+/// What [`StoredResponse`] holds of the `responses` row.
+const RESPONSE_COLUMNS: [response::Column; 5] = [
+    response::Column::Id,
+    response::Column::CampaignId,
+    response::Column::VersionId,
+    response::Column::InvitationId,
+    response::Column::SubmittedOn,
+];
+
+async fn load(
+    db: &impl ConnectionTrait,
+    query: &sea_orm::sea_query::SelectStatement,
+) -> Result<Vec<StoredResponse>, StoreError> {
+    let rows = db.query_all(query).await?;
     let mut responses = Vec::with_capacity(rows.len());
     for row in &rows {
         responses.push(StoredResponse {

@@ -1,6 +1,8 @@
-//! Keeping the answer tallies: incremented in each response's transaction, rebuilt from the
-//! raw answers when they are missing (after the upgrade that introduced them) or whenever
-//! responses are removed.
+//! Keeping the answer tallies: responses given through links and open questionnaires are
+//! added by the folder of their backlog (`backlog`), widget ratings, anonymous releases and
+//! bulk loads by their own transaction; the tallies are rebuilt from the raw answers when
+//! they are missing (after the upgrade that introduced them) or whenever responses are
+//! removed.
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
@@ -8,18 +10,20 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, PaginatorTrait,
-    QueryFilter, QuerySelect, Statement, TransactionTrait,
+    QueryFilter, QuerySelect, Statement,
 };
 use uuid::Uuid;
 
 use super::company_scores;
-use super::raw::{RawScope, responses_page};
+use super::raw::{RawScope, StoredResponse, responses_page};
 use crate::domain::QuestionnaireCode;
 use crate::domain::questionnaire::Questionnaire;
 use crate::domain::results::tally::answers_from_stored;
 use crate::domain::results::{ResponseTally, response_tally, tally_period};
-use crate::entities::{answer_tally, campaign, group_tally, invitation, response, score_total};
-use crate::store::batch::execute_all;
+use crate::entities::{
+    answer_tally, campaign, group_tally, invitation, response, score_total, tally_backlog,
+};
+use crate::store::batch::{begin_writing, execute_all};
 use crate::store::json_rows::{Cell, JsonRows, Kind, Table};
 use crate::store::{StoreError, versions};
 
@@ -248,58 +252,103 @@ pub async fn backfill_if_needed(db: &DatabaseConnection) -> Result<bool, StoreEr
     Ok(true)
 }
 
-/// Recomputes every tally from the stored responses, in one transaction. Reads the responses
-/// a page at a time; memory grows with the number of distinct tallies, not of responses.
+/// Recomputes every tally from the stored responses, in one transaction, and empties the
+/// backlog (every response is counted here). Reads the responses a page at a time; memory
+/// grows with the number of distinct tallies, not of responses.
 pub async fn rebuild(db: &DatabaseConnection) -> Result<(), StoreError> {
-    let txn = db.begin().await?;
+    let txn = begin_writing(db).await?;
     group_tally::Entity::delete_many().exec(&txn).await?;
     answer_tally::Entity::delete_many().exec(&txn).await?;
+    tally_backlog::Entity::delete_many().exec(&txn).await?;
     company_scores::clear(&txn).await?;
 
-    let codes: HashMap<Uuid, QuestionnaireCode> = campaign::Entity::find()
-        .all(&txn)
-        .await?
-        .into_iter()
-        .filter_map(|c| Some((c.id, c.questionnaire_code.parse().ok()?)))
-        .collect();
-    let mut definitions: HashMap<String, Option<Arc<Questionnaire>>> = HashMap::new();
+    let mut counting = Counting::default();
     let mut batch = TallyBatch::default();
     let mut after: Option<Uuid> = None;
     loop {
         let responses = responses_page(&txn, RawScope::All, after, PAGE).await?;
         let Some(last) = responses.last() else { break };
         after = Some(last.id);
-        let invitation_ids: Vec<Uuid> = responses.iter().filter_map(|r| r.invitation_id).collect();
-        let sent = sent_at_of(&txn, &invitation_ids).await?;
-        for r in responses {
-            let Some(code) = codes.get(&r.campaign_id).copied() else {
-                continue;
-            };
-            if !definitions.contains_key(&r.version) {
-                let loaded = versions::load(&txn, &r.version).await?.map(Arc::new);
-                definitions.insert(r.version.clone(), loaded);
-            }
-            let Some(Some(definition)) = definitions.get(&r.version) else {
-                return Err(StoreError::Corrupt(format!(
-                    "version {} introuvable pour recalculer les résultats",
-                    r.version
-                )));
-            };
-            let valid = answers_from_stored(definition, r.answers);
-            let tally = response_tally(definition, &valid, &r.attributes, r.submitted_on);
-            let sent_at = r
-                .invitation_id
-                .and_then(|id| sent.get(&id).copied().flatten());
-            let period = tally_period(code, sent_at, r.submitted_on);
-            let target = TallyTarget {
-                campaign_id: r.campaign_id,
-                questionnaire: code,
-                period,
-            };
-            batch.add(target, &r.version, &tally);
-        }
+        counting.add(&txn, responses, &mut batch).await?;
     }
     batch.write(&txn).await?;
     txn.commit().await?;
     Ok(())
+}
+
+/// What counting stored responses needs beside them, read once and kept: each campaign's
+/// questionnaire, each version's definition.
+#[derive(Default)]
+pub(super) struct Counting {
+    codes: HashMap<Uuid, QuestionnaireCode>,
+    definitions: HashMap<String, Arc<Questionnaire>>,
+}
+
+impl Counting {
+    /// Adds `responses` to `batch`, each with the definition of the version it answered and
+    /// in the period of its campaign's questionnaire (see [`tally_period`]).
+    pub(super) async fn add(
+        &mut self,
+        db: &impl ConnectionTrait,
+        responses: Vec<StoredResponse>,
+        batch: &mut TallyBatch,
+    ) -> Result<(), StoreError> {
+        let invitation_ids: Vec<Uuid> = responses.iter().filter_map(|r| r.invitation_id).collect();
+        let sent = sent_at_of(db, &invitation_ids).await?;
+        for r in responses {
+            let code = self.code(db, r.campaign_id).await?;
+            let definition = self.definition(db, &r.version).await?;
+            let valid = answers_from_stored(&definition, r.answers);
+            let tally = response_tally(&definition, &valid, &r.attributes, r.submitted_on);
+            let sent_at = r
+                .invitation_id
+                .and_then(|id| sent.get(&id).copied().flatten());
+            let target = TallyTarget {
+                campaign_id: r.campaign_id,
+                questionnaire: code,
+                period: tally_period(code, sent_at, r.submitted_on),
+            };
+            batch.add(target, &r.version, &tally);
+        }
+        Ok(())
+    }
+
+    async fn code(
+        &mut self,
+        db: &impl ConnectionTrait,
+        campaign_id: Uuid,
+    ) -> Result<QuestionnaireCode, StoreError> {
+        if let Some(code) = self.codes.get(&campaign_id) {
+            return Ok(*code);
+        }
+        let found = campaign::Entity::find_by_id(campaign_id).one(db).await?;
+        let code = found
+            .and_then(|c| c.questionnaire_code.parse().ok())
+            .ok_or_else(|| {
+                StoreError::Corrupt(format!("campagne {campaign_id} introuvable ou inconnue"))
+            })?;
+        self.codes.insert(campaign_id, code);
+        Ok(code)
+    }
+
+    async fn definition(
+        &mut self,
+        db: &impl ConnectionTrait,
+        version: &str,
+    ) -> Result<Arc<Questionnaire>, StoreError> {
+        if let Some(definition) = self.definitions.get(version) {
+            return Ok(definition.clone());
+        }
+        let definition = versions::load(db, version)
+            .await?
+            .map(Arc::new)
+            .ok_or_else(|| {
+                StoreError::Corrupt(format!(
+                    "version {version} introuvable pour calculer les résultats"
+                ))
+            })?;
+        self.definitions
+            .insert(version.to_owned(), definition.clone());
+        Ok(definition)
+    }
 }
