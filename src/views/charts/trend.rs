@@ -75,12 +75,16 @@ impl Render for TrendChart<'_> {
                             font-weight=(if *selected { "bold" } else { "normal" }) { (label) }
                     }
                 }
-                table.visually-hidden {
-                    caption { (self.title) }
-                    thead { tr { th scope="col" { "Période" } th scope="col" { "Valeur" } } }
-                    tbody {
-                        @for (label, value, _) in self.points {
-                            tr { th scope="row" { (label) } td { (percent(*value)) } }
+                // Hidden by a wrapper, not on the table itself: a table grows to its content
+                // whatever its width, and its overflow would widen the page (reflow at 320 px).
+                div.visually-hidden {
+                    table {
+                        caption { (self.title) }
+                        thead { tr { th scope="col" { "Période" } th scope="col" { "Valeur" } } }
+                        tbody {
+                            @for (label, value, _) in self.points {
+                                tr { th scope="row" { (label) } td { (percent(*value)) } }
+                            }
                         }
                     }
                 }
