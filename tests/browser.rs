@@ -1,6 +1,8 @@
 //! The download widget on a stand-in website and every page a respondent sees, in headless
 //! Chromium with axe-core: `tests/browser/widget.test.mjs`, run against the real `jalon`
-//! binary. Needs Debian's `chromium` and Node.js (with npm); fails, never skips, without them.
+//! binary; the front door and the staff pages at 320 px wide on the demo data:
+//! `tests/browser/reflow.test.mjs`. Needs Debian's `chromium` and Node.js (with npm); fails,
+//! never skips, without them.
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -110,8 +112,13 @@ fn invite(
         .to_owned()
 }
 
-#[tokio::test]
-async fn widget_and_respondent_pages_in_headless_chromium() {
+/// The browser and the test scripts' packages (`npm ci` once, whichever test comes first):
+/// the path of the browser.
+fn browser_tools() -> String {
+    static READY: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _one_at_a_time = READY
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     let chromium = std::env::var("JALON_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
     require_tool(
         &chromium,
@@ -139,6 +146,40 @@ async fn widget_and_respondent_pages_in_headless_chromium() {
             .expect("npm ci runs");
         assert!(status.success(), "npm ci failed in tests/browser");
     }
+    chromium
+}
+
+/// Starts `command` (a `jalon serve`) and waits until it answers on `bind`.
+async fn serve(mut command: Command, bind: &str, within: Duration) -> Server {
+    let server = Server(
+        command
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("jalon serve starts"),
+    );
+    let client = reqwest::Client::new();
+    let started = Instant::now();
+    loop {
+        let healthy = client
+            .get(format!("http://{bind}/healthz"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success());
+        if healthy {
+            return server;
+        }
+        assert!(
+            started.elapsed() < within,
+            "jalon serve did not answer on {bind}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn widget_and_respondent_pages_in_headless_chromium() {
+    let chromium = browser_tools();
+    let browser_dir = repo().join("tests/browser");
 
     let dir = tempfile::tempdir().expect("temporary folder");
     let database_url = database(dir.path()).await;
@@ -189,30 +230,9 @@ async fn widget_and_respondent_pages_in_headless_chromium() {
     .expect("campaign closed");
     db.close().await.ok();
 
-    let _server = Server(
-        base()
-            .arg("serve")
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("jalon serve starts"),
-    );
-    let client = reqwest::Client::new();
-    let started = Instant::now();
-    loop {
-        let healthy = client
-            .get(format!("http://{bind}/healthz"))
-            .send()
-            .await
-            .is_ok_and(|r| r.status().is_success());
-        if healthy {
-            break;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "jalon serve did not answer on {bind}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let mut command = base();
+    command.arg("serve");
+    let _server = serve(command, &bind, Duration::from_secs(30)).await;
 
     let status = Command::new("node")
         .arg("widget.test.mjs")
@@ -232,5 +252,50 @@ async fn widget_and_respondent_pages_in_headless_chromium() {
     assert!(
         status.success(),
         "the browser test failed (its output is above)"
+    );
+}
+
+/// The front door, and the dashboard and downloads page at 320 px wide (RGAA 10.11), on the
+/// demo data: its long wave labels ("Démonstration (vague précédente)"), two waves of 6 and 7
+/// for the trend charts, and a full table of resources.
+#[tokio::test]
+async fn front_door_and_staff_pages_reflow_at_320_px_on_the_demo_data() {
+    let chromium = browser_tools();
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let database_url = database(dir.path()).await;
+    let bind = format!("127.0.0.1:{}", free_port());
+    let site = format!("http://127.0.0.1:{}", free_port());
+    let base = || jalon(&database_url, dir.path(), &bind, &site);
+    let staff_password = "un mot de passe de test assez long";
+    let added = base()
+        .args([
+            "user",
+            "add",
+            "--email",
+            "admin@anact.example",
+            "--role",
+            "admin",
+        ])
+        .env("JALON_NEW_PASSWORD", staff_password)
+        .output()
+        .expect("jalon user add runs");
+    assert!(added.status.success(), "jalon user add");
+    let mut command = base();
+    command.args(["serve", "--demo"]);
+    // The demo data are loaded before the server listens.
+    let _server = serve(command, &bind, Duration::from_secs(120)).await;
+
+    let status = Command::new("node")
+        .arg("reflow.test.mjs")
+        .current_dir(repo().join("tests/browser"))
+        .env("JALON_URL", format!("http://{bind}"))
+        .env("STAFF_EMAIL", "admin@anact.example")
+        .env("STAFF_PASSWORD", staff_password)
+        .env("JALON_CHROMIUM", &chromium)
+        .status()
+        .expect("node runs");
+    assert!(
+        status.success(),
+        "the reflow test failed (its output is above)"
     );
 }

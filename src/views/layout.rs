@@ -21,6 +21,17 @@ pub fn staff_page(title: &str, content: Markup) -> Markup {
     shell(title, Some(nav), content)
 }
 
+/// A data table that may be wider than a small screen: it scrolls inside this region, never
+/// the page (RGAA 10.11, reflow at 320 px). The region is named by `labelled_by` (the id of
+/// the table's caption or heading) and focusable, so that it scrolls from the keyboard too.
+pub fn table_scroll(labelled_by: &str, table: Markup) -> Markup {
+    html! {
+        div.table-scroll role="region" aria-labelledby=(labelled_by) tabindex="0" {
+            (table)
+        }
+    }
+}
+
 fn shell(title: &str, nav: Option<Markup>, content: Markup) -> Markup {
     let staff = nav.is_some();
     html! {

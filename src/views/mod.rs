@@ -6,6 +6,7 @@ pub mod dashboard;
 pub mod email;
 pub mod form;
 pub mod format;
+pub mod front_door;
 pub mod layout;
 pub mod messages;
 pub mod privacy;

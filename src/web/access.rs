@@ -12,8 +12,9 @@ pub enum Access {
     Staff(Permission),
 }
 
-/// Routes anyone may call (respondents, the website's widget, probes, signing in).
-const PUBLIC_EXACT: &[&str] = &["/healthz", "/widget.js", "/connexion"];
+/// Routes anyone may call (the front door, respondents, the website's widget, probes,
+/// signing in). `/` is exact, never a prefix: it would open every route.
+const PUBLIC_EXACT: &[&str] = &["/", "/healthz", "/widget.js", "/connexion"];
 const PUBLIC_PREFIXES: &[&str] = &[
     "/r/",
     "/o/",
@@ -125,6 +126,7 @@ mod tests {
         assert_eq!(of(&Method::GET, "/r/{token}"), Access::Public);
         assert_eq!(of(&Method::POST, "/api/v1/public/ratings"), Access::Public);
         assert_eq!(of(&Method::GET, "/healthz"), Access::Public);
+        assert_eq!(of(&Method::GET, "/"), Access::Public);
         assert_eq!(
             of(&Method::GET, "/healthzz"),
             Access::Staff(Permission::Admin)

@@ -13,6 +13,7 @@ mod error;
 mod exports;
 mod fallback;
 mod form_body;
+mod front_door;
 mod guard;
 mod health;
 mod indicators_api;
@@ -38,7 +39,8 @@ use actix_web::web;
 
 /// Every route of jalon, in one place.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/healthz", web::get().to(health::healthz))
+    cfg.route("/", web::get().to(front_door::show))
+        .route("/healthz", web::get().to(health::healthz))
         .route("/api/v1/openapi.json", web::get().to(openapi::document))
         .route("/static/jalon.css", web::get().to(assets::stylesheet))
         .route(

@@ -54,6 +54,23 @@ fn safe_back(raw: Option<&str>) -> &str {
     }
 }
 
+/// Where a signed-in staff member lands when no page was asked for: the dashboard for those
+/// who may read it, a regional account its entity's results, anyone else their session page.
+/// The one rule for signing in and for the front door (`/`), so that both send a role to the
+/// same place.
+pub(super) fn landing_page(role: Option<&Role>) -> String {
+    let Some(role) = role else {
+        return "/connexion".to_owned();
+    };
+    if role.may(Permission::ReadResults) {
+        return DEFAULT_BACK.to_owned();
+    }
+    match role.entity() {
+        Some(entity) => format!("/tableau-de-bord/entites/{entity}"),
+        None => "/connexion".to_owned(),
+    }
+}
+
 fn page(status: StatusCode) -> actix_web::HttpResponseBuilder {
     let mut response = HttpResponse::build(status);
     response
@@ -179,18 +196,10 @@ pub async fn sign_in(
     let token =
         store::staff::open_session(&state.db, user.id, state.auth.session_lifetime, now).await?;
     store::audit::record(&state.db, &user.email, "connexion", "", "", now).await?;
-    // Without an explicit page to go back to, those who may not read the dashboard land on
-    // their session page.
-    let role = Role::from_parts(&user.role, user.entity.as_deref()).ok();
-    let reads_results = role
-        .as_ref()
-        .is_some_and(|role| role.may(Permission::ReadResults));
-    let back = if back == DEFAULT_BACK && !reads_results {
-        // A regional account lands on its entity's results.
-        match role.as_ref().and_then(Role::entity) {
-            Some(entity) => format!("/tableau-de-bord/entites/{entity}"),
-            None => "/connexion".to_owned(),
-        }
+    // Without an explicit page to go back to, each role lands on its own page.
+    let back = if back == DEFAULT_BACK {
+        let role = Role::from_parts(&user.role, user.entity.as_deref()).ok();
+        landing_page(role.as_ref())
     } else {
         back
     };
@@ -233,4 +242,21 @@ pub async fn sign_out(
         .insert_header((header::LOCATION, "/connexion"))
         .cookie(removal)
         .finish())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_role_lands_on_its_own_page() {
+        assert_eq!(landing_page(Some(&Role::Admin)), "/tableau-de-bord");
+        assert_eq!(landing_page(Some(&Role::Analyst)), "/tableau-de-bord");
+        assert_eq!(
+            landing_page(Some(&Role::Regional("aract-bretagne".to_owned()))),
+            "/tableau-de-bord/entites/aract-bretagne"
+        );
+        // A stored role this version cannot read: the session page, which says who one is.
+        assert_eq!(landing_page(None), "/connexion");
+    }
 }

@@ -28,6 +28,7 @@ enum Who {
 const ROUTES: &[(&str, &str, &str, Who)] = {
     use Who::*;
     &[
+        ("GET", "/", "/", Anyone),
         ("GET", "/healthz", "/healthz", Anyone),
         ("GET", "/static/jalon.css", "/static/jalon.css", Anyone),
         ("GET", "/widget.js", "/widget.js", Anyone),
@@ -545,6 +546,7 @@ async fn pages_hold_no_inline_script_or_style_the_policy_would_block() {
     assert_eq!(sent.status(), 303);
     let campaign: Value = app.get("/api/v1/indicators").await.json().await.unwrap();
     let mut paths = vec![
+        "/".to_owned(),
         format!("/r/{token}"),
         "/o/i4".to_owned(),
         "/connexion".to_owned(),

@@ -11,6 +11,7 @@ mod dashboard;
 mod datasets;
 mod dispatch;
 mod exports;
+mod front_door;
 mod health;
 mod helpers;
 mod import;

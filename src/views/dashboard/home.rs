@@ -10,7 +10,7 @@ use crate::domain::results::labels::{indicator_title, value_label};
 use crate::domain::results::report::{IndicatorEntry, Overview, PeriodRef};
 use crate::views::charts::TrendChart;
 use crate::views::format::{integer, interval, percent};
-use crate::views::layout::staff_page;
+use crate::views::layout::{staff_page, table_scroll};
 
 /// A campaign in the list at the bottom of the page.
 pub struct CampaignLink {
@@ -49,36 +49,42 @@ pub fn home_page(overview: &Overview, campaigns: &[CampaignLink], threshold: u64
                 @if campaigns.is_empty() {
                     p { "Aucune campagne pour l’instant." }
                 } @else {
-                    table {
-                        thead {
-                            tr {
-                                th scope="col" { "Questionnaire" }
-                                th scope="col" { "Campagne" }
-                                th scope="col" { "État" }
-                                th scope="col" { "Exports" }
-                            }
+                    (table_scroll("titre-campagnes", campaigns_table(campaigns)))
+                }
+            }
+        },
+    )
+}
+
+fn campaigns_table(campaigns: &[CampaignLink]) -> Markup {
+    html! {
+        table {
+            thead {
+                tr {
+                    th scope="col" { "Questionnaire" }
+                    th scope="col" { "Campagne" }
+                    th scope="col" { "État" }
+                    th scope="col" { "Exports" }
+                }
+            }
+            tbody {
+                @for c in campaigns {
+                    tr {
+                        td { (indicator_name(c.code)) }
+                        th scope="row" {
+                            a href={"/tableau-de-bord/campagnes/" (c.id)} { (c.label) }
                         }
-                        tbody {
-                            @for c in campaigns {
-                                tr {
-                                    td { (indicator_name(c.code)) }
-                                    th scope="row" {
-                                        a href={"/tableau-de-bord/campagnes/" (c.id)} { (c.label) }
-                                    }
-                                    td { (if c.status == "open" { "ouverte" } else { "close" }) }
-                                    td {
-                                        a href={"/exports/campagnes/" (c.id) "/reponses.csv"} {
-                                            "CSV" span.visually-hidden { " – " (c.label) }
-                                        }
-                                    }
-                                }
+                        td { (if c.status == "open" { "ouverte" } else { "close" }) }
+                        td {
+                            a href={"/exports/campagnes/" (c.id) "/reponses.csv"} {
+                                "CSV" span.visually-hidden { " – " (c.label) }
                             }
                         }
                     }
                 }
             }
-        },
-    )
+        }
+    }
 }
 
 /// The query string that selects the same period on another page.

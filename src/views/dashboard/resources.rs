@@ -6,7 +6,7 @@ use maud::{Markup, html};
 use crate::domain::widget::{Rates, WidgetResults};
 use crate::store::widget::Comment;
 use crate::views::format::{day, integer, interval, percent};
-use crate::views::layout::staff_page;
+use crate::views::layout::{staff_page, table_scroll};
 
 fn rates_cells(rates: &Rates) -> Markup {
     let satisfaction = rates.satisfaction;
@@ -29,6 +29,49 @@ fn rates_head(first: &str) -> Markup {
                 th scope="col" { "Avis" }
                 th scope="col" { "Téléchargements" }
                 th scope="col" { "Participation (avis / téléchargements)" }
+            }
+        }
+    }
+}
+
+fn themes_table(results: &WidgetResults) -> Markup {
+    html! {
+        table {
+            caption #legende-themes { "Satisfaction et participation par thème, " (results.year) }
+            (rates_head("Thème"))
+            tbody {
+                @for theme in &results.themes {
+                    tr {
+                        th scope="row" {
+                            (theme.theme.as_deref().unwrap_or("Sans thème"))
+                            " (" (theme.resources) " ressources)"
+                        }
+                        (rates_cells(&theme.rates))
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn resources_table(results: &WidgetResults) -> Markup {
+    html! {
+        table {
+            caption #legende-ressources { "Satisfaction et participation par ressource, " (results.year) }
+            (rates_head("Ressource"))
+            tbody {
+                @for r in &results.resources {
+                    tr {
+                        th scope="row" {
+                            @match (&r.title, &r.resource) {
+                                (Some(title), Some(id)) => { (title) " " span.hint { "(" (id) ")" } }
+                                (None, Some(id)) => { (id) }
+                                _ => { "Formulaire sans ressource" }
+                            }
+                        }
+                        (rates_cells(&r.rates))
+                    }
+                }
             }
         }
     }
@@ -75,21 +118,7 @@ pub fn resources_page(
                 @if results.themes.is_empty() {
                     p { "Aucun téléchargement ni avis cette année." }
                 } @else {
-                    table {
-                        caption { "Satisfaction et participation par thème, " (year) }
-                        (rates_head("Thème"))
-                        tbody {
-                            @for theme in &results.themes {
-                                tr {
-                                    th scope="row" {
-                                        (theme.theme.as_deref().unwrap_or("Sans thème"))
-                                        " (" (theme.resources) " ressources)"
-                                    }
-                                    (rates_cells(&theme.rates))
-                                }
-                            }
-                        }
-                    }
+                    (table_scroll("legende-themes", themes_table(results)))
                 }
             }
 
@@ -98,24 +127,7 @@ pub fn resources_page(
                 @if results.resources.is_empty() {
                     p { "Aucun téléchargement ni avis cette année." }
                 } @else {
-                    table {
-                        caption { "Satisfaction et participation par ressource, " (year) }
-                        (rates_head("Ressource"))
-                        tbody {
-                            @for r in &results.resources {
-                                tr {
-                                    th scope="row" {
-                                        @match (&r.title, &r.resource) {
-                                            (Some(title), Some(id)) => { (title) " " span.hint { "(" (id) ")" } }
-                                            (None, Some(id)) => { (id) }
-                                            _ => { "Formulaire sans ressource" }
-                                        }
-                                    }
-                                    (rates_cells(&r.rates))
-                                }
-                            }
-                        }
-                    }
+                    (table_scroll("legende-ressources", resources_table(results)))
                 }
             }
 
