@@ -12,6 +12,7 @@
 //!   JALON_BENCH_RUNS=5 JALON_BENCH_SECONDS=20 cargo bench -- widget
 //!   JALON_BENCH_POSTGRES=0 cargo bench -- answering   # SQLite only
 
+mod ceiling;
 mod http;
 mod parts;
 mod postgres;

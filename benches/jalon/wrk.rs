@@ -12,6 +12,8 @@ pub struct Run {
     pub requests: u64,
     /// Answers other than 2xx and 3xx, and socket errors.
     pub failures: u64,
+    /// The 201 and 303 answers, when the script counts them (`ACKNOWLEDGED n`).
+    pub acknowledged: Option<u64>,
 }
 
 pub fn ensure_installed() {
@@ -30,7 +32,8 @@ pub fn ensure_installed() {
     assert!(ok, "could not install wrk (apt-get install wrk, as root)");
 }
 
-/// One wrk run of `seconds` with `connections` over 2 threads, `script` deciding the requests.
+/// One wrk run of `seconds` with `connections` over 2 threads (1 for a single connection),
+/// `script` deciding the requests.
 pub fn run(
     base: &str,
     script: &Path,
@@ -38,8 +41,9 @@ pub fn run(
     seconds: u32,
     env: &[(&str, String)],
 ) -> Run {
+    let threads = connections.clamp(1, 2);
     let output = Command::new("wrk")
-        .args(["-t", "2", "-c", &connections.to_string()])
+        .args(["-t", &threads.to_string(), "-c", &connections.to_string()])
         .args([
             "-d",
             &format!("{seconds}s"),
@@ -51,6 +55,7 @@ pub fn run(
         .arg(script)
         .arg(base)
         .envs(env.iter().map(|(k, v)| (*k, v)))
+        .env("JALON_BENCH_THREADS", threads.to_string())
         .output()
         .expect("wrk runs");
     let text = String::from_utf8_lossy(&output.stdout);
@@ -69,6 +74,7 @@ fn parse(text: &str) -> Option<Run> {
         p99_ms: f64::NAN,
         requests: 0,
         failures: 0,
+        acknowledged: None,
     };
     for line in text.lines() {
         let words: Vec<&str> = line.split_whitespace().collect();
@@ -77,6 +83,7 @@ fn parse(text: &str) -> Option<Run> {
             ["50%", latency, ..] => run.p50_ms = milliseconds(latency)?,
             ["99%", latency, ..] => run.p99_ms = milliseconds(latency)?,
             [n, "requests", "in", ..] => run.requests = n.parse().ok()?,
+            ["ACKNOWLEDGED", n] => run.acknowledged = Some(n.parse().ok()?),
             ["Non-2xx", "or", "3xx", "responses:", n] => run.failures += n.parse::<u64>().ok()?,
             ["Socket", "errors:", rest @ ..] => {
                 // connect 0, read 0, write 0, timeout 0

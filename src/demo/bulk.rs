@@ -17,7 +17,7 @@ use uuid::Uuid;
 use super::draw_answers;
 use crate::catalog::LoadedQuestionnaire;
 use crate::domain::Token;
-use crate::domain::answers::{UnknownKeys, validate};
+use crate::domain::answers::{UnknownKeys, ValidAnswers, validate};
 use crate::domain::attributes::response_attributes;
 use crate::domain::results::{response_tally, tally_period};
 use crate::domain::schedule::paris_date;
@@ -284,16 +284,27 @@ pub async fn load_due(
     Ok(campaign.id)
 }
 
-/// A valid answer to every question of `loaded`, as the respondent's browser would post it
-/// (`application/x-www-form-urlencoded`, a multiple choice repeated per ticked box).
-/// `None` if no valid draw was found (a questionnaire whose conditions the draws never meet).
-pub fn sample_form_body(loaded: &LoadedQuestionnaire) -> Option<String> {
-    use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
+/// One valid response to `loaded`, the same for every call: the answers the benchmarks send
+/// through the form and the JSON API, and the attributes a participant of a bulk campaign
+/// gives them. `None` if no valid draw was found (a questionnaire whose conditions the draws
+/// never meet).
+pub fn sample_response(
+    loaded: &LoadedQuestionnaire,
+) -> Option<(ValidAnswers, Vec<(String, String)>)> {
     let mut rng = StdRng::seed_from_u64(15);
     let answers = (0..1_000).find_map(|_| {
         let raw = draw_answers(&loaded.definition, 0.7, &mut rng);
         validate(&loaded.definition, &raw, UnknownKeys::Reject).ok()
     })?;
+    let attributes = response_attributes(&loaded.definition, &participant_attributes(0), &answers);
+    Some((answers, attributes))
+}
+
+/// [`sample_response`]'s answers as the respondent's browser would post them
+/// (`application/x-www-form-urlencoded`, a multiple choice repeated per ticked box).
+pub fn sample_form_body(loaded: &LoadedQuestionnaire) -> Option<String> {
+    use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
+    let (answers, _) = sample_response(loaded)?;
     let mut fields = Vec::new();
     for (question, value) in &answers.0 {
         for value in value.stored_values() {
@@ -305,4 +316,19 @@ pub fn sample_form_body(loaded: &LoadedQuestionnaire) -> Option<String> {
         }
     }
     Some(fields.join("&"))
+}
+
+/// [`sample_response`]'s answers as a program posts them to the JSON API.
+pub fn sample_json_body(loaded: &LoadedQuestionnaire) -> Option<String> {
+    let (answers, _) = sample_response(loaded)?;
+    let mut fields = Map::new();
+    for (question, value) in &answers.0 {
+        let values: Vec<Value> = value
+            .stored_values()
+            .into_iter()
+            .map(Value::String)
+            .collect();
+        fields.insert(question.clone(), Value::Array(values));
+    }
+    Some(json!({ "answers": fields }).to_string())
 }

@@ -1,21 +1,89 @@
-//! Respondents answering the 15-question questionnaire of 3.1 through the form of their
-//! personal link (POST /r/{token}, 303 once stored), 32 concurrent clients, each link
-//! answered once, on SQLite and on a throwaway PostgreSQL server. Afterwards the stored
-//! responses are counted: never fewer than the 303s wrk received.
+//! Respondents answering the 15-question questionnaire of 3.1 through their personal link,
+//! each link once: a program through the JSON API (POST /api/v1/responses/{token}, 201) and a
+//! browser without JavaScript through the form (GET then POST /r/{token}, 303), at 1, 8 and
+//! 32 clients, on SQLite and on a throwaway PostgreSQL server.
+//!
+//! Every figure is set beside the storage's own speed measured in the same run
+//! (`crate::ceiling`): the same rows written by a minimal writer, one response a transaction
+//! and batched. Then: five consecutive runs of the JSON API at 32 clients (no slowing down),
+//! two instances on one PostgreSQL (no waiting on each other), and after all runs the stored
+//! responses against the acknowledgements, and the tallies against a recomputation from the
+//! stored answers.
 
 use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicUsize, Ordering};
+use std::time::Duration;
 
 use jalon::clock::{Clock, SystemClock};
 use jalon::demo::bulk;
 use jalon::domain::QuestionnaireCode;
-use sea_orm::{EntityTrait, PaginatorTrait};
+use jalon::domain::results::{GroupCount, ValueCount};
+use jalon::store::results::counts::{Dimensions, Scope, group_counts, value_counts};
+use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
+use uuid::Uuid;
 
+use crate::ceiling::{self, Sample, Shape};
 use crate::server::{Server, base_env};
+use crate::wrk::Run;
 use crate::{Figure, Settings, median};
 
-const CONNECTIONS: u32 = 32;
-/// More links than the fastest run could use: a reused link would answer 409.
-const LINKS_PER_SECOND: usize = 9_000;
+const CLIENTS: [u32; 3] = [1, 8, 32];
+const CONSECUTIVE: usize = 5;
+/// Links a run may use, per second: above the fastest rate seen, so that no link is reused.
+const LINKS_PER_SECOND: usize = 7_000;
+/// The same for the ceiling, which has no HTTP to go through (a shape that runs out of links
+/// ends early; its rate holds).
+const CEILING_LINKS_PER_SECOND: usize = 15_000;
+const CEILING_SHAPES: [Shape; 4] = [
+    Shape {
+        writers: 1,
+        per_transaction: 1,
+    },
+    Shape {
+        writers: 32,
+        per_transaction: 1,
+    },
+    Shape {
+        writers: 1,
+        per_transaction: 16,
+    },
+    Shape {
+        writers: 1,
+        per_transaction: 64,
+    },
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Way {
+    Json,
+    Form,
+}
+
+impl Way {
+    fn label(self) -> &'static str {
+        match self {
+            Way::Json => "JSON API",
+            Way::Form => "form (GET + POST)",
+        }
+    }
+
+    fn mode(self) -> &'static str {
+        match self {
+            Way::Json => "json",
+            Way::Form => "form",
+        }
+    }
+
+    /// Requests per response.
+    fn requests(self) -> f64 {
+        match self {
+            Way::Json => 1.0,
+            Way::Form => 2.0,
+        }
+    }
+}
 
 pub fn run(runtime: &tokio::runtime::Runtime, settings: &Settings) -> Vec<Figure> {
     let mut figures = Vec::new();
@@ -34,11 +102,35 @@ pub fn run(runtime: &tokio::runtime::Runtime, settings: &Settings) -> Vec<Figure
             work.path(),
         )),
         Err(why) => figures.push(Figure::new(
-            "form answers, PostgreSQL",
+            "answering, PostgreSQL",
             format!("not measured: {why}"),
         )),
     }
     figures
+}
+
+/// The links of the answering runs, handed out run by run.
+struct Links {
+    tokens: Vec<String>,
+    used: usize,
+    dir: PathBuf,
+    files: usize,
+}
+
+impl Links {
+    /// A file of the next `seconds`' worth of links.
+    fn file(&mut self, seconds: u32) -> PathBuf {
+        let count = LINKS_PER_SECOND * seconds as usize;
+        let end = (self.used + count).min(self.tokens.len());
+        let path = self.dir.join(format!("tokens-{}.txt", self.files));
+        self.files += 1;
+        let mut file = std::fs::File::create(&path).expect("tokens file");
+        for token in &self.tokens[self.used..end] {
+            writeln!(file, "{token}").expect("tokens written");
+        }
+        self.used = end;
+        path
+    }
 }
 
 fn measure(
@@ -46,107 +138,412 @@ fn measure(
     url: &str,
     runtime: &tokio::runtime::Runtime,
     settings: &Settings,
-    dir: &std::path::Path,
+    dir: &Path,
 ) -> Vec<Figure> {
-    let rounds = settings.runs + 1; // a short warm-up first
-    let per_round = LINKS_PER_SECOND * settings.seconds as usize;
-    let (campaign, body) = runtime.block_on(async {
+    let seconds = settings.seconds;
+    let postgres = database == "PostgreSQL";
+    let ceiling_seconds = seconds.div_ceil(2).max(2);
+    // Runs: a warm-up, each way at each count of clients, the JSON API at 32 four more
+    // times, and on PostgreSQL the two instances.
+    let runs = 1 + 2 * CLIENTS.len() + (CONSECUTIVE - 1) + usize::from(postgres);
+    let links = LINKS_PER_SECOND * seconds as usize * runs;
+    let ceiling_links = CEILING_LINKS_PER_SECOND * ceiling_seconds as usize * CEILING_SHAPES.len();
+
+    let (tokens, campaign_id, ceiling_ids, sample, form, json) = runtime.block_on(async {
         let (db, catalog) = super::prepared_database(url).await;
         let loaded = catalog.get(QuestionnaireCode::I3_1).expect("3.1 ships");
-        let campaign = bulk::load(
-            &db,
-            loaded,
-            "Banc d'essai",
-            0,
-            per_round * rounds,
-            SystemClock.now(),
-        )
-        .await
-        .expect("bulk load");
+        let now = SystemClock.now();
+        let campaign = bulk::load(&db, loaded, "Banc d'essai", 0, links, now)
+            .await
+            .expect("bulk load");
+        let plafond = bulk::load(&db, loaded, "Plafond", 0, ceiling_links, now)
+            .await
+            .expect("bulk load");
+        let ceiling_ids = pending_invitations(&db, plafond.id).await;
+        let (answers, attributes) = bulk::sample_response(loaded).expect("a valid answer");
+        let sample = Sample::new(plafond.id, &loaded.version, &answers, &attributes);
         db.close().await.expect("database closes");
+        let tokens: Vec<String> = campaign
+            .pending_tokens
+            .iter()
+            .map(|t| t.expose().to_owned())
+            .collect();
         (
-            campaign,
+            tokens,
+            campaign.id,
+            ceiling_ids,
+            sample,
             bulk::sample_form_body(loaded).expect("a valid answer"),
+            bulk::sample_json_body(loaded).expect("a valid answer"),
         )
     });
-    let body_file = dir.join("body.txt");
-    std::fs::write(&body_file, &body).expect("body file");
+
+    // The ceiling first, jalon not running: the machine is the storage's alone.
+    let ceiling_ids = Arc::new(ceiling_ids);
+    let sample = Arc::new(sample);
+    let next = Arc::new(AtomicUsize::new(0));
+    let mut ceilings = Vec::new();
+    for shape in CEILING_SHAPES {
+        let rate = runtime.block_on(ceiling::measure(
+            url,
+            sample.clone(),
+            ceiling_ids.clone(),
+            next.clone(),
+            shape,
+            Duration::from_secs(u64::from(ceiling_seconds)),
+        ));
+        eprintln!("ceiling on {database}, {shape:?}: {rate:.0} responses/s");
+        ceilings.push((shape, rate));
+    }
+    let single = ceilings[0].1;
+    let best = ceilings.iter().map(|(_, r)| *r).fold(0.0, f64::max);
+
+    let form_file = dir.join("form.txt");
+    std::fs::write(&form_file, &form).expect("body file");
+    let json_file = dir.join("json.txt");
+    std::fs::write(&json_file, &json).expect("body file");
+    let mut links = Links {
+        tokens,
+        used: 0,
+        dir: dir.to_owned(),
+        files: 0,
+    };
+    let script = PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scripts/bench/answer.lua"
+    ));
+    let answer = |server: &Server, links: &mut Links, way: Way, clients: u32, seconds: u32| {
+        let body = match way {
+            Way::Json => &json_file,
+            Way::Form => &form_file,
+        };
+        let env = [
+            (
+                "JALON_BENCH_TOKENS",
+                links.file(seconds).display().to_string(),
+            ),
+            ("JALON_BENCH_BODY", body.display().to_string()),
+            ("JALON_BENCH_MODE", way.mode().to_owned()),
+        ];
+        crate::wrk::run(&server.base, &script, clients, seconds, &env)
+    };
+
     let server = Server::start(
         &base_env(url, dir),
         &dir.join(format!("serve-{database}.log")),
     );
-    let script = std::path::PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/scripts/bench/answer.lua"
-    ));
-    let mut runs = Vec::new();
-    for (round, tokens) in campaign.pending_tokens.chunks(per_round).enumerate() {
-        let tokens_file = dir.join(format!("tokens-{database}-{round}.txt"));
-        let mut file = std::fs::File::create(&tokens_file).expect("tokens file");
-        for token in tokens {
-            writeln!(file, "{}", token.expose()).expect("tokens written");
-        }
-        drop(file);
-        let env = [
-            ("JALON_BENCH_TOKENS", tokens_file.display().to_string()),
-            ("JALON_BENCH_BODY", body_file.display().to_string()),
-            ("JALON_BENCH_THREADS", "2".to_owned()),
-        ];
-        let seconds = if round == 0 { 2 } else { settings.seconds };
-        let run = crate::wrk::run(&server.base, &script, CONNECTIONS, seconds, &env);
-        if round > 0 {
-            runs.push(run);
+    let mut acknowledged = 0;
+    answer(&server, &mut links, Way::Json, 32, 2); // warm-up, not measured
+    let mut figures = ceiling_figures(database, &ceilings);
+    let mut consecutive = Vec::new();
+    for way in [Way::Json, Way::Form] {
+        for clients in CLIENTS {
+            let repeats = if way == Way::Json && clients == 32 {
+                CONSECUTIVE
+            } else {
+                1
+            };
+            let mut measured = Vec::new();
+            for _ in 0..repeats {
+                let run = answer(&server, &mut links, way, clients, seconds);
+                acknowledged += run.acknowledged.unwrap_or(0);
+                measured.push(run);
+            }
+            let rates: Vec<f64> = measured.iter().map(|r| rate(r, way)).collect();
+            let median_rate = median(&rates);
+            let p99 = median(&measured.iter().map(|r| r.p99_ms).collect::<Vec<_>>());
+            let failures: u64 = measured.iter().map(|r| r.failures).sum();
+            eprintln!(
+                "{} on {database}, {clients} clients: {median_rate:.0} responses/s, p99 {p99:.1} ms, runs {:?}",
+                way.label(),
+                rates.iter().map(|r| r.round() as i64).collect::<Vec<_>>()
+            );
+            figures.push(throughput(
+                database,
+                way,
+                clients,
+                median_rate,
+                p99,
+                failures,
+                single,
+                best,
+            ));
+            if repeats > 1 {
+                consecutive = rates;
+            }
         }
     }
-    let (_, peak) = server.memory_mib();
-    server.stop();
-    let acknowledged: u64 = runs.iter().map(|r| r.requests - r.failures).sum();
-    let stored = runtime.block_on(async {
-        let db = jalon::store::connect(url, 1)
-            .await
-            .expect("database reachable");
-        jalon::entities::response::Entity::find()
-            .count(&db)
-            .await
-            .expect("count")
-    });
-    let rps = median(
-        &runs
-            .iter()
-            .map(|r| r.requests_per_second)
-            .collect::<Vec<_>>(),
-    );
-    let p99 = median(&runs.iter().map(|r| r.p99_ms).collect::<Vec<_>>());
-    let failures: u64 = runs.iter().map(|r| r.failures).sum();
-    eprintln!(
-        "answering on {database}: {rps:.0} responses/s, p99 {p99:.1} ms (runs: {:?}); {stored} stored, {acknowledged} acknowledged in measured runs",
-        runs.iter()
-            .map(|r| r.requests_per_second.round())
-            .collect::<Vec<_>>()
-    );
-    let sqlite = database == "SQLite";
-    let figure = Figure::new(
-        format!("form answers, 15 questions, {CONNECTIONS} clients, {database}"),
-        format!("{rps:.0} responses/s, p99 {p99:.1} ms, {failures} failed"),
-    );
-    vec![
-        if sqlite {
-            figure.against(
-                "≥ 3,000/s, p99 ≤ 25 ms",
-                rps >= 3000.0 && p99 <= 25.0 && failures == 0,
+    if let (Some(first), Some(last)) = (consecutive.first(), consecutive.last()) {
+        figures.push(
+            Figure::new(
+                format!("{CONSECUTIVE} consecutive runs, JSON API, 32 clients, {database}"),
+                format!(
+                    "last {:.0}/s = {:.0} % of first {first:.0}/s",
+                    last,
+                    100.0 * last / first
+                ),
             )
-        } else {
-            figure
-        },
+            .against("≥ 90 %", last / first >= 0.9),
+        );
+    }
+    let one_instance = median(&consecutive);
+    let (_, peak) = server.memory_mib();
+
+    if postgres {
+        let second = Server::start(
+            &base_env(url, dir),
+            &dir.join(format!("serve-{database}-2.log")),
+        );
+        let (together, lock_waits, runs) = two_instances(
+            runtime,
+            url,
+            [&server, &second],
+            [links.file(seconds), links.file(seconds)],
+            &json_file,
+            &script,
+            seconds,
+        );
+        acknowledged += runs
+            .iter()
+            .map(|r| r.acknowledged.unwrap_or(0))
+            .sum::<u64>();
+        second.stop();
+        figures.push(
+            Figure::new(
+                format!("two instances together, JSON API, 16 + 16 clients, {database}"),
+                format!(
+                    "{together:.0}/s = {:.0} % of one instance ({one_instance:.0}/s); \
+                     sessions waiting on a lock: at most {lock_waits}",
+                    100.0 * together / one_instance
+                ),
+            )
+            .against(
+                "≥ 95 %, no lock waits",
+                together >= 0.95 * one_instance && lock_waits == 0,
+            ),
+        );
+    }
+    server.stop();
+
+    let (stored, agree) = runtime.block_on(check(url, campaign_id));
+    figures.push(
         Figure::new(
-            format!("responses stored vs 303 received, {database}"),
+            format!("responses stored vs acknowledged (201, 303), {database}"),
             format!("{stored} ≥ {acknowledged}"),
         )
         .against("none lost", stored >= acknowledged),
+    );
+    figures.push(
         Figure::new(
-            format!("resident memory, peak under the form load, {database}"),
+            format!("tallies after the runs vs recomputed from the answers, {database}"),
+            if agree { "equal" } else { "DIFFERENT" },
+        )
+        .against("equal", agree),
+    );
+    figures.push(
+        Figure::new(
+            format!("resident memory, peak while answering, {database}"),
             format!("{peak:.1} MiB"),
         )
         .against("≤ 200 MiB", peak <= 200.0),
-    ]
+    );
+    figures
+}
+
+/// Responses a second of a run.
+fn rate(run: &Run, way: Way) -> f64 {
+    run.requests_per_second / way.requests()
+}
+
+fn ceiling_figures(database: &str, ceilings: &[(Shape, f64)]) -> Vec<Figure> {
+    ceilings
+        .iter()
+        .map(|(shape, rate)| {
+            let how = match (shape.writers, shape.per_transaction) {
+                (1, 1) => "one response a transaction, 1 writer".to_owned(),
+                (w, 1) => format!("one response a transaction, {w} writers"),
+                (_, n) => format!("transactions of {n}, 1 writer"),
+            };
+            Figure::new(
+                format!("ceiling, {how}, {database}"),
+                format!("{rate:.0} responses/s"),
+            )
+        })
+        .collect()
+}
+
+/// One line of jalon's answering: its rate as a share of the ceiling it is held to (1 client:
+/// one response a transaction; 32: the best ceiling), and the absolute targets of the JSON
+/// API at 32 clients on this kind of machine.
+#[allow(clippy::too_many_arguments)]
+fn throughput(
+    database: &str,
+    way: Way,
+    clients: u32,
+    rate: f64,
+    p99: f64,
+    failures: u64,
+    single: f64,
+    best: f64,
+) -> Figure {
+    let figure = Figure::new(
+        format!("{}, {clients} clients, {database}", way.label()),
+        format!(
+            "{rate:.0}/s = {:.0} % of one-a-transaction, {:.0} % of best ceiling; p99 {p99:.1} ms; {failures} failed",
+            100.0 * rate / single,
+            100.0 * rate / best
+        ),
+    );
+    match clients {
+        1 => figure.against(
+            "≥ 60 % of one-a-transaction",
+            rate >= 0.6 * single && failures == 0,
+        ),
+        32 => {
+            let mut target = "≥ 80 % of best ceiling".to_owned();
+            let mut met = rate >= 0.8 * best && failures == 0;
+            if way == Way::Json {
+                let floor = if database == "SQLite" {
+                    3_700.0
+                } else {
+                    2_500.0
+                };
+                target = format!("{target}, ≥ {floor:.0}/s, p99 ≤ 25 ms");
+                met = met && rate >= floor && p99 <= 25.0;
+            }
+            figure.against(target, met)
+        }
+        _ => figure,
+    }
+}
+
+/// Both instances answering at once, 16 clients each; meanwhile, the sessions waiting on a
+/// lock are sampled every 50 ms. Their summed rate, the most sessions seen waiting, the runs.
+fn two_instances(
+    runtime: &tokio::runtime::Runtime,
+    url: &str,
+    servers: [&Server; 2],
+    tokens: [PathBuf; 2],
+    body: &Path,
+    script: &Path,
+    seconds: u32,
+) -> (f64, i64, Vec<Run>) {
+    let stop = Arc::new(AtomicBool::new(false));
+    let most = Arc::new(AtomicI64::new(0));
+    let sampler = {
+        let (stop, most, url) = (stop.clone(), most.clone(), url.to_owned());
+        runtime.spawn(async move {
+            let db = jalon::store::connect(&url, 1).await.expect("database");
+            while !stop.load(Ordering::SeqCst) {
+                let waiting = scalar(
+                    &db,
+                    "SELECT COUNT(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'",
+                )
+                .await;
+                most.fetch_max(waiting, Ordering::SeqCst);
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            db.close().await.ok();
+        })
+    };
+    let runs: Vec<Run> = std::thread::scope(|scope| {
+        let handles: Vec<_> = servers
+            .iter()
+            .zip(&tokens)
+            .map(|(server, tokens)| {
+                scope.spawn(move || {
+                    let env = [
+                        ("JALON_BENCH_TOKENS", tokens.display().to_string()),
+                        ("JALON_BENCH_BODY", body.display().to_string()),
+                        ("JALON_BENCH_MODE", "json".to_owned()),
+                    ];
+                    crate::wrk::run(&server.base, script, 16, seconds, &env)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("wrk thread"))
+            .collect()
+    });
+    stop.store(true, Ordering::SeqCst);
+    runtime.block_on(sampler).expect("sampler");
+    let together = runs.iter().map(|r| r.requests_per_second).sum();
+    eprintln!("two instances: {runs:?}");
+    (together, most.load(Ordering::SeqCst), runs)
+}
+
+/// The stored responses of the campaign, and whether its tallies (as the dashboard reads
+/// them) equal those recomputed from the stored answers.
+async fn check(url: &str, campaign_id: Uuid) -> (u64, bool) {
+    let db = jalon::store::connect(url, 2)
+        .await
+        .expect("database reachable");
+    let stored = db
+        .query_one_raw(Statement::from_sql_and_values(
+            db.get_database_backend(),
+            placeholders(&db, "SELECT COUNT(*) FROM responses WHERE campaign_id = ?"),
+            [campaign_id.into()],
+        ))
+        .await
+        .expect("count")
+        .and_then(|row| row.try_get_by_index::<i64>(0).ok())
+        .unwrap_or(0);
+    let before = counted(&db, campaign_id).await;
+    jalon::store::results::tallies::rebuild(&db)
+        .await
+        .expect("rebuild");
+    let after = counted(&db, campaign_id).await;
+    db.close().await.ok();
+    (u64::try_from(stored).unwrap_or(0), before == after)
+}
+
+async fn counted(db: &DatabaseConnection, campaign_id: Uuid) -> (Vec<ValueCount>, Vec<GroupCount>) {
+    let scope = Scope::Campaign(campaign_id);
+    let mut values = value_counts(db, scope).await.expect("value counts");
+    values.sort_by(|a, b| {
+        (&a.version, &a.question, &a.value).cmp(&(&b.version, &b.question, &b.value))
+    });
+    let mut groups = group_counts(db, scope, Dimensions::All)
+        .await
+        .expect("group counts");
+    groups.sort_by_key(|g| format!("{g:?}"));
+    (values, groups)
+}
+
+async fn pending_invitations(db: &DatabaseConnection, campaign_id: Uuid) -> Vec<Uuid> {
+    let rows = db
+        .query_all_raw(Statement::from_sql_and_values(
+            db.get_database_backend(),
+            placeholders(
+                db,
+                "SELECT id FROM invitations WHERE campaign_id = ? \
+                 AND status = 'pending' ORDER BY id",
+            ),
+            [campaign_id.into()],
+        ))
+        .await
+        .expect("invitations");
+    rows.iter()
+        .map(|row| row.try_get_by_index::<Uuid>(0).expect("an id"))
+        .collect()
+}
+
+/// `sql` with its one `?` numbered for PostgreSQL.
+fn placeholders(db: &DatabaseConnection, sql: &str) -> String {
+    match db.get_database_backend() {
+        sea_orm::DbBackend::Postgres => sql.replace('?', "$1"),
+        _ => sql.to_owned(),
+    }
+}
+
+async fn scalar(db: &DatabaseConnection, sql: &str) -> i64 {
+    db.query_one_raw(Statement::from_string(
+        db.get_database_backend(),
+        sql.to_owned(),
+    ))
+    .await
+    .expect("query")
+    .and_then(|row| row.try_get_by_index::<i64>(0).ok())
+    .unwrap_or(0)
 }
