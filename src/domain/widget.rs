@@ -9,6 +9,7 @@ use std::fmt;
 use serde::Serialize;
 
 use super::indicators::{self, DownloadParticipation, Proportion};
+use super::questionnaire::QuestionKind;
 
 /// The response attribute that ties a rating to its resource.
 pub const RESOURCE_ATTRIBUTE: &str = "resource";
@@ -113,8 +114,8 @@ pub struct Rates {
 }
 
 impl Rates {
-    fn of(downloads: u64, answers: &[(String, u64)], favorable: &[String]) -> Self {
-        let satisfaction = indicators::satisfaction(answers, favorable);
+    fn of(downloads: u64, answers: &[(String, u64)], question: &QuestionKind) -> Self {
+        let satisfaction = indicators::satisfaction(answers, question);
         Self {
             satisfaction,
             participation: DownloadParticipation::new(downloads, satisfaction.total()),
@@ -154,7 +155,7 @@ pub struct WidgetResults {
 /// Downloads and counts per value, added up over several resources.
 type Pooled = (u64, BTreeMap<String, u64>);
 
-pub fn summarize(year: i32, tallies: &[ResourceTally], favorable: &[String]) -> WidgetResults {
+pub fn summarize(year: i32, tallies: &[ResourceTally], question: &QuestionKind) -> WidgetResults {
     fn merge(into: &mut Pooled, tally: &ResourceTally) {
         into.0 += tally.downloads;
         for (value, count) in &tally.answers {
@@ -163,7 +164,7 @@ pub fn summarize(year: i32, tallies: &[ResourceTally], favorable: &[String]) -> 
     }
     let rates = |(downloads, answers): &Pooled| {
         let answers: Vec<(String, u64)> = answers.iter().map(|(v, n)| (v.clone(), *n)).collect();
-        Rates::of(*downloads, &answers, favorable)
+        Rates::of(*downloads, &answers, question)
     };
     let mut total = (0, BTreeMap::new());
     let mut themes: BTreeMap<Option<&str>, (usize, Pooled)> = BTreeMap::new();
@@ -179,7 +180,7 @@ pub fn summarize(year: i32, tallies: &[ResourceTally], favorable: &[String]) -> 
             resource: tally.resource.clone(),
             title: tally.title.clone(),
             theme: tally.theme.clone(),
-            rates: Rates::of(tally.downloads, &tally.answers, favorable),
+            rates: Rates::of(tally.downloads, &tally.answers, question),
         });
     }
     WidgetResults {
@@ -241,7 +242,11 @@ mod tests {
 
     #[test]
     fn results_add_counts_per_resource_theme_and_year() {
-        let favorable = vec!["tres_satisfait".to_owned(), "plutot_satisfait".to_owned()];
+        let question = QuestionKind::Likert(crate::domain::questionnaire::Scale {
+            options: Vec::new(),
+            favorable: vec!["tres_satisfait".to_owned(), "plutot_satisfait".to_owned()],
+            not_applicable: Vec::new(),
+        });
         let tally = |id: Option<&str>, theme: Option<&str>, downloads, answers: &[(&str, u64)]| {
             ResourceTally {
                 resource: id.map(str::to_owned),
@@ -269,7 +274,7 @@ mod tests {
                 tally(Some("c"), None, 5, &[]),
                 tally(None, None, 0, &[("plutot_satisfait", 3)]),
             ],
-            &favorable,
+            &question,
         );
         let a = &results.resources[0];
         assert_eq!(a.rates.satisfaction, Proportion::new(8, 10));

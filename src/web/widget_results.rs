@@ -60,7 +60,7 @@ pub(super) async fn year_results(
         .ok_or_else(|| WebError::MissingQuestionnaire(QUESTIONNAIRE.to_string()))?;
     let tallies = store::resource_tallies(&state.db, QUESTIONNAIRE, year, &question.id).await?;
     let favorable = question.kind.favorable().to_vec();
-    let results = summarize(year, &tallies, &favorable);
+    let results = summarize(year, &tallies, &question.kind);
     Ok((results, question.id.clone(), favorable))
 }
 
