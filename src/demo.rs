@@ -22,7 +22,8 @@ use crate::domain::results::measured_by_wave;
 use crate::domain::{Email, QuestionnaireCode};
 use crate::entities::invitation;
 use crate::seal_key::SealKey;
-use crate::store::responses::{NewResponse, Origin};
+use crate::store::responses::Origin;
+use crate::store::submissions::{self, NewResponse};
 use crate::store::{StoreError, campaigns, invitations, responses};
 
 pub mod bulk;
@@ -503,7 +504,7 @@ async fn store_one(
         return Ok(false);
     };
     let attributes = response_attributes(&loaded.definition, invitation_attributes, &answers);
-    let stored = responses::submit(
+    let stored = submissions::submit(
         db,
         NewResponse {
             campaign_id,
