@@ -17,12 +17,13 @@ use crate::catalog::{Catalog, LoadedQuestionnaire};
 use crate::clock::Clock;
 use crate::domain::answers::{RawAnswers, UnknownKeys, validate};
 use crate::domain::attributes::response_attributes;
-use crate::domain::questionnaire::{QuestionKind, Questionnaire};
+use crate::domain::questionnaire::{QuestionKind, Questionnaire, Verdict};
 use crate::domain::results::measured_by_wave;
 use crate::domain::{Email, QuestionnaireCode};
 use crate::entities::invitation;
 use crate::seal_key::SealKey;
-use crate::store::responses::{NewResponse, Origin};
+use crate::store::responses::Origin;
+use crate::store::submissions::{self, NewResponse};
 use crate::store::{StoreError, campaigns, invitations, responses};
 
 pub mod bulk;
@@ -425,18 +426,23 @@ pub(crate) fn draw_answers(definition: &Questionnaire, bias: f64, rng: &mut StdR
         let options = question.kind.options();
         match &question.kind {
             QuestionKind::Likert(_) | QuestionKind::Rating { .. } => {
-                let favorable = question.kind.favorable();
-                let not_applicable = question.kind.not_applicable();
-                let pool: Vec<&String> = if !not_applicable.is_empty() && rng.random_bool(0.05) {
-                    not_applicable.iter().collect()
-                } else if !favorable.is_empty() && rng.random_bool(bias) {
-                    favorable.iter().collect()
-                } else {
+                // The options sorted as the results will count them, so that `bias` is the
+                // favourable rate the demo shows.
+                let with = |verdict: Verdict| -> Vec<&String> {
                     options
                         .iter()
                         .map(|o| &o.value)
-                        .filter(|v| !favorable.contains(v) && !not_applicable.contains(v))
+                        .filter(|v| question.kind.classify(v) == verdict)
                         .collect()
+                };
+                let (favorable, not_applicable) =
+                    (with(Verdict::Favourable), with(Verdict::NotApplicable));
+                let pool = if !not_applicable.is_empty() && rng.random_bool(0.05) {
+                    not_applicable
+                } else if !favorable.is_empty() && rng.random_bool(bias) {
+                    favorable
+                } else {
+                    with(Verdict::Unfavourable)
                 };
                 if let Some(value) = pool.get(rng.random_range(0..pool.len().max(1))) {
                     raw.push(question.id.clone(), (*value).clone());
@@ -498,7 +504,7 @@ async fn store_one(
         return Ok(false);
     };
     let attributes = response_attributes(&loaded.definition, invitation_attributes, &answers);
-    let stored = responses::submit(
+    let stored = submissions::submit(
         db,
         NewResponse {
             campaign_id,

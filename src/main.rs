@@ -515,7 +515,7 @@ async fn open_seal_key(
     settings: &Settings,
     db: &sea_orm::DatabaseConnection,
 ) -> anyhow::Result<SealKey> {
-    Ok(jalon::seal_key::open(db, &settings.seal_key_path()).await?)
+    Ok(jalon::store::anonymity::open_seal_key(db, &settings.seal_key_path()).await?)
 }
 
 /// An RFC 3339 instant, or a date meaning the end of that day in Paris (everything due that

@@ -3,16 +3,15 @@
 //! database alone tells nothing of a sealed response. XChaCha20-Poly1305 (RustCrypto), a
 //! random 192-bit nonce per row.
 //!
-//! [`open`] is what `serve`, `dispatch` and `demo` call at start: it reads the file, or
-//! creates it (mode 0600) when it is absent and no sealed response needs a key, and refuses a
-//! key that cannot open every sealed response already stored. It never touches those rows.
+//! This module knows the key and its file, not the rows it seals: checking a key against the
+//! sealed responses already stored is `store::anonymity::open_seal_key`, what `serve`,
+//! `dispatch` and `demo` call at start.
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use chacha20poly1305::aead::{Aead, Generate, KeyInit, Payload};
 use chacha20poly1305::{Key, XChaCha20Poly1305, XNonce};
-use sea_orm::ConnectionTrait;
 
 use crate::store::StoreError;
 
@@ -170,34 +169,6 @@ impl SealKey {
         let nonce = XNonce::try_from(nonce).ok()?;
         self.cipher.decrypt(&nonce, Payload { msg: body, aad }).ok()
     }
-}
-
-/// The key of `path` for this database: read, or created when absent and no sealed response
-/// waits for one; refused when some sealed response stored cannot be opened with it.
-pub async fn open(db: &impl ConnectionTrait, path: &Path) -> Result<SealKey, SealKeyError> {
-    let key = match SealKey::read(path)? {
-        Some(key) => key,
-        None => {
-            let sealed = crate::store::anonymity::sealed_with_a_key(db).await?;
-            if sealed > 0 {
-                return Err(SealKeyError::Missing {
-                    path: path.to_owned(),
-                    sealed,
-                });
-            }
-            let key = SealKey::create(path)?;
-            tracing::info!(path = %path.display(), "seal key file created");
-            key
-        }
-    };
-    let unreadable = crate::store::anonymity::unreadable_with(db, &key).await?;
-    if unreadable > 0 {
-        return Err(SealKeyError::Wrong {
-            path: path.to_owned(),
-            unreadable,
-        });
-    }
-    Ok(key)
 }
 
 /// The key file when `JALON_SEAL_KEY_FILE` is unset: beside a SQLite database

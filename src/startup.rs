@@ -32,7 +32,8 @@ pub struct AppParts {
     pub clock: Arc<dyn Clock>,
     pub max_body_bytes: usize,
     pub results: ResultsSettings,
-    /// From `seal_key::open`: checked against the sealed responses already stored.
+    /// From `store::anonymity::open_seal_key`: checked against the sealed responses already
+    /// stored.
     pub seal_key: SealKey,
     pub auth: AuthSettings,
 }

@@ -8,7 +8,9 @@ use std::fmt;
 
 use serde::Serialize;
 
-use super::indicators::{self, DownloadParticipation, Proportion};
+use super::indicators::{DownloadParticipation, Proportion};
+use super::results::rates::satisfaction_rate;
+use super::results::{ValueCount, Versions};
 
 /// The response attribute that ties a rating to its resource.
 pub const RESOURCE_ATTRIBUTE: &str = "resource";
@@ -101,8 +103,8 @@ pub struct ResourceTally {
     pub title: Option<String>,
     pub theme: Option<String>,
     pub downloads: u64,
-    /// `(value, count)` given to the scored question.
-    pub answers: Vec<(String, u64)>,
+    /// The ratings of the scored question: how many gave each value, per version answered.
+    pub answers: Vec<ValueCount>,
 }
 
 /// Indicator 4 for one group of downloads: satisfied / ratings, and ratings / downloads.
@@ -113,8 +115,13 @@ pub struct Rates {
 }
 
 impl Rates {
-    fn of(downloads: u64, answers: &[(String, u64)], favorable: &[String]) -> Self {
-        let satisfaction = indicators::satisfaction(answers, favorable);
+    /// Each version's ratings are judged with that version's definition, by the very function
+    /// indicator 4's headline uses: after the questionnaire's satisfied values change, a
+    /// resource, a theme and the year still add up to the headline.
+    fn of(downloads: u64, answers: &[ValueCount], versions: &Versions) -> Self {
+        let satisfaction = satisfaction_rate(answers, versions)
+            .map(|rate| rate.proportion)
+            .unwrap_or_default();
         Self {
             satisfaction,
             participation: DownloadParticipation::new(downloads, satisfaction.total()),
@@ -149,37 +156,34 @@ pub struct WidgetResults {
     pub themes: Vec<ThemeResult>,
 }
 
-/// Adds counts (never rates): a theme's or the year's rate is its satisfied ratings over its
-/// ratings, so a resource with many ratings weighs accordingly.
-/// Downloads and counts per value, added up over several resources.
-type Pooled = (u64, BTreeMap<String, u64>);
+/// Downloads and ratings, put together over several resources.
+type Pooled = (u64, Vec<ValueCount>);
 
-pub fn summarize(year: i32, tallies: &[ResourceTally], favorable: &[String]) -> WidgetResults {
+/// Adds counts (never rates): a theme's or the year's rate is its satisfied ratings over its
+/// ratings, so a resource with many ratings weighs accordingly. `versions` holds the
+/// definition of every version the ratings answered (ratings of an unknown version are left
+/// out, as the headline leaves them out).
+pub fn summarize(year: i32, tallies: &[ResourceTally], versions: &Versions) -> WidgetResults {
     fn merge(into: &mut Pooled, tally: &ResourceTally) {
         into.0 += tally.downloads;
-        for (value, count) in &tally.answers {
-            *into.1.entry(value.clone()).or_default() += count;
-        }
+        into.1.extend(tally.answers.iter().cloned());
     }
-    let rates = |(downloads, answers): &Pooled| {
-        let answers: Vec<(String, u64)> = answers.iter().map(|(v, n)| (v.clone(), *n)).collect();
-        Rates::of(*downloads, &answers, favorable)
-    };
-    let mut total = (0, BTreeMap::new());
+    let rates = |(downloads, answers): &Pooled| Rates::of(*downloads, answers, versions);
+    let mut total = (0, Vec::new());
     let mut themes: BTreeMap<Option<&str>, (usize, Pooled)> = BTreeMap::new();
     let mut resources = Vec::with_capacity(tallies.len());
     for tally in tallies {
         merge(&mut total, tally);
         let theme = themes
             .entry(tally.theme.as_deref())
-            .or_insert_with(|| (0, (0, BTreeMap::new())));
+            .or_insert_with(|| (0, (0, Vec::new())));
         theme.0 += 1;
         merge(&mut theme.1, tally);
         resources.push(ResourceResult {
             resource: tally.resource.clone(),
             title: tally.title.clone(),
             theme: tally.theme.clone(),
-            rates: Rates::of(tally.downloads, &tally.answers, favorable),
+            rates: Rates::of(tally.downloads, &tally.answers, versions),
         });
     }
     WidgetResults {
@@ -199,7 +203,12 @@ pub fn summarize(year: i32, tallies: &[ResourceTally], favorable: &[String]) -> 
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
     use super::*;
+    use crate::domain::QuestionnaireCode;
+    use crate::domain::questionnaire::parse_questionnaire;
+    use crate::domain::results::{Companies, IndicatorInput, indicator, tally};
 
     #[test]
     fn resource_ids_are_short_url_safe_slugs() {
@@ -239,18 +248,49 @@ mod tests {
         assert_eq!(clean_label(Some(&long), TITLE_MAX).unwrap().len(), 200);
     }
 
+    const I4: &str = include_str!("../../questionnaires/i4.toml");
+
+    fn versions(current: (&str, &str), older: &[(&str, &str)]) -> Versions {
+        let parse = |source: &str| Arc::new(parse_questionnaire(source).unwrap());
+        let mut versions = Versions::new(Some((current.0.to_owned(), parse(current.1))));
+        for (id, source) in older {
+            versions.insert((*id).to_owned(), parse(source));
+        }
+        versions
+    }
+
+    fn ratings(version: &str, answers: &[(&str, u64)]) -> Vec<ValueCount> {
+        answers
+            .iter()
+            .map(|(value, count)| ValueCount {
+                period: 2026,
+                version: version.to_owned(),
+                question: "satisfaction".to_owned(),
+                value: (*value).to_owned(),
+                count: *count,
+            })
+            .collect()
+    }
+
+    fn tally(
+        id: Option<&str>,
+        theme: Option<&str>,
+        downloads: u64,
+        answers: Vec<ValueCount>,
+    ) -> ResourceTally {
+        ResourceTally {
+            resource: id.map(str::to_owned),
+            title: None,
+            theme: theme.map(str::to_owned),
+            downloads,
+            answers,
+        }
+    }
+
     #[test]
     fn results_add_counts_per_resource_theme_and_year() {
-        let favorable = vec!["tres_satisfait".to_owned(), "plutot_satisfait".to_owned()];
-        let tally = |id: Option<&str>, theme: Option<&str>, downloads, answers: &[(&str, u64)]| {
-            ResourceTally {
-                resource: id.map(str::to_owned),
-                title: None,
-                theme: theme.map(str::to_owned),
-                downloads,
-                answers: answers.iter().map(|(v, n)| ((*v).to_owned(), *n)).collect(),
-            }
-        };
+        let versions = versions(("v1", I4), &[]);
+        let v1 = |answers: &[(&str, u64)]| ratings("v1", answers);
         let results = summarize(
             2026,
             &[
@@ -258,18 +298,18 @@ mod tests {
                     Some("a"),
                     Some("TMS"),
                     100,
-                    &[("tres_satisfait", 8), ("pas_du_tout_satisfait", 2)],
+                    v1(&[("tres_satisfait", 8), ("pas_du_tout_satisfait", 2)]),
                 ),
                 tally(
                     Some("b"),
                     Some("TMS"),
                     10,
-                    &[("plutot_satisfait", 1), ("plutot_pas_satisfait", 1)],
+                    v1(&[("plutot_satisfait", 1), ("plutot_pas_satisfait", 1)]),
                 ),
-                tally(Some("c"), None, 5, &[]),
-                tally(None, None, 0, &[("plutot_satisfait", 3)]),
+                tally(Some("c"), None, 5, Vec::new()),
+                tally(None, None, 0, v1(&[("plutot_satisfait", 3)])),
             ],
-            &favorable,
+            &versions,
         );
         let a = &results.resources[0];
         assert_eq!(a.rates.satisfaction, Proportion::new(8, 10));
@@ -298,5 +338,87 @@ mod tests {
         assert_eq!(json["resources"][0]["satisfaction"]["total"], 10);
         assert_eq!(json["resources"][0]["participation"]["rate"], 0.1);
         assert_eq!(json["resources"][0]["resource"], "a");
+    }
+
+    #[test]
+    fn after_an_edit_resources_judge_each_version_with_its_own_definition_like_the_headline() {
+        // v1 counted only "très satisfait"; the current v2 (the shipped file) also counts
+        // "plutôt satisfait".
+        let strict = I4.replace(
+            r#"favorable = ["tres_satisfait", "plutot_satisfait"]"#,
+            r#"favorable = ["tres_satisfait"]"#,
+        );
+        assert_ne!(strict, I4);
+        let versions = versions(("v2", I4), &[("v1", &strict)]);
+        // a: v1 1 of 3 (the 2 "plutôt" were not satisfied then), v2 1 of 1 → 2 / 4;
+        // b: v2 0 of 1. The year: 2 / 5. Read with v2's list, a would be 4 / 4.
+        let a: Vec<ValueCount> = [
+            ratings("v1", &[("plutot_satisfait", 2), ("tres_satisfait", 1)]),
+            ratings("v2", &[("plutot_satisfait", 1)]),
+        ]
+        .concat();
+        let b = ratings("v2", &[("pas_du_tout_satisfait", 1)]);
+        let results = summarize(
+            2026,
+            &[
+                tally(Some("a"), Some("TMS"), 10, a.clone()),
+                tally(Some("b"), Some("RPS"), 10, b.clone()),
+            ],
+            &versions,
+        );
+        assert_eq!(
+            results.resources[0].rates.satisfaction,
+            Proportion::new(2, 4)
+        );
+        assert_eq!(
+            results.resources[1].rates.satisfaction,
+            Proportion::new(0, 1)
+        );
+        assert_eq!(results.total.satisfaction, Proportion::new(2, 5));
+
+        // The headline, from the tallies of the same ratings (with their respondent rows).
+        let mut counts = [a, b].concat();
+        for version in ["v1", "v2"] {
+            let respondents: u64 = counts
+                .iter()
+                .filter(|c| c.version == version)
+                .map(|c| c.count)
+                .sum();
+            counts.push(ValueCount {
+                period: 2026,
+                version: version.to_owned(),
+                question: tally::RESPONDENTS.to_owned(),
+                value: tally::ANSWERED.to_owned(),
+                count: respondents,
+            });
+        }
+        let headline = indicator(
+            IndicatorInput {
+                code: QuestionnaireCode::I4,
+                counts: &counts,
+                companies: Companies::NONE,
+                participation: None,
+                downloads: None,
+            },
+            &versions,
+            &Default::default(),
+        );
+        assert_eq!(headline.value, Some(0.4));
+        assert_eq!(
+            headline.mean.questions[0].proportion,
+            results.total.satisfaction
+        );
+        let per_resource = results
+            .resources
+            .iter()
+            .map(|r| r.rates.satisfaction)
+            .fold(Proportion::default(), |sum, p| sum + p);
+        assert_eq!(per_resource, results.total.satisfaction);
+        let per_theme = results
+            .themes
+            .iter()
+            .map(|t| t.rates.satisfaction)
+            .fold(Proportion::default(), |sum, p| sum + p);
+        assert_eq!(per_theme, results.total.satisfaction);
     }
 }

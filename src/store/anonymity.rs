@@ -23,6 +23,7 @@
 //!   reading those needs the server's files, not SQL, and the key to read a sealed one.
 
 use std::collections::HashMap;
+use std::path::Path;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -52,7 +53,7 @@ use crate::domain::results::{response_tally, tally_period};
 use crate::entities::{
     anonymous_pending, answer_tally, campaign, group_tally, invitation, response,
 };
-use crate::seal_key::SealKey;
+use crate::seal_key::{SealKey, SealKeyError};
 
 /// What a sealed response keeps.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -154,6 +155,38 @@ pub async fn unreadable_with(db: &impl ConnectionTrait, key: &SealKey) -> Result
             .count() as u64;
     }
     Ok(unreadable)
+}
+
+/// The key of `path` for this database: read, or created when absent and no sealed response
+/// waits for one; refused when some sealed response stored cannot be opened with it. It
+/// never touches those rows. What `serve`, `dispatch` and `demo` call at start.
+pub async fn open_seal_key(
+    db: &impl ConnectionTrait,
+    path: &Path,
+) -> Result<SealKey, SealKeyError> {
+    let key = match SealKey::read(path)? {
+        Some(key) => key,
+        None => {
+            let sealed = sealed_with_a_key(db).await?;
+            if sealed > 0 {
+                return Err(SealKeyError::Missing {
+                    path: path.to_owned(),
+                    sealed,
+                });
+            }
+            let key = SealKey::create(path)?;
+            tracing::info!(path = %path.display(), "seal key file created");
+            key
+        }
+    };
+    let unreadable = unreadable_with(db, &key).await?;
+    if unreadable > 0 {
+        return Err(SealKeyError::Wrong {
+            path: path.to_owned(),
+            unreadable,
+        });
+    }
+    Ok(key)
 }
 
 /// Sealed responses of a campaign, not yet in the results.

@@ -1,17 +1,13 @@
-//! Storing a response: the response row and all its answers in one transaction.
-
-use std::sync::Arc;
+//! The rows of a stored response (its id, answers and attributes), where it comes from, and
+//! why it could not be stored. Storing itself is `store::submissions`, which builds on these;
+//! nothing here depends on it.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, Set};
+use sea_orm::{ConnectionTrait, EntityTrait, Set};
 use uuid::Uuid;
 
 use super::StoreError;
-use super::submissions::{Outcome, Submission, submit_batch};
-use crate::domain::answers::ValidAnswers;
-use crate::domain::questionnaire::Questionnaire;
 use crate::entities::{answer, response_attribute};
-use crate::seal_key::SealKey;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SubmitError {
@@ -35,54 +31,6 @@ pub enum Origin {
     Invitation { id: Uuid, anonymous: bool },
     /// An open questionnaire answered without a link.
     Open,
-}
-
-#[derive(Debug, Clone)]
-pub struct NewResponse<'a> {
-    pub campaign_id: Uuid,
-    pub version: &'a str,
-    /// The definition of `version`, to keep the results' tallies.
-    pub definition: &'a Arc<Questionnaire>,
-    pub origin: Origin,
-    pub answers: &'a ValidAnswers,
-    /// Breakdown attributes, as `domain::attributes::response_attributes` chose them.
-    pub attributes: &'a [(String, String)],
-    /// Encrypts an anonymous questionnaire's sealed answers (`store::anonymity::sealed_row`).
-    pub seal_key: &'a SealKey,
-}
-
-/// Commits the response and its tallies (see `store::results::tallies`), or nothing: a batch
-/// of one for [`submit_batch`], which the web handlers reach through the submission writer
-/// (`crate::submissions`). For an invitation, the first statement claims it (`pending` →
-/// `completed`), which takes the write lock at once on SQLite and a row lock on PostgreSQL:
-/// of two concurrent submissions exactly one stores anything.
-///
-/// An anonymous questionnaire's answers are sealed instead (`store::anonymity::sealed_row`):
-/// the claim keeps no day, and nothing reaches the responses or the tallies until a release
-/// rewrites the whole campaign. The id returned is then the sealed row's, known to nobody.
-pub async fn submit(
-    db: &DatabaseConnection,
-    new: NewResponse<'_>,
-    now: DateTime<Utc>,
-) -> Result<Uuid, SubmitError> {
-    let submission = Submission {
-        campaign_id: new.campaign_id,
-        version: new.version.to_owned(),
-        definition: new.definition.clone(),
-        origin: new.origin,
-        answers: new.answers.clone(),
-        attributes: new.attributes.to_vec(),
-        submitted_at: now,
-    };
-    let ready = submission.ready(db.get_database_backend());
-    match submit_batch(db, new.seal_key, std::slice::from_ref(&ready))
-        .await?
-        .first()
-    {
-        Some(Outcome::Stored(id)) => Ok(*id),
-        Some(Outcome::AlreadyCompleted) => Err(SubmitError::AlreadyCompleted),
-        None => Err(StoreError::Corrupt("réponse sans issue".to_owned()).into()),
-    }
 }
 
 /// A response id that grows with time: the rows of a batch land side by side at the end of

@@ -1,6 +1,7 @@
 //! Storing many submissions in one transaction: the submission writer (`crate::submissions`)
 //! hands every submission waiting to [`submit_batch`], which claims each invitation on its
 //! own, stores what each claim allows with its row of the tally backlog, and commits once.
+//! [`submit`] is a batch of one, for callers without a writer (the demo).
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -15,7 +16,7 @@ use super::anonymity::sealed_row;
 use super::batch::{begin_writing, execute_all};
 use super::invitations::{STATUS_COMPLETED, STATUS_PENDING};
 use super::json_rows::{Cell, JsonRows, Kind, Table, cell, source};
-use super::responses::{Origin, attribute_value, time_ordered_id};
+use super::responses::{Origin, SubmitError, attribute_value, time_ordered_id};
 use crate::domain::answers::ValidAnswers;
 use crate::domain::questionnaire::Questionnaire;
 use crate::domain::schedule::paris_date;
@@ -227,11 +228,58 @@ pub enum Outcome {
     AlreadyCompleted,
 }
 
+#[derive(Debug, Clone)]
+pub struct NewResponse<'a> {
+    pub campaign_id: Uuid,
+    pub version: &'a str,
+    /// The definition of `version`, to keep the results' tallies.
+    pub definition: &'a Arc<Questionnaire>,
+    pub origin: Origin,
+    pub answers: &'a ValidAnswers,
+    /// Breakdown attributes, as `domain::attributes::response_attributes` chose them.
+    pub attributes: &'a [(String, String)],
+    /// Encrypts an anonymous questionnaire's sealed answers (`store::anonymity::sealed_row`).
+    pub seal_key: &'a SealKey,
+}
+
+/// Commits the response and its tallies (see `store::results::tallies`), or nothing: a batch
+/// of one for [`submit_batch`], which the web handlers reach through the submission writer
+/// (`crate::submissions`). For an invitation, the first statement claims it (`pending` →
+/// `completed`), which takes the write lock at once on SQLite and a row lock on PostgreSQL:
+/// of two concurrent submissions exactly one stores anything.
+///
+/// An anonymous questionnaire's answers are sealed instead (`store::anonymity::sealed_row`):
+/// the claim keeps no day, and nothing reaches the responses or the tallies until a release
+/// rewrites the whole campaign. The id returned is then the sealed row's, known to nobody.
+pub async fn submit(
+    db: &DatabaseConnection,
+    new: NewResponse<'_>,
+    now: DateTime<Utc>,
+) -> Result<Uuid, SubmitError> {
+    let submission = Submission {
+        campaign_id: new.campaign_id,
+        version: new.version.to_owned(),
+        definition: new.definition.clone(),
+        origin: new.origin,
+        answers: new.answers.clone(),
+        attributes: new.attributes.to_vec(),
+        submitted_at: now,
+    };
+    let ready = submission.ready(db.get_database_backend());
+    match submit_batch(db, new.seal_key, std::slice::from_ref(&ready))
+        .await?
+        .first()
+    {
+        Some(Outcome::Stored(id)) => Ok(*id),
+        Some(Outcome::AlreadyCompleted) => Err(SubmitError::AlreadyCompleted),
+        None => Err(StoreError::Corrupt("réponse sans issue".to_owned()).into()),
+    }
+}
+
 /// Stores the batch in one transaction, or nothing of it, and says what became of each
 /// submission, in order. Each invitation is claimed on its own (`pending` → `completed`,
-/// guarded by its status, as `responses::submit` does), so an invitation already answered
-/// turns its own submission away without failing the others; what the claims allow is then
-/// stored as `responses::submit` would (responses, or rows sealed under `seal_key` for
+/// guarded by its status), so an invitation already answered turns its own submission away
+/// without failing the others; what the claims allow is then stored (responses, or rows sealed under `seal_key` for
 /// anonymous questionnaires), each response with its row of the tally backlog.
 ///
 /// Every response of the batch waits for this transaction, so it goes to the database as few

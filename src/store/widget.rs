@@ -21,7 +21,7 @@ use crate::domain::QuestionnaireCode;
 use crate::domain::answers::ValidAnswers;
 use crate::domain::questionnaire::Questionnaire;
 use crate::domain::results::tally::answers_from_stored;
-use crate::domain::results::{response_tally, tally_period};
+use crate::domain::results::{ValueCount, response_tally, tally_period};
 use crate::domain::schedule::{paris_date, paris_year};
 use crate::domain::widget::{RESOURCE_ATTRIBUTE, ResourceId, ResourceTally};
 use crate::entities::{
@@ -431,10 +431,15 @@ pub async fn resource_tallies(
         Alias::new("a"),
         Alias::new("ra"),
     );
+    // Per version answered: each version's ratings are read with its own definition.
     let ratings = Query::select()
         .expr_as(
             Expr::col((ra.clone(), response_attribute::Column::Value)),
             Alias::new("resource"),
+        )
+        .expr_as(
+            Expr::col((r.clone(), response::Column::VersionId)),
+            Alias::new("version"),
         )
         .expr_as(
             Expr::col((a.clone(), answer::Column::Value)),
@@ -474,18 +479,23 @@ pub async fn resource_tallies(
         )
         .add_group_by([
             Expr::col((ra.clone(), response_attribute::Column::Value)),
+            Expr::col((r.clone(), response::Column::VersionId)),
             Expr::col((a.clone(), answer::Column::Value)),
         ])
         .to_owned();
     for row in db.query_all(&ratings).await? {
         let resource: Option<String> = row.try_get("", "resource")?;
-        let value: String = row.try_get("", "answer")?;
-        let n = count_of(&row, "n")?;
         by_resource
             .entry(resource)
             .or_default()
             .answers
-            .push((value, n));
+            .push(ValueCount {
+                period: year,
+                version: row.try_get("", "version")?,
+                question: scored_question.to_owned(),
+                value: row.try_get("", "answer")?,
+                count: count_of(&row, "n")?,
+            });
     }
 
     let ids: Vec<String> = by_resource.keys().flatten().cloned().collect();
@@ -505,7 +515,9 @@ pub async fn resource_tallies(
         .into_iter()
         .map(|(resource, mut counts)| {
             counts.resource = resource;
-            counts.answers.sort();
+            counts
+                .answers
+                .sort_by(|x, y| (&x.version, &x.value).cmp(&(&y.version, &y.value)));
             counts
         })
         .collect();

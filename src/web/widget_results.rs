@@ -6,8 +6,10 @@ use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
 
+use super::report::versions_for;
 use super::{ApiError, AppState, Staff, WebError};
 use crate::domain::questionnaire::QuestionKind;
+use crate::domain::results::ValueCount;
 use crate::domain::schedule::paris_year;
 use crate::domain::widget::{WidgetResults, summarize};
 use crate::store::widget::{self as store, Comment};
@@ -59,8 +61,16 @@ pub(super) async fn year_results(
         .next()
         .ok_or_else(|| WebError::MissingQuestionnaire(QUESTIONNAIRE.to_string()))?;
     let tallies = store::resource_tallies(&state.db, QUESTIONNAIRE, year, &question.id).await?;
+    // The definitions of every version rated, as the headline loads them: each version's
+    // ratings are judged with its own satisfied values.
+    let rated: Vec<ValueCount> = tallies
+        .iter()
+        .flat_map(|t| t.answers.iter().cloned())
+        .collect();
+    let versions = versions_for(state, QUESTIONNAIRE, &rated).await?;
+    let results = summarize(year, &tallies, &versions);
+    // The current definition's satisfied values, for the reader of the API.
     let favorable = question.kind.favorable().to_vec();
-    let results = summarize(year, &tallies, &favorable);
     Ok((results, question.id.clone(), favorable))
 }
 

@@ -987,7 +987,8 @@ async fn contacts_are_erased_when_the_notice_says_so() {
 #[tokio::test]
 async fn responses_stored_before_releases_existed_are_rewritten_by_the_next_dispatch() {
     use jalon::domain::answers::{RawAnswers, UnknownKeys, validate};
-    use jalon::store::responses::{NewResponse, Origin, submit};
+    use jalon::store::responses::Origin;
+    use jalon::store::submissions::{NewResponse, submit};
     let app = spawn_app().await;
     let loaded = app.catalog.get(QuestionnaireCode::I7).unwrap();
     let mut raw = RawAnswers::new();

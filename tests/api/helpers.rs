@@ -73,7 +73,7 @@ pub async fn spawn_app_with(widget: WidgetSettings) -> TestApp {
     let (db, database_url, dir) = fresh_database().await;
     let key_dir = tempfile::tempdir().expect("temporary folder");
     let seal_key_file = key_dir.path().join("jalon.seal-key");
-    let seal_key = jalon::seal_key::open(&db, &seal_key_file)
+    let seal_key = jalon::store::anonymity::open_seal_key(&db, &seal_key_file)
         .await
         .expect("seal key created");
     let catalog =

@@ -199,7 +199,7 @@ async fn a_missing_or_wrong_key_keeps_the_sealed_responses_and_says_so() {
     assert!(!run.status.success());
     assert!(text(&run.stderr).contains("31 octets au lieu de 32"));
     assert!(matches!(
-        jalon::seal_key::open(&app.db, &wrong).await,
+        jalon::store::anonymity::open_seal_key(&app.db, &wrong).await,
         Err(SealKeyError::Wrong { unreadable: 5, .. })
     ));
     assert_eq!(kept().await, 5);
@@ -258,7 +258,9 @@ async fn responses_sealed_in_clear_before_encryption_are_still_released() {
     // They need no key: a start without a key file creates one.
     let work = tempfile::tempdir().unwrap();
     let fresh = work.path().join("nouvelle.seal-key");
-    jalon::seal_key::open(&app.db, &fresh).await.unwrap();
+    jalon::store::anonymity::open_seal_key(&app.db, &fresh)
+        .await
+        .unwrap();
     assert!(fresh.exists());
 
     // Three more, sealed encrypted; the same campaign is released as a whole.
@@ -271,7 +273,7 @@ async fn responses_sealed_in_clear_before_encryption_are_still_released() {
         3
     );
     assert!(matches!(
-        jalon::seal_key::open(&app.db, &work.path().join("autre")).await,
+        jalon::store::anonymity::open_seal_key(&app.db, &work.path().join("autre")).await,
         Err(SealKeyError::Missing { sealed: 3, .. })
     ));
     assert_eq!(app.release_anonymous().await, 5);

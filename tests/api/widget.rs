@@ -1259,3 +1259,92 @@ async fn a_title_the_website_sends_is_text_in_the_resource_exports() {
         .unwrap();
     assert!(formulas.used_cells().all(|(_, _, f)| f.is_empty()));
 }
+
+/// After an edit of the questionnaire's satisfied values, each resource reads its ratings
+/// with the version they answered, as indicator 4's headline does: they keep adding up.
+#[tokio::test]
+async fn after_an_edit_of_the_satisfied_values_resources_still_add_up_to_the_headline() {
+    use jalon::domain::QuestionnaireCode;
+    use jalon::domain::answers::{RawAnswers, UnknownKeys, validate};
+    use jalon::store::widget::{NewRating, record_ratings};
+
+    let app = spawn_app_with(settings()).await;
+    // An earlier version counted only "très satisfait".
+    let source =
+        std::fs::read_to_string(crate::helpers::questionnaires_dir().join("i4.toml")).unwrap();
+    let strict = source.replace(
+        r#"favorable = ["tres_satisfait", "plutot_satisfait"]"#,
+        r#"favorable = ["tres_satisfait"]"#,
+    );
+    assert_ne!(strict, source);
+    let dir = crate::helpers::questionnaires_folder(&[("i4.toml", &strict)]);
+    let catalog = jalon::catalog::Catalog::load_dir(dir.path()).unwrap();
+    let earlier = catalog.get(QuestionnaireCode::I4).unwrap();
+    let now = jalon::clock::Clock::now(&app.clock);
+    jalon::store::versions::record_all(&app.db, &catalog, now)
+        .await
+        .unwrap();
+
+    // Two ratings of the guide under the earlier version: 1 satisfied of 2.
+    let earlier_rating = |key: &str, value: &str| {
+        let mut raw = RawAnswers::new();
+        raw.push("satisfaction", value);
+        NewRating {
+            visitor_key: key.to_owned(),
+            submitted_at: now,
+            version: earlier.version.clone(),
+            answers: validate(&earlier.definition, &raw, UnknownKeys::Reject).unwrap(),
+            attributes: vec![("resource".to_owned(), "guide-tms".to_owned())],
+        }
+    };
+    record_ratings(
+        &app.db,
+        QuestionnaireCode::I4,
+        &[
+            earlier_rating("avant-1", "tres_satisfait"),
+            earlier_rating("avant-2", "plutot_satisfait"),
+        ],
+    )
+    .await
+    .unwrap();
+    // Two under the current version, through the widget.
+    for (resource, value) in [
+        ("guide-tms", "plutot_satisfait"),
+        ("fiche-rps", "pas_du_tout_satisfait"),
+    ] {
+        assert_eq!(app.rate(&rating(resource, value)).await.status(), 201);
+    }
+
+    // The guide: 1 of 2 then 1 of 1 → 2 / 3 (read with the current list it would be 3 / 3);
+    // the sheet 0 / 1; the year 2 / 4.
+    let results = app.results().await;
+    let satisfaction = |r: &Value| {
+        (
+            r["satisfaction"]["favorable"].as_u64().unwrap(),
+            r["satisfaction"]["total"].as_u64().unwrap(),
+        )
+    };
+    assert_eq!(satisfaction(resource(&results, "guide-tms")), (2, 3));
+    assert_eq!(satisfaction(resource(&results, "fiche-rps")), (0, 1));
+    assert_eq!(satisfaction(&results["results"]["total"]), (2, 4));
+
+    let body: Value = app
+        .get("/api/v1/indicators?year=2026")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let headline = body["indicators"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["code"] == "i4")
+        .cloned()
+        .unwrap();
+    assert_eq!(headline["respondents"], 4, "{headline}");
+    assert_eq!(headline["value"], 0.5, "{headline}");
+    assert_eq!(
+        results["results"]["total"]["satisfaction"]["rate"],
+        headline["value"]
+    );
+}

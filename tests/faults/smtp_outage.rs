@@ -70,9 +70,12 @@ async fn an_smtp_server_lost_mid_dispatch_delivers_each_email_once_and_shows_mea
         from: "Réseau Anact-Aract <enquetes@anact.example>".to_owned(),
         retention_months: jalon::domain::retention::DEFAULT_MONTHS,
         anonymity_threshold: jalon::domain::indicators::DEFAULT_THRESHOLD,
-        seal_key: jalon::seal_key::open(&db, &dir.path().join("jalon.db.seal-key"))
-            .await
-            .unwrap(),
+        seal_key: jalon::store::anonymity::open_seal_key(
+            &db,
+            &dir.path().join("jalon.db.seal-key"),
+        )
+        .await
+        .unwrap(),
     };
     let dispatcher = Arc::new(dispatcher);
     let running = tokio::spawn({

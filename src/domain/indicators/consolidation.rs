@@ -135,6 +135,7 @@ pub fn consolidate_companies(
 mod tests {
     use super::*;
     use crate::domain::indicators::{Proportion, question_proportion};
+    use crate::domain::questionnaire::{QuestionKind, Scale};
 
     fn q(id: &str, favorable: u64, total: u64) -> QuestionRate {
         QuestionRate::new(id, Proportion::new(favorable, total))
@@ -218,16 +219,16 @@ mod tests {
     #[test]
     fn counts_built_from_answers_exclude_not_applicable() {
         // One respondent: "plutôt d'accord" on q1, "non concerné" on q2 → q1 1/1, q2 none.
-        let agree = ["tout_a_fait_d_accord", "plutot_d_accord"];
-        let na = ["non_concerne"];
-        let q1 = QuestionRate::new(
-            "q1",
-            question_proportion(&[("plutot_d_accord", 1)], &agree, &na),
-        );
-        let q2 = QuestionRate::new(
-            "q2",
-            question_proportion(&[("non_concerne", 1)], &agree, &na),
-        );
+        let agree = QuestionKind::Likert(Scale {
+            options: Vec::new(),
+            favorable: vec![
+                "tout_a_fait_d_accord".to_owned(),
+                "plutot_d_accord".to_owned(),
+            ],
+            not_applicable: vec!["non_concerne".to_owned()],
+        });
+        let q1 = QuestionRate::new("q1", question_proportion(&[("plutot_d_accord", 1)], &agree));
+        let q2 = QuestionRate::new("q2", question_proportion(&[("non_concerne", 1)], &agree));
         let result = consolidate_companies([CompanyCounts::new("solo", vec![q1, q2])]);
         assert_eq!(result.companies[0].score, Some(1.0));
         assert_eq!(result.companies[0].questions_averaged, 1);

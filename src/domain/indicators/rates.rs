@@ -6,54 +6,46 @@ use std::collections::hash_map::Entry;
 use serde::Serialize;
 
 use super::Proportion;
+use crate::domain::questionnaire::{QuestionKind, Verdict};
 
 /// A question's rate from the number of answers per value.
 ///
 /// `counts` holds `(value, count)` for one question; respondents who left the question blank
-/// have no value and are simply absent, so they weigh nowhere. A value listed in
-/// `not_applicable` ("Je ne sais pas", "Non concerné") is left out of the denominator too: the
-/// respondent has no opinion to count for or against. Every other value is a valid answer, and
-/// it is favourable when listed in `favorable`. If a value were in both lists (the parser
-/// forbids it), "not applicable" wins.
+/// have no value and are simply absent, so they weigh nowhere. Each value is judged by
+/// [`QuestionKind::classify`], the rule the group tallies were written with: "not
+/// applicable" values ("Je ne sais pas", "Non concerné") stay out of the denominator, the
+/// respondent having no opinion to count for or against; every other value is a valid
+/// answer, favourable or not.
 ///
 /// Meant for single-valued questions (Likert, rating), the only ones that are scored: for a
 /// multiple choice the counts would exceed the respondents.
-pub fn question_proportion<V, F, N>(
-    counts: &[(V, u64)],
-    favorable: &[F],
-    not_applicable: &[N],
-) -> Proportion
-where
-    V: AsRef<str>,
-    F: AsRef<str>,
-    N: AsRef<str>,
-{
-    let (mut favourable, mut valid) = (0, 0);
-    for (value, count) in counts {
-        let value = value.as_ref();
-        if listed(not_applicable, value) {
-            continue;
-        }
-        valid += count;
-        if listed(favorable, value) {
-            favourable += count;
-        }
-    }
-    Proportion::new(favourable, valid)
-}
-
-fn listed<S: AsRef<str>>(list: &[S], value: &str) -> bool {
-    list.iter().any(|v| v.as_ref() == value)
+pub fn question_proportion<V: AsRef<str>>(counts: &[(V, u64)], kind: &QuestionKind) -> Proportion {
+    proportion_of(counts, |value| kind.classify(value))
 }
 
 /// Indicator 4: "nombre d'usagers satisfaits (très satisfait et plutôt satisfait) / nombre
-/// d'usagers total" — every rating counts in the denominator, whatever its value.
-pub fn satisfaction<V, F>(counts: &[(V, u64)], favorable: &[F]) -> Proportion
-where
-    V: AsRef<str>,
-    F: AsRef<str>,
-{
-    question_proportion::<V, F, &str>(counts, favorable, &[])
+/// d'usagers total" — every rating counts in the denominator, whatever its value: a value the
+/// question marked not applicable (the widget's question marks none) is counted as a rating
+/// that is not satisfied rather than left out, as the fiche's "total" says.
+pub fn satisfaction<V: AsRef<str>>(counts: &[(V, u64)], kind: &QuestionKind) -> Proportion {
+    proportion_of(counts, |value| match kind.classify(value) {
+        Verdict::NotApplicable => Verdict::Unfavourable,
+        verdict => verdict,
+    })
+}
+
+/// Adds up the verdicts on `counts`: favourable answers over valid ones.
+fn proportion_of<V: AsRef<str>>(
+    counts: &[(V, u64)],
+    verdict: impl Fn(&str) -> Verdict,
+) -> Proportion {
+    let (mut favourable, mut valid) = (0, 0);
+    for (value, count) in counts {
+        let (f, v) = verdict(value.as_ref()).counts();
+        favourable += f * count;
+        valid += v * count;
+    }
+    Proportion::new(favourable, valid)
 }
 
 /// One question's counts, labelled by its id.
@@ -74,21 +66,12 @@ impl QuestionRate {
     }
 
     /// See [`question_proportion`].
-    pub fn from_counts<V, F, N>(
+    pub fn from_counts<V: AsRef<str>>(
         question: impl Into<String>,
         counts: &[(V, u64)],
-        favorable: &[F],
-        not_applicable: &[N],
-    ) -> Self
-    where
-        V: AsRef<str>,
-        F: AsRef<str>,
-        N: AsRef<str>,
-    {
-        Self::new(
-            question,
-            question_proportion(counts, favorable, not_applicable),
-        )
+        kind: &QuestionKind,
+    ) -> Self {
+        Self::new(question, question_proportion(counts, kind))
     }
 
     pub fn rate(&self) -> Option<f64> {
@@ -180,9 +163,24 @@ pub(super) fn group_by_key<T>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::questionnaire::Scale;
 
-    const AGREE: [&str; 2] = ["tout_a_fait_d_accord", "plutot_d_accord"];
-    const DONT_KNOW: [&str; 1] = ["ne_sait_pas"];
+    fn likert(favorable: &[&str], not_applicable: &[&str]) -> QuestionKind {
+        let strings = |values: &[&str]| values.iter().map(|v| (*v).to_owned()).collect();
+        QuestionKind::Likert(Scale {
+            options: Vec::new(),
+            favorable: strings(favorable),
+            not_applicable: strings(not_applicable),
+        })
+    }
+
+    /// Agreement, "ne sait pas" not applicable.
+    fn agree() -> QuestionKind {
+        likert(
+            &["tout_a_fait_d_accord", "plutot_d_accord"],
+            &["ne_sait_pas"],
+        )
+    }
 
     fn close(a: f64, b: f64) -> bool {
         (a - b).abs() < 1e-12
@@ -199,7 +197,7 @@ mod tests {
             ("pas_du_tout_d_accord", 1),
             ("ne_sait_pas", 3),
         ];
-        let p = question_proportion(&counts, &AGREE, &DONT_KNOW);
+        let p = question_proportion(&counts, &agree());
         assert_eq!(p, Proportion::new(6, 8));
         assert_eq!(p.rate(), Some(0.75));
     }
@@ -213,7 +211,7 @@ mod tests {
             ("tout_a_fait_d_accord", 0),
         ];
         assert_eq!(
-            question_proportion(&counts, &AGREE, &DONT_KNOW),
+            question_proportion(&counts, &agree()),
             Proportion::new(5, 6)
         );
     }
@@ -221,33 +219,35 @@ mod tests {
     #[test]
     fn only_not_applicable_answers_give_no_rate() {
         let counts = [("ne_sait_pas", 7)];
-        let p = question_proportion(&counts, &AGREE, &DONT_KNOW);
+        let p = question_proportion(&counts, &agree());
         assert_eq!(p, Proportion::new(0, 0));
         assert_eq!(p.rate(), None);
         let none: [(&str, u64); 0] = [];
-        assert_eq!(question_proportion(&none, &AGREE, &DONT_KNOW).rate(), None);
+        assert_eq!(question_proportion(&none, &agree()).rate(), None);
     }
 
     #[test]
-    fn works_with_owned_strings_from_the_questionnaire() {
-        let favorable = vec!["4".to_owned(), "5".to_owned()];
-        let not_applicable: Vec<String> = Vec::new();
+    fn works_with_owned_strings_and_ratings() {
+        let rating = QuestionKind::Rating {
+            min: 1,
+            max: 5,
+            min_label: None,
+            max_label: None,
+            favorable: vec!["4".to_owned(), "5".to_owned()],
+        };
         let counts = vec![
             ("5".to_owned(), 2),
             ("4".to_owned(), 1),
             ("1".to_owned(), 1),
         ];
-        assert_eq!(
-            question_proportion(&counts, &favorable, &not_applicable),
-            Proportion::new(3, 4)
-        );
+        assert_eq!(question_proportion(&counts, &rating), Proportion::new(3, 4));
     }
 
     #[test]
     fn a_value_in_both_lists_counts_as_not_applicable() {
         let counts = [("a", 1), ("b", 1)];
         assert_eq!(
-            question_proportion(&counts, &["a"], &["a"]),
+            question_proportion(&counts, &likert(&["a"], &["a"])),
             Proportion::new(0, 1)
         );
     }
@@ -260,7 +260,7 @@ mod tests {
             ("plutot_pas_d_accord", 1),
         ];
         assert_eq!(
-            question_proportion(&counts, &AGREE, &DONT_KNOW),
+            question_proportion(&counts, &agree()),
             Proportion::new(3, 4)
         );
     }
@@ -274,9 +274,22 @@ mod tests {
             ("plutot_pas_satisfait", 20),
             ("pas_du_tout_satisfait", 10),
         ];
-        let p = satisfaction(&counts, &["tres_satisfait", "plutot_satisfait"]);
+        let satisfied = likert(&["tres_satisfait", "plutot_satisfait"], &[]);
+        let p = satisfaction(&counts, &satisfied);
         assert_eq!(p, Proportion::new(70, 100));
         assert_eq!(p.rate(), Some(0.7));
+        // Without not-applicable values it is the question's rate.
+        assert_eq!(question_proportion(&counts, &satisfied), p);
+    }
+
+    #[test]
+    fn satisfaction_keeps_not_applicable_ratings_in_the_denominator() {
+        // 3 satisfied, 1 not, 2 a version marked not applicable: 3 / 6, where the question's
+        // rate would be 3 / 4.
+        let counts = [("oui", 3), ("non", 1), ("nsp", 2)];
+        let kind = likert(&["oui"], &["nsp"]);
+        assert_eq!(satisfaction(&counts, &kind), Proportion::new(3, 6));
+        assert_eq!(question_proportion(&counts, &kind), Proportion::new(3, 4));
     }
 
     #[test]
@@ -301,7 +314,7 @@ mod tests {
     #[test]
     fn questions_without_valid_answers_are_left_out_of_the_mean() {
         // q2 only got "ne sait pas": (0.75 + 0.25) / 2 = 0.5, over 2 questions, not 3.
-        let q2 = QuestionRate::from_counts("q2", &[("ne_sait_pas", 4)], &AGREE, &DONT_KNOW);
+        let q2 = QuestionRate::from_counts("q2", &[("ne_sait_pas", 4)], &agree());
         let indicator = MeanIndicator::new(
             vec![
                 QuestionRate::new("q1", Proportion::new(3, 4)),

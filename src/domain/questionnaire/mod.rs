@@ -4,8 +4,10 @@
 //! [`Questionnaire`] that passed them.
 
 mod parse;
+mod verdict;
 
 pub use parse::{DefinitionError, parse_questionnaire};
+pub use verdict::Verdict;
 
 use serde::Serialize;
 

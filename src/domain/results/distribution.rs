@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 
 use crate::domain::indicators::QuestionRate;
+use crate::domain::questionnaire::Verdict;
 
 use super::counts::{ValueCount, Versions, answered_by_question, by_version_and_question};
 use super::rates::rates;
@@ -67,12 +68,16 @@ pub fn distributions(counts: &[ValueCount], versions: &Versions) -> Vec<Question
             let mut options: Vec<OptionCount> = kind
                 .options()
                 .into_iter()
-                .map(|o| OptionCount {
-                    count: count_of(&o.value),
-                    favorable: kind.favorable().contains(&o.value),
-                    not_applicable: kind.not_applicable().contains(&o.value),
-                    value: o.value,
-                    label: o.label,
+                .map(|o| {
+                    // Coloured and marked as the rate counts them.
+                    let verdict = kind.classify(&o.value);
+                    OptionCount {
+                        count: count_of(&o.value),
+                        favorable: verdict == Verdict::Favourable,
+                        not_applicable: verdict == Verdict::NotApplicable,
+                        value: o.value,
+                        label: o.label,
+                    }
                 })
                 .collect();
             if let Some(counted) = counted {

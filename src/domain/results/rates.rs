@@ -42,11 +42,7 @@ pub fn rates(counts: &[ValueCount], versions: &Versions) -> Rates {
             let values = grouped
                 .get(&(version, question.id.as_str()))
                 .map_or(&[][..], Vec::as_slice);
-            let proportion = question_proportion(
-                values,
-                question.kind.favorable(),
-                question.kind.not_applicable(),
-            );
+            let proportion = question_proportion(values, &question.kind);
             if question.scored {
                 add(&mut scored, &question.id, proportion);
             }
@@ -78,7 +74,7 @@ pub fn satisfaction_rate(counts: &[ValueCount], versions: &Versions) -> Option<Q
         let values = grouped
             .get(&(version, question.id.as_str()))
             .map_or(&[][..], Vec::as_slice);
-        let proportion = satisfaction(values, question.kind.favorable());
+        let proportion = satisfaction(values, &question.kind);
         match &mut pooled {
             Some(rate) if rate.question == question.id => {
                 rate.proportion = rate.proportion + proportion;

@@ -5,10 +5,12 @@
 //!   the definition of the version answered, like the answers themselves;
 //! - per-group rows for breakdowns and for the companies of 3.1: for each breakdown attribute
 //!   of the response, its scored and overall questions classified once, with the version
-//!   answered, into favourable and valid answers ([`question_proportion`]'s rule: "not
-//!   applicable" counts in neither).
+//!   answered, into favourable and valid answers by [`QuestionKind::classify`], the rule
+//!   [`question_proportion`] reads the per-value rows with ("not applicable" counts in
+//!   neither), so that a breakdown and the headline never judge an answer differently.
 //!
 //! [`question_proportion`]: crate::domain::indicators::question_proportion
+//! [`QuestionKind::classify`]: crate::domain::questionnaire::QuestionKind::classify
 
 use chrono::NaiveDate;
 
@@ -98,12 +100,9 @@ pub fn response_tally(
             let AnswerValue::Choice(value) = answer else {
                 return None;
             };
-            let kind = &question.kind;
-            if kind.not_applicable().contains(value) {
-                return None;
-            }
-            let favorable = u64::from(kind.favorable().contains(value));
-            Some((question_id.clone(), question.scored, favorable, 1))
+            // Not applicable adds (0, 0): no row, as if the question had been left blank.
+            let (favorable, valid) = question.kind.classify(value).counts();
+            (valid > 0).then(|| (question_id.clone(), question.scored, favorable, valid))
         })
         .collect();
 
@@ -314,6 +313,28 @@ max_length = 100
                 ("@day", "2026-03-16", "", 0, 1),
             ]
         );
+    }
+
+    #[test]
+    fn group_rows_judge_every_value_as_the_rates_read_it() {
+        // What is frozen at submission must be what reading the per-value rows gives.
+        use crate::domain::indicators::{Proportion, question_proportion};
+        let definition = parse_questionnaire(SOURCE).unwrap();
+        for question in ["q1", "global"] {
+            let kind = &definition.question(question).unwrap().kind;
+            for option in kind.options() {
+                let t = tally(&[(question, option.value.as_str())], &[("entity", "e")]);
+                let frozen = t
+                    .groups
+                    .iter()
+                    .find(|g| g.question == question)
+                    .map_or(Proportion::default(), |g| {
+                        Proportion::new(g.favorable, g.total)
+                    });
+                let read = question_proportion(&[(option.value.as_str(), 1)], kind);
+                assert_eq!(frozen, read, "{question} = {}", option.value);
+            }
+        }
     }
 
     #[test]
