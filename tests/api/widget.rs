@@ -1094,7 +1094,9 @@ async fn the_dashboard_shows_resources_and_hides_comments_and_the_exports_agree(
     assert_eq!(page.status(), 200);
     let html = page.text().await.unwrap();
     assert!(html.contains("Guide : prévenir les TMS"));
-    assert!(html.contains("<caption>Satisfaction et participation par thème, 2026</caption>"));
+    assert!(html.contains(
+        "<caption id=\"legende-themes\">Satisfaction et participation par thème, 2026</caption>"
+    ));
     // guide-tms: 1 satisfied of 2 ratings, 2 ratings of 4 downloads; the year: 2 of 3.
     assert!(html.contains("50,0\u{202f}%"), "{html}");
     assert!(html.contains("66,7\u{202f}%"));

@@ -7,7 +7,10 @@
 //! response committed before the read.
 
 use sea_orm::sea_query::{Expr, ExprTrait, LockBehavior, LockType, Query};
-use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, EntityTrait, QueryFilter,
+    QuerySelect, Statement,
+};
 use uuid::Uuid;
 
 use super::raw::responses_with_ids;
@@ -19,15 +22,43 @@ use crate::store::batch::begin_writing;
 /// Responses folded in one transaction at most.
 pub const PAGE: u64 = 2_000;
 
-/// What a fold does with backlog rows another transaction is folding (PostgreSQL; SQLite
-/// runs one write transaction at a time).
+/// What a fold does when another transaction is folding (PostgreSQL: another instance or a
+/// reader; SQLite runs one write transaction at a time).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Others {
-    /// Leaves them to it: the background folders of several instances never wait on each
-    /// other.
+    /// Leaves the backlog to it: the background folders of several instances never wait on
+    /// each other.
     Skip,
-    /// Waits for it to commit: a reader then sees them counted.
+    /// Waits for it to commit: a reader then sees its responses counted.
     Wait,
+}
+
+/// The key of the transaction-scoped advisory lock that lets one fold at a time run on
+/// PostgreSQL: two folds would upsert the same tally rows, and one would wait on the other's
+/// row locks ("jalon" in ASCII).
+const FOLDING: i64 = 0x006a_616c_6f6e;
+
+/// Takes the folding lock for the transaction (PostgreSQL); `false` if another fold holds it
+/// and `others` says not to wait.
+async fn take_folding_lock(txn: &DatabaseTransaction, others: Others) -> Result<bool, StoreError> {
+    if txn.get_database_backend() != DbBackend::Postgres {
+        return Ok(true);
+    }
+    let sql = match others {
+        Others::Skip => "SELECT pg_try_advisory_xact_lock($1)",
+        Others::Wait => "SELECT pg_advisory_xact_lock($1)::text IS NOT NULL",
+    };
+    let row = txn
+        .query_one_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            sql,
+            [FOLDING.into()],
+        ))
+        .await?;
+    Ok(row
+        .map(|r| r.try_get_by_index::<bool>(0))
+        .transpose()?
+        .unwrap_or(false))
 }
 
 /// Adds at most `limit` responses of the backlog to the tallies (and the companies' scores),
@@ -38,6 +69,10 @@ pub async fn fold(
     others: Others,
 ) -> Result<usize, StoreError> {
     let txn = begin_writing(db).await?;
+    if !take_folding_lock(&txn, others).await? {
+        txn.commit().await?;
+        return Ok(0);
+    }
     let mut select = Query::select();
     select
         .column(tally_backlog::Column::ResponseId)
