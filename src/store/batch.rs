@@ -32,7 +32,7 @@ pub async fn begin_writing(db: &DatabaseConnection) -> Result<DatabaseTransactio
 /// and each page missing from the cache is a system call inside the write lock. Statement
 /// journals stay in memory rather than in a temporary file written page by page. On
 /// PostgreSQL, the pool.
-pub fn writer_connection(db: &DatabaseConnection) -> DatabaseConnection {
+fn writer_connection(db: &DatabaseConnection) -> DatabaseConnection {
     if db.get_database_backend() != DbBackend::Sqlite {
         return db.clone();
     }
@@ -53,6 +53,40 @@ pub fn writer_connection(db: &DatabaseConnection) -> DatabaseConnection {
             .pragma("cache_size", "-32768"),
     );
     SqlxSqliteConnector::from_sqlx_sqlite_pool(pool)
+}
+
+/// The connection of a single writer task, renewed after the database could not serve: a
+/// connection that met a failing file may stay unusable after the file is mended (SQLite
+/// opened its write-ahead log read-only meanwhile, for one), and the writer's only
+/// connection would then fail every write after.
+pub struct WriterConnection {
+    pool: DatabaseConnection,
+    current: DatabaseConnection,
+}
+
+impl WriterConnection {
+    pub fn new(pool: &DatabaseConnection) -> Self {
+        Self {
+            pool: pool.clone(),
+            current: writer_connection(pool),
+        }
+    }
+
+    pub fn get(&self) -> &DatabaseConnection {
+        &self.current
+    }
+
+    /// A new connection in place of the current one, which is closed (on PostgreSQL, the
+    /// pool, which closes broken connections itself, stays).
+    pub async fn renew(&mut self) {
+        if self.pool.get_database_backend() != DbBackend::Sqlite {
+            return;
+        }
+        let old = std::mem::replace(&mut self.current, writer_connection(&self.pool));
+        if let Err(e) = old.close().await {
+            tracing::warn!(error = %e, "writer's previous connection not closed cleanly");
+        }
+    }
 }
 
 /// Multi-row inserts of `rows`, `CHUNK` rows per statement, appended to `statements`.

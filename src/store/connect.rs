@@ -1,3 +1,5 @@
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
@@ -18,6 +20,7 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnecti
     } else {
         url.to_owned()
     };
+    let file = PathBuf::from(sqlite_path(&url));
     let mut options = ConnectOptions::new(url);
     options
         .max_connections(max_connections)
@@ -25,7 +28,7 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnecti
         .connect_timeout(Duration::from_secs(5))
         .acquire_timeout(Duration::from_secs(5))
         .sqlx_logging(false)
-        .map_sqlx_sqlite_pool_opts(close_unfinished_transactions)
+        .map_sqlx_sqlite_pool_opts(move |options| sqlite_pool(options, file.clone()))
         .map_sqlx_postgres_pool_opts(close_unfinished_transactions);
     if is_sqlite {
         options.map_sqlx_sqlite_opts(|opts| {
@@ -63,6 +66,34 @@ where
     })
 }
 
+/// The pool options of every SQLite pool on `file`: [`close_unfinished_transactions`], and
+/// no connection opened while the file or its write-ahead log cannot be written. SQLite then
+/// opens them read-only without a word (an immutable file, a filesystem remounted read-only
+/// after an I/O error), and the connection stays so after they are writable again: every
+/// write through it would fail until it is closed. Refused, the connection is opened again
+/// at the next acquire, and the request meanwhile is a 503.
+pub(super) fn sqlite_pool(
+    options: PoolOptions<sqlx::Sqlite>,
+    file: PathBuf,
+) -> PoolOptions<sqlx::Sqlite> {
+    let files = Arc::new([file.clone(), wal_of(&file)]);
+    close_unfinished_transactions(options).after_connect(move |_, _| {
+        let files = files.clone();
+        Box::pin(async move {
+            for file in files.iter().filter(|f| f.exists()) {
+                std::fs::OpenOptions::new().write(true).open(file)?;
+            }
+            Ok(())
+        })
+    })
+}
+
+fn wal_of(file: &Path) -> PathBuf {
+    let mut name = file.as_os_str().to_owned();
+    name.push("-wal");
+    PathBuf::from(name)
+}
+
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
     Migrator::up(db, None).await?;
     // The results' tallies arrived with a migration: the responses stored before it are
@@ -73,13 +104,20 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
     Ok(())
 }
 
-fn ensure_parent_dir(url: &str) {
-    let path = url
-        .trim_start_matches("sqlite://")
+/// The file of a `sqlite:` URL (empty for another URL or an in-memory database).
+fn sqlite_path(url: &str) -> &str {
+    if !url.starts_with("sqlite:") || url.contains(":memory:") {
+        return "";
+    }
+    url.trim_start_matches("sqlite://")
         .trim_start_matches("sqlite:")
         .split('?')
         .next()
-        .unwrap_or_default();
+        .unwrap_or_default()
+}
+
+fn ensure_parent_dir(url: &str) {
+    let path = sqlite_path(url);
     if let Some(parent) = std::path::Path::new(path)
         .parent()
         .filter(|p| !p.as_os_str().is_empty())

@@ -12,7 +12,7 @@ use uuid::Uuid;
 use super::{Job, Ready};
 use crate::seal_key::SealKey;
 use crate::store::StoreError;
-use crate::store::batch::writer_connection;
+use crate::store::batch::WriterConnection;
 use crate::store::responses::SubmitError;
 use crate::store::results::backlog::{self, Others};
 use crate::store::submissions::{Outcome, submit_batch};
@@ -58,25 +58,39 @@ pub(super) fn spawn(
     seal_key: SealKey,
 ) -> WriterHandle {
     let (stop, mut stopped) = oneshot::channel::<()>();
-    let db = writer_connection(&db);
+    let (folds, mut prepared) = mpsc::channel::<FoldJob>(1);
+    tokio::spawn(prepare_folds(db.clone(), folds));
+    let mut db = WriterConnection::new(&db);
     let task = tokio::spawn(async move {
-        let mut fold_tick = tokio::time::interval(FOLD_EVERY);
-        fold_tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
         loop {
             tokio::select! {
                 biased;
                 _ = &mut stopped => break,
+                // At most one a tick, and first: answering never starves the counts.
+                Some((fold, done)) = prepared.recv() => {
+                    let applied = backlog::apply(db.get(), fold, Others::Skip).await;
+                    let unavailable = matches!(applied, Err(StoreError::Unavailable(_)));
+                    let _ = done.send(applied);
+                    if unavailable {
+                        db.renew().await;
+                    }
+                }
                 job = queue.recv() => match job {
-                    Some(first) => write(&db, &seal_key, first, &mut queue).await,
+                    Some(first) => {
+                        if !write(db.get(), &seal_key, first, &mut queue).await {
+                            db.renew().await;
+                        }
+                    }
                     None => break,
                 },
-                _ = fold_tick.tick() => fold_backlog(&db).await,
             }
         }
         // Shutting down: nothing new comes in; what is queued is written.
         queue.close();
         while let Some(first) = queue.recv().await {
-            write(&db, &seal_key, first, &mut queue).await;
+            if !write(db.get(), &seal_key, first, &mut queue).await {
+                db.renew().await;
+            }
         }
     });
     WriterHandle {
@@ -85,29 +99,60 @@ pub(super) fn spawn(
     }
 }
 
-/// Adds the backlog of stored responses to the tallies, a page a transaction, leaving to
-/// other instances what they are folding. A failure leaves the backlog as it was, for the
-/// next tick or the next reader.
-async fn fold_backlog(db: &DatabaseConnection) {
+/// A fold counted beside the writer, and the way back of its result.
+type FoldJob = (backlog::Fold, oneshot::Sender<Result<bool, StoreError>>);
+
+/// Every `FOLD_EVERY`, reads and counts the backlog of stored responses on `db` (the pool,
+/// not the writer's connection), and hands each page to the writer, which only adds it to
+/// the tallies in a short transaction. Ends with the writer. A failure leaves the backlog as
+/// it was, for the next tick or the next reader.
+async fn prepare_folds(db: DatabaseConnection, folds: mpsc::Sender<FoldJob>) {
+    let mut tick = tokio::time::interval(FOLD_EVERY);
+    tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
     loop {
-        match backlog::fold(db, backlog::PAGE, Others::Skip).await {
-            Ok(folded) if folded as u64 == backlog::PAGE => continue,
-            Ok(_) => return,
-            Err(e) => {
-                tracing::warn!(error = %e, "tally backlog not folded yet; retrying at the next tick");
-                return;
+        tick.tick().await;
+        loop {
+            let started = std::time::Instant::now();
+            let fold = match backlog::prepare(&db, backlog::PAGE).await {
+                Ok(fold) if fold.is_empty() => break,
+                Ok(fold) => fold,
+                Err(e) => {
+                    tracing::warn!(error = %e, "tally backlog not read; retrying at the next tick");
+                    break;
+                }
+            };
+            let count = fold.len();
+            let (done, applied) = oneshot::channel();
+            if folds.send((fold, done)).await.is_err() {
+                return; // the writer has stopped
+            }
+            match applied.await {
+                Ok(Ok(true)) => {
+                    tracing::debug!(count, elapsed = ?started.elapsed(), "tally backlog folded");
+                }
+                // Another fold took part of it: the next tick.
+                Ok(Ok(false)) => break,
+                Ok(Err(e)) => {
+                    tracing::warn!(error = %e, "tally backlog not folded; retrying at the next tick");
+                    break;
+                }
+                Err(_) => return,
+            }
+            if (count as u64) < backlog::PAGE {
+                break;
             }
         }
     }
 }
 
 /// Writes `first` and every submission already waiting behind it, then answers each request.
+/// `false` if the database could not serve.
 async fn write(
     db: &DatabaseConnection,
     seal_key: &SealKey,
     first: Job,
     queue: &mut mpsc::Receiver<Job>,
-) {
+) -> bool {
     let mut batch = vec![first];
     while batch.len() < MAX_BATCH {
         match queue.try_recv() {
@@ -122,10 +167,14 @@ async fn write(
         .unzip();
     let results = store_all(db, seal_key, submissions).await;
     tracing::debug!(count, elapsed = ?started.elapsed(), "batch of responses written");
+    let served = !results
+        .iter()
+        .any(|r| matches!(r, Err(SubmitError::Store(StoreError::Unavailable(_)))));
     for (reply, result) in replies.into_iter().zip(results) {
         // A request that gave up waiting (timeout, client gone) finds its response stored.
         let _ = reply.send(result);
     }
+    served
 }
 
 /// Stores the submissions in one transaction and says what became of each, in order. If

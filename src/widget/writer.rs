@@ -12,7 +12,7 @@ use tokio::time::MissedTickBehavior;
 
 use super::{QUESTIONNAIRE, RatingError, RatingJob, Widget};
 use crate::store::StoreError;
-use crate::store::batch::writer_connection;
+use crate::store::batch::WriterConnection;
 use crate::store::widget::{self as store, RatingOutcome};
 
 /// Ratings written in one transaction at most.
@@ -55,7 +55,7 @@ pub(super) fn spawn(
     db: DatabaseConnection,
 ) -> WriterHandle {
     let (stop, mut stopped) = oneshot::channel::<()>();
-    let db = writer_connection(&db);
+    let mut connection = WriterConnection::new(&db);
     let task = tokio::spawn(async move {
         let mut tick = tokio::time::interval(widget.settings.flush_interval);
         tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
@@ -66,14 +66,19 @@ pub(super) fn spawn(
                 biased;
                 _ = &mut stopped => break,
                 job = queue.recv() => match job {
-                    Some(first) => write_ratings(&db, first, &mut queue).await,
+                    Some(first) => {
+                        if !write_ratings(connection.get(), first, &mut queue).await {
+                            connection.renew().await;
+                        }
+                    }
                     None => break,
                 },
                 _ = tick.tick() => {
-                    flush_downloads(&widget, &db).await;
+                    let db = connection.get();
+                    flush_downloads(&widget, db).await;
                     let today = widget.today();
                     if purged_on != Some(today) {
-                        match store::purge_visitor_keys(&db, today).await {
+                        match store::purge_visitor_keys(db, today).await {
                             Ok(_) => purged_on = Some(today),
                             Err(e) => tracing::warn!(error = %e, "purge of visitor keys failed"),
                         }
@@ -88,9 +93,11 @@ pub(super) fn spawn(
         // Shutting down: nothing new comes in; what is queued is written.
         queue.close();
         while let Some(first) = queue.recv().await {
-            write_ratings(&db, first, &mut queue).await;
+            if !write_ratings(connection.get(), first, &mut queue).await {
+                connection.renew().await;
+            }
         }
-        flush_downloads(&widget, &db).await;
+        flush_downloads(&widget, connection.get()).await;
     });
     WriterHandle {
         stop: Some(stop),
@@ -101,11 +108,12 @@ pub(super) fn spawn(
 /// Writes `first` and every rating already waiting behind it in one transaction, then
 /// answers each request. If the batch fails for another reason than an unavailable
 /// database, each rating is tried alone, so that one bad row cannot sink the others.
+/// `false` if the database could not serve.
 async fn write_ratings(
     db: &DatabaseConnection,
     first: RatingJob,
     queue: &mut mpsc::Receiver<RatingJob>,
-) {
+) -> bool {
     let mut batch = vec![first];
     while batch.len() < MAX_BATCH {
         match queue.try_recv() {
@@ -126,6 +134,7 @@ async fn write_ratings(
             for reply in replies {
                 let _ = reply.send(Err(RatingError::Busy));
             }
+            return false;
         }
         Err(e) if ratings.len() == 1 => {
             tracing::error!(error = ?e, "rating not stored");
@@ -153,6 +162,7 @@ async fn write_ratings(
             }
         }
     }
+    true
 }
 
 fn answer(outcome: RatingOutcome) -> Result<(), RatingError> {

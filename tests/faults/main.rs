@@ -1,7 +1,6 @@
 //! Fault tests: the real `jalon` binary, killed, cut off from its database or its SMTP server,
 //! or doubled, under load. Each proves that what was acknowledged is kept exactly once.
 
-mod disk_full;
 mod kill;
 mod killed_sessions;
 mod load;
@@ -12,5 +11,6 @@ mod small_fs;
 #[allow(dead_code)]
 mod smtp;
 mod smtp_outage;
+mod storage;
 mod two_instances;
 mod unreachable_database;

@@ -1,12 +1,13 @@
 //! The tally backlog: a response given through a link or an open questionnaire is stored
 //! with one row here (`tally_backlog`) instead of its few dozen tally increments, which every
-//! writer and every instance would update in each of their transactions. The folder adds a
-//! page of the backlog to the tallies and deletes its rows in one transaction, so that the
-//! cost of the counts is paid once a page rather than once a response, and readers of the
-//! tallies fold what is left first ([`settle`]): the results they show include every
-//! response committed before the read.
+//! writer and every instance would update in each of their transactions. A fold reads a page
+//! of the backlog and counts it without any lock ([`prepare`]), then adds the counts to the
+//! tallies and deletes the page's rows in one short transaction ([`apply`]): the counts cost
+//! once a page what they cost once a response. Readers of the tallies fold what is left
+//! first ([`settle`]): the results they show include every response committed before the
+//! read.
 
-use sea_orm::sea_query::{Expr, ExprTrait, LockBehavior, LockType, Query};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, EntityTrait, QueryFilter,
     QuerySelect, Statement,
@@ -61,46 +62,73 @@ async fn take_folding_lock(txn: &DatabaseTransaction, others: Others) -> Result<
         .unwrap_or(false))
 }
 
-/// Adds at most `limit` responses of the backlog to the tallies (and the companies' scores),
-/// removes them from the backlog, and commits: all of it or nothing. Returns how many.
-pub async fn fold(
-    db: &DatabaseConnection,
-    limit: u64,
-    others: Others,
-) -> Result<usize, StoreError> {
-    let txn = begin_writing(db).await?;
-    if !take_folding_lock(&txn, others).await? {
-        txn.commit().await?;
-        return Ok(0);
+/// A page of the backlog counted, ready to be added to the tallies by [`apply`].
+#[derive(Debug, Default)]
+pub struct Fold {
+    ids: Vec<Uuid>,
+    batch: TallyBatch,
+}
+
+impl Fold {
+    pub fn len(&self) -> usize {
+        self.ids.len()
     }
+
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+}
+
+/// Reads at most `limit` responses of the backlog and counts them, outside any write
+/// transaction: the work of a fold that holds no lock, done beside the writer.
+pub async fn prepare(db: &impl ConnectionTrait, limit: u64) -> Result<Fold, StoreError> {
     let mut select = Query::select();
     select
         .column(tally_backlog::Column::ResponseId)
         .from(tally_backlog::Entity)
         .order_by(tally_backlog::Column::ResponseId, sea_orm::Order::Asc)
         .limit(limit);
-    match others {
-        Others::Skip => select.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked),
-        Others::Wait => select.lock(LockType::Update),
-    };
     let mut ids = Vec::new();
-    for row in txn.query_all(&select).await? {
+    for row in db.query_all(&select).await? {
         ids.push(row.try_get::<Uuid>("", "response_id")?);
     }
-    if ids.is_empty() {
-        txn.commit().await?;
-        return Ok(0);
-    }
-    let responses = responses_with_ids(&txn, &ids).await?;
     let mut batch = TallyBatch::default();
-    Counting::default().add(&txn, responses, &mut batch).await?;
-    tally_backlog::Entity::delete_many()
-        .filter(Expr::col(tally_backlog::Column::ResponseId).is_in(ids.iter().copied()))
+    if !ids.is_empty() {
+        let responses = responses_with_ids(db, &ids).await?;
+        Counting::default().add(db, responses, &mut batch).await?;
+    }
+    Ok(Fold { ids, batch })
+}
+
+/// Adds a prepared fold to the tallies (and the companies' scores) and removes its responses
+/// from the backlog, in one short write transaction. If some of them left the backlog since
+/// [`prepare`] read it (another fold counted them, or they were erased), nothing is written:
+/// `false`, to prepare again.
+pub async fn apply(
+    db: &DatabaseConnection,
+    fold: Fold,
+    others: Others,
+) -> Result<bool, StoreError> {
+    if fold.is_empty() {
+        return Ok(true);
+    }
+    let txn = begin_writing(db).await?;
+    if !take_folding_lock(&txn, others).await? {
+        txn.rollback().await?;
+        return Ok(false);
+    }
+    let removed = tally_backlog::Entity::delete_many()
+        .filter(Expr::col(tally_backlog::Column::ResponseId).is_in(fold.ids.iter().copied()))
         .exec(&txn)
-        .await?;
-    batch.write(&txn).await?;
+        .await?
+        .rows_affected;
+    if removed != fold.ids.len() as u64 {
+        txn.rollback().await?;
+        return Ok(false);
+    }
+    fold.batch.write(&txn).await?;
     txn.commit().await?;
-    Ok(ids.len())
+    Ok(true)
 }
 
 /// Folds the whole backlog, waiting for folds in progress elsewhere: what every reader of the
@@ -108,10 +136,8 @@ pub async fn fold(
 /// the last fraction of a second of answering.
 pub async fn settle(db: &DatabaseConnection) -> Result<(), StoreError> {
     while is_waiting(db).await? {
-        if fold(db, PAGE, Others::Wait).await? == 0 {
-            // Rows seen waiting were folded by another transaction meanwhile.
-            break;
-        }
+        // A fold that lost its race to another is prepared again from what is left.
+        apply(db, prepare(db, PAGE).await?, Others::Wait).await?;
     }
     Ok(())
 }

@@ -1,9 +1,10 @@
-//! The SQLite file's disk fills up under answering and rating load, then space comes back:
-//! meanwhile jalon answers 503 with `Retry-After`, never 500 and never a 201 it did not
-//! commit; it resumes by itself; and every acknowledged answer is found, before and after a
-//! restart.
+//! The SQLite file's storage fails under answering and rating load (the disk fills up, the
+//! file becomes unwritable), then comes back: meanwhile jalon answers 503 with
+//! `Retry-After`, never 500 and never a 201 it did not commit; it resumes by itself; and
+//! every acknowledged answer is found, before and after a restart.
 
 use std::collections::HashSet;
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -21,7 +22,43 @@ use crate::small_fs::SmallFs;
 #[tokio::test]
 async fn sqlite_disk_full_means_503_then_recovery_and_nothing_acknowledged_lost() {
     let fs = SmallFs::mount("48m");
-    let url = format!("sqlite://{}", fs.path().join("jalon.db").display());
+    outage_under_load(fs.path(), || fs.fill(), |filler| filler.free()).await;
+}
+
+/// The database file and its write-ahead log become unwritable under the running process
+/// (`chattr +i`: every write, even through a descriptor opened before, fails with EPERM,
+/// which SQLite reports as an I/O error), then writable again.
+#[tokio::test]
+async fn sqlite_file_made_unwritable_means_503_then_recovery_and_nothing_acknowledged_lost() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = [dir.path().join("jalon.db"), dir.path().join("jalon.db-wal")];
+    let chattr = |flag: &str| {
+        for file in &files {
+            let status = std::process::Command::new("chattr")
+                .arg(flag)
+                .arg(file)
+                .status()
+                .expect("chattr runs");
+            assert!(
+                status.success(),
+                "chattr {flag} failed: this fault test needs root and a filesystem with \
+                 the immutable attribute (ext4, as .ci/run has)"
+            );
+        }
+    };
+    outage_under_load(dir.path(), || chattr("+i"), |()| chattr("-i")).await;
+}
+
+/// Answers and ratings under load on a SQLite file in `dir`; `break_storage` makes every
+/// write fail, for 2 s, then `mend_storage` ends it. Meanwhile only 201, 303 and 503 (with
+/// `Retry-After`) are answered; answering resumes by itself; every acknowledged answer and
+/// rating is stored, seen by another connection, and again after a restart.
+async fn outage_under_load<Broken>(
+    dir: &Path,
+    break_storage: impl FnOnce() -> Broken,
+    mend_storage: impl FnOnce(Broken),
+) {
+    let url = format!("sqlite://{}", dir.join("jalon.db").display());
     let db = store::connect(&url, 1).await.unwrap();
     store::migrate(&db).await.unwrap();
     let tokens = invite(&db, QuestionnaireCode::I3_1, 4_000).await;
@@ -36,14 +73,14 @@ async fn sqlite_disk_full_means_503_then_recovery_and_nothing_acknowledged_lost(
     let ratings = Ratings::start(jalon.url("/api/v1/public/ratings"), 4);
     answers.wait_for_acks(100, Duration::from_secs(60)).await;
 
-    let filler = fs.fill();
+    let broken = break_storage();
     answers.wait_for_status(503, Duration::from_secs(60)).await;
     ratings.wait_for_status(503, Duration::from_secs(60)).await;
-    // Full for a while: every request meets the full disk, none may be acknowledged unstored.
+    // Broken for a while: every request meets it, none may be acknowledged unstored.
     tokio::time::sleep(Duration::from_secs(2)).await;
     let during = answers.acks();
 
-    filler.free();
+    mend_storage(broken);
     answers
         .wait_for_acks(during + 200, Duration::from_secs(60))
         .await;
