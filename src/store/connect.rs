@@ -80,8 +80,11 @@ pub(super) fn sqlite_pool(
     close_unfinished_transactions(options).after_connect(move |_, _| {
         let files = files.clone();
         Box::pin(async move {
+            // Asked, never opened: closing any descriptor of the database file would release
+            // every POSIX lock SQLite's own connections hold on it in this process.
             for file in files.iter().filter(|f| f.exists()) {
-                std::fs::OpenOptions::new().write(true).open(file)?;
+                rustix::fs::access(file, rustix::fs::Access::WRITE_OK)
+                    .map_err(|e| sqlx::Error::Io(e.into()))?;
             }
             Ok(())
         })
