@@ -105,9 +105,21 @@ pub async fn responses_with_ids(
     query
         .from(r)
         .columns(RESPONSE_COLUMNS.map(|column| (r, column)))
-        .and_where(Expr::col((r, response::Column::Id)).is_in(ids.iter().copied()))
+        .and_where(Expr::col((r, response::Column::Id)).is_in(padded(ids)))
         .order_by((r, response::Column::Id), sea_orm::Order::Asc);
     load(db, &query).await
+}
+
+/// `ids` with the last one repeated up to the next power of two: an `IN` list then takes
+/// one of a dozen lengths, not one per page read, and each connection's cache of compiled
+/// statements (a hundred) is not filled with texts that differ only by their length, each
+/// compiled with up to thousands of parameters. A repeated id selects nothing more.
+pub fn padded(ids: &[Uuid]) -> Vec<Uuid> {
+    let mut padded = ids.to_vec();
+    if let Some(last) = ids.last() {
+        padded.resize(ids.len().next_power_of_two(), *last);
+    }
+    padded
 }
 
 /// What [`StoredResponse`] holds of the `responses` row.
@@ -150,14 +162,14 @@ pub async fn with_details(
     }
     let ids: Vec<Uuid> = responses.iter().map(|r| r.id).collect();
     let answers = answer::Entity::find()
-        .filter(answer::Column::ResponseId.is_in(ids.clone()))
+        .filter(answer::Column::ResponseId.is_in(padded(&ids)))
         .order_by_asc(answer::Column::ResponseId)
         .order_by_asc(answer::Column::QuestionId)
         .order_by_asc(answer::Column::Position)
         .all(db)
         .await?;
     let attributes = response_attribute::Entity::find()
-        .filter(response_attribute::Column::ResponseId.is_in(ids))
+        .filter(response_attribute::Column::ResponseId.is_in(padded(&ids)))
         .order_by_asc(response_attribute::Column::ResponseId)
         .order_by_asc(response_attribute::Column::Key)
         .all(db)
@@ -182,4 +194,20 @@ pub async fn with_details(
         r.attributes = attributes_of.remove(&r.id).unwrap_or_default();
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn padded_lists_take_a_power_of_two_length_and_select_the_same_ids() {
+        let ids: Vec<Uuid> = (0..5).map(|_| Uuid::new_v4()).collect();
+        let list = padded(&ids);
+        assert_eq!(list.len(), 8);
+        assert_eq!(&list[..5], &ids[..]);
+        assert!(list[5..].iter().all(|id| *id == ids[4]));
+        assert_eq!(padded(&ids[..4]).len(), 4);
+        assert!(padded(&[]).is_empty());
+    }
 }

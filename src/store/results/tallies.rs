@@ -220,7 +220,7 @@ async fn sent_at_of(
         .select_only()
         .column(invitation::Column::Id)
         .column(invitation::Column::SentAt)
-        .filter(invitation::Column::Id.is_in(ids.iter().copied()))
+        .filter(invitation::Column::Id.is_in(super::raw::padded(ids)))
         .into_tuple()
         .all(db)
         .await?;
