@@ -196,7 +196,7 @@ fn multi_row(backend: DbBackend, head: &str, columns: usize, values: Vec<Value>)
 }
 
 /// `sql` with `?` placeholders, numbered for PostgreSQL.
-fn statement(backend: DbBackend, sql: &str, values: Vec<Value>) -> Statement {
+pub fn statement(backend: DbBackend, sql: &str, values: Vec<Value>) -> Statement {
     let sql = if backend == DbBackend::Postgres {
         let mut numbered = String::with_capacity(sql.len() + 16);
         let mut n = 0;

@@ -10,6 +10,16 @@ use jalon::domain::QuestionnaireCode;
 
 use crate::server::{form_body, valid_answers};
 
+/// Fails unless every answer in `statuses` is 201, 303 or 503: what a load meeting a fault
+/// may get, never a 500.
+pub fn assert_acknowledged_or_unavailable(statuses: &BTreeMap<u16, usize>) {
+    let unexpected: Vec<_> = statuses
+        .iter()
+        .filter(|(status, _)| ![201, 303, 503].contains(*status))
+        .collect();
+    assert!(unexpected.is_empty(), "statuses: {statuses:?}");
+}
+
 #[derive(Default)]
 pub struct Tally {
     /// Token → how many times a submission of it was acknowledged (201 or 303).

@@ -15,7 +15,7 @@ use sea_orm::DatabaseConnection;
 use serde_json::json;
 
 use crate::kill::{assert_each_acknowledged_once, assert_tallies_agree, scalar};
-use crate::load::Load;
+use crate::load::{Load, assert_acknowledged_or_unavailable};
 use crate::server::{Jalon, invite};
 use crate::small_fs::SmallFs;
 
@@ -91,13 +91,8 @@ async fn outage_under_load<Broken>(
     let tally = answers.finish().await;
     let ratings = ratings.finish().await;
 
-    for statuses in [&tally.statuses, &ratings.statuses] {
-        let unexpected: Vec<_> = statuses
-            .iter()
-            .filter(|(status, _)| ![201, 303, 503].contains(*status))
-            .collect();
-        assert!(unexpected.is_empty(), "statuses: {statuses:?}");
-    }
+    assert_acknowledged_or_unavailable(&tally.statuses);
+    assert_acknowledged_or_unavailable(&ratings.statuses);
     assert!(
         ratings.retry_after_missing == 0,
         "a 503 without Retry-After"

@@ -480,10 +480,10 @@ async fn check(url: &str, campaign_id: Uuid) -> (u64, bool) {
         .await
         .expect("database reachable");
     let stored = db
-        .query_one_raw(Statement::from_sql_and_values(
+        .query_one_raw(ceiling::statement(
             db.get_database_backend(),
-            placeholders(&db, "SELECT COUNT(*) FROM responses WHERE campaign_id = ?"),
-            [campaign_id.into()],
+            "SELECT COUNT(*) FROM responses WHERE campaign_id = ?",
+            vec![campaign_id.into()],
         ))
         .await
         .expect("count")
@@ -513,28 +513,16 @@ async fn counted(db: &DatabaseConnection, campaign_id: Uuid) -> (Vec<ValueCount>
 
 async fn pending_invitations(db: &DatabaseConnection, campaign_id: Uuid) -> Vec<Uuid> {
     let rows = db
-        .query_all_raw(Statement::from_sql_and_values(
+        .query_all_raw(ceiling::statement(
             db.get_database_backend(),
-            placeholders(
-                db,
-                "SELECT id FROM invitations WHERE campaign_id = ? \
-                 AND status = 'pending' ORDER BY id",
-            ),
-            [campaign_id.into()],
+            "SELECT id FROM invitations WHERE campaign_id = ? AND status = 'pending' ORDER BY id",
+            vec![campaign_id.into()],
         ))
         .await
         .expect("invitations");
     rows.iter()
         .map(|row| row.try_get_by_index::<Uuid>(0).expect("an id"))
         .collect()
-}
-
-/// `sql` with its one `?` numbered for PostgreSQL.
-fn placeholders(db: &DatabaseConnection, sql: &str) -> String {
-    match db.get_database_backend() {
-        sea_orm::DbBackend::Postgres => sql.replace('?', "$1"),
-        _ => sql.to_owned(),
-    }
 }
 
 async fn scalar(db: &DatabaseConnection, sql: &str) -> i64 {
