@@ -22,13 +22,17 @@ pub fn response_attributes(
     };
     let mut kept: Vec<(String, String)> = Vec::new();
     for attribute in &questionnaire.attributes {
-        let value = match &attribute.question {
-            Some(question) => match answers.get(question) {
-                Some(AnswerValue::Choice(v)) => Some(v.clone()),
-                _ => None,
-            },
-            None => invitation.get(&attribute.key).and_then(as_text),
+        // The invitation's value wins: a registration is the record that every participant of
+        // a company shares, so they all fall in one group (a company's size, say); the answer
+        // counts only where the invitation has none, mapped to the registration's values.
+        let from_answer = || match attribute.question.as_deref().map(|q| answers.get(q)) {
+            Some(Some(AnswerValue::Choice(option))) => Some(attribute.value_of_answer(option)),
+            _ => None,
         };
+        let value = invitation
+            .get(&attribute.key)
+            .and_then(as_text)
+            .or_else(from_answer);
         if let Some(value) = value {
             kept.push((attribute.key.clone(), value));
         }
@@ -108,6 +112,49 @@ options = [{{ value = "agent", label = "Agent" }}]
                 ("role".to_owned(), "agent".to_owned())
             ]
         );
+    }
+
+    #[test]
+    fn the_registration_wins_over_the_answer_which_is_mapped_to_its_values() {
+        let q = parse_questionnaire(
+            r#"code = "i3.1"
+title = "T"
+introduction = ""
+estimated_minutes = 2
+
+[[attributes]]
+key = "size_band"
+label = "Taille"
+question = "taille"
+values = { petite = "1-9", grande = "10+" }
+
+[[sections]]
+id = "s"
+title = "S"
+
+[[sections.questions]]
+id = "taille"
+text = "Taille"
+type = "single_choice"
+options = [{ value = "petite", label = "Petite" }, { value = "grande", label = "Grande" }]
+"#,
+        )
+        .unwrap();
+        let registered = serde_json::json!({ "size_band": "10+" })
+            .as_object()
+            .cloned()
+            .unwrap();
+        let answered = answers(&q, &[("taille", "petite")]);
+        let kept = |invitation: &Map<String, Value>, answers: &ValidAnswers| {
+            response_attributes(&q, invitation, answers)
+                .into_iter()
+                .find(|(k, _)| k == "size_band")
+                .map(|(_, v)| v)
+        };
+        assert_eq!(kept(&registered, &answered).as_deref(), Some("10+"));
+        assert_eq!(kept(&Map::new(), &answered).as_deref(), Some("1-9"));
+        assert_eq!(kept(&registered, &answers(&q, &[])).as_deref(), Some("10+"));
+        assert_eq!(kept(&Map::new(), &answers(&q, &[])), None);
     }
 
     #[test]

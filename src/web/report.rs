@@ -13,7 +13,7 @@ use crate::domain::QuestionnaireCode;
 use crate::domain::indicators::DownloadParticipation;
 use crate::domain::indicators::GroupParticipation;
 use crate::domain::results::breakdown::{Breakdown, NOT_BREAKDOWNS, with_changes};
-use crate::domain::results::labels::{dimension_label, group_label};
+use crate::domain::results::labels::{dimension_label, group_label, group_rank};
 use crate::domain::results::report::{
     CampaignInfo, CampaignResults, CompanyPage, GroupParticipationTable, IndicatorEntry,
     LabelledBreakdown, Overview, PeriodQuery, PeriodRef, entry_from, mask, masked,
@@ -500,6 +500,11 @@ pub async fn campaign_results(
         computed
             .into_iter()
             .filter(|b| !NOT_BREAKDOWNS.contains(&b.dimension.as_str()))
+            .map(|mut b| {
+                b.groups
+                    .sort_by_key(|g| group_rank(current, &b.dimension, &g.group));
+                b
+            })
             .map(|b| LabelledBreakdown {
                 label: dimension_label(current, &b.dimension),
                 group_labels: b

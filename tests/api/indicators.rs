@@ -6,7 +6,8 @@ use jalon::store::results::counts::{Scope, value_counts};
 use sea_orm::{ConnectionTrait, Statement};
 
 use crate::datasets;
-use crate::helpers::spawn_app;
+use crate::helpers::{encode, spawn_app, valid_form_answers};
+use jalon::domain::QuestionnaireCode;
 
 /// The per-value tallies kept at submission equal a `GROUP BY` over the raw answers, and
 /// rebuilding them from scratch gives the same rows.
@@ -399,5 +400,70 @@ async fn bad_parameters_get_a_json_400_or_404_never_a_500() {
             .unwrap()
             .iter()
             .all(|i| i["value"].is_null())
+    );
+}
+
+#[tokio::test]
+async fn a_company_size_breakdown_has_four_bands_whatever_the_participants_answered() {
+    let app = spawn_app().await;
+    // (the registration's band, the participant's answer): the registration wins; an answer
+    // counts only for an invitation without a band, mapped to the registration's bands.
+    let participants = [
+        (Some("1-9"), Some("de_50_a_249")),
+        (Some("1-9"), None),
+        (Some("250+"), Some("moins_de_10")),
+        (Some("10-49"), Some("de_10_a_49")),
+        (None, Some("de_50_a_249")),
+    ];
+    for (band, answer) in participants {
+        let mut attributes = serde_json::Map::new();
+        if let Some(band) = band {
+            attributes.insert("size_band".into(), band.into());
+        }
+        let token = app.invite_with(QuestionnaireCode::I3_1, attributes).await;
+        let mut pairs = valid_form_answers(&app, QuestionnaireCode::I3_1);
+        if let Some(answer) = answer {
+            pairs.push(("profil_taille".into(), answer.into()));
+        }
+        let response = app.post_form(&format!("/r/{token}"), encode(&pairs)).await;
+        assert_eq!(response.status(), 303, "{band:?} {answer:?}");
+    }
+    let campaign = store::campaigns::find(&app.db, QuestionnaireCode::I3_1, "test")
+        .await
+        .unwrap()
+        .unwrap();
+    let body: serde_json::Value = app
+        .get(&format!("/api/v1/campaigns/{}/results", campaign.id))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let size = body["breakdowns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["key"] == "size_band")
+        .expect("a size breakdown");
+    assert_eq!(size["label"], "Taille de l’entreprise");
+    let groups: Vec<(&str, &str, u64)> = size["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| {
+            (
+                g["value"].as_str().unwrap(),
+                g["label"].as_str().unwrap(),
+                g["respondents"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        groups,
+        [
+            ("1-9", "Moins de 10 salarié·es", 2),
+            ("10-49", "De 10 à 49 salarié·es", 1),
+            ("50-249", "De 50 à 249 salarié·es", 1),
+            ("250+", "250 salarié·es ou plus", 1),
+        ]
     );
 }

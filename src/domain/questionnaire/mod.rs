@@ -9,6 +9,8 @@ mod verdict;
 pub use parse::{DefinitionError, parse_questionnaire};
 pub use verdict::Verdict;
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 
 use super::QuestionnaireCode;
@@ -102,13 +104,38 @@ pub struct Condition {
     pub equals: String,
 }
 
-/// A respondent attribute used for breakdowns: collected by a question of the form, or, when
-/// `question` is `None`, carried by the invitation (roster or registration).
+/// A respondent attribute used for breakdowns: carried by the invitation (roster or
+/// registration), or collected by a question of the form.
+///
+/// One dimension has one list of values: when the registration and a question both give it
+/// (a company's size), `values` maps each option of the question to the registration's value,
+/// and [`crate::domain::attributes::response_attributes`] decides which source wins.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Attribute {
     pub key: String,
     pub label: String,
     pub question: Option<String>,
+    /// Option value of `question` → the dimension's value; empty: the option value itself.
+    pub values: BTreeMap<String, String>,
+}
+
+impl Attribute {
+    /// The dimension's value for an answer to the attribute's question.
+    pub fn value_of_answer(&self, option: &str) -> String {
+        self.values
+            .get(option)
+            .cloned()
+            .unwrap_or_else(|| option.to_owned())
+    }
+
+    /// The option a dimension's value stands for, when it comes from (or is mapped to) an
+    /// option of the question: its label names the group.
+    pub fn option_of_value<'a>(&'a self, value: &'a str) -> &'a str {
+        self.values
+            .iter()
+            .find(|(_, mapped)| mapped.as_str() == value)
+            .map_or(value, |(option, _)| option.as_str())
+    }
 }
 
 impl Questionnaire {

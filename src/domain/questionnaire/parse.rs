@@ -117,6 +117,7 @@ struct RawAttribute {
     key: Spanned<String>,
     label: String,
     question: Option<Spanned<String>>,
+    values: Option<Spanned<BTreeMap<String, String>>>,
 }
 
 #[derive(Deserialize)]
@@ -717,16 +718,69 @@ impl Checker<'_> {
                             attribute.key.get_ref()
                         ),
                     ),
-                    Some(_) => {}
+                    Some(q) => {
+                        if let Some(values) = &attribute.values {
+                            self.check_attribute_values(attribute.key.get_ref(), &q.kind, values);
+                        }
+                    }
                 }
+            } else if let Some(values) = &attribute.values {
+                self.error(
+                    values.span(),
+                    format!(
+                        "l'attribut « {} » n'a pas de question : « values » ne s'applique pas",
+                        attribute.key.get_ref()
+                    ),
+                );
             }
             attributes.push(Attribute {
                 key: attribute.key.into_inner(),
                 label: attribute.label,
                 question: attribute.question.map(Spanned::into_inner),
+                values: attribute
+                    .values
+                    .map(Spanned::into_inner)
+                    .unwrap_or_default(),
             });
         }
         attributes
+    }
+}
+
+impl Checker<'_> {
+    /// An attribute's `values` map every option of its question, and only those, to a
+    /// non-empty value: an option left out would make a group of its own.
+    fn check_attribute_values(
+        &mut self,
+        key: &str,
+        kind: &QuestionKind,
+        values: &Spanned<BTreeMap<String, String>>,
+    ) {
+        for (option, value) in values.get_ref() {
+            if !kind.has_option(option) {
+                self.error(
+                    values.span(),
+                    format!("l'attribut « {key} » associe l'option inconnue « {option} »"),
+                );
+            }
+            if value.trim().is_empty() {
+                self.error(
+                    values.span(),
+                    format!("l'attribut « {key} » associe « {option} » à une valeur vide"),
+                );
+            }
+        }
+        for option in kind.options() {
+            if !values.get_ref().contains_key(&option.value) {
+                self.error(
+                    values.span(),
+                    format!(
+                        "l'attribut « {key} » n'associe pas l'option « {} » : chaque option doit avoir sa valeur",
+                        option.value
+                    ),
+                );
+            }
+        }
     }
 }
 

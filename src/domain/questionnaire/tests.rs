@@ -328,6 +328,39 @@ fn attributes_must_name_a_single_choice_question() {
 }
 
 #[test]
+fn an_attributes_values_map_every_option_of_its_question_and_only_those() {
+    let with = |values: &str| {
+        BASE.replace(
+            "question = \"fonction\"\n\n[[sections]]",
+            &format!("question = \"fonction\"\nvalues = {values}\n\n[[sections]]"),
+        )
+    };
+    let q = parse_questionnaire(&with(r#"{ dirigeant = "D", autre = "A" }"#)).unwrap();
+    assert_eq!(q.attributes[0].value_of_answer("autre"), "A");
+    assert_eq!(q.attributes[0].option_of_value("D"), "dirigeant");
+    assert_error(
+        &with(r#"{ dirigeant = "D" }"#),
+        19,
+        "n'associe pas l'option « autre »",
+    );
+    assert_error(
+        &with(r#"{ dirigeant = "D", autre = "A", chef = "C" }"#),
+        19,
+        "associe l'option inconnue « chef »",
+    );
+    assert_error(
+        &with(r#"{ dirigeant = " ", autre = "A" }"#),
+        19,
+        "à une valeur vide",
+    );
+    let without_question = BASE.replace(
+        "question = \"fonction\"\n\n[[sections]]",
+        "values = { dirigeant = \"D\" }\n\n[[sections]]",
+    );
+    assert_error(&without_question, 18, "« values » ne s'applique pas");
+}
+
+#[test]
 fn identifiers_are_plain_snake_case() {
     let source = BASE.replace("id = \"usage\"", "id = \"Usage général\"");
     assert_error(
