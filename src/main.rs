@@ -289,7 +289,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let seal_key = open_seal_key(&settings, &db).await?;
             store::versions::record_all(&db, &catalog, clock.now()).await?;
             let dispatcher = dispatcher(&settings, db, catalog, seal_key)?;
-            let summary = dispatcher.run(now).await?;
+            let progress = jalon::progress::Terminal::new("envoi des courriels");
+            let summary = dispatcher.run_showing(now, &progress).await?;
             println!("Envoi au {} :", now.to_rfc3339());
             print!("{}", summary.report());
             if summary.withheld > 0 {
@@ -312,8 +313,16 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .with_context(|| format!("lecture de {} impossible", args.file.display()))?;
             let catalog = load_catalog(&settings)?;
             let db = open_database(&settings).await?;
-            let report: ImportReport =
-                import::run(&db, &catalog, kind, &bytes, args.skip_invalid, clock.now()).await?;
+            let report: ImportReport = import::run(
+                &db,
+                &catalog,
+                kind,
+                &bytes,
+                args.skip_invalid,
+                clock.now(),
+                &jalon::progress::Terminal::new("import"),
+            )
+            .await?;
             print!("{}", report.render());
             Ok(if report.rejected.is_empty() {
                 ExitCode::SUCCESS

@@ -5,6 +5,7 @@ use tokio::task::JoinSet;
 
 use super::Dispatcher;
 use crate::mail::{MailError, OutgoingEmail};
+use crate::progress::Progress;
 use crate::store::StoreError;
 use crate::store::outbox::{self, Outcome};
 
@@ -28,12 +29,18 @@ fn backoff(attempts: i32) -> Duration {
 }
 
 impl Dispatcher {
-    pub(super) async fn deliver(&self, now: DateTime<Utc>) -> Result<Delivered, StoreError> {
+    pub(super) async fn deliver(
+        &self,
+        now: DateTime<Utc>,
+        progress: &dyn Progress,
+    ) -> Result<Delivered, StoreError> {
         let mut delivered = Delivered::default();
+        progress.set_length(outbox::ready_count(&self.db, now).await?);
         loop {
             let batch =
                 outbox::claim(&self.db, now, Duration::minutes(LEASE_MINUTES), CLAIM).await?;
             if batch.is_empty() {
+                progress.finish();
                 return Ok(delivered);
             }
             // Sent concurrently: the SMTP transport pools its connections.
@@ -79,6 +86,7 @@ impl Dispatcher {
                     }
                 };
                 outbox::record(&self.db, &row, outcome, now).await?;
+                progress.advance(1);
             }
         }
     }

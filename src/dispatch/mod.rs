@@ -76,6 +76,15 @@ impl DispatchSummary {
 
 impl Dispatcher {
     pub async fn run(&self, now: DateTime<Utc>) -> Result<DispatchSummary, StoreError> {
+        self.run_showing(now, &crate::progress::Silent).await
+    }
+
+    /// [`Self::run`], reporting the emails sent to `progress` (the command line's bar).
+    pub async fn run_showing(
+        &self,
+        now: DateTime<Utc>,
+        progress: &dyn crate::progress::Progress,
+    ) -> Result<DispatchSummary, StoreError> {
         let mut summary = DispatchSummary {
             invitations_queued: self.queue_due_invitations(now).await?,
             reminders_queued: self.queue_due_reminders(now).await?,
@@ -83,7 +92,7 @@ impl Dispatcher {
             ..Default::default()
         };
         summary.cancelled = queue::cancel_moot(&self.db).await?;
-        let delivered = self.deliver(now).await?;
+        let delivered = self.deliver(now, progress).await?;
         summary.sent = delivered.sent;
         summary.retried = delivered.retried;
         summary.failed = delivered.failed;

@@ -6,6 +6,7 @@ use sea_orm::DatabaseConnection;
 use super::{Rejection, table};
 use crate::catalog::Catalog;
 use crate::domain::QuestionnaireCode;
+use crate::progress::Progress;
 use crate::store::{StoreError, registration};
 
 #[derive(Debug, Clone, Copy)]
@@ -69,6 +70,8 @@ pub enum ImportError {
     Store(#[from] StoreError),
 }
 
+/// Checks every row of `bytes`, then registers the valid ones (none if any is invalid,
+/// unless `skip_invalid`), reporting the rows registered to `progress`.
 pub async fn run(
     db: &DatabaseConnection,
     catalog: &Catalog,
@@ -76,6 +79,7 @@ pub async fn run(
     bytes: &[u8],
     skip_invalid: bool,
     now: DateTime<Utc>,
+    progress: &dyn Progress,
 ) -> Result<ImportReport, ImportError> {
     let rules = |code| {
         catalog
@@ -104,12 +108,14 @@ pub async fn run(
                 return Ok(report);
             }
             let rules = rules(QuestionnaireCode::I3_1);
+            progress.set_length(checked.valid.len() as u64);
             for new in &checked.valid {
                 let done =
                     registration::register_intervention(db, new, network, &rules, now).await?;
                 report.accepted += 1;
                 report.created += usize::from(done.created);
                 report.invitations_added += done.added;
+                progress.advance(1);
             }
         }
         ImportKind::Coproductions => {
@@ -120,12 +126,14 @@ pub async fn run(
                 return Ok(report);
             }
             let rules = rules(QuestionnaireCode::I3_2);
+            progress.set_length(checked.valid.len() as u64);
             for new in &checked.valid {
                 let done =
                     registration::register_coproduction(db, new, network, &rules, now).await?;
                 report.accepted += 1;
                 report.created += usize::from(done.created);
                 report.invitations_added += done.added;
+                progress.advance(1);
             }
         }
         ImportKind::Roster(wave_id) => {
@@ -138,11 +146,15 @@ pub async fn run(
                 report.aborted = true;
                 return Ok(report);
             }
+            // One transaction: the roster is whole or absent.
+            progress.set_length(checked.valid.len() as u64);
             let done = registration::add_roster(db, code, &wave, &checked.valid, now).await?;
+            progress.advance(checked.valid.len() as u64);
             report.accepted = checked.valid.len();
             report.created = done.added;
             report.invitations_added = done.added;
         }
     }
+    progress.finish();
     Ok(report)
 }

@@ -124,6 +124,15 @@ fn claimable(now: DateTime<Utc>) -> sea_orm::Condition {
         )
 }
 
+/// How many rows are ready to be sent now: the length of a dispatch's progress bar.
+pub async fn ready_count(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<u64, StoreError> {
+    use sea_orm::PaginatorTrait;
+    Ok(outbox::Entity::find()
+        .filter(claimable(now))
+        .count(db)
+        .await?)
+}
+
 /// Claims up to `limit` ready rows for `lease` and returns them.
 pub async fn claim(
     db: &impl ConnectionTrait,

@@ -212,11 +212,21 @@ async fn import_then_dispatch_as_of_a_date_writes_the_emails_and_says_so() {
             .env("JALON_DATABASE_URL", &url)
             .env("JALON_OUTBOX_DIR", &outbox)
             .env("JALON_SEAL_KEY_FILE", work.path().join("jalon.seal-key"))
+            .env("JALON_LOG", "info")
             .args(args)
             .output()
             .unwrap()
     };
+    // Not a terminal: progress as plain lines, logs without colour codes, the migrations of
+    // a new database not told at `info`.
+    let plain = |output: &std::process::Output, progress: &str| {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(progress), "{stderr}");
+        assert!(!stderr.contains('\x1b'), "no colour codes: {stderr:?}");
+        assert!(!stderr.to_lowercase().contains("migration"), "{stderr}");
+    };
     let imported = run(&["import", "interventions", csv.to_str().unwrap()]);
+    plain(&imported, "import : 1/1");
     assert!(
         imported.status.success(),
         "{}",
@@ -235,6 +245,7 @@ async fn import_then_dispatch_as_of_a_date_writes_the_emails_and_says_so() {
     assert!(due.status.success(), "{stdout}");
     assert!(stdout.contains("invitations mises en file : 2"), "{stdout}");
     assert!(stdout.contains("messages envoyés : 2"), "{stdout}");
+    plain(&due, "envoi des courriels : 2/2");
     let files = std::fs::read_dir(&outbox).unwrap().count();
     assert_eq!(files, 2, "one .eml file per email");
     let again = run(&["dispatch", "--as-of", "2026-03-16T12:00:00+01:00"]);

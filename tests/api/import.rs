@@ -12,9 +12,17 @@ async fn import(
     csv: &[u8],
     skip_invalid: bool,
 ) -> jalon::import::ImportReport {
-    run(&app.db, &app.catalog, kind, csv, skip_invalid, app.now())
-        .await
-        .unwrap()
+    run(
+        &app.db,
+        &app.catalog,
+        kind,
+        csv,
+        skip_invalid,
+        app.now(),
+        &jalon::progress::Silent,
+    )
+    .await
+    .unwrap()
 }
 
 fn lines(report: &jalon::import::ImportReport) -> Vec<(usize, String)> {
@@ -115,6 +123,7 @@ async fn windows_1252_comma_files_and_missing_columns() {
         b"reference;email\nCOP-2;y@example.org\n",
         false,
         app.now(),
+        &jalon::progress::Silent,
     )
     .await
     .unwrap_err();
@@ -131,6 +140,7 @@ async fn windows_1252_comma_files_and_missing_columns() {
         b"reference;outil;entite;finalise_le;organisme;email\nCOP-2;Guide\n",
         false,
         app.now(),
+        &jalon::progress::Silent,
     )
     .await
     .unwrap_err();

@@ -96,6 +96,7 @@ pub async fn upload(
         &upload.file,
         upload.skip_invalid,
         state.clock.now(),
+        &crate::progress::Silent,
     )
     .await
     {
