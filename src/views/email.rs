@@ -10,6 +10,7 @@ pub fn email_html(email: &RenderedEmail) -> Markup {
         html lang="fr" {
             head {
                 meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (email.subject) }
             }
             body style="font-family: Arial, sans-serif; line-height: 1.5; color: #161616; max-width: 40rem;" {
@@ -17,7 +18,8 @@ pub fn email_html(email: &RenderedEmail) -> Markup {
                     p {
                         @for (fragment, is_link) in paragraph {
                             @if *is_link {
-                                a href=(fragment) style="color: #000091;" { (fragment) }
+                                // A long link breaks anywhere rather than widen a phone's screen.
+                                a href=(fragment) style="color: #000091; overflow-wrap: anywhere; word-break: break-word;" { (fragment) }
                             } @else {
                                 @for (j, line) in fragment.split('\n').enumerate() {
                                     @if j > 0 { br; }

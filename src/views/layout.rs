@@ -32,6 +32,16 @@ pub fn table_scroll(labelled_by: &str, table: Markup) -> Markup {
     }
 }
 
+/// [`table_scroll`] for a table without a captioned id to point at: the region is named by
+/// `name` itself.
+pub fn table_scroll_named(name: &str, table: Markup) -> Markup {
+    html! {
+        div.table-scroll role="region" aria-label=(name) tabindex="0" {
+            (table)
+        }
+    }
+}
+
 fn shell(title: &str, nav: Option<Markup>, content: Markup) -> Markup {
     let staff = nav.is_some();
     html! {

@@ -12,3 +12,15 @@ pub async fn stylesheet() -> HttpResponse {
         ]))
         .body(STYLESHEET)
 }
+
+/// jalon has no icon. Pages say so (`rel=icon` of `data:`), but a browser still asks for
+/// `/favicon.ico` when it opens something else (an email's HTML preview, a JSON document):
+/// nothing, for a day, rather than a 404 in the log and in the browser's console.
+pub async fn no_favicon() -> HttpResponse {
+    HttpResponse::NoContent()
+        .insert_header(CacheControl(vec![
+            CacheDirective::Public,
+            CacheDirective::MaxAge(86400),
+        ]))
+        .finish()
+}

@@ -43,6 +43,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/healthz", web::get().to(health::healthz))
         .route("/api/v1/openapi.json", web::get().to(openapi::document))
         .route("/static/jalon.css", web::get().to(assets::stylesheet))
+        .route("/favicon.ico", web::get().to(assets::no_favicon))
         .route(
             "/api/v1/questionnaires/{code}",
             web::get().to(questionnaires_api::show),

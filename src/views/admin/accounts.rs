@@ -3,7 +3,7 @@ use maud::{Markup, html};
 
 use crate::domain::network::Network;
 use crate::entities::{api_token, staff_user};
-use crate::views::layout::staff_page;
+use crate::views::layout::{staff_page, table_scroll_named};
 
 pub struct AccountsView<'a> {
     pub csrf: &'a str,
@@ -31,24 +31,26 @@ pub fn accounts_page(view: &AccountsView<'_>) -> Markup {
                 p.notice role="status" { (done) }
             }
             h2 { "Comptes" }
-            table {
-                thead { tr { th scope="col" { "Adresse" } th scope="col" { "Rôle" } th scope="col" { "Créé le" } th scope="col" { "Action" } } }
-                tbody {
-                    @for user in view.users {
-                        tr {
-                            td { (user.email) }
-                            td { (role(&user.role, user.entity.as_deref())) }
-                            td { (user.created_at.with_timezone(&Paris).format("%d/%m/%Y")) }
-                            td {
-                                form method="post" action={"/admin/comptes/" (user.id) "/suppression"} {
-                                    input type="hidden" name="_csrf" value=(view.csrf);
-                                    button.button.secondary type="submit" aria-label={"Supprimer le compte " (user.email)} { "Supprimer" }
+            (table_scroll_named("Comptes", html! {
+                table {
+                    thead { tr { th scope="col" { "Adresse" } th scope="col" { "Rôle" } th scope="col" { "Créé le" } th scope="col" { "Action" } } }
+                    tbody {
+                        @for user in view.users {
+                            tr {
+                                td { (user.email) }
+                                td { (role(&user.role, user.entity.as_deref())) }
+                                td { (user.created_at.with_timezone(&Paris).format("%d/%m/%Y")) }
+                                td {
+                                    form method="post" action={"/admin/comptes/" (user.id) "/suppression"} {
+                                        input type="hidden" name="_csrf" value=(view.csrf);
+                                        button.button.secondary type="submit" aria-label={"Supprimer le compte " (user.email)} { "Supprimer" }
+                                    }
                                 }
                             }
                         }
                     }
                 }
-            }
+            }))
             form.form-section method="post" action="/admin/comptes" {
                 h2 { "Ajouter un compte" }
                 @if let Some(error) = view.error {
@@ -90,24 +92,26 @@ pub fn accounts_page(view: &AccountsView<'_>) -> Markup {
             @if view.tokens.is_empty() {
                 p { "Aucun jeton." }
             } @else {
-                table {
-                    thead { tr { th scope="col" { "Nom" } th scope="col" { "Rôle" } th scope="col" { "Créé le" } th scope="col" { "Action" } } }
-                    tbody {
-                        @for token in view.tokens {
-                            tr {
-                                td { (token.name) }
-                                td { (role(&token.role, token.entity.as_deref())) }
-                                td { (token.created_at.with_timezone(&Paris).format("%d/%m/%Y")) }
-                                td {
-                                    form method="post" action={"/admin/jetons/" (token.id) "/revocation"} {
-                                        input type="hidden" name="_csrf" value=(view.csrf);
-                                        button.button.secondary type="submit" aria-label={"Révoquer le jeton " (token.name)} { "Révoquer" }
+                (table_scroll_named("Jetons d’API", html! {
+                    table {
+                        thead { tr { th scope="col" { "Nom" } th scope="col" { "Rôle" } th scope="col" { "Créé le" } th scope="col" { "Action" } } }
+                        tbody {
+                            @for token in view.tokens {
+                                tr {
+                                    td { (token.name) }
+                                    td { (role(&token.role, token.entity.as_deref())) }
+                                    td { (token.created_at.with_timezone(&Paris).format("%d/%m/%Y")) }
+                                    td {
+                                        form method="post" action={"/admin/jetons/" (token.id) "/revocation"} {
+                                            input type="hidden" name="_csrf" value=(view.csrf);
+                                            button.button.secondary type="submit" aria-label={"Révoquer le jeton " (token.name)} { "Révoquer" }
+                                        }
                                     }
                                 }
                             }
                         }
                     }
-                }
+                }))
             }
         },
     )

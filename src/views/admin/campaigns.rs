@@ -3,7 +3,7 @@ use maud::{Markup, html};
 
 use crate::entities::campaign;
 use crate::store::campaign_admin::{Counts, Planned};
-use crate::views::layout::staff_page;
+use crate::views::layout::{staff_page, table_scroll_named};
 
 pub struct CampaignRow {
     pub campaign: campaign::Model,
@@ -28,30 +28,32 @@ pub fn campaigns_page(rows: &[CampaignRow]) -> Markup {
             @if rows.is_empty() {
                 p { "Aucune campagne." }
             } @else {
-                table {
-                    thead {
-                        tr {
-                            th scope="col" { "Questionnaire" }
-                            th scope="col" { "Campagne" }
-                            th scope="col" { "État" }
-                            th scope="col" { "Prévues" }
-                            th scope="col" { "Envoyées" }
-                            th scope="col" { "Répondues" }
-                        }
-                    }
-                    tbody {
-                        @for row in rows {
+                (table_scroll_named("Campagnes", html! {
+                    table {
+                        thead {
                             tr {
-                                td { (row.campaign.questionnaire_code) }
-                                td { a href={"/admin/campagnes/" (row.campaign.id)} { (row.campaign.label) } }
-                                td { (status_label(&row.campaign.status)) }
-                                td { (row.counts.planned) }
-                                td { (row.counts.sent) }
-                                td { (row.counts.completed) }
+                                th scope="col" { "Questionnaire" }
+                                th scope="col" { "Campagne" }
+                                th scope="col" { "État" }
+                                th scope="col" { "Prévues" }
+                                th scope="col" { "Envoyées" }
+                                th scope="col" { "Répondues" }
+                            }
+                        }
+                        tbody {
+                            @for row in rows {
+                                tr {
+                                    td { (row.campaign.questionnaire_code) }
+                                    td { a href={"/admin/campagnes/" (row.campaign.id)} { (row.campaign.label) } }
+                                    td { (status_label(&row.campaign.status)) }
+                                    td { (row.counts.planned) }
+                                    td { (row.counts.sent) }
+                                    td { (row.counts.completed) }
+                                }
                             }
                         }
                     }
-                }
+                }))
             }
         },
     )
@@ -107,33 +109,35 @@ pub fn campaign_page(row: &CampaignRow, planned: &[Planned], csrf: &str) -> Mark
             @if planned.is_empty() {
                 p { "Aucune invitation en attente d’envoi." }
             } @else {
-                table {
-                    thead {
-                        tr {
-                            th scope="col" { "Personne" }
-                            th scope="col" { "Envoi prévu (heure de Paris)" }
-                            th scope="col" { "Action" }
-                        }
-                    }
-                    tbody {
-                        @for p in planned {
+                (table_scroll_named("Invitations prévues", html! {
+                    table {
+                        thead {
                             tr {
-                                td { (p.name.as_deref().unwrap_or("")) " " (p.email.as_deref().unwrap_or("(effacée)")) }
-                                td {
-                                    @if let Some(at) = p.scheduled_for {
-                                        (at.with_timezone(&Paris).format("%d/%m/%Y %H:%M"))
-                                    } @else { "—" }
-                                }
-                                td {
-                                    form method="post" action={"/admin/invitations/" (p.id) "/annulation"} {
-                                        input type="hidden" name="_csrf" value=(csrf);
-                                        button.button.secondary type="submit" aria-label={"Annuler l’invitation de " (p.email.as_deref().unwrap_or(""))} { "Annuler" }
+                                th scope="col" { "Personne" }
+                                th scope="col" { "Envoi prévu (heure de Paris)" }
+                                th scope="col" { "Action" }
+                            }
+                        }
+                        tbody {
+                            @for p in planned {
+                                tr {
+                                    td { (p.name.as_deref().unwrap_or("")) " " (p.email.as_deref().unwrap_or("(effacée)")) }
+                                    td {
+                                        @if let Some(at) = p.scheduled_for {
+                                            (at.with_timezone(&Paris).format("%d/%m/%Y %H:%M"))
+                                        } @else { "—" }
+                                    }
+                                    td {
+                                        form method="post" action={"/admin/invitations/" (p.id) "/annulation"} {
+                                            input type="hidden" name="_csrf" value=(csrf);
+                                            button.button.secondary type="submit" aria-label={"Annuler l’invitation de " (p.email.as_deref().unwrap_or(""))} { "Annuler" }
+                                        }
                                     }
                                 }
                             }
                         }
                     }
-                }
+                }))
             }
         },
     )

@@ -1,7 +1,7 @@
 use maud::{Markup, html};
 use serde_json::Value;
 
-use crate::views::layout::staff_page;
+use crate::views::layout::{staff_page, table_scroll_named};
 
 pub struct ContactView<'a> {
     pub csrf: &'a str,
@@ -43,30 +43,32 @@ pub fn contacts_page(view: &ContactView<'_>) -> Markup {
                 @let invitations = data["invitations"].as_array().cloned().unwrap_or_default();
                 h2 { (invitations.len()) " invitation(s) pour " (email) }
                 @if !invitations.is_empty() {
-                    table {
-                        thead {
-                            tr {
-                                th scope="col" { "Questionnaire" }
-                                th scope="col" { "Campagne" }
-                                th scope="col" { "Nom" }
-                                th scope="col" { "État" }
-                                th scope="col" { "Envoyée" }
-                                th scope="col" { "Désinscription" }
-                            }
-                        }
-                        tbody {
-                            @for inv in &invitations {
+                    (table_scroll_named("Invitations de la personne", html! {
+                        table {
+                            thead {
                                 tr {
-                                    td { (text(&inv["questionnaire"])) }
-                                    td { (text(&inv["campaign"])) }
-                                    td { (text(&inv["name"])) }
-                                    td { (text(&inv["status"])) }
-                                    td { (text(&inv["sent_at"])) }
-                                    td { (text(&inv["unsubscribed_at"])) }
+                                    th scope="col" { "Questionnaire" }
+                                    th scope="col" { "Campagne" }
+                                    th scope="col" { "Nom" }
+                                    th scope="col" { "État" }
+                                    th scope="col" { "Envoyée" }
+                                    th scope="col" { "Désinscription" }
+                                }
+                            }
+                            tbody {
+                                @for inv in &invitations {
+                                    tr {
+                                        td { (text(&inv["questionnaire"])) }
+                                        td { (text(&inv["campaign"])) }
+                                        td { (text(&inv["name"])) }
+                                        td { (text(&inv["status"])) }
+                                        td { (text(&inv["sent_at"])) }
+                                        td { (text(&inv["unsubscribed_at"])) }
+                                    }
                                 }
                             }
                         }
-                    }
+                    }))
                     p { a href={"/admin/contacts/export?email=" (percent_encoding::utf8_percent_encode(email, percent_encoding::NON_ALPHANUMERIC))} { "Télécharger toutes ses données (JSON)" } }
                     form method="post" action="/admin/contacts/desinscription" {
                         input type="hidden" name="_csrf" value=(view.csrf);

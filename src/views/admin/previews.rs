@@ -3,7 +3,7 @@ use maud::{Markup, html};
 use crate::catalog::Catalog;
 use crate::domain::QuestionnaireCode;
 use crate::domain::email_template::RenderedEmail;
-use crate::views::layout::staff_page;
+use crate::views::layout::{staff_page, table_scroll_named};
 
 pub fn questionnaires_page(catalog: &Catalog) -> Markup {
     staff_page(
@@ -11,31 +11,33 @@ pub fn questionnaires_page(catalog: &Catalog) -> Markup {
         html! {
             p.breadcrumb { a href="/admin" { "Administration" } }
             h1 { "Questionnaires et messages" }
-            table {
-                thead {
-                    tr {
-                        th scope="col" { "Questionnaire" }
-                        th scope="col" { "Titre" }
-                        th scope="col" { "Aperçus" }
-                    }
-                }
-                tbody {
-                    @for loaded in catalog.iter() {
-                        @let code = loaded.definition.code;
+            (table_scroll_named("Questionnaires et messages", html! {
+                table {
+                    thead {
                         tr {
-                            td { (code) }
-                            td { (loaded.definition.title) }
-                            td {
-                                a href={"/admin/questionnaires/" (code) "/apercu"} { "Formulaire" }
-                                " · "
-                                a href={"/admin/questionnaires/" (code) "/email"} { "Invitation" }
-                                " · "
-                                a href={"/admin/questionnaires/" (code) "/email?type=relance"} { "Relance" }
+                            th scope="col" { "Questionnaire" }
+                            th scope="col" { "Titre" }
+                            th scope="col" { "Aperçus" }
+                        }
+                    }
+                    tbody {
+                        @for loaded in catalog.iter() {
+                            @let code = loaded.definition.code;
+                            tr {
+                                td { (code) }
+                                td { (loaded.definition.title) }
+                                td {
+                                    a href={"/admin/questionnaires/" (code) "/apercu"} { "Formulaire" }
+                                    " · "
+                                    a href={"/admin/questionnaires/" (code) "/email"} { "Invitation" }
+                                    " · "
+                                    a href={"/admin/questionnaires/" (code) "/email?type=relance"} { "Relance" }
+                                }
                             }
                         }
                     }
                 }
-            }
+            }))
         },
     )
 }

@@ -7,6 +7,7 @@ use super::{n, nice_ceiling};
 use crate::domain::results::Timeline;
 use crate::domain::results::timeline::Step;
 use crate::views::format::{day, integer};
+use crate::views::layout::table_scroll_named;
 
 pub struct TimelineChart<'a> {
     pub id: &'a str,
@@ -175,36 +176,38 @@ impl Render for TimelineChart<'_> {
                 }
                 details {
                     summary { "Données du graphique (par " (step) ")" }
-                    table {
-                        thead {
-                            tr {
-                                th scope="col" { "Date" }
-                                @if self.with_invitations {
-                                    th scope="col" { "Envoyées" }
-                                    th scope="col" { "Ouvertes" }
-                                }
-                                th scope="col" { "Réponses" }
-                                @if self.with_invitations {
-                                    th scope="col" { "Relances" }
-                                }
-                            }
-                        }
-                        tbody {
-                            @for p in points {
+                    (table_scroll_named("Données du graphique", html! {
+                        table {
+                            thead {
                                 tr {
-                                    th scope="row" { (day(p.start)) }
+                                    th scope="col" { "Date" }
                                     @if self.with_invitations {
-                                        td { (integer(p.sent)) }
-                                        td { (integer(p.opened)) }
+                                        th scope="col" { "Envoyées" }
+                                        th scope="col" { "Ouvertes" }
                                     }
-                                    td { (integer(p.answered)) }
+                                    th scope="col" { "Réponses" }
                                     @if self.with_invitations {
-                                        td { (integer(p.reminders_total())) }
+                                        th scope="col" { "Relances" }
+                                    }
+                                }
+                            }
+                            tbody {
+                                @for p in points {
+                                    tr {
+                                        th scope="row" { (day(p.start)) }
+                                        @if self.with_invitations {
+                                            td { (integer(p.sent)) }
+                                            td { (integer(p.opened)) }
+                                        }
+                                        td { (integer(p.answered)) }
+                                        @if self.with_invitations {
+                                            td { (integer(p.reminders_total())) }
+                                        }
                                     }
                                 }
                             }
                         }
-                    }
+                    }))
                 }
             }
         }

@@ -11,7 +11,7 @@ use crate::domain::results::report::{CampaignResults, CompanyPage};
 use crate::domain::results::{QuestionDistribution, Timeline};
 use crate::views::charts::{Segment, StackedBar, TimelineChart};
 use crate::views::format::{integer, interval, percent, points};
-use crate::views::layout::staff_page;
+use crate::views::layout::{staff_page, table_scroll_named};
 
 /// Companies of 3.1 listed per page of a campaign's dashboard.
 pub const COMPANIES_PER_PAGE: u64 = 100;
@@ -123,48 +123,50 @@ pub fn campaign_page(results: &CampaignResults, comments: Option<&[(String, Stri
                         @let overall = r.overall().is_some();
                         @let compared = results.previous_wave.is_some();
                         @let span = 2 + usize::from(overall) + usize::from(compared);
-                        table {
-                            caption { (b.label) }
-                            thead {
-                                tr {
-                                    th scope="col" { (b.label) }
-                                    th scope="col" { "Répondants" }
-                                    th scope="col" { "Résultat" }
-                                    @if overall { th scope="col" { "Perception d’ensemble" } }
-                                    @if compared { th scope="col" { "Évolution" } }
-                                }
-                            }
-                            tbody {
-                                @for (g, label) in b.breakdown.groups.iter().zip(&b.group_labels) {
+                        (table_scroll_named(&b.label, html! {
+                            table {
+                                caption { (b.label) }
+                                thead {
                                     tr {
-                                        th scope="row" { (label) }
-                                        @if g.hidden {
-                                            td colspan=(span - 1) { "masqué" }
-                                        } @else {
-                                            td { (g.respondents.map(integer).unwrap_or_default()) }
-                                            td { (percent(g.value)) }
-                                            @if overall { td { (percent(g.overall.and_then(|p| p.rate()))) } }
-                                            @if compared {
-                                                td {
-                                                    @match g.change.and_then(|c| c.points.map(|p| (p, c.test.is_some_and(|t| t.significant)))) {
-                                                        Some((p, significant)) => { (points(p)) @if significant { " *" } },
-                                                        None => "–",
+                                        th scope="col" { (b.label) }
+                                        th scope="col" { "Répondants" }
+                                        th scope="col" { "Résultat" }
+                                        @if overall { th scope="col" { "Perception d’ensemble" } }
+                                        @if compared { th scope="col" { "Évolution" } }
+                                    }
+                                }
+                                tbody {
+                                    @for (g, label) in b.breakdown.groups.iter().zip(&b.group_labels) {
+                                        tr {
+                                            th scope="row" { (label) }
+                                            @if g.hidden {
+                                                td colspan=(span - 1) { "masqué" }
+                                            } @else {
+                                                td { (g.respondents.map(integer).unwrap_or_default()) }
+                                                td { (percent(g.value)) }
+                                                @if overall { td { (percent(g.overall.and_then(|p| p.rate()))) } }
+                                                @if compared {
+                                                    td {
+                                                        @match g.change.and_then(|c| c.points.map(|p| (p, c.test.is_some_and(|t| t.significant)))) {
+                                                            Some((p, significant)) => { (points(p)) @if significant { " *" } },
+                                                            None => "–",
+                                                        }
                                                     }
                                                 }
                                             }
                                         }
                                     }
                                 }
-                            }
-                            tfoot {
-                                tr {
-                                    th scope="row" { "Total" }
-                                    td colspan=(span - 1) {
-                                        (b.breakdown.total.map_or_else(|| "masqué".to_owned(), integer))
+                                tfoot {
+                                    tr {
+                                        th scope="row" { "Total" }
+                                        td colspan=(span - 1) {
+                                            (b.breakdown.total.map_or_else(|| "masqué".to_owned(), integer))
+                                        }
                                     }
                                 }
                             }
-                        }
+                        }))
                         @if b.breakdown.hidden_count() > 0 {
                             p.hint {
                                 "Groupes masqués : moins de " (results.threshold) " répondants, ou masqués \
@@ -227,23 +229,25 @@ fn question_block(number: usize, d: &QuestionDistribution) -> Markup {
                 (StackedBar { title: &d.text, segments })
                 details {
                     summary { "Détail des réponses" }
-                    table {
-                        thead { tr { th scope="col" { "Réponse" } th scope="col" { "Nombre" } th scope="col" { "Part" } } }
-                        tbody {
-                            @for (o, color) in d.options.iter().zip(&colors) {
-                                tr {
-                                    th scope="row" {
-                                        // An SVG swatch, not a style attribute: the CSP allows no inline style.
-                                        svg.key viewBox="0 0 1 1" aria-hidden="true" focusable="false" { rect width="1" height="1" fill=(color) {} }
-                                        (o.label)
-                                        @if o.not_applicable { " (hors calcul)" }
+                    (table_scroll_named(&format!("Détail des réponses : {}", d.text), html! {
+                        table {
+                            thead { tr { th scope="col" { "Réponse" } th scope="col" { "Nombre" } th scope="col" { "Part" } } }
+                            tbody {
+                                @for (o, color) in d.options.iter().zip(&colors) {
+                                    tr {
+                                        th scope="row" {
+                                            // An SVG swatch, not a style attribute: the CSP allows no inline style.
+                                            svg.key viewBox="0 0 1 1" aria-hidden="true" focusable="false" { rect width="1" height="1" fill=(color) {} }
+                                            (o.label)
+                                            @if o.not_applicable { " (hors calcul)" }
+                                        }
+                                        td { (integer(o.count)) }
+                                        td { (percent((d.answered > 0).then(|| o.count as f64 / d.answered as f64))) }
                                     }
-                                    td { (integer(o.count)) }
-                                    td { (percent((d.answered > 0).then(|| o.count as f64 / d.answered as f64))) }
                                 }
                             }
                         }
-                    }
+                    }))
                 }
             }
         }
@@ -269,28 +273,30 @@ fn companies_section(campaign: Uuid, two_level: &TwoLevelIndicator, page: &Compa
             @if page.rows.is_empty() {
                 p { "Aucune entreprise sur cette page." }
             } @else {
-                table {
-                    caption {
-                        "Scores des entreprises, par référence : " (integer(first)) " à "
-                        (integer(last)) " sur " (integer(page.total))
-                    }
-                    thead {
-                        tr {
-                            th scope="col" { "Entreprise" }
-                            th scope="col" { "Répondants" }
-                            th scope="col" { "Score" }
+                (table_scroll_named("Scores des entreprises", html! {
+                    table {
+                        caption {
+                            "Scores des entreprises, par référence : " (integer(first)) " à "
+                            (integer(last)) " sur " (integer(page.total))
                         }
-                    }
-                    tbody {
-                        @for (company, respondents, score) in &page.rows {
+                        thead {
                             tr {
-                                th scope="row" { (company) }
-                                td { (integer(*respondents)) }
-                                td { @if score.is_some() { (percent(*score)) } @else { "sans réponse valide" } }
+                                th scope="col" { "Entreprise" }
+                                th scope="col" { "Répondants" }
+                                th scope="col" { "Score" }
+                            }
+                        }
+                        tbody {
+                            @for (company, respondents, score) in &page.rows {
+                                tr {
+                                    th scope="row" { (company) }
+                                    td { (integer(*respondents)) }
+                                    td { @if score.is_some() { (percent(*score)) } @else { "sans réponse valide" } }
+                                }
                             }
                         }
                     }
-                }
+                }))
             }
             @if page.offset > 0 || last < page.total {
                 nav aria-label="Pages des entreprises" {
@@ -362,41 +368,43 @@ fn participation_groups_section(results: &CampaignResults) -> Markup {
         section aria-labelledby="titre-participation-groupes" {
             h2 #titre-participation-groupes { "Participation par groupe" }
             @for table in &results.participation_groups {
-                table {
-                    caption { "Participation par " (table.label.to_lowercase()) }
-                    thead {
-                        tr {
-                            th scope="col" { (table.label) }
-                            th scope="col" { "Invités" }
-                            th scope="col" { "Ont répondu" }
-                            th scope="col" { "Taux" }
-                        }
-                    }
-                    tbody {
-                        @for (g, label) in table.breakdown.groups.iter().zip(&table.group_labels) {
+                (table_scroll_named(&format!("Participation par {}", table.label.to_lowercase()), html! {
+                    table {
+                        caption { "Participation par " (table.label.to_lowercase()) }
+                        thead {
                             tr {
-                                th scope="row" { (label) }
-                                td { (integer(g.invited)) }
-                                @match g.completed {
-                                    Some(completed) => {
-                                        td { (integer(completed)) }
-                                        td { (percent(g.rate)) }
+                                th scope="col" { (table.label) }
+                                th scope="col" { "Invités" }
+                                th scope="col" { "Ont répondu" }
+                                th scope="col" { "Taux" }
+                            }
+                        }
+                        tbody {
+                            @for (g, label) in table.breakdown.groups.iter().zip(&table.group_labels) {
+                                tr {
+                                    th scope="row" { (label) }
+                                    td { (integer(g.invited)) }
+                                    @match g.completed {
+                                        Some(completed) => {
+                                            td { (integer(completed)) }
+                                            td { (percent(g.rate)) }
+                                        }
+                                        None => { td colspan="2" { "masqué" } }
                                     }
-                                    None => { td colspan="2" { "masqué" } }
+                                }
+                            }
+                        }
+                        tfoot {
+                            tr {
+                                th scope="row" { "Total" }
+                                td { (integer(table.breakdown.invited)) }
+                                td colspan="2" {
+                                    (table.breakdown.completed.map_or_else(|| "masqué".to_owned(), integer))
                                 }
                             }
                         }
                     }
-                    tfoot {
-                        tr {
-                            th scope="row" { "Total" }
-                            td { (integer(table.breakdown.invited)) }
-                            td colspan="2" {
-                                (table.breakdown.completed.map_or_else(|| "masqué".to_owned(), integer))
-                            }
-                        }
-                    }
-                }
+                }))
                 @if table.breakdown.groups.iter().any(|g| g.completed.is_none()) {
                     p.hint {
                         "Groupes masqués : moins de " (results.threshold) " réponses, ou masqués pour \

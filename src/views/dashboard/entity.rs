@@ -9,7 +9,7 @@ use crate::domain::results::BreakdownGroup;
 use crate::domain::results::labels::value_label;
 use crate::domain::results::report::CampaignInfo;
 use crate::views::format::{integer, percent};
-use crate::views::layout::staff_page;
+use crate::views::layout::{staff_page, table_scroll_named};
 
 /// A campaign, and the group of the entity's respondents in its breakdown.
 pub struct EntityRow {
@@ -38,38 +38,40 @@ pub fn entity_page(entity: &Entity, rows: &[EntityRow]) -> Markup {
             @if rows.is_empty() {
                 p { "Aucune campagne pour le moment." }
             } @else {
-                table {
-                    caption { "Résultats de " (entity.name) " par campagne" }
-                    thead {
-                        tr {
-                            th scope="col" { "Campagne" }
-                            th scope="col" { "Indicateur" }
-                            th scope="col" { "Groupe" }
-                            th scope="col" { "Répondants" }
-                            th scope="col" { "Valeur" }
-                            th scope="col" { "Perception d’ensemble" }
-                        }
-                    }
-                    tbody {
-                        @for row in rows {
+                (table_scroll_named("Résultats par campagne", html! {
+                    table {
+                        caption { "Résultats de " (entity.name) " par campagne" }
+                        thead {
                             tr {
-                                th scope="row" { (row.campaign.label) }
-                                td { (indicator_name(row.code)) " – " (value_label(row.code)) }
-                                td { (row.group) }
-                                @match (&row.cell, row.masked) {
-                                    (_, true) => { td colspan="3" { "masqué (moins de répondants que le seuil d’anonymat)" } }
-                                    (None, false) => { td colspan="3" { "aucun répondant" } }
-                                    (Some(cell), false) if cell.hidden => { td colspan="3" { "masqué (groupe trop petit)" } }
-                                    (Some(cell), false) => {
-                                        td { (cell.respondents.map_or_else(|| "–".to_owned(), integer)) }
-                                        td { (percent(cell.value)) }
-                                        td { (percent(cell.overall.and_then(|o| o.rate()))) }
+                                th scope="col" { "Campagne" }
+                                th scope="col" { "Indicateur" }
+                                th scope="col" { "Groupe" }
+                                th scope="col" { "Répondants" }
+                                th scope="col" { "Valeur" }
+                                th scope="col" { "Perception d’ensemble" }
+                            }
+                        }
+                        tbody {
+                            @for row in rows {
+                                tr {
+                                    th scope="row" { (row.campaign.label) }
+                                    td { (indicator_name(row.code)) " – " (value_label(row.code)) }
+                                    td { (row.group) }
+                                    @match (&row.cell, row.masked) {
+                                        (_, true) => { td colspan="3" { "masqué (moins de répondants que le seuil d’anonymat)" } }
+                                        (None, false) => { td colspan="3" { "aucun répondant" } }
+                                        (Some(cell), false) if cell.hidden => { td colspan="3" { "masqué (groupe trop petit)" } }
+                                        (Some(cell), false) => {
+                                            td { (cell.respondents.map_or_else(|| "–".to_owned(), integer)) }
+                                            td { (percent(cell.value)) }
+                                            td { (percent(cell.overall.and_then(|o| o.rate()))) }
+                                        }
                                     }
                                 }
                             }
                         }
                     }
-                }
+                }))
             }
         },
     )
