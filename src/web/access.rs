@@ -14,7 +14,7 @@ pub enum Access {
 
 /// Routes anyone may call (the front door, respondents, the website's widget, probes,
 /// signing in). `/` is exact, never a prefix: it would open every route.
-const PUBLIC_EXACT: &[&str] = &["/", "/healthz", "/widget.js", "/connexion"];
+const PUBLIC_EXACT: &[&str] = &["/", "/healthz", "/widget.js", "/connexion", "/favicon.ico"];
 const PUBLIC_PREFIXES: &[&str] = &[
     "/r/",
     "/o/",
