@@ -13,6 +13,7 @@ pub mod mail;
 pub mod scheduler;
 pub mod seal_key;
 pub mod startup;
+pub mod stats;
 pub mod store;
 pub mod submissions;
 pub mod telemetry;

@@ -6,6 +6,7 @@
 
 mod columns;
 mod csv_export;
+mod statistics;
 mod xlsx_export;
 
 use std::collections::HashMap;
@@ -19,6 +20,7 @@ use uuid::Uuid;
 use self::columns::RawColumns;
 use self::csv_export::{CsvFile, RAW_LEADING, aggregated, raw_row};
 use self::xlsx_export::Book;
+pub use self::statistics::{codebook, file as statistics_file};
 use super::{AppState, PageError, Staff, WebError, audit, report};
 use crate::domain::QuestionnaireCode;
 use crate::domain::results::report::PeriodQuery;
