@@ -69,16 +69,19 @@ pub fn csv(dataset: &Dataset) -> Result<Vec<u8>, csv::Error> {
     for v in &dataset.variables {
         let values: Vec<(i64, &str)> = v.values.iter().map(|(c, l)| (*c, l.as_str())).collect();
         let missing: Vec<(i64, &str)> = v.missing.iter().map(|(c, m)| (*c, m.label())).collect();
-        file.write_record([
-            v.name.clone(),
-            v.label.clone(),
-            question(v).to_owned(),
-            kind(v),
-            v.measure.french().to_owned(),
-            versions(v),
-            codes(&values),
-            codes(&missing),
-        ].map(|cell| neutralised(&cell).into_owned()))?;
+        file.write_record(
+            [
+                v.name.clone(),
+                v.label.clone(),
+                question(v).to_owned(),
+                kind(v),
+                v.measure.french().to_owned(),
+                versions(v),
+                codes(&values),
+                codes(&missing),
+            ]
+            .map(|cell| neutralised(&cell).into_owned()),
+        )?;
     }
     file.into_inner()
         .map_err(|e| csv::Error::from(std::io::Error::other(e.to_string())))

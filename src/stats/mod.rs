@@ -196,7 +196,10 @@ pub fn render(
                 syntax::data_csv(dataset).map_err(|e| failed(&e))?,
             ),
             ("reponses.R", syntax::r_script(dataset).into_bytes()),
-            ("codebook.csv", codebook::csv(dataset).map_err(|e| failed(&e))?),
+            (
+                "codebook.csv",
+                codebook::csv(dataset).map_err(|e| failed(&e))?,
+            ),
         ])
         .map_err(|e| failed(&e))?,
         Format::Sps => zip(&[
@@ -205,7 +208,10 @@ pub fn render(
                 syntax::data_csv(dataset).map_err(|e| failed(&e))?,
             ),
             ("reponses.sps", syntax::sps(dataset).into_bytes()),
-            ("codebook.csv", codebook::csv(dataset).map_err(|e| failed(&e))?),
+            (
+                "codebook.csv",
+                codebook::csv(dataset).map_err(|e| failed(&e))?,
+            ),
         ])
         .map_err(|e| failed(&e))?,
         Format::Sss => {
@@ -231,4 +237,3 @@ fn zip(files: &[(&str, Vec<u8>)]) -> Result<Vec<u8>, zip::result::ZipError> {
     }
     Ok(archive.finish()?.into_inner())
 }
-

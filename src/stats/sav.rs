@@ -312,7 +312,9 @@ mod tests {
             .unwrap_or_default();
         let bytes = write(&dataset, created);
         assert_eq!(&bytes[..4], b"$FL2");
-        let int = |at: usize| i32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]);
+        let int = |at: usize| {
+            i32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]])
+        };
         let case_slots = int(68) as usize;
         assert_eq!(int(80), 4, "cases");
         assert_eq!(&bytes[92..101], b"16 Mar 26");

@@ -63,7 +63,11 @@ fn fields(dataset: &Dataset) -> Vec<Field> {
         if in_set[i] {
             continue;
         }
-        if let Some(set) = dataset.sets.iter().find(|s| s.variables.first() == Some(&i)) {
+        if let Some(set) = dataset
+            .sets
+            .iter()
+            .find(|s| s.variables.first() == Some(&i))
+        {
             for &member in &set.variables {
                 in_set[member] = true;
             }
@@ -174,11 +178,7 @@ pub fn write(dataset: &Dataset, created: NaiveDateTime) -> (String, String) {
         if !f.values.is_empty() {
             x.push_str("        <values>\n");
             for (code, label) in &f.values {
-                let _ = writeln!(
-                    x,
-                    "          <value code=\"{code}\">{}</value>",
-                    xml(label)
-                );
+                let _ = writeln!(x, "          <value code=\"{code}\">{}</value>", xml(label));
             }
             x.push_str("        </values>\n");
         } else if let Some((low, high)) = f.range {
@@ -251,6 +251,9 @@ mod tests {
 
     #[test]
     fn xml_text_is_escaped() {
-        assert_eq!(xml("<a href=\"x\">&'</a>\u{1}"), "&lt;a href=&quot;x&quot;&gt;&amp;&apos;&lt;/a&gt; ");
+        assert_eq!(
+            xml("<a href=\"x\">&'</a>\u{1}"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&apos;&lt;/a&gt; "
+        );
     }
 }

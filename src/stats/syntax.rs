@@ -1,5 +1,6 @@
 //! The data as CSV (`reponses.csv`, comma-separated, UTF-8 without byte-order mark, codes as
-//! numbers) with a script that reads it with every label: SPSS syntax (`reponses.sps`, for
+//! numbers; a line break inside a text becomes a space, as PSPP and SPSS read one case per
+//! line) with a script that reads it with every label: SPSS syntax (`reponses.sps`, for
 //! SPSS and PSPP versions that do not open the `.sav`) and R (`reponses.R`, base R only).
 //!
 //! What a respondent typed is hostile: a CSV text cell is neutralised as in every CSV jalon
@@ -22,7 +23,8 @@ pub fn data_csv(dataset: &Dataset) -> Result<Vec<u8>, csv::Error> {
             match cell {
                 Cell::Number(n) => writer.write_field(n.to_string())?,
                 Cell::Date(d) => writer.write_field(d.format("%Y-%m-%d").to_string())?,
-                Cell::Text(t) => writer.write_field(neutralised(t).as_bytes())?,
+                // PSPP and SPSS read a case per line: a line break inside a text is a space.
+                Cell::Text(t) => writer.write_field(neutralised(&one_line(t)).as_bytes())?,
                 Cell::Empty => writer.write_field("")?,
             }
         }
@@ -310,7 +312,11 @@ mod tests {
         let r = r_script(&dataset);
         for v in &dataset.variables {
             assert!(sps.contains(&format!("    {} ", v.name)), "{}", v.name);
-            assert!(r.contains(&format!("reponses[[\"{}\"]]", v.name)), "{}", v.name);
+            assert!(
+                r.contains(&format!("reponses[[\"{}\"]]", v.name)),
+                "{}",
+                v.name
+            );
         }
         assert!(sps.contains("MISSING VALUES\n  version") || sps.contains("  utile (-1, -3)"));
         assert!(r.contains("ordered = TRUE"));

@@ -96,11 +96,19 @@ pub enum Source {
     Response,
     Date,
     Version,
-    Attribute { key: String },
+    Attribute {
+        key: String,
+    },
     /// A question answered with one value (`kind`: its type name in the definition file).
-    Question { id: String, kind: String },
+    Question {
+        id: String,
+        kind: String,
+    },
     /// One option of a multiple choice: 1 if ticked, 0 if not.
-    Option { question: String, value: String },
+    Option {
+        question: String,
+        value: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -195,7 +203,10 @@ pub struct Dataset {
 
 impl Dataset {
     pub fn variable(&self, name: &str) -> Option<(usize, &Variable)> {
-        self.variables.iter().enumerate().find(|(_, v)| v.name == name)
+        self.variables
+            .iter()
+            .enumerate()
+            .find(|(_, v)| v.name == name)
     }
 }
 
@@ -439,7 +450,9 @@ pub fn build(
 
     Dataset {
         title: current.map(|q| q.title.clone()).unwrap_or_default(),
-        questionnaire: current.map(|q| q.code.as_str().to_owned()).unwrap_or_default(),
+        questionnaire: current
+            .map(|q| q.code.as_str().to_owned())
+            .unwrap_or_default(),
         campaign: campaign.to_owned(),
         variables,
         sets,

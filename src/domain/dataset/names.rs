@@ -9,9 +9,35 @@ pub const MAX_NAME: usize = 64;
 
 /// SPSS's reserved words and R's, lowercase.
 const RESERVED: [&str; 29] = [
-    "all", "and", "by", "eq", "ge", "gt", "le", "lt", "ne", "not", "or", "to", "with", "if",
-    "else", "repeat", "while", "function", "for", "in", "next", "break", "true", "false",
-    "null", "inf", "nan", "na", "na_integer_",
+    "all",
+    "and",
+    "by",
+    "eq",
+    "ge",
+    "gt",
+    "le",
+    "lt",
+    "ne",
+    "not",
+    "or",
+    "to",
+    "with",
+    "if",
+    "else",
+    "repeat",
+    "while",
+    "function",
+    "for",
+    "in",
+    "next",
+    "break",
+    "true",
+    "false",
+    "null",
+    "inf",
+    "nan",
+    "na",
+    "na_integer_",
 ];
 
 /// `text` as a valid name, not yet unique: ASCII letters, digits and `_` (anything else

@@ -116,7 +116,12 @@ pub fn sample() -> Dataset {
             ("with".into(), vec!["-3".into()]),
         ],
     ];
-    let attributes = [vec![("entity".to_owned(), "ARACT-BRE".to_owned())], vec![], vec![], vec![]];
+    let attributes = [
+        vec![("entity".to_owned(), "ARACT-BRE".to_owned())],
+        vec![],
+        vec![],
+        vec![],
+    ];
     let ids: Vec<Uuid> = (1..=4u128).map(Uuid::from_u128).collect();
     let (current, old) = ("c".repeat(64), "0".repeat(64));
     let records: Vec<ResponseRecord<'_>> = (0..4)
@@ -226,7 +231,10 @@ fn missing_reasons_are_kept_apart() {
     // A number whose minimum is negative: its missing codes lie below it.
     let (with, cells) = column(&dataset, "with_");
     assert_eq!(with.measure, Measure::Scale);
-    assert_eq!(with.missing, [(-8, Missing::NoAnswer), (-9, Missing::NotInVersion)]);
+    assert_eq!(
+        with.missing,
+        [(-8, Missing::NoAnswer), (-9, Missing::NotInVersion)]
+    );
     assert_eq!(cells[3], &Cell::Number(-3));
     assert_eq!(cells[0], &Cell::Number(-9));
 }
@@ -237,7 +245,10 @@ fn a_multiple_choice_is_one_ticked_variable_per_option() {
     let (a, cells_a) = column(&dataset, "usage_a");
     let (_, cells_b) = column(&dataset, "usage_b");
     assert_eq!(a.label, "Usages : Former");
-    assert_eq!(a.values, [(0, "Non cochée".to_owned()), (1, "Cochée".to_owned())]);
+    assert_eq!(
+        a.values,
+        [(0, "Non cochée".to_owned()), (1, "Cochée".to_owned())]
+    );
     assert_eq!(cells_a[0], &Cell::Number(0));
     assert_eq!(cells_b[0], &Cell::Number(1));
     assert_eq!(cells_b[1], &Cell::Number(-3));

@@ -11,7 +11,10 @@ use crate::stats::codebook::{kind, question, versions};
 use crate::views::layout::{page, staff_page, table_scroll};
 
 fn title(dataset: &Dataset) -> String {
-    format!("Dictionnaire des variables – {} « {} »", dataset.questionnaire, dataset.campaign)
+    format!(
+        "Dictionnaire des variables – {} « {} »",
+        dataset.questionnaire, dataset.campaign
+    )
 }
 
 /// The staff page, with the downloads.
@@ -55,7 +58,10 @@ pub fn downloads(campaign: Uuid) -> Markup {
 
 /// The codebook as a file of its own.
 pub fn codebook_file(dataset: &Dataset) -> Markup {
-    page(&title(dataset), html! { h1 { (title(dataset)) } (content(dataset)) })
+    page(
+        &title(dataset),
+        html! { h1 { (title(dataset)) } (content(dataset)) },
+    )
 }
 
 fn content(dataset: &Dataset) -> Markup {

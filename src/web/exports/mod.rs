@@ -19,8 +19,8 @@ use uuid::Uuid;
 
 use self::columns::RawColumns;
 use self::csv_export::{CsvFile, RAW_LEADING, aggregated, raw_row};
-use self::xlsx_export::Book;
 pub use self::statistics::{codebook, file as statistics_file};
+use self::xlsx_export::Book;
 use super::{AppState, PageError, Staff, WebError, audit, report};
 use crate::domain::QuestionnaireCode;
 use crate::domain::results::report::PeriodQuery;

@@ -15,7 +15,10 @@ use crate::views::dashboard::codebook::{codebook_file, codebook_page};
 use crate::web::{AppState, Staff, WebError, audit};
 
 /// Reads the campaign's dataset, or says where an anonymous one's answers are.
-async fn dataset(state: &AppState, id: Uuid) -> Result<Result<CampaignData, HttpResponse>, WebError> {
+async fn dataset(
+    state: &AppState,
+    id: Uuid,
+) -> Result<Result<CampaignData, HttpResponse>, WebError> {
     match campaign_dataset(&state.db, &state.catalog, id).await {
         Ok(data) => Ok(Ok(data)),
         Err(StatsError::Anonymous) => Ok(Err(HttpResponse::SeeOther()
@@ -44,23 +47,29 @@ pub async fn file(
         Err(redirect) => return Ok(redirect),
     };
     let created = state.clock.now().naive_utc();
-    let body = render(format, &data.dataset, created, |d| codebook_file(d).into_string())
-        .map_err(|e| export_failed(format.file_name(), e))?;
+    let body = render(format, &data.dataset, created, |d| {
+        codebook_file(d).into_string()
+    })
+    .map_err(|e| export_failed(format.file_name(), e))?;
     let download = format!(
         "{}-{}-{}",
         slug(data.code.as_str()),
         slug(&data.campaign.label),
         format.file_name()
     );
-    audit::record(&state, &staff, format.audit_action(), &id.to_string(), &download).await?;
+    audit::record(
+        &state,
+        &staff,
+        format.audit_action(),
+        &id.to_string(),
+        &download,
+    )
+    .await?;
     Ok(attachment(format.content_type(), &download, body))
 }
 
 /// The codebook as a staff page, with the downloads.
-pub async fn codebook(
-    state: web::Data<AppState>,
-    id: web::Path<String>,
-) -> PageResult {
+pub async fn codebook(state: web::Data<AppState>, id: web::Path<String>) -> PageResult {
     let id = Uuid::parse_str(&id).map_err(|_| WebError::NotFound)?;
     let data = match dataset(&state, id).await? {
         Ok(data) => data,
