@@ -14,6 +14,7 @@ pub mod progress;
 pub mod scheduler;
 pub mod seal_key;
 pub mod startup;
+pub mod stats;
 pub mod store;
 pub mod submissions;
 pub mod telemetry;

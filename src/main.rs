@@ -19,7 +19,7 @@ use jalon::import::{ImportKind, ImportReport};
 use jalon::mail::{FileMailer, Mailer, SmtpMailer};
 use jalon::seal_key::SealKey;
 use jalon::startup::{AppParts, Application};
-use jalon::{demo, import, scheduler, store, telemetry};
+use jalon::{demo, import, scheduler, stats, store, telemetry};
 
 #[derive(Parser)]
 #[command(
@@ -91,6 +91,19 @@ enum Command {
     },
     /// Ask the running server's /healthz (for container health checks); exit 0 if healthy.
     Healthcheck,
+    /// Write a campaign's file for statisticians (not for anonymous questionnaires):
+    /// reponses.sav, reponses-r.zip, reponses-sps.zip, reponses-sss.zip, codebook.csv or
+    /// codebook.html.
+    Export {
+        /// The campaign's id (as its dashboard page shows it).
+        #[arg(long)]
+        campaign: uuid::Uuid,
+        /// Which file.
+        file: String,
+        /// Where to write it (default: the file's name, in the current folder).
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -279,6 +292,42 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Healthcheck => Ok(healthcheck(&settings.bind)),
+        Command::Export {
+            campaign,
+            file,
+            output,
+        } => {
+            let Some(format) = stats::Format::parse(&file) else {
+                let names: Vec<&str> = stats::Format::ALL.iter().map(|f| f.file_name()).collect();
+                anyhow::bail!("fichier inconnu « {file} » : {}", names.join(", "));
+            };
+            let catalog = load_catalog(&settings)?;
+            let db = open_database(&settings).await?;
+            let data = stats::campaign_dataset(&db, &catalog, campaign).await?;
+            let now = clock.now();
+            let body = stats::render(format, &data.dataset, now.naive_utc(), |d| {
+                jalon::views::dashboard::codebook::codebook_file(d).into_string()
+            })?;
+            let path = output.unwrap_or_else(|| PathBuf::from(format.file_name()));
+            std::fs::write(&path, body)
+                .with_context(|| format!("écriture de {} impossible", path.display()))?;
+            store::audit::record(
+                &db,
+                "jalon export",
+                format.audit_action(),
+                &campaign.to_string(),
+                &path.display().to_string(),
+                now,
+            )
+            .await?;
+            println!(
+                "{} : {} réponses, {} variables",
+                path.display(),
+                data.dataset.rows.len(),
+                data.dataset.variables.len()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Dispatch { as_of } => {
             let now = match as_of {
                 Some(raw) => parse_instant(&raw)?,

@@ -54,6 +54,8 @@ pub const STAFF_ROUTES: &[(&str, &str, Permission)] = {
         ("GET", "/tableau-de-bord/entites/{code}", ReadEntityResults),
         ("GET", "/tableau-de-bord/fiches/{code}", ReadResults),
         ("GET", "/exports/campagnes/{id}/reponses.csv", ReadResults),
+        ("GET", "/exports/campagnes/{id}/codebook", ReadResults),
+        ("GET", "/exports/campagnes/{id}/{file}", ReadResults),
         ("GET", "/exports/indicateurs.xlsx", ReadResults),
         ("GET", "/exports/ressources.csv", ReadResults),
         ("GET", "/admin", Admin),

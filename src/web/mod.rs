@@ -280,6 +280,14 @@ fn results_routes(cfg: &mut web::ServiceConfig) {
             web::get().to(exports::responses_csv),
         )
         .route(
+            "/exports/campagnes/{id}/codebook",
+            web::get().to(exports::codebook),
+        )
+        .route(
+            "/exports/campagnes/{id}/{file}",
+            web::get().to(exports::statistics_file),
+        )
+        .route(
             "/exports/indicateurs.xlsx",
             web::get().to(exports::indicators_xlsx),
         )

@@ -22,5 +22,6 @@ mod personal_data;
 mod questionnaires;
 mod sealing;
 mod smtp;
+mod statistics;
 mod submission_batches;
 mod widget;

@@ -40,7 +40,12 @@ pub fn campaign_page(results: &CampaignResults, comments: Option<&[(String, Stri
                     a href={"/exports/campagnes/" (id) "/reponses.csv"} { "Réponses (CSV, point-virgule)" }
                     " · "
                     a href={"/exports/campagnes/" (id) "/reponses.csv?sep=,"} { "Réponses (CSV, virgule)" }
+                    " · "
+                    a href={"/exports/campagnes/" (id) "/codebook"} { "Dictionnaire des variables" }
                 }
+            }
+            @if !results.anonymous {
+                (super::codebook::downloads(id))
             }
             @if results.anonymous {
                 p.notice {

@@ -2,6 +2,7 @@
 //! Server-rendered, French, no JavaScript; every chart has its figures in text too.
 
 pub mod campaign;
+pub mod codebook;
 pub mod entity;
 pub mod fiche;
 pub mod home;

@@ -6,6 +6,7 @@
 
 mod columns;
 mod csv_export;
+mod statistics;
 mod xlsx_export;
 
 use std::collections::HashMap;
@@ -18,6 +19,7 @@ use uuid::Uuid;
 
 use self::columns::RawColumns;
 use self::csv_export::{CsvFile, RAW_LEADING, aggregated, raw_row};
+pub use self::statistics::{codebook, file as statistics_file};
 use self::xlsx_export::Book;
 use super::{AppState, PageError, Staff, WebError, audit, report};
 use crate::domain::QuestionnaireCode;
