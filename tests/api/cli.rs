@@ -165,6 +165,58 @@ async fn demo_loads_hundreds_of_responses_once() {
     assert!(second.status.success());
     assert!(String::from_utf8_lossy(&second.stdout).contains("déjà présentes"));
     assert_eq!(count("responses").await, responses);
+
+    // The files for statisticians, from the command line: a campaign of 3.1 yes, of 7 never.
+    let campaign_of = |code: &'static str| {
+        let db = db.clone();
+        async move {
+            use jalon::entities::campaign;
+            use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+            campaign::Entity::find()
+                .filter(campaign::Column::QuestionnaireCode.eq(code))
+                .one(&db)
+                .await
+                .unwrap()
+                .unwrap()
+                .id
+                .to_string()
+        }
+    };
+    let out = tempfile::tempdir().unwrap();
+    let export = |campaign: &str, file: &str| {
+        jalon()
+            .env("JALON_DATABASE_URL", &url)
+            .env("JALON_SEAL_KEY_FILE", keys.path().join("jalon.seal-key"))
+            .args(["export", "--campaign", campaign, file, "--output"])
+            .arg(out.path().join(file))
+            .output()
+            .unwrap()
+    };
+    let i3_1 = campaign_of("i3.1").await;
+    let codebook = export(&i3_1, "codebook.csv");
+    assert!(
+        codebook.status.success(),
+        "{}",
+        String::from_utf8_lossy(&codebook.stderr)
+    );
+    let written = std::fs::read_to_string(out.path().join("codebook.csv")).unwrap();
+    assert!(written.contains("outils_compris"), "{written}");
+    let sav = export(&i3_1, "reponses.sav");
+    assert!(sav.status.success());
+    let bytes = std::fs::read(out.path().join("reponses.sav")).unwrap();
+    assert!(bytes.starts_with(b"$FL2"), "an SPSS system file");
+
+    let anonymous = export(&campaign_of("i7").await, "reponses.sav");
+    assert!(!anonymous.status.success());
+    assert!(!String::from_utf8_lossy(&anonymous.stderr).is_empty());
+    assert_eq!(
+        std::fs::read(out.path().join("reponses.sav")).unwrap(),
+        bytes,
+        "nothing written for an anonymous questionnaire"
+    );
+    let unknown = export(&i3_1, "reponses.exe");
+    assert!(!unknown.status.success());
+    assert!(!out.path().join("reponses.exe").exists());
 }
 
 #[tokio::test]
