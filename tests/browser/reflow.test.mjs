@@ -125,7 +125,9 @@ try {
   // --- Every other staff page reachable from the dashboard and the administration ------------
   // Followed link by link (fiches, campaign pages, entity pages, administration, previews of
   // emails), not listed here: a new page is checked the day it is linked.
-  const staffArea = (path) => /^\/(tableau-de-bord|admin)(\/|$|\?)/.test(path);
+  // Exports are files, but for the codebook, a page.
+  const staffArea = (path) =>
+    /^\/(tableau-de-bord|admin)(\/|$|\?)/.test(path) || /^\/exports\/.*\/codebook$/.test(path);
   // One page of each kind: the same path with other values of the same parameters (another
   // year, say) is the same page.
   const kind = (link) => {
