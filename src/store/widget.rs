@@ -11,24 +11,19 @@ use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, JoinType, OnConflict, Ord
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
 
-use std::sync::Arc;
-
 use super::batch::{begin_writing, execute_all, insert_statements};
 use super::responses::{attribute_value, time_ordered_id};
-use super::results::tallies::{TallyBatch, TallyTarget};
-use super::{StoreError, campaigns, versions};
+use super::results::backlog;
+use super::{StoreError, campaigns};
 use crate::domain::QuestionnaireCode;
 use crate::domain::answers::ValidAnswers;
-use crate::domain::questionnaire::Questionnaire;
-use crate::domain::results::tally::answers_from_stored;
-use crate::domain::results::{ValueCount, response_tally, tally_period};
+use crate::domain::results::ValueCount;
 use crate::domain::schedule::{paris_date, paris_year};
 use crate::domain::widget::{RESOURCE_ATTRIBUTE, ResourceId, ResourceTally};
 use crate::entities::{
     answer, campaign, download, hidden_comment, rating_visitor, resource, response,
-    response_attribute,
+    response_attribute, tally_backlog,
 };
-use sea_orm::QueryOrder as _;
 
 /// Rows per multi-row statement: far below SQLite's and PostgreSQL's bound-parameter limits,
 /// and above the writer's batches, so that a batch is one statement per table.
@@ -199,12 +194,10 @@ pub async fn record_ratings(
 
     let backend = txn.get_database_backend();
     let mut statements = Vec::new();
-    // The results' tallies move in the same transaction as the ratings they count.
-    let mut tallies = TallyBatch::default();
-    let mut definitions = Definitions::default();
-    // The visitor's earlier rating of the day, if any, is replaced: deleted with its answers,
-    // attributes and hidden-comment mark (ON DELETE CASCADE), in this same transaction.
-    // Keys are unique within the batch, so no rating of this batch is among them.
+    // The visitor's earlier rating of the day, if any, is replaced: taken out of the counts,
+    // deleted with its answers, attributes, hidden-comment mark and backlog row (ON DELETE
+    // CASCADE), in this same transaction. Keys are unique within the batch, so no rating of
+    // this batch is among them.
     for chunk in keys.chunks(CHUNK) {
         let replaced: Vec<Uuid> = rating_visitor::Entity::find()
             .filter(rating_visitor::Column::VisitorKey.is_in(chunk.iter().copied()))
@@ -213,9 +206,7 @@ pub async fn record_ratings(
             .into_iter()
             .map(|row| row.response_id)
             .collect();
-        if !replaced.is_empty() {
-            untally(&txn, code, &replaced, &mut definitions, &mut tallies).await?;
-        }
+        backlog::uncount(&txn, &replaced).await?;
         let earlier = Query::select()
             .column(rating_visitor::Column::ResponseId)
             .from(rating_visitor::Entity)
@@ -243,20 +234,15 @@ pub async fn record_ratings(
     let mut answers = Vec::new();
     let mut attributes = Vec::new();
     let mut visitors = Vec::with_capacity(kept.len());
+    // Counted by the folder shortly after, like every other response.
+    let mut waiting = Vec::with_capacity(kept.len());
     for (key, index, campaign_id) in &kept {
         let rating = &ratings[*index];
         let response_id = time_ordered_id(rating.submitted_at);
         let day = paris_date(rating.submitted_at);
-        if let Some(definition) = definitions.get(&txn, &rating.version).await? {
-            let tally = response_tally(&definition, &rating.answers, &rating.attributes, day);
-            let period = tally_period(code, None, day);
-            let target = TallyTarget {
-                campaign_id: *campaign_id,
-                questionnaire: code,
-                period,
-            };
-            tallies.add(target, &rating.version, &tally);
-        }
+        waiting.push(tally_backlog::ActiveModel {
+            response_id: Set(response_id),
+        });
         responses.push(response::ActiveModel {
             id: Set(response_id),
             campaign_id: Set(*campaign_id),
@@ -292,77 +278,10 @@ pub async fn record_ratings(
     insert_statements::<answer::Entity, _>(backend, answers, &mut statements);
     insert_statements::<response_attribute::Entity, _>(backend, attributes, &mut statements);
     insert_statements::<rating_visitor::Entity, _>(backend, visitors, &mut statements);
+    insert_statements::<tally_backlog::Entity, _>(backend, waiting, &mut statements);
     execute_all(&txn, statements).await?;
-    tallies.write(&txn).await?;
     txn.commit().await?;
     Ok(outcomes)
-}
-
-/// Questionnaire definitions by version, read once per batch.
-#[derive(Default)]
-struct Definitions(HashMap<String, Option<Arc<Questionnaire>>>);
-
-impl Definitions {
-    async fn get(
-        &mut self,
-        db: &impl ConnectionTrait,
-        version: &str,
-    ) -> Result<Option<Arc<Questionnaire>>, StoreError> {
-        if !self.0.contains_key(version) {
-            let loaded = versions::load(db, version).await?.map(Arc::new);
-            self.0.insert(version.to_owned(), loaded);
-        }
-        Ok(self.0.get(version).cloned().flatten())
-    }
-}
-
-/// Takes replaced ratings out of the tallies, from their stored answers and attributes.
-async fn untally(
-    db: &impl ConnectionTrait,
-    code: QuestionnaireCode,
-    ids: &[Uuid],
-    definitions: &mut Definitions,
-    tallies: &mut TallyBatch,
-) -> Result<(), StoreError> {
-    let rows = response::Entity::find()
-        .filter(response::Column::Id.is_in(ids.iter().copied()))
-        .all(db)
-        .await?;
-    for row in rows {
-        let Some(definition) = definitions.get(db, &row.version_id).await? else {
-            continue;
-        };
-        let mut stored: Vec<(String, Vec<String>)> = Vec::new();
-        let values = answer::Entity::find()
-            .filter(answer::Column::ResponseId.eq(row.id))
-            .order_by_asc(answer::Column::QuestionId)
-            .order_by_asc(answer::Column::Position)
-            .all(db)
-            .await?;
-        for value in values {
-            match stored.last_mut() {
-                Some((question, list)) if *question == value.question_id => list.push(value.value),
-                _ => stored.push((value.question_id, vec![value.value])),
-            }
-        }
-        let attributes: Vec<(String, String)> = response_attribute::Entity::find()
-            .filter(response_attribute::Column::ResponseId.eq(row.id))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|a| (a.key, a.value))
-            .collect();
-        let answers = answers_from_stored(&definition, stored);
-        let tally = response_tally(&definition, &answers, &attributes, row.submitted_on);
-        let period = tally_period(code, None, row.submitted_on);
-        let target = TallyTarget {
-            campaign_id: row.campaign_id,
-            questionnaire: code,
-            period,
-        };
-        tallies.remove(target, &row.version_id, &tally);
-    }
-    Ok(())
 }
 
 /// Forgets the visitor keys of days before `today`: after its day a key serves nothing.

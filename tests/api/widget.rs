@@ -1053,6 +1053,28 @@ async fn widget_ratings_count_in_indicator_4_and_a_replaced_rating_only_once() {
     let second = i4(body);
     assert_eq!(second["respondents"], 2, "{second}");
     assert_eq!(second["value"], 0.0, "{second}");
+
+    // Replaced again at once, before or after the folder counts the rating it replaces:
+    // either way it counts once, and the tallies equal a recount of the stored answers.
+    for value in ["plutot_satisfait", "tres_satisfait"] {
+        assert_eq!(app.rate(&rating("fiche-rps", value)).await.status(), 201);
+    }
+    let indicators = || async {
+        let body: Value = app
+            .get("/api/v1/indicators?year=2026")
+            .await
+            .json()
+            .await
+            .unwrap();
+        i4(body)
+    };
+    let third = indicators().await;
+    assert_eq!(third["respondents"], 2, "{third}");
+    assert_eq!(third["value"], 0.5, "{third}");
+    jalon::store::results::tallies::rebuild(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(indicators().await, third);
 }
 
 /// Staff read indicator 4 per theme and resource on the dashboard, hide an abusive comment

@@ -14,7 +14,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::raw::responses_with_ids;
+use super::raw::{padded, responses_with_ids};
 use super::tallies::{Counting, TallyBatch};
 use crate::entities::tally_backlog;
 use crate::store::StoreError;
@@ -129,6 +129,41 @@ pub async fn apply(
     fold.batch.write(&txn).await?;
     txn.commit().await?;
     Ok(true)
+}
+
+/// Takes responses about to be deleted in `txn` out of the counts: those still in the
+/// backlog were never counted (their backlog rows go with them, `ON DELETE CASCADE`); the
+/// others are subtracted from the tallies. Holds the folding lock for the rest of `txn`
+/// (PostgreSQL): a fold running meanwhile could otherwise count a response that this
+/// transaction believes uncounted.
+pub async fn uncount(txn: &DatabaseTransaction, ids: &[Uuid]) -> Result<(), StoreError> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    take_folding_lock(txn, Others::Wait).await?;
+    let waiting: std::collections::HashSet<Uuid> = tally_backlog::Entity::find()
+        .select_only()
+        .column(tally_backlog::Column::ResponseId)
+        .filter(Expr::col(tally_backlog::Column::ResponseId).is_in(padded(ids)))
+        .into_tuple::<Uuid>()
+        .all(txn)
+        .await?
+        .into_iter()
+        .collect();
+    let counted: Vec<Uuid> = ids
+        .iter()
+        .copied()
+        .filter(|id| !waiting.contains(id))
+        .collect();
+    if counted.is_empty() {
+        return Ok(());
+    }
+    let mut batch = TallyBatch::default();
+    let responses = responses_with_ids(txn, &counted).await?;
+    Counting::default()
+        .remove(txn, responses, &mut batch)
+        .await?;
+    batch.write(txn).await
 }
 
 /// Folds the whole backlog, waiting for folds in progress elsewhere: what every reader of the

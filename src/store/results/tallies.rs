@@ -293,6 +293,27 @@ impl Counting {
         responses: Vec<StoredResponse>,
         batch: &mut TallyBatch,
     ) -> Result<(), StoreError> {
+        self.count(db, responses, batch, TallyBatch::add).await
+    }
+
+    /// Takes `responses` out of `batch`: the inverse of [`Self::add`], for responses deleted
+    /// after they were counted.
+    pub(super) async fn remove(
+        &mut self,
+        db: &impl ConnectionTrait,
+        responses: Vec<StoredResponse>,
+        batch: &mut TallyBatch,
+    ) -> Result<(), StoreError> {
+        self.count(db, responses, batch, TallyBatch::remove).await
+    }
+
+    async fn count(
+        &mut self,
+        db: &impl ConnectionTrait,
+        responses: Vec<StoredResponse>,
+        batch: &mut TallyBatch,
+        apply: fn(&mut TallyBatch, TallyTarget, &str, &ResponseTally),
+    ) -> Result<(), StoreError> {
         let invitation_ids: Vec<Uuid> = responses.iter().filter_map(|r| r.invitation_id).collect();
         let sent = sent_at_of(db, &invitation_ids).await?;
         for r in responses {
@@ -308,7 +329,7 @@ impl Counting {
                 questionnaire: code,
                 period: tally_period(code, sent_at, r.submitted_on),
             };
-            batch.add(target, &r.version, &tally);
+            apply(batch, target, &r.version, &tally);
         }
         Ok(())
     }
