@@ -17,6 +17,8 @@ mod http;
 mod parts;
 mod postgres;
 mod server;
+#[path = "../../tests/api/smtp.rs"]
+#[allow(dead_code)]
 mod smtp;
 mod wrk;
 

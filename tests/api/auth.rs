@@ -68,6 +68,8 @@ const ROUTES: &[(&str, &str, &str, Who)] = {
         ("GET", "/tableau-de-bord/entites/{code}", "/tableau-de-bord/entites/aract-bretagne", Staff),
         ("GET", "/tableau-de-bord/fiches/{code}", "/tableau-de-bord/fiches/i4", Results),
         ("GET", "/exports/campagnes/{id}/reponses.csv", "/exports/campagnes/00000000-0000-0000-0000-000000000000/reponses.csv", Results),
+        ("GET", "/exports/campagnes/{id}/codebook", "/exports/campagnes/00000000-0000-0000-0000-000000000000/codebook", Results),
+        ("GET", "/exports/campagnes/{id}/{file}", "/exports/campagnes/00000000-0000-0000-0000-000000000000/reponses.sav", Results),
         ("GET", "/exports/indicateurs.xlsx", "/exports/indicateurs.xlsx", Results),
         ("GET", "/exports/ressources.csv", "/exports/ressources.csv", Results),
         ("GET", "/admin", "/admin", Admin),

@@ -289,7 +289,7 @@ async fn each_invitation_is_sent_once_then_chased_until_it_closes() {
         .await;
     assert_eq!(late.status(), 410);
     assert_eq!(app.count("responses").await, 1);
-    assert_eq!(smtp.messages().len(), 5);
+    assert_eq!(smtp.received(), 5);
     // Sent, answered, reminded, unsubscribed, closed: the participation counts followed.
     app.assert_invitation_counts_agree().await;
 }
@@ -336,7 +336,7 @@ async fn an_smtp_outage_delays_emails_but_delivers_each_once() {
     let mut recipients: Vec<String> = smtp.messages().into_iter().map(|m| m.to).collect();
     recipients.dedup();
     assert_eq!(recipients.len(), 4);
-    assert_eq!(smtp.messages().len(), 4);
+    assert_eq!(smtp.received(), 4);
 }
 
 #[tokio::test]
@@ -470,7 +470,7 @@ async fn a_sender_that_dies_after_claiming_loses_nothing() {
     app.clock.advance(Duration::minutes(6));
     assert_eq!(dispatcher.run(app.now()).await.unwrap().sent, 2);
     assert_eq!(dispatcher.run(app.now()).await.unwrap().sent, 0);
-    assert_eq!(smtp.messages().len(), 2);
+    assert_eq!(smtp.received(), 2);
 }
 
 #[tokio::test]

@@ -1,13 +1,32 @@
-//! A real SMTP server for tests: Debian's aiosmtpd, storing each message as a file.
+//! A real SMTP server for tests, inside the test process: the SMTP state machine of the
+//! `mailin` crate on a loopback port, storing each message as a file. Nothing to install.
+//! `stop` closes the port and cuts every open connection at once, as a killed server would;
+//! `resume` opens the same port again.
 
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::io::{BufRead, BufReader, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
+
+use mailin::{Action, Handler, Response, SessionBuilder};
 
 pub struct SmtpSink {
     pub port: u16,
     dir: tempfile::TempDir,
-    child: Option<Child>,
+    running: Option<Running>,
+}
+
+/// The accepting thread and the connections it opened, to cut them all.
+struct Running {
+    /// False once stopped. A command is answered under its read lock, so that a message is
+    /// either stored and acknowledged before the stop, or not stored at all: as with a killed
+    /// server, never stored yet unacknowledged.
+    open: Arc<RwLock<bool>>,
+    connections: Arc<Mutex<Vec<TcpStream>>>,
+    accepting: JoinHandle<()>,
 }
 
 /// A delivered message, decoded.
@@ -30,17 +49,84 @@ fn free_port() -> u16 {
         .port()
 }
 
+/// Keeps each message in `dir/new`, written whole under another name first, so that a
+/// reader never sees half a message.
+struct Mailbox {
+    dir: PathBuf,
+    sequence: Arc<AtomicU64>,
+    message: Vec<u8>,
+}
+
+impl Handler for Mailbox {
+    fn data_start(
+        &mut self,
+        _domain: &str,
+        _from: &str,
+        _is8bit: bool,
+        _to: &[String],
+    ) -> Response {
+        self.message.clear();
+        mailin::response::OK
+    }
+
+    fn data(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        self.message.extend_from_slice(buf);
+        Ok(())
+    }
+
+    fn data_end(&mut self) -> Response {
+        let n = self.sequence.fetch_add(1, Ordering::SeqCst);
+        let partial = self.dir.join("tmp").join(format!("{n}.eml"));
+        let stored = std::fs::write(&partial, &self.message).and_then(|()| {
+            std::fs::rename(&partial, self.dir.join("new").join(format!("{n}.eml")))
+        });
+        match stored {
+            Ok(()) => mailin::response::OK,
+            Err(_) => mailin::response::INTERNAL_ERROR,
+        }
+    }
+}
+
+/// One SMTP session, line by line, until the client quits or the connection is cut.
+fn converse(stream: TcpStream, mailbox: Mailbox, open: &RwLock<bool>) -> std::io::Result<()> {
+    let peer = stream.peer_addr()?.ip();
+    let mut session = SessionBuilder::new("smtp-sink.test").build(peer, mailbox);
+    let mut writer = stream.try_clone()?;
+    session.greeting().write_to(&mut writer)?;
+    let mut reader = BufReader::new(stream);
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        if reader.read_until(b'\n', &mut line)? == 0 {
+            return Ok(());
+        }
+        let still_open = open.read().unwrap();
+        if !*still_open {
+            return Ok(());
+        }
+        let response = session.process(&line);
+        match response.action {
+            Action::Reply => response.write_to(&mut writer)?,
+            Action::Close => {
+                response.write_to(&mut writer)?;
+                return Ok(());
+            }
+            Action::NoReply | Action::UpgradeTls => {}
+        }
+        writer.flush()?;
+    }
+}
+
 impl SmtpSink {
     pub fn start() -> Self {
         let dir = tempfile::tempdir().unwrap();
-        // The Mailbox handler writes a maildir: it needs these three folders.
-        for sub in ["tmp", "new", "cur"] {
+        for sub in ["tmp", "new"] {
             std::fs::create_dir_all(dir.path().join(sub)).unwrap();
         }
         let mut sink = SmtpSink {
             port: free_port(),
             dir,
-            child: None,
+            running: None,
         };
         sink.resume();
         sink
@@ -52,27 +138,41 @@ impl SmtpSink {
 
     /// Starts (again) on the same port and folder.
     pub fn resume(&mut self) {
-        let child = Command::new("/usr/bin/python3")
-            .args(["-m", "aiosmtpd", "-n", "-l"])
-            .arg(format!("127.0.0.1:{}", self.port))
-            .args(["-c", "aiosmtpd.handlers.Mailbox"])
-            .arg(self.dir.path())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("python3-aiosmtpd is installed (.ci/run installs it)");
-        self.child = Some(child);
         let deadline = Instant::now() + Duration::from_secs(10);
-        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
-            assert!(Instant::now() < deadline, "SMTP server did not start");
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        let listener = loop {
+            match TcpListener::bind(("127.0.0.1", self.port)) {
+                Ok(listener) => break listener,
+                Err(e) => {
+                    assert!(Instant::now() < deadline, "SMTP port {}: {e}", self.port);
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+            }
+        };
+        listener.set_nonblocking(true).unwrap();
+        let open = Arc::new(RwLock::new(true));
+        let connections = Arc::new(Mutex::new(Vec::new()));
+        let sequence = Arc::new(AtomicU64::new(self.files().len() as u64));
+        let dir = self.dir.path().to_owned();
+        let accepting = {
+            let open = open.clone();
+            let connections = connections.clone();
+            std::thread::spawn(move || accept(&listener, &dir, &sequence, &open, &connections))
+        };
+        self.running = Some(Running {
+            open,
+            connections,
+            accepting,
+        });
     }
 
+    /// Closes the port and cuts every open connection.
     pub fn stop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
+        if let Some(running) = self.running.take() {
+            *running.open.write().unwrap() = false;
+            let _ = running.accepting.join();
+            for connection in running.connections.lock().unwrap().drain(..) {
+                let _ = connection.shutdown(Shutdown::Both);
+            }
         }
     }
 
@@ -83,6 +183,11 @@ impl SmtpSink {
         entries.filter_map(|e| e.ok().map(|e| e.path())).collect()
     }
 
+    /// How many messages were delivered, without reading them.
+    pub fn received(&self) -> usize {
+        self.files().len()
+    }
+
     pub fn messages(&self) -> Vec<Delivered> {
         let mut messages: Vec<Delivered> = self
             .files()
@@ -91,6 +196,36 @@ impl SmtpSink {
             .collect();
         messages.sort_by(|a, b| (&a.to, &a.subject).cmp(&(&b.to, &b.subject)));
         messages
+    }
+}
+
+fn accept(
+    listener: &TcpListener,
+    dir: &Path,
+    sequence: &Arc<AtomicU64>,
+    open: &Arc<RwLock<bool>>,
+    connections: &Mutex<Vec<TcpStream>>,
+) {
+    while *open.read().unwrap() {
+        match listener.accept() {
+            Ok((stream, _)) => {
+                let _ = stream.set_nonblocking(false);
+                if let Ok(copy) = stream.try_clone() {
+                    connections.lock().unwrap().push(copy);
+                }
+                let mailbox = Mailbox {
+                    dir: dir.to_owned(),
+                    sequence: sequence.clone(),
+                    message: Vec::new(),
+                };
+                let open = open.clone();
+                std::thread::spawn(move || converse(stream, mailbox, &open));
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            Err(_) => std::thread::sleep(Duration::from_millis(5)),
+        }
     }
 }
 

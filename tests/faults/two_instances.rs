@@ -69,11 +69,11 @@ async fn two_instances_on_one_postgres_never_send_or_store_twice() {
         Duration::ZERO,
     );
     let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-    while smtp.messages().len() < PARTICIPANTS {
+    while smtp.received() < PARTICIPANTS {
         assert!(
             tokio::time::Instant::now() < deadline,
             "only {} emails delivered",
-            smtp.messages().len()
+            smtp.received()
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }

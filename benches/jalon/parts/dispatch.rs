@@ -24,12 +24,12 @@ pub fn run(runtime: &tokio::runtime::Runtime) -> Vec<Figure> {
             .expect("bulk load");
         db.close().await.expect("database closes");
     });
-    let smtp = crate::smtp::Smtp::start(work.path());
+    let smtp = crate::smtp::SmtpSink::start();
     let started = Instant::now();
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_jalon"))
         .arg("dispatch")
         .envs(base_env(&url, work.path()))
-        .env("JALON_SMTP_URL", format!("smtp://127.0.0.1:{}", smtp.port))
+        .env("JALON_SMTP_URL", smtp.url())
         .output()
         .expect("jalon dispatch runs");
     let seconds = started.elapsed().as_secs_f64();
