@@ -450,6 +450,8 @@ async fn the_codebook_lists_every_variable_and_anonymous_campaigns_have_no_row_f
     assert!(text.starts_with(
         "\u{feff}variable;libellé;question;type;mesure;versions;valeurs;codes manquants"
     ));
+    // The whole codebook of 3.1, reviewed: a change of a variable, a label or a code shows here.
+    insta::assert_snapshot!("codebook_csv_i3_1", text);
 
     datasets::indicator_6(&app).await;
     let anonymous = store::campaigns::find(&app.db, QuestionnaireCode::I6, "2026")
