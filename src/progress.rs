@@ -37,6 +37,8 @@ pub struct Lines {
     done: u64,
     length: u64,
     last_line: Option<Instant>,
+    /// `done` as the last line told it, so that the end is not told twice.
+    told: u64,
 }
 
 /// A plain line at most this often.
@@ -60,6 +62,7 @@ impl Terminal {
                 done: 0,
                 length: 0,
                 last_line: None,
+                told: 0,
             }))
         }
     }
@@ -69,6 +72,7 @@ impl Lines {
     fn line(&mut self) {
         eprintln!("{} : {}/{}", self.what, self.done, self.length);
         self.last_line = Some(Instant::now());
+        self.told = self.done;
     }
 }
 
@@ -103,7 +107,7 @@ impl Progress for Terminal {
             Self::Bar(bar) => bar.finish_and_clear(),
             Self::Lines(lines) => {
                 if let Ok(mut lines) = lines.lock()
-                    && lines.done > 0
+                    && lines.done != lines.told
                 {
                     lines.line();
                 }

@@ -16,9 +16,14 @@ pub fn init(filter: &str) {
 }
 
 /// Libraries that tell routine steps at `info`: the migrator each migration it applies (some
-/// twenty lines on a new database), the scheduler its own start. They are shown from `debug`
+/// twenty lines on a new database), the scheduler its own start, PostgreSQL's notices ("relation
+/// … already exists, skipping" at each start; its warnings stay). They are shown from `debug`
 /// on, or when the filter names them.
-const CHATTY: [&str; 2] = ["sea_orm_migration", "tokio_cron_scheduler"];
+const CHATTY: [&str; 3] = [
+    "sea_orm_migration",
+    "tokio_cron_scheduler",
+    "sqlx::postgres::notice",
+];
 
 fn quiet_libraries(filter: &str) -> String {
     let verbose = filter
@@ -42,17 +47,17 @@ mod tests {
     fn routine_library_steps_are_quiet_below_debug_unless_named() {
         assert_eq!(
             quiet_libraries("info"),
-            "info,sea_orm_migration=warn,tokio_cron_scheduler=warn"
+            "info,sea_orm_migration=warn,tokio_cron_scheduler=warn,sqlx::postgres::notice=warn"
         );
         assert_eq!(
             quiet_libraries("warn,jalon=debug"),
-            "warn,jalon=debug,sea_orm_migration=warn,tokio_cron_scheduler=warn"
+            "warn,jalon=debug,sea_orm_migration=warn,tokio_cron_scheduler=warn,sqlx::postgres::notice=warn"
         );
         assert_eq!(quiet_libraries("debug"), "debug");
         assert_eq!(quiet_libraries("info, trace"), "info, trace");
         assert_eq!(
             quiet_libraries("info,sea_orm_migration=info"),
-            "info,sea_orm_migration=info,tokio_cron_scheduler=warn"
+            "info,sea_orm_migration=info,tokio_cron_scheduler=warn,sqlx::postgres::notice=warn"
         );
     }
 }

@@ -273,7 +273,7 @@ async fn import_then_dispatch_as_of_a_date_writes_the_emails_and_says_so() {
     // a new database not told at `info`.
     let plain = |output: &std::process::Output, progress: &str| {
         let stderr = String::from_utf8_lossy(&output.stderr);
-        assert!(stderr.contains(progress), "{stderr}");
+        assert_eq!(stderr.matches(progress).count(), 1, "told once: {stderr}");
         assert!(!stderr.contains('\x1b'), "no colour codes: {stderr:?}");
         assert!(!stderr.to_lowercase().contains("migration"), "{stderr}");
     };
