@@ -13,8 +13,6 @@ use std::path::{Path, PathBuf};
 use chacha20poly1305::aead::{Aead, Generate, KeyInit, Payload};
 use chacha20poly1305::{Key, XChaCha20Poly1305, XNonce};
 
-use crate::store::StoreError;
-
 /// Bytes of the key file.
 pub const KEY_LEN: usize = 32;
 /// Bytes of the nonce that starts every sealed payload.
@@ -60,8 +58,19 @@ pub enum SealKeyError {
          les réponses sont conservées"
     )]
     Wrong { path: PathBuf, unreadable: u64 },
+    /// Counting the sealed responses failed (`store::anonymity::open_seal_key`). Boxed: this
+    /// module knows the key, not the database.
     #[error(transparent)]
-    Store(#[from] StoreError),
+    Database(Box<dyn std::error::Error + Send + Sync>),
+}
+
+/// Sealing failed: the system's random generator or the cipher refused.
+#[derive(Debug, thiserror::Error)]
+pub enum SealError {
+    #[error("générateur aléatoire : {0}")]
+    Random(String),
+    #[error("chiffrement impossible")]
+    Encrypt,
 }
 
 impl SealKey {
@@ -140,9 +149,8 @@ impl SealKey {
     }
 
     /// `nonce ‖ ciphertext ‖ tag` of `plaintext`, bound to `aad`.
-    pub fn seal(&self, plaintext: &[u8], aad: &[u8]) -> Result<Vec<u8>, StoreError> {
-        let nonce = XNonce::try_generate()
-            .map_err(|e| StoreError::Corrupt(format!("générateur aléatoire : {e}")))?;
+    pub fn seal(&self, plaintext: &[u8], aad: &[u8]) -> Result<Vec<u8>, SealError> {
+        let nonce = XNonce::try_generate().map_err(|e| SealError::Random(e.to_string()))?;
         let sealed = self
             .cipher
             .encrypt(
@@ -152,7 +160,7 @@ impl SealKey {
                     aad,
                 },
             )
-            .map_err(|_| StoreError::Corrupt("chiffrement impossible".to_owned()))?;
+            .map_err(|_| SealError::Encrypt)?;
         let mut out = Vec::with_capacity(NONCE_LEN + sealed.len());
         out.extend_from_slice(&nonce);
         out.extend_from_slice(&sealed);

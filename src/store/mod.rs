@@ -41,6 +41,18 @@ pub enum StoreError {
     Unsealable(u64),
 }
 
+impl From<crate::seal_key::SealError> for StoreError {
+    fn from(err: crate::seal_key::SealError) -> Self {
+        StoreError::Corrupt(err.to_string())
+    }
+}
+
+impl From<StoreError> for crate::seal_key::SealKeyError {
+    fn from(err: StoreError) -> Self {
+        crate::seal_key::SealKeyError::Database(Box::new(err))
+    }
+}
+
 impl From<DbErr> for StoreError {
     fn from(err: DbErr) -> Self {
         if is_unavailable(&err) {
