@@ -116,10 +116,13 @@ fn run(
             .wrap(from_fn(http::guard))
             // The access log names the route pattern, never the path: paths carry tokens.
             .wrap(
-                Logger::new("%{route}xi %s %Dms")
-                    .custom_request_replace("route", |req| {
-                        format!("{} {}", req.method(), req.match_pattern().unwrap_or_else(|| "?".into()))
-                    }),
+                Logger::new("%{route}xi %s %Dms").custom_request_replace("route", |req| {
+                    format!(
+                        "{} {}",
+                        req.method(),
+                        req.match_pattern().unwrap_or_else(|| "?".into())
+                    )
+                }),
             )
             .wrap(error_pages)
             .wrap(Compress::default())
@@ -136,10 +139,12 @@ fn run(
                             | actix_web::error::JsonPayloadError::Overflow { .. } => {
                                 return actix_web::error::InternalError::from_response(
                                     err,
-                                    actix_web::HttpResponse::PayloadTooLarge().json(serde_json::json!({
-                                        "error": "payload_too_large",
-                                        "message": "Le corps de la requête dépasse la taille autorisée."
-                                    })),
+                                    actix_web::HttpResponse::PayloadTooLarge().json(
+                                        http::ErrorBody::new(
+                                            http::ErrorCode::PayloadTooLarge,
+                                            "Le corps de la requête dépasse la taille autorisée.",
+                                        ),
+                                    ),
                                 )
                                 .into();
                             }

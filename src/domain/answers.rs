@@ -104,7 +104,7 @@ impl ValidAnswers {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AnswerErrorCode {
     Required,
@@ -118,7 +118,7 @@ pub enum AnswerErrorCode {
     InvalidType,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct AnswerError {
     pub question: String,
     pub code: AnswerErrorCode,

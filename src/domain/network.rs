@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::questionnaire::DefinitionError;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Entity {
     pub code: String,

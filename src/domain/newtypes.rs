@@ -7,7 +7,19 @@ use rand::RngCore;
 use serde::{Deserialize, Serialize};
 
 /// The five questionnaires of the performance contract, one per indicator.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 pub enum QuestionnaireCode {
     #[serde(rename = "i3.1")]
     I3_1,

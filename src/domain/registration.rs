@@ -11,7 +11,7 @@ use super::network::Network;
 use super::{Email, QuestionnaireCode};
 
 /// One problem, located by a path such as `participants[2].email`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct FieldError {
     pub field: String,
     pub message: String,
@@ -116,7 +116,7 @@ pub fn parse_date(raw: &str) -> Option<NaiveDate> {
         .ok()
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum InterventionKind {
     AccompagnementIndividuel,
@@ -145,7 +145,7 @@ impl InterventionKind {
 }
 
 /// Company size bands, in employees.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub enum SizeBand {
     #[serde(rename = "1-9")]
     Micro,
@@ -203,31 +203,48 @@ pub fn is_valid_siret(raw: &str) -> bool {
     sum.is_multiple_of(10)
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = Participant)]
 pub struct ParticipantInput {
+    #[schema(required = true, value_type = String, format = Email)]
     pub email: Option<String>,
     pub name: Option<String>,
     pub role: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = Company)]
 pub struct CompanyInput {
+    #[schema(required = true, value_type = String)]
     pub name: Option<String>,
     pub siret: Option<String>,
+    /// 1-9, 10-49, 50-249 ou 250+
+    #[schema(required = true, value_type = SizeBand)]
     pub size_band: Option<String>,
     pub sector: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InterventionInput {
+    /// The intervention's own reference: letters without accents, digits and `- _ . /`.
+    #[schema(required = true, value_type = String)]
     pub reference: Option<String>,
+    #[schema(required = true, value_type = CompanyInput)]
     pub company: Option<CompanyInput>,
+    /// accompagnement_individuel, accompagnement_collectif ou formation_intra
+    #[schema(required = true, value_type = InterventionKind)]
     pub kind: Option<String>,
+    /// An entity code (`GET /api/v1/entities`).
+    #[schema(required = true, value_type = String)]
     pub entity: Option<String>,
+    /// AAAA-MM-JJ
+    #[schema(required = true, value_type = chrono::NaiveDate)]
     pub started_on: Option<String>,
+    /// AAAA-MM-JJ
+    #[schema(required = true, value_type = chrono::NaiveDate)]
     pub ended_on: Option<String>,
     #[serde(default)]
     pub participants: Vec<ParticipantInput>,
@@ -373,20 +390,28 @@ pub fn check_intervention(
     errors.finish(checked)
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = Relay)]
 pub struct RelayInput {
     pub organisation: Option<String>,
     #[serde(default)]
     pub contacts: Vec<ParticipantInput>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CoproductionInput {
+    /// The co-production's own reference: letters without accents, digits and `- _ . /`.
+    #[schema(required = true, value_type = String)]
     pub reference: Option<String>,
+    #[schema(required = true, value_type = String)]
     pub tool: Option<String>,
+    /// An entity code (`GET /api/v1/entities`).
+    #[schema(required = true, value_type = String)]
     pub entity: Option<String>,
+    /// AAAA-MM-JJ
+    #[schema(required = true, value_type = chrono::NaiveDate)]
     pub finalised_on: Option<String>,
     #[serde(default)]
     pub relays: Vec<RelayInput>,
@@ -450,13 +475,30 @@ pub fn check_coproduction(
     errors.finish(checked)
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WaveInput {
+    /// i6 ou i7
+    #[schema(required = true, value_type = WaveQuestionnaire)]
     pub questionnaire: Option<String>,
+    #[schema(required = true, value_type = String)]
     pub label: Option<String>,
+    /// AAAA-MM-JJ
+    #[schema(value_type = Option<chrono::NaiveDate>)]
     pub milestone_on: Option<String>,
+    /// AAAA-MM-JJ
+    #[schema(value_type = Option<chrono::NaiveDate>)]
     pub send_on: Option<String>,
+}
+
+/// The questionnaires a wave can be of.
+#[derive(Serialize, utoipa::ToSchema)]
+#[allow(dead_code)]
+pub enum WaveQuestionnaire {
+    #[serde(rename = "i6")]
+    I6,
+    #[serde(rename = "i7")]
+    I7,
 }
 
 /// When a wave goes out: computed from the reorganisation milestone, or chosen by staff.
@@ -515,13 +557,18 @@ pub fn check_wave(input: &WaveInput) -> Result<NewWave, Vec<FieldError>> {
     errors.finish(checked)
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = RosterEntry)]
 pub struct RosterInput {
+    #[schema(required = true, value_type = String, format = Email)]
     pub email: Option<String>,
     pub name: Option<String>,
+    /// i7
     pub entity: Option<String>,
+    /// i6
     pub region: Option<String>,
+    /// i6 : employeurs ou salaries
     pub college: Option<String>,
 }
 

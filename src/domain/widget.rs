@@ -108,7 +108,8 @@ pub struct ResourceTally {
 }
 
 /// Indicator 4 for one group of downloads: satisfied / ratings, and ratings / downloads.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, utoipa::ToSchema)]
+#[schema(as = WidgetRates)]
 pub struct Rates {
     pub satisfaction: Proportion,
     pub participation: DownloadParticipation,
@@ -129,18 +130,22 @@ impl Rates {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct ResourceResult {
+    #[schema(required = true)]
     pub resource: Option<String>,
+    #[schema(required = true)]
     pub title: Option<String>,
+    #[schema(required = true)]
     pub theme: Option<String>,
     #[serde(flatten)]
     pub rates: Rates,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct ThemeResult {
     /// `None`: resources without a theme.
+    #[schema(required = true)]
     pub theme: Option<String>,
     pub resources: usize,
     #[serde(flatten)]
@@ -148,7 +153,7 @@ pub struct ThemeResult {
 }
 
 /// Indicator 4 for a year: overall, per resource, per theme.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct WidgetResults {
     pub year: i32,
     pub total: Rates,

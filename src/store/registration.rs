@@ -22,7 +22,7 @@ use crate::domain::schedule::{self, SendRules};
 use crate::entities::{campaign, coproduction, intervention, invitation};
 
 /// One person's planned send, as the registering answer tells it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct PlannedInvitation {
     pub email: String,
     pub scheduled_for: DateTime<Utc>,
@@ -252,12 +252,14 @@ fn is_inserted(result: &sea_orm::TryInsertResult<u64>) -> bool {
 }
 
 /// A wave as stored: its campaign, and the instant its invitations go out.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Wave {
     pub id: Uuid,
     pub questionnaire: String,
     pub label: String,
+    #[schema(required = true)]
     pub milestone_on: Option<NaiveDate>,
+    #[schema(required = true)]
     pub send_on: Option<NaiveDate>,
     pub scheduled_for: DateTime<Utc>,
     pub created: bool,

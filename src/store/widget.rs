@@ -469,9 +469,11 @@ pub async fn downloads_in_year(db: &impl ConnectionTrait, year: i32) -> Result<u
 }
 
 /// A free-text answer staff may read (and hide).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[schema(as = WidgetComment)]
 pub struct Comment {
     pub response_id: Uuid,
+    #[schema(required = true)]
     pub resource: Option<String>,
     pub day: NaiveDate,
     pub question: String,

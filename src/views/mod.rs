@@ -1,6 +1,7 @@
 //! Server-rendered pages (maud). `layout::page` is the only place with `<head>`.
 
 pub mod admin;
+pub mod api_docs;
 pub mod charts;
 pub mod dashboard;
 pub mod email;

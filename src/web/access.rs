@@ -14,7 +14,17 @@ pub enum Access {
 
 /// Routes anyone may call (the front door, respondents, the website's widget, probes,
 /// signing in). `/` is exact, never a prefix: it would open every route.
-const PUBLIC_EXACT: &[&str] = &["/", "/healthz", "/widget.js", "/connexion", "/favicon.ico"];
+/// The API's description (`/api/v1/openapi.json`, and `/api` for people) describes routes and
+/// holds no data.
+const PUBLIC_EXACT: &[&str] = &[
+    "/",
+    "/healthz",
+    "/widget.js",
+    "/connexion",
+    "/favicon.ico",
+    "/api",
+    "/api/v1/openapi.json",
+];
 const PUBLIC_PREFIXES: &[&str] = &[
     "/r/",
     "/o/",
@@ -32,7 +42,6 @@ pub const STAFF_ROUTES: &[(&str, &str, Permission)] = {
     &[
         ("POST", "/deconnexion", Staff),
         ("GET", "/api/v1/entities", Staff),
-        ("GET", "/api/v1/openapi.json", Staff),
         ("POST", "/api/v1/interventions", Register),
         ("POST", "/api/v1/coproductions", Register),
         ("POST", "/api/v1/waves", RegisterWaves),

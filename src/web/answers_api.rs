@@ -1,16 +1,65 @@
 //! `POST /api/v1/responses/{token}`: the personal link, for programs.
 
 use actix_web::{HttpResponse, web};
-use serde::Deserialize;
-use serde_json::{Map, Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use utoipa::ToSchema;
 
 use super::{ApiError, AppState, WebError, personal_link};
 use crate::domain::answers::{AnswerError, AnswerErrorCode, RawAnswers, UnknownKeys, validate};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = AnswersBody)]
 pub struct SubmitBody {
+    #[schema(value_type = Answers)]
     answers: Map<String, Value>,
+}
+
+/// Question id → value: a text, a number, a list for multiple choices, `null` for none (the
+/// schema of the JSON API; `raw_answers` reads it).
+pub struct Answers;
+
+impl utoipa::PartialSchema for Answers {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, OneOfBuilder, Type};
+        let scalar = || {
+            OneOfBuilder::new()
+                .item(ObjectBuilder::new().schema_type(Type::String))
+                .item(ObjectBuilder::new().schema_type(Type::Number))
+        };
+        let value = scalar()
+            .item(ArrayBuilder::new().items(scalar()))
+            .item(ObjectBuilder::new().schema_type(Type::Null));
+        ObjectBuilder::new()
+            .description(Some(
+                "identifiant de question → valeur (texte, nombre, liste pour les choix multiples, null pour aucune)",
+            ))
+            .additional_properties(Some(utoipa::openapi::schema::Schema::OneOf(
+                value.build(),
+            )))
+            .into()
+    }
+}
+
+impl ToSchema for Answers {}
+
+/// What a personal link's answer is recorded as.
+#[derive(Serialize, ToSchema)]
+pub struct Recorded {
+    #[schema(inline)]
+    status: RecordedStatus,
+    questionnaire: crate::domain::QuestionnaireCode,
+    /// The version of the questionnaire answered (SHA-256 of its file).
+    version: String,
+    /// How many answers were stored.
+    answers: usize,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RecordedStatus {
+    Recorded,
 }
 
 /// JSON values become the same strings a form would send; anything else is an error for
@@ -50,6 +99,25 @@ pub(super) fn raw_answers(json: &Map<String, Value>) -> Result<RawAnswers, Vec<A
     }
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/responses/{token}",
+    operation_id = "submitResponse",
+    tag = "respondents",
+    summary = "Enregistrer la réponse d’un lien personnel",
+    params(("token" = String, Path, description = "Le jeton du lien personnel")),
+    request_body = SubmitBody,
+    responses(
+        (status = 201, description = "Réponse enregistrée (validée : la transaction est faite)", body = Recorded),
+        (status = 400, response = super::openapi::BadRequest),
+        (status = 404, response = super::openapi::NotFound),
+        (status = 409, response = super::openapi::Conflict),
+        (status = 410, response = super::openapi::Gone),
+        (status = 413, response = super::openapi::TooLarge),
+        (status = 422, response = super::openapi::InvalidAnswers),
+        (status = 503, response = super::openapi::Unavailable),
+    )
+)]
 pub async fn submit(
     state: web::Data<AppState>,
     token: web::Path<String>,
@@ -61,12 +129,12 @@ pub async fn submit(
     let answers = validate(definition, &raw, UnknownKeys::Reject).map_err(WebError::Validation)?;
     let count = answers.len();
     link.store(&state, answers).await?;
-    Ok(HttpResponse::Created().json(json!({
-        "status": "recorded",
-        "questionnaire": definition.code,
-        "version": link.questionnaire.version,
-        "answers": count,
-    })))
+    Ok(HttpResponse::Created().json(Recorded {
+        status: RecordedStatus::Recorded,
+        questionnaire: definition.code,
+        version: link.questionnaire.version.clone(),
+        answers: count,
+    }))
 }
 
 #[cfg(test)]

@@ -4,13 +4,80 @@
 use actix_web::http::StatusCode;
 use actix_web::http::header::ContentType;
 use actix_web::{HttpResponse, ResponseError};
-use serde_json::json;
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::domain::answers::AnswerError;
 use crate::domain::registration::FieldError;
 use crate::store::StoreError;
 use crate::store::responses::SubmitError;
 use crate::views::{messages, sign_in};
+
+/// The stable code of a JSON error, for programs to branch on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    NotFound,
+    UnknownToken,
+    BadRequest,
+    Validation,
+    AlreadyCompleted,
+    Closed,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    MethodNotAllowed,
+    RateLimited,
+    Unavailable,
+    Internal,
+    Unauthorized,
+    Forbidden,
+    Csrf,
+}
+
+/// Every JSON error: a stable code and an explanation in French. Nothing was recorded.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Error)]
+pub struct ErrorBody {
+    pub error: ErrorCode,
+    /// The explanation, in French.
+    pub message: String,
+}
+
+impl ErrorBody {
+    pub fn new(error: ErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            error,
+            message: message.into(),
+        }
+    }
+}
+
+/// A 422: the error `validation`, with every problem found, each with its question or field.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = ValidationError)]
+pub struct ValidationErrorBody {
+    #[schema(inline)]
+    pub error: ValidationCode,
+    pub message: String,
+    #[schema(min_items = 1)]
+    pub errors: Vec<Problem>,
+}
+
+/// The code of a 422.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ValidationCode {
+    Validation,
+}
+
+/// One problem of a 422: an answer (with its question) or a field (with its path, such as
+/// `participants[2].email`).
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum Problem {
+    Answer(AnswerError),
+    Field(FieldError),
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum WebError {
@@ -177,54 +244,60 @@ impl ResponseError for ApiError {
     fn error_response(&self) -> HttpResponse {
         self.0.log();
         let (code, message) = match &self.0 {
-            WebError::UnknownLink => ("unknown_token", "Lien personnel inconnu.".to_owned()),
-            WebError::NotFound => ("not_found", "Ressource introuvable.".to_owned()),
-            WebError::BadRequest(detail) => ("bad_request", detail.clone()),
+            WebError::UnknownLink => (
+                ErrorCode::UnknownToken,
+                "Lien personnel inconnu.".to_owned(),
+            ),
+            WebError::NotFound => (ErrorCode::NotFound, "Ressource introuvable.".to_owned()),
+            WebError::BadRequest(detail) => (ErrorCode::BadRequest, detail.clone()),
             WebError::Validation(_) | WebError::InvalidFields(_) => (
-                "validation",
+                ErrorCode::Validation,
                 "Certaines données sont invalides ; rien n'a été enregistré.".to_owned(),
             ),
             WebError::AlreadyCompleted => (
-                "already_completed",
+                ErrorCode::AlreadyCompleted,
                 "Une réponse est déjà enregistrée pour ce lien.".to_owned(),
             ),
-            WebError::Closed => ("closed", "Ce questionnaire est clos.".to_owned()),
+            WebError::Closed => (ErrorCode::Closed, "Ce questionnaire est clos.".to_owned()),
             WebError::Store(StoreError::Unavailable(_)) => (
-                "unavailable",
+                ErrorCode::Unavailable,
                 "Service momentanément indisponible ; réessayez plus tard.".to_owned(),
             ),
             WebError::MissingQuestionnaire(_) | WebError::Store(_) => (
-                "internal",
+                ErrorCode::Internal,
                 "Erreur inattendue ; rien n'a été enregistré.".to_owned(),
             ),
             WebError::RateLimited { .. } => (
-                "rate_limited",
+                ErrorCode::RateLimited,
                 "Trop de requêtes ; réessayez dans quelques instants. Rien n'a été enregistré."
                     .to_owned(),
             ),
             WebError::Busy => (
-                "unavailable",
+                ErrorCode::Unavailable,
                 "Service momentanément indisponible ; réessayez plus tard.".to_owned(),
             ),
             WebError::Unauthorized => (
-                "unauthorized",
+                ErrorCode::Unauthorized,
                 "Authentification requise : jeton (Authorization: Bearer …) ou session.".to_owned(),
             ),
             WebError::Forbidden => (
-                "forbidden",
+                ErrorCode::Forbidden,
                 "Votre rôle ne permet pas cette action.".to_owned(),
             ),
             WebError::CsrfRejected => (
-                "csrf",
+                ErrorCode::Csrf,
                 "Jeton CSRF absent ou invalide ; rien n'a été fait.".to_owned(),
             ),
         };
-        let mut body = json!({ "error": code, "message": message });
-        match &self.0 {
-            WebError::Validation(errors) => body["errors"] = json!(errors),
-            WebError::InvalidFields(errors) => body["errors"] = json!(errors),
-            _ => {}
-        }
+        let problems: Option<Vec<Problem>> = match &self.0 {
+            WebError::Validation(errors) => {
+                Some(errors.iter().cloned().map(Problem::Answer).collect())
+            }
+            WebError::InvalidFields(errors) => {
+                Some(errors.iter().cloned().map(Problem::Field).collect())
+            }
+            _ => None,
+        };
         let mut response = HttpResponse::build(self.status_code());
         if let Some(seconds) = self.0.retry_after() {
             response.insert_header(("Retry-After", seconds.to_string()));
@@ -232,6 +305,13 @@ impl ResponseError for ApiError {
         if matches!(self.0, WebError::Unauthorized) {
             response.insert_header(("WWW-Authenticate", "Bearer"));
         }
-        response.json(body)
+        match problems {
+            Some(errors) => response.json(ValidationErrorBody {
+                error: ValidationCode::Validation,
+                message,
+                errors,
+            }),
+            None => response.json(ErrorBody::new(code, message)),
+        }
     }
 }

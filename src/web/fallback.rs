@@ -1,15 +1,14 @@
 //! Bodies for the errors actix produces by itself (unknown route, wrong method, body too
 //! large, malformed JSON…), so that people get a French page and programs get JSON.
 
+use super::error::{ErrorBody, ErrorCode};
+use crate::views::messages;
 use actix_web::body::{BoxBody, EitherBody};
 use actix_web::dev::ServiceResponse;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::ErrorHandlerResponse;
 use actix_web::{HttpRequest, HttpResponse, Result};
-use serde_json::json;
-
-use crate::views::messages;
 
 fn is_api(path: &str) -> bool {
     path.starts_with("/api/")
@@ -25,13 +24,15 @@ pub async fn not_found(req: HttpRequest) -> HttpResponse {
     if let Some(allowed) = allowed {
         HttpResponse::MethodNotAllowed()
             .insert_header((header::ALLOW, allowed))
-            .json(json!({
-                "error": "method_not_allowed",
-                "message": "Méthode non autorisée pour cette adresse."
-            }))
+            .json(ErrorBody::new(
+                ErrorCode::MethodNotAllowed,
+                "Méthode non autorisée pour cette adresse.",
+            ))
     } else if is_api(req.path()) {
-        HttpResponse::NotFound()
-            .json(json!({ "error": "not_found", "message": "Ressource introuvable." }))
+        HttpResponse::NotFound().json(ErrorBody::new(
+            ErrorCode::NotFound,
+            "Ressource introuvable.",
+        ))
     } else {
         HttpResponse::NotFound()
             .content_type("text/html; charset=utf-8")
@@ -52,32 +53,32 @@ pub fn error_bodies<B>(res: ServiceResponse<B>) -> Result<ErrorHandlerResponse<B
     let status = res.status();
     let (code, message, page) = match status {
         StatusCode::PAYLOAD_TOO_LARGE => (
-            "payload_too_large",
+            ErrorCode::PayloadTooLarge,
             "Le corps de la requête dépasse la taille autorisée.",
             messages::too_large(),
         ),
         StatusCode::METHOD_NOT_ALLOWED => (
-            "method_not_allowed",
+            ErrorCode::MethodNotAllowed,
             "Méthode non autorisée pour cette adresse.",
             messages::bad_request("Méthode non autorisée pour cette adresse."),
         ),
         StatusCode::NOT_FOUND => (
-            "not_found",
+            ErrorCode::NotFound,
             "Ressource introuvable.",
             messages::page_not_found(),
         ),
         StatusCode::UNSUPPORTED_MEDIA_TYPE => (
-            "unsupported_media_type",
+            ErrorCode::UnsupportedMediaType,
             "Type de contenu non pris en charge.",
             messages::bad_request("Type de contenu non pris en charge."),
         ),
         s if s.is_server_error() => (
-            "internal",
+            ErrorCode::Internal,
             "Erreur inattendue ; rien n'a été enregistré.",
             messages::internal_error(),
         ),
         _ => (
-            "bad_request",
+            ErrorCode::BadRequest,
             "Requête invalide.",
             messages::bad_request("La requête envoyée est invalide."),
         ),
@@ -85,7 +86,7 @@ pub fn error_bodies<B>(res: ServiceResponse<B>) -> Result<ErrorHandlerResponse<B
     let (req, res) = res.into_parts();
     let (body, content_type) = if is_api(req.path()) {
         (
-            json!({ "error": code, "message": message }).to_string(),
+            serde_json::to_string(&ErrorBody::new(code, message)).unwrap_or_default(),
             "application/json",
         )
     } else {

@@ -2,8 +2,9 @@
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+use utoipa::{IntoParams, ToSchema};
 
 use super::report;
 use super::{ApiError, AppState, WebError};
@@ -12,12 +13,72 @@ use crate::domain::indicators::QuestionRate;
 use crate::domain::results::labels::indicator_title;
 use crate::domain::results::report::{IndicatorEntry, PeriodQuery, PeriodRef};
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct IndicatorsQuery {
+    /// AAAA ; absente ou vide : l’année en cours
+    #[param(pattern = "^([0-9]{4})?$", example = "2026", nullable = false)]
     year: Option<String>,
+    /// A wave's label (indicators 6 and 7), instead of a year.
+    #[param(nullable = false)]
     wave: Option<String>,
 }
 
+/// The five indicators of a period.
+#[derive(Serialize, ToSchema)]
+pub struct IndicatorsBody {
+    year: i32,
+    /// The wave asked for, if any.
+    #[schema(required = true)]
+    wave: Option<String>,
+    /// Below this many respondents, an anonymous questionnaire's results are suppressed.
+    anonymity_threshold: u64,
+    #[schema(value_type = Vec<IndicatorSummary>)]
+    indicators: Vec<Value>,
+}
+
+/// One indicator: its value (a ratio, `null` without a valid answer), its target, n,
+/// participation and 95 % interval, and what they are computed from (`indicator_json`).
+#[derive(ToSchema)]
+#[schema(as = Indicator)]
+#[allow(dead_code)]
+struct IndicatorSummary {
+    code: crate::domain::QuestionnaireCode,
+    title: String,
+    /// `{"year"}`, `{"wave", "campaign_id"}` or `{"year", "wave": null}`.
+    #[schema(value_type = Object)]
+    period: Value,
+    #[schema(required = true)]
+    value: Option<f64>,
+    #[schema(required = true)]
+    target: Option<f64>,
+    #[schema(required = true)]
+    target_met: Option<bool>,
+    #[schema(required = true, value_type = Option<crate::domain::indicators::Interval>)]
+    interval: Option<(f64, f64)>,
+    respondents: u64,
+    anonymous: bool,
+    /// Anonymous and below the threshold: nothing but counts is shown.
+    suppressed: bool,
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/indicators",
+    operation_id = "listIndicators",
+    tag = "results",
+    summary = "Les cinq indicateurs d’une année (ou d’une vague)",
+    params(IndicatorsQuery),
+    responses(
+        (status = 200, description = "Les indicateurs", body = IndicatorsBody),
+        (status = 400, response = super::openapi::BadRequest),
+        (status = 401, response = super::openapi::Unauthorized),
+        (status = 403, response = super::openapi::Forbidden),
+        (status = 404, response = super::openapi::NotFound),
+        (status = 503, response = super::openapi::Unavailable),
+    ),
+    security(("bearer" = []))
+)]
 pub async fn index(
     state: web::Data<AppState>,
     query: web::Query<IndicatorsQuery>,
@@ -33,12 +94,12 @@ pub async fn index(
     Ok(HttpResponse::Ok()
         // Computed on each request from the current counts: never worth caching.
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(json!({
-            "year": overview.year,
-            "wave": overview.wave,
-            "anonymity_threshold": state.results.anonymity_threshold,
-            "indicators": indicators,
-        })))
+        .json(IndicatorsBody {
+            year: overview.year,
+            wave: overview.wave,
+            anonymity_threshold: state.results.anonymity_threshold,
+            indicators,
+        }))
 }
 
 pub(super) fn rate_json(rate: &QuestionRate) -> Value {

@@ -32,7 +32,7 @@ mod widget_results;
 pub mod widget_script;
 
 pub use access::STAFF_ROUTES;
-pub use error::{ApiError, PageError, WebError};
+pub use error::{ApiError, ErrorBody, ErrorCode, PageError, WebError};
 pub use state::AppState;
 
 use actix_web::web;
@@ -42,6 +42,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(front_door::show))
         .route("/healthz", web::get().to(health::healthz))
         .route("/api/v1/openapi.json", web::get().to(openapi::document))
+        .route("/api", web::get().to(openapi::page))
         .route("/static/jalon.css", web::get().to(assets::stylesheet))
         .route("/favicon.ico", web::get().to(assets::no_favicon))
         .route(

@@ -2,6 +2,7 @@
 
 use actix_web::{HttpResponse, web};
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use super::{ApiError, AppState, WebError};
 use crate::domain::QuestionnaireCode;
@@ -9,9 +10,12 @@ use crate::domain::questionnaire::{
     Attribute, ChoiceOption, Condition, Question, QuestionKind, Questionnaire,
 };
 
-#[derive(Serialize)]
-struct QuestionnaireJson<'a> {
+/// A questionnaire's current definition.
+#[derive(Serialize, ToSchema)]
+#[schema(as = Questionnaire)]
+pub struct QuestionnaireJson<'a> {
     code: QuestionnaireCode,
+    /// SHA-256 of the definition file.
     version: &'a str,
     title: &'a str,
     introduction: &'a str,
@@ -23,21 +27,27 @@ struct QuestionnaireJson<'a> {
     questions: Vec<QuestionJson<'a>>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = Section)]
 struct SectionJson<'a> {
     id: &'a str,
     title: &'a str,
+    #[schema(required = true)]
     description: Option<&'a str>,
+    /// The ids of its questions, in order.
     questions: Vec<&'a str>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = Question)]
 struct QuestionJson<'a> {
     id: &'a str,
     section: &'a str,
     text: &'a str,
+    #[schema(required = true)]
     help: Option<&'a str>,
     #[serde(rename = "type")]
+    #[schema(value_type = QuestionType)]
     kind: &'static str,
     required: bool,
     scored: bool,
@@ -45,15 +55,38 @@ struct QuestionJson<'a> {
     options: Vec<ChoiceOption>,
     favorable: &'a [String],
     not_applicable: &'a [String],
+    /// Shown only if an earlier answer has this value.
+    #[schema(required = true)]
     condition: Option<&'a Condition>,
+    /// Text questions only.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     max_length: Option<usize>,
+    /// Multiple choices with a limit only.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     max_choices: Option<usize>,
+    /// Ratings and numbers only.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     min: Option<i64>,
+    /// Ratings and numbers only.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     max: Option<i64>,
+}
+
+/// The kinds of question (`QuestionKind::type_name`).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[allow(dead_code)]
+enum QuestionType {
+    SingleChoice,
+    MultipleChoice,
+    Likert,
+    Rating,
+    Text,
+    Number,
 }
 
 fn question_json<'a>(section: &'a str, q: &'a Question) -> QuestionJson<'a> {
@@ -113,6 +146,18 @@ fn to_json<'a>(q: &'a Questionnaire, version: &'a str) -> QuestionnaireJson<'a> 
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/questionnaires/{code}",
+    operation_id = "showQuestionnaire",
+    tag = "respondents",
+    summary = "La définition en vigueur d’un questionnaire",
+    params(("code" = String, Path, example = "i3.1", description = "i3.1, i3.2, i4, i6 ou i7")),
+    responses(
+        (status = 200, description = "La définition", body = QuestionnaireJson),
+        (status = 404, response = super::openapi::NotFound),
+    )
+)]
 pub async fn show(
     state: web::Data<AppState>,
     code: web::Path<String>,

@@ -4,6 +4,7 @@
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use serde_json::{Value, json};
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::indicators_api::rate_json;
@@ -11,6 +12,63 @@ use super::report;
 use super::{ApiError, AppState, WebError};
 use crate::domain::results::report::CampaignResults;
 
+/// A campaign's results, as `results_json` builds them.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+struct CampaignResultsBody {
+    campaign: CampaignRef,
+    anonymous: bool,
+    anonymity_threshold: u64,
+    /// Anonymous and below the threshold: nothing but counts is shown.
+    suppressed: bool,
+    respondents: u64,
+    /// Invitations sent, failed, delivered, answered and opened; `null` for an open campaign.
+    #[schema(required = true, value_type = Option<Object>)]
+    participation: Option<Value>,
+    #[schema(required = true)]
+    delivery: Option<crate::domain::results::report::DeliveryBacklog>,
+    /// The previous wave the groups are compared with.
+    #[schema(required = true)]
+    compared_with: Option<String>,
+    #[schema(value_type = Object)]
+    indicator: Value,
+    /// Counts per question and option.
+    #[schema(value_type = Vec<Object>)]
+    questions: Vec<Value>,
+    /// Breakdowns by attribute, groups below the threshold suppressed.
+    #[schema(value_type = Vec<Object>)]
+    breakdowns: Vec<Value>,
+    /// Participation per roster attribute (6, 7).
+    #[schema(value_type = Vec<Object>)]
+    participation_by_group: Vec<Value>,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+struct CampaignRef {
+    id: Uuid,
+    questionnaire: crate::domain::QuestionnaireCode,
+    label: String,
+    status: String,
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/campaigns/{id}/results",
+    operation_id = "showCampaignResults",
+    tag = "results",
+    summary = "Les résultats d’une campagne",
+    description = "Indicateur, décomptes par question, ventilations (masquées sous le seuil d’anonymat).",
+    params(("id" = Uuid, Path, description = "La campagne")),
+    responses(
+        (status = 200, description = "Indicateur, décomptes par question, ventilations (masquées sous le seuil d’anonymat)", body = CampaignResultsBody),
+        (status = 401, response = super::openapi::Unauthorized),
+        (status = 403, response = super::openapi::Forbidden),
+        (status = 404, response = super::openapi::NotFound),
+        (status = 503, response = super::openapi::Unavailable),
+    ),
+    security(("bearer" = []))
+)]
 pub async fn show(
     state: web::Data<AppState>,
     id: web::Path<String>,

@@ -10,9 +10,10 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header;
 use actix_web::middleware::Next;
 use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
-use serde::Deserialize;
 use serde::de::DeserializeOwned;
-use serde_json::{Map, Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use utoipa::ToSchema;
 
 use super::answers_api::raw_answers;
 use super::{ApiError, AppState, WebError};
@@ -121,20 +122,63 @@ fn honeypot_filled(value: Option<&str>) -> bool {
     value.is_some_and(|v| !v.trim().is_empty())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DownloadBody {
+    /// 1 à 64 caractères parmi A-Z a-z 0-9 - _ . ~
+    #[schema(pattern = "^[A-Za-z0-9._~-]{1,64}$")]
     resource: String,
     #[serde(default)]
     title: Option<String>,
     #[serde(default)]
     theme: Option<String>,
-    /// The honeypot: people never fill it.
+    /// The honeypot: people never fill it (pot de miel : toujours vide).
     #[serde(default)]
     website: Option<String>,
 }
 
+/// A download counted.
+#[derive(Serialize, ToSchema)]
+pub struct Accepted {
+    #[schema(inline)]
+    status: AcceptedStatus,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AcceptedStatus {
+    Accepted,
+}
+
+/// A rating recorded.
+#[derive(Serialize, ToSchema)]
+pub struct RatingRecorded {
+    #[schema(inline)]
+    status: super::answers_api::RecordedStatus,
+    questionnaire: crate::domain::QuestionnaireCode,
+    resource: String,
+}
+
 /// `POST /api/v1/public/downloads`: counted in memory now, written within a second.
+#[utoipa::path(
+    post,
+    path = "/api/v1/public/downloads",
+    operation_id = "countDownload",
+    tag = "widget",
+    summary = "Compter un téléchargement (le widget)",
+    request_body(content(
+        (DownloadBody = "application/json"),
+        (DownloadBody = "text/plain"),
+    )),
+    responses(
+        (status = 202, description = "Compté en mémoire, écrit dans la seconde", body = Accepted),
+        (status = 400, response = super::openapi::BadRequest),
+        (status = 413, response = super::openapi::TooLarge),
+        (status = 422, response = super::openapi::InvalidFields),
+        (status = 429, response = super::openapi::RateLimited),
+        (status = 503, response = super::openapi::Unavailable),
+    )
+)]
 pub async fn count_download(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -156,13 +200,18 @@ pub async fn count_download(
             clean_label(body.theme.as_deref(), THEME_MAX),
         )
         .map_err(|_| WebError::Busy)?;
-    Ok(HttpResponse::Accepted().json(json!({ "status": "accepted" })))
+    Ok(HttpResponse::Accepted().json(Accepted {
+        status: AcceptedStatus::Accepted,
+    }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RatingBody {
+    /// 1 à 64 caractères parmi A-Z a-z 0-9 - _ . ~
+    #[schema(pattern = "^[A-Za-z0-9._~-]{1,64}$")]
     resource: String,
+    #[schema(value_type = super::answers_api::Answers)]
     answers: Map<String, Value>,
     /// The honeypot: people never fill it.
     #[serde(default)]
@@ -170,6 +219,26 @@ pub struct RatingBody {
 }
 
 /// `POST /api/v1/public/ratings`: 201 once committed, 422 with the errors per question.
+#[utoipa::path(
+    post,
+    path = "/api/v1/public/ratings",
+    operation_id = "rateResource",
+    tag = "widget",
+    summary = "Enregistrer une note de ressource (le widget)",
+    request_body(content(
+        (RatingBody = "application/json"),
+        (RatingBody = "text/plain"),
+    )),
+    responses(
+        (status = 201, description = "Note enregistrée (validée : la transaction est faite)", body = RatingRecorded),
+        (status = 400, response = super::openapi::BadRequest),
+        (status = 410, response = super::openapi::Gone),
+        (status = 413, response = super::openapi::TooLarge),
+        (status = 422, description = "Ressource ou réponses invalides ; rien n’est enregistré", body = super::error::ValidationErrorBody),
+        (status = 429, response = super::openapi::RateLimited),
+        (status = 503, response = super::openapi::Unavailable),
+    )
+)]
 pub async fn rate_resource(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -203,9 +272,9 @@ pub async fn rate_resource(
         )
         .await
         .map_err(WebError::from)?;
-    Ok(HttpResponse::Created().json(json!({
-        "status": "recorded",
-        "questionnaire": definition.code,
-        "resource": resource,
-    })))
+    Ok(HttpResponse::Created().json(RatingRecorded {
+        status: super::answers_api::RecordedStatus::Recorded,
+        questionnaire: definition.code,
+        resource: resource.to_string(),
+    }))
 }

@@ -2,8 +2,8 @@
 //! hiding an abusive comment. (Staff authentication comes with the dashboard.)
 
 use actix_web::{HttpResponse, web};
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::report::versions_for;
@@ -15,9 +15,38 @@ use crate::domain::widget::{WidgetResults, summarize};
 use crate::store::widget::{self as store, Comment};
 use crate::widget::QUESTIONNAIRE;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct YearQuery {
+    /// AAAA, 2000–2100 ; absente : l’année en cours (à Paris)
+    #[param(minimum = 2000, maximum = 2100, nullable = false)]
     year: Option<i32>,
+}
+
+/// Indicator 4 for a year, with the scored question and its satisfied values.
+#[derive(Serialize, ToSchema)]
+pub struct WidgetResourcesBody {
+    questionnaire: crate::domain::QuestionnaireCode,
+    /// The scored question.
+    question: String,
+    /// Its values that count as satisfied.
+    favorable: Vec<String>,
+    results: WidgetResults,
+}
+
+/// The comments of a year.
+#[derive(Serialize, ToSchema)]
+pub struct WidgetCommentsBody {
+    year: i32,
+    comments: Vec<Comment>,
+}
+
+/// A comment hidden.
+#[derive(Serialize, ToSchema)]
+pub struct Hidden {
+    response_id: Uuid,
+    /// Always true.
+    hidden: bool,
 }
 
 fn year(state: &AppState, query: &YearQuery) -> Result<i32, WebError> {
@@ -91,31 +120,79 @@ pub(super) async fn year_comments(state: &AppState, year: i32) -> Result<Vec<Com
 
 /// `GET /api/v1/widget/resources?year=YYYY`: satisfaction (satisfied / ratings) and
 /// participation (ratings / downloads) per resource, per theme and for the year.
+#[utoipa::path(
+    get,
+    path = "/api/v1/widget/resources",
+    operation_id = "widgetResources",
+    tag = "results",
+    summary = "Indicateur 4 par ressource, par thème et pour l’année",
+    params(YearQuery),
+    responses(
+        (status = 200, description = "Satisfaction et participation", body = WidgetResourcesBody),
+        (status = 400, response = super::openapi::BadRequest),
+        (status = 401, response = super::openapi::Unauthorized),
+        (status = 403, response = super::openapi::Forbidden),
+        (status = 503, response = super::openapi::Unavailable),
+    ),
+    security(("bearer" = []))
+)]
 pub async fn resources(
     state: web::Data<AppState>,
     query: web::Query<YearQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let year = year(&state, &query)?;
     let (results, question, favorable) = year_results(&state, year).await?;
-    Ok(HttpResponse::Ok().json(json!({
-        "questionnaire": QUESTIONNAIRE,
-        "question": question,
-        "favorable": favorable,
-        "results": results,
-    })))
+    Ok(HttpResponse::Ok().json(WidgetResourcesBody {
+        questionnaire: QUESTIONNAIRE,
+        question,
+        favorable,
+        results,
+    }))
 }
 
 /// `GET /api/v1/widget/comments?year=YYYY`: the comments not hidden, newest first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/widget/comments",
+    operation_id = "widgetComments",
+    tag = "results",
+    summary = "Les commentaires de l’année, non masqués, du plus récent au plus ancien",
+    params(YearQuery),
+    responses(
+        (status = 200, description = "Les commentaires", body = WidgetCommentsBody),
+        (status = 400, response = super::openapi::BadRequest),
+        (status = 401, response = super::openapi::Unauthorized),
+        (status = 403, response = super::openapi::Forbidden),
+        (status = 503, response = super::openapi::Unavailable),
+    ),
+    security(("bearer" = []))
+)]
 pub async fn comments(
     state: web::Data<AppState>,
     query: web::Query<YearQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let year = year(&state, &query)?;
     let comments = year_comments(&state, year).await?;
-    Ok(HttpResponse::Ok().json(json!({ "year": year, "comments": comments })))
+    Ok(HttpResponse::Ok().json(WidgetCommentsBody { year, comments }))
 }
 
 /// `POST /api/v1/comments/{response_id}/hide`: the response's free text leaves every listing.
+#[utoipa::path(
+    post,
+    path = "/api/v1/comments/{response_id}/hide",
+    operation_id = "hideComment",
+    tag = "results",
+    summary = "Masquer les réponses libres d’une réponse",
+    params(("response_id" = Uuid, Path, description = "La réponse")),
+    responses(
+        (status = 200, description = "Masqué (ou déjà masqué)", body = Hidden),
+        (status = 401, response = super::openapi::Unauthorized),
+        (status = 403, response = super::openapi::Forbidden),
+        (status = 404, response = super::openapi::NotFound),
+        (status = 503, response = super::openapi::Unavailable),
+    ),
+    security(("bearer" = []))
+)]
 pub async fn hide(
     state: web::Data<AppState>,
     staff: Staff,
@@ -133,5 +210,8 @@ pub async fn hide(
         "",
     )
     .await?;
-    Ok(HttpResponse::Ok().json(json!({ "response_id": response_id, "hidden": true })))
+    Ok(HttpResponse::Ok().json(Hidden {
+        response_id,
+        hidden: true,
+    }))
 }

@@ -30,6 +30,8 @@ const ROUTES: &[(&str, &str, &str, Who)] = {
     &[
         ("GET", "/", "/", Anyone),
         ("GET", "/healthz", "/healthz", Anyone),
+        ("GET", "/api", "/api", Anyone),
+        ("GET", "/api/v1/openapi.json", "/api/v1/openapi.json", Anyone),
         ("GET", "/static/jalon.css", "/static/jalon.css", Anyone),
         ("GET", "/widget.js", "/widget.js", Anyone),
         ("GET", "/connexion", "/connexion", Anyone),
@@ -49,7 +51,6 @@ const ROUTES: &[(&str, &str, &str, Who)] = {
         ("POST", "/api/v1/public/ratings", "/api/v1/public/ratings", Anyone),
         ("POST", "/deconnexion", "/deconnexion", Staff),
         ("GET", "/api/v1/entities", "/api/v1/entities", Staff),
-        ("GET", "/api/v1/openapi.json", "/api/v1/openapi.json", Staff),
         ("POST", "/api/v1/interventions", "/api/v1/interventions", Registrars),
         ("POST", "/api/v1/coproductions", "/api/v1/coproductions", Registrars),
         ("POST", "/api/v1/waves", "/api/v1/waves", Admin),

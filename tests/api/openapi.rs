@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::helpers::spawn_app;
 
@@ -49,10 +49,14 @@ fn declared_routes() -> BTreeSet<(String, String)> {
     routes
 }
 
-#[tokio::test]
-async fn the_openapi_description_names_every_json_route_and_only_them() {
-    let app = spawn_app().await;
-    let response = app.get("/api/v1/openapi.json").await;
+/// The document, fetched without credentials (it is public), checked to be OpenAPI 3.
+async fn public_document(app: &crate::helpers::TestApp) -> Value {
+    let response = app
+        .anonymous_client()
+        .get(app.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 200);
     assert!(
         response.headers()["content-type"]
@@ -60,15 +64,36 @@ async fn the_openapi_description_names_every_json_route_and_only_them() {
             .unwrap()
             .starts_with("application/json")
     );
-    let document: Value = response.json().await.unwrap();
-    assert!(document["openapi"].as_str().unwrap().starts_with("3."));
+    let text = response.text().await.unwrap();
+    let spec = oas3::from_json(&text).expect("a valid OpenAPI 3 document");
+    assert!(spec.openapi.starts_with("3."), "version {}", spec.openapi);
+    assert!(spec.operations().count() >= 15);
+    serde_json::from_str(&text).unwrap()
+}
 
-    let mut documented = BTreeSet::new();
+const METHODS: [&str; 5] = ["get", "put", "post", "delete", "patch"];
+
+/// `(METHOD, path, operation)` of every documented operation.
+fn operations(document: &Value) -> Vec<(String, String, &Value)> {
+    let mut operations = Vec::new();
     for (path, item) in document["paths"].as_object().unwrap() {
-        for method in item.as_object().unwrap().keys() {
-            documented.insert((method.to_uppercase(), path.clone()));
+        for (method, operation) in item.as_object().unwrap() {
+            if METHODS.contains(&method.as_str()) {
+                operations.push((method.to_uppercase(), path.clone(), operation));
+            }
         }
     }
+    operations
+}
+
+#[tokio::test]
+async fn the_openapi_description_names_every_json_route_and_only_them() {
+    let app = spawn_app().await;
+    let document = public_document(&app).await;
+    let documented: BTreeSet<(String, String)> = operations(&document)
+        .into_iter()
+        .map(|(method, path, _)| (method, path))
+        .collect();
     let declared = declared_routes();
     assert!(
         declared.len() >= 15,
@@ -77,42 +102,190 @@ async fn the_openapi_description_names_every_json_route_and_only_them() {
     assert_eq!(documented, declared);
 }
 
+/// Every operation of a staff route (`STAFF_ROUTES`) declares the bearer token and its 401
+/// and 403; every other operation is open and declares none.
+#[tokio::test]
+async fn every_operation_that_needs_a_token_declares_it() {
+    let app = spawn_app().await;
+    let document = public_document(&app).await;
+    assert_eq!(
+        document["components"]["securitySchemes"]["bearer"]["scheme"],
+        "bearer"
+    );
+    for (method, path, operation) in operations(&document) {
+        let staff = jalon::web::STAFF_ROUTES
+            .iter()
+            .any(|(m, p, _)| *m == method && *p == path);
+        let security = operation["security"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        let responses = operation["responses"].as_object().unwrap();
+        if staff {
+            assert_eq!(
+                security,
+                vec![json!({ "bearer": [] })],
+                "{method} {path}: no bearer security"
+            );
+            for status in ["401", "403"] {
+                assert!(
+                    responses.contains_key(status),
+                    "{method} {path}: {status} undocumented"
+                );
+            }
+        } else {
+            assert!(security.is_empty(), "{method} {path} is open: no security");
+            assert!(
+                !responses.contains_key("401"),
+                "{method} {path} is open: no 401"
+            );
+        }
+    }
+}
+
 #[tokio::test]
 async fn every_operation_documents_its_errors_as_json() {
     let app = spawn_app().await;
-    let document: Value = app.get("/api/v1/openapi.json").await.json().await.unwrap();
-    for (path, item) in document["paths"].as_object().unwrap() {
-        for (method, operation) in item.as_object().unwrap() {
-            let responses = operation["responses"].as_object().unwrap();
-            assert!(
-                responses.keys().any(|s| s.starts_with('2')),
-                "{method} {path}: no success status"
-            );
-            if operation.get("requestBody").is_some() {
-                for status in ["400", "413"] {
-                    assert!(
-                        responses.contains_key(status),
-                        "{method} {path}: {status} undocumented"
-                    );
-                }
-            }
-            for (status, response) in responses.iter().filter(|(s, _)| !s.starts_with('2')) {
-                let reference = response["$ref"]
-                    .as_str()
-                    .map(|r| r.trim_start_matches("#/components/responses/").to_owned());
-                let response = match &reference {
-                    Some(name) => &document["components"]["responses"][name],
-                    None => response,
-                };
-                let schema = response["content"]["application/json"]["schema"]["$ref"]
-                    .as_str()
-                    .unwrap_or_default();
+    let document = public_document(&app).await;
+    for (method, path, operation) in operations(&document) {
+        let responses = operation["responses"].as_object().unwrap();
+        assert!(
+            responses.keys().any(|s| s.starts_with('2')),
+            "{method} {path}: no success status"
+        );
+        if operation.get("requestBody").is_some() {
+            for status in ["400", "413"] {
                 assert!(
-                    schema.ends_with("/Error") || schema.ends_with("/ValidationError"),
-                    "{method} {path} {status}: error body is not the JSON error"
+                    responses.contains_key(status),
+                    "{method} {path}: {status} undocumented"
                 );
             }
         }
+        for (status, response) in responses.iter().filter(|(s, _)| !s.starts_with('2')) {
+            let reference = response["$ref"]
+                .as_str()
+                .map(|r| r.trim_start_matches("#/components/responses/").to_owned());
+            let response = match &reference {
+                Some(name) => &document["components"]["responses"][name],
+                None => response,
+            };
+            let schema = response["content"]["application/json"]["schema"]["$ref"]
+                .as_str()
+                .unwrap_or_default();
+            let expected = if status == "422" {
+                "#/components/schemas/ValidationError"
+            } else {
+                "#/components/schemas/Error"
+            };
+            assert_eq!(
+                schema, expected,
+                "{method} {path} {status}: error body is not the JSON error"
+            );
+        }
+    }
+    // The error codes are an enumeration: a program can branch on them.
+    let codes = document["components"]["schemas"]["ErrorCode"]["enum"]
+        .as_array()
+        .unwrap();
+    for code in [
+        "not_found",
+        "validation",
+        "unauthorized",
+        "method_not_allowed",
+    ] {
+        assert!(codes.contains(&json!(code)), "{code} missing");
+    }
+}
+
+/// The operations, one a line: method, path, operation id, access, statuses. A change of
+/// the API shows here first.
+#[tokio::test]
+async fn the_list_of_operations_is_as_recorded() {
+    let app = spawn_app().await;
+    let document = public_document(&app).await;
+    let lines: Vec<String> = operations(&document)
+        .into_iter()
+        .map(|(method, path, operation)| {
+            let access = if operation.get("security").is_some() {
+                "bearer"
+            } else {
+                "open"
+            };
+            let statuses: Vec<&String> =
+                operation["responses"].as_object().unwrap().keys().collect();
+            let body = operation["requestBody"]["content"]
+                .as_object()
+                .map(|content| {
+                    let media: Vec<&String> = content.keys().collect();
+                    let schema = content.values().next().unwrap()["schema"].to_string();
+                    format!(" body={schema} {media:?}")
+                })
+                .unwrap_or_default();
+            format!(
+                "{method} {path} {} {access} {statuses:?}{body}",
+                operation["operationId"].as_str().unwrap()
+            )
+        })
+        .collect();
+    insta::assert_snapshot!("openapi_operations", lines.join("\n"));
+    let schemas: Vec<&String> = document["components"]["schemas"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .collect();
+    insta::assert_debug_snapshot!("openapi_schemas", schemas);
+}
+
+/// `GET /api`: the page for people, public, lists every operation with its summary and
+/// every schema, without a script.
+#[tokio::test]
+async fn the_page_for_people_lists_every_operation() {
+    let app = spawn_app().await;
+    let document = public_document(&app).await;
+    let response = app
+        .anonymous_client()
+        .get(app.url("/api"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let html = response.text().await.unwrap();
+    assert!(html.contains("<html lang=\"fr\""));
+    assert!(!html.contains("<script"));
+    assert!(html.contains("<h1>"));
+    for (method, path, operation) in operations(&document) {
+        assert!(
+            html.contains(&format!("<code>{method} {path}</code>")),
+            "{method} {path} missing"
+        );
+        let summary = operation["summary"]
+            .as_str()
+            .unwrap()
+            .replace('\'', "&#39;");
+        assert!(html.contains(&summary), "{method} {path}: summary missing");
+        for parameter in operation["parameters"].as_array().into_iter().flatten() {
+            let name = parameter["name"].as_str().unwrap();
+            assert!(
+                html.contains(&format!("<code>{name}</code>")),
+                "{method} {path}: parameter {name} missing"
+            );
+        }
+    }
+    for schema in document["components"]["schemas"]
+        .as_object()
+        .unwrap()
+        .keys()
+    {
+        assert!(
+            html.contains(&format!("id=\"schema-{schema}\"")),
+            "schema {schema} missing"
+        );
     }
 }
 

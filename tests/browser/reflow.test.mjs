@@ -90,6 +90,24 @@ try {
   check(measured.scrollWidth <= NARROW, `the front door fits ${NARROW} px (scrollWidth ${measured.scrollWidth})`);
   await audit(page, "the front door (/)");
 
+  // --- The API's description for people (public) ------------------------------------------
+  response = await page.goto(`${JALON}/api`);
+  check(response.status() === 200, "the API's description answers (200, /api)");
+  check((await page.getByRole("heading", { level: 1 }).count()) === 1, "the API's description has one h1");
+  measured = await reflow(page);
+  check(
+    measured.scrollWidth <= NARROW && measured.outside.length === 0,
+    `the API's description does not scroll sideways at ${NARROW} px (scrollWidth ${measured.scrollWidth}${measured.outside.length ? "; past the edge: " + measured.outside.join(" | ") : ""})`,
+  );
+  const apiTables = await page.evaluate(() => ({
+    regions: [...document.querySelectorAll(".table-scroll")].filter((r) => r.tabIndex === 0 && r.getAttribute("aria-label")).length,
+    tables: document.querySelectorAll("table").length,
+  }));
+  check(apiTables.tables > 0 && apiTables.regions === apiTables.tables,
+    `the API's description: its tables scroll inside named, focusable regions (${apiTables.regions}/${apiTables.tables})`);
+  await audit(page, `the API's description at ${NARROW} px`);
+  await page.goto(`${JALON}/`);
+
   // --- Signed in: the front door leads to the dashboard -----------------------------------
   await signInLink.click();
   await page.getByLabel("Adresse électronique").fill(STAFF.email);

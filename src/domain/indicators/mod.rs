@@ -38,7 +38,7 @@ pub use change::{
 pub use consolidation::{CompanyCounts, CompanyScore, TwoLevelIndicator, consolidate_companies};
 pub use intervals::{mean_of_rates_interval, mean_of_scores_interval};
 pub use participation::{DownloadParticipation, Participation};
-pub use proportion::{Proportion, Z_95};
+pub use proportion::{Interval, Proportion, Z_95};
 pub use rates::{MeanIndicator, QuestionRate, question_proportion, satisfaction};
 pub use score_totals::{CompanyState, ScoreTotals, company_score};
 pub use suppression::{

@@ -109,6 +109,31 @@ impl DownloadParticipation {
     }
 }
 
+/// What a [`DownloadParticipation`] serializes as (the schema of the JSON API).
+#[derive(utoipa::ToSchema)]
+#[schema(as = DownloadParticipation)]
+#[allow(dead_code)]
+struct DownloadParticipationJson {
+    downloads: u64,
+    ratings: u64,
+    /// `ratings / downloads`, above 1 when ratings came without a counted download; `null`
+    /// without downloads.
+    #[schema(required = true)]
+    rate: Option<f64>,
+}
+
+impl utoipa::PartialSchema for DownloadParticipation {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        DownloadParticipationJson::schema()
+    }
+}
+
+impl utoipa::ToSchema for DownloadParticipation {
+    fn name() -> std::borrow::Cow<'static, str> {
+        DownloadParticipationJson::name()
+    }
+}
+
 impl Serialize for DownloadParticipation {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut state = serializer.serialize_struct("DownloadParticipation", 3)?;

@@ -111,6 +111,58 @@ impl Sum for Proportion {
     }
 }
 
+/// A 95 % interval as published: `[low, high]` (the schema of the JSON API).
+pub struct Interval;
+
+impl utoipa::PartialSchema for Interval {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
+        ArrayBuilder::new()
+            .items(ObjectBuilder::new().schema_type(Type::Number))
+            .min_items(Some(2))
+            .max_items(Some(2))
+            .description(Some("Intervalle de confiance à 95 % : [bas, haut]"))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Interval {}
+
+/// What a [`Proportion`] serializes as (the schema of the JSON API).
+#[derive(utoipa::ToSchema)]
+#[schema(as = Proportion)]
+#[allow(dead_code)]
+struct ProportionJson {
+    favorable: u64,
+    total: u64,
+    /// `favorable / total`; `null` without a valid answer.
+    #[schema(required = true)]
+    rate: Option<f64>,
+    #[schema(required = true, value_type = Option<Interval>)]
+    interval: Option<(f64, f64)>,
+}
+
+impl utoipa::PartialSchema for Proportion {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        ProportionJson::schema()
+    }
+}
+
+impl utoipa::ToSchema for Proportion {
+    fn name() -> std::borrow::Cow<'static, str> {
+        ProportionJson::name()
+    }
+
+    fn schemas(
+        schemas: &mut Vec<(
+            String,
+            utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+        )>,
+    ) {
+        ProportionJson::schemas(schemas);
+    }
+}
+
 impl Serialize for Proportion {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut state = serializer.serialize_struct("Proportion", 4)?;

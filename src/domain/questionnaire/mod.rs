@@ -54,7 +54,7 @@ pub struct Question {
     pub kind: QuestionKind,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct ChoiceOption {
     pub value: String,
     pub label: String,
@@ -98,7 +98,7 @@ pub enum QuestionKind {
 }
 
 /// "Shown only if an earlier answer has a given value."
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Condition {
     pub question: String,
     pub equals: String,
@@ -110,10 +110,12 @@ pub struct Condition {
 /// One dimension has one list of values: when the registration and a question both give it
 /// (a company's size), `values` maps each option of the question to the registration's value,
 /// and [`crate::domain::attributes::response_attributes`] decides which source wins.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Attribute {
     pub key: String,
     pub label: String,
+    /// The question that collects it, if any.
+    #[schema(required = true)]
     pub question: Option<String>,
     /// Option value of `question` → the dimension's value; empty: the option value itself.
     pub values: BTreeMap<String, String>,

@@ -197,10 +197,12 @@ pub struct CampaignInfo {
 
 /// A campaign's emails not delivered yet: queued, of which `retrying` already failed at least
 /// once for a transient reason (SMTP server unreachable…), and the last error met.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[schema(as = Delivery)]
 pub struct DeliveryBacklog {
     pub queued: u64,
     pub retrying: u64,
+    #[schema(required = true)]
     pub last_error: Option<String>,
 }
 
