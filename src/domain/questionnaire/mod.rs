@@ -111,6 +111,9 @@ pub struct Condition {
 /// (a company's size), `values` maps each option of the question to the registration's value,
 /// and [`crate::domain::attributes::response_attributes`] decides which source wins.
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[schema(
+    description = "A respondent attribute used for breakdowns: carried by the invitation, or collected by a question of the form (`question`), whose options `values` maps to the dimension's values."
+)]
 pub struct Attribute {
     pub key: String,
     pub label: String,
