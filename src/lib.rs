@@ -21,3 +21,4 @@ pub mod telemetry;
 pub mod views;
 pub mod web;
 pub mod widget;
+pub mod writer;

@@ -14,16 +14,16 @@ use crate::clock::Clock;
 use crate::config::{AuthSettings, WidgetSettings};
 use crate::domain::results::ResultsSettings;
 use crate::seal_key::SealKey;
-use crate::submissions::{self, Submissions};
+use crate::submissions::Submissions;
 use crate::web::widget_script::WidgetScript;
 use crate::web::{self as http, AppState};
-use crate::widget::{Widget, WriterHandle};
+use crate::widget::Widget;
+use crate::writer::{self, Queues, WriterHandle};
 
 pub struct Application {
     port: u16,
     server: Server,
-    widget_writer: WriterHandle,
-    submission_writer: submissions::WriterHandle,
+    writer: WriterHandle,
 }
 
 pub struct AppParts {
@@ -45,7 +45,7 @@ impl Application {
     }
 
     /// The same, with the download widget's settings (origins, proxies, limits, secret).
-    /// Starts the widget's writer task: call from within a Tokio runtime.
+    /// Starts the writer task: call from within a Tokio runtime.
     pub fn build_with_widget(
         parts: AppParts,
         widget: WidgetSettings,
@@ -54,9 +54,17 @@ impl Application {
         let listener = TcpListener::bind(address)?;
         let port = listener.local_addr()?.port();
         let origins = widget.origins.clone();
-        let (widget, widget_writer) = Widget::start(widget, parts.db.clone(), parts.clock.clone());
-        let (submissions, submission_writer) =
-            Submissions::start(parts.db.clone(), parts.seal_key.clone());
+        let (widget, ratings) = Widget::new(widget, parts.clock.clone());
+        let (submissions, answers) = Submissions::new(parts.db.get_database_backend());
+        let writer = writer::spawn(
+            parts.db.clone(),
+            parts.seal_key.clone(),
+            Queues {
+                answers,
+                ratings,
+                widget: widget.clone(),
+            },
+        );
         let state = AppState {
             widget_script: Arc::new(WidgetScript::build(&parts.catalog)),
             db: parts.db,
@@ -72,8 +80,7 @@ impl Application {
         Ok(Self {
             port,
             server,
-            widget_writer,
-            submission_writer,
+            writer,
         })
     }
 
@@ -85,8 +92,7 @@ impl Application {
     /// and pending downloads.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let result = self.server.await;
-        self.submission_writer.shutdown().await;
-        self.widget_writer.shutdown().await;
+        self.writer.shutdown().await;
         result
     }
 }

@@ -1,5 +1,5 @@
-//! The submission writer: responses given through a personal link (form or JSON API) or an
-//! open questionnaire are queued to one task per process, which takes every submission
+//! Submissions: responses given through a personal link (form or JSON API) or an open
+//! questionnaire are queued to the writer task of the process (`crate::writer`), which takes every submission
 //! waiting, stores them all in one transaction (`store::submissions::submit_batch`),
 //! commits, and only then answers each request (group commit). A 201 or 303 therefore still
 //! means committed, and thousands of responses a second cost a few hundred commits instead
@@ -15,16 +15,15 @@ mod writer;
 use std::sync::Arc;
 use std::time::Duration;
 
-use sea_orm::{DatabaseConnection, DbBackend, DbErr};
+use sea_orm::{DbBackend, DbErr};
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
-use crate::seal_key::SealKey;
 use crate::store::StoreError;
 use crate::store::responses::SubmitError;
 pub use crate::store::submissions::{Ready, Submission};
 
-pub use writer::{WriterHandle, store_all};
+pub use writer::{FoldJob, apply_fold, prepare_folds, store_all, write};
 
 /// Submissions waiting for the writer; beyond, requests wait for room.
 const QUEUE_CAPACITY: usize = 8_192;
@@ -32,10 +31,13 @@ const QUEUE_CAPACITY: usize = 8_192;
 const COMMIT_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// A submission waiting for the writer, with the way back to its request.
-struct Job {
+pub struct Job {
     submission: Ready,
     done: oneshot::Sender<Result<Uuid, SubmitError>>,
 }
+
+/// The writer's end of the queue of submissions.
+pub type AnswerQueue = mpsc::Receiver<Job>;
 
 /// The queue to the writer task.
 #[derive(Debug, Clone)]
@@ -46,13 +48,10 @@ pub struct Submissions {
 }
 
 impl Submissions {
-    /// Starts the writer task on the current Tokio runtime.
-    /// `seal_key` encrypts the sealed answers of anonymous questionnaires.
-    pub fn start(db: DatabaseConnection, seal_key: SealKey) -> (Arc<Self>, WriterHandle) {
+    /// The queue of submissions; the writer (`crate::writer::spawn`) serves its other end.
+    pub fn new(backend: DbBackend) -> (Arc<Self>, AnswerQueue) {
         let (queue, receiver) = mpsc::channel(QUEUE_CAPACITY);
-        let backend = db.get_database_backend();
-        let handle = writer::spawn(receiver, db, seal_key);
-        (Arc::new(Self { queue, backend }), handle)
+        (Arc::new(Self { queue, backend }), receiver)
     }
 
     /// Queues a checked submission and waits until it is committed (its id), or refused

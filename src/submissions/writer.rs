@@ -1,18 +1,16 @@
-//! The writer task of submissions: one per process, so that SQLite sees one writer of
-//! responses and every batch is one transaction.
+//! What the writer (`crate::writer`) does with submissions: store a batch of them in one
+//! transaction, and fold the tally backlog, counted beside it.
 
 use std::time::Duration;
 
 use sea_orm::DatabaseConnection;
 use tokio::sync::{mpsc, oneshot};
-use tokio::task::JoinHandle;
 use tokio::time::MissedTickBehavior;
 use uuid::Uuid;
 
-use super::{Job, Ready};
+use super::{AnswerQueue, Job, Ready};
 use crate::seal_key::SealKey;
 use crate::store::StoreError;
-use crate::store::batch::WriterConnection;
 use crate::store::responses::SubmitError;
 use crate::store::results::backlog::{self, Others};
 use crate::store::submissions::{Outcome, submit_batch};
@@ -23,90 +21,14 @@ const MAX_BATCH: usize = 512;
 /// reader of the tallies would have to fold itself.
 const FOLD_EVERY: Duration = Duration::from_millis(250);
 
-/// Stops the writer: what is queued is written first.
-pub struct WriterHandle {
-    stop: Option<oneshot::Sender<()>>,
-    task: Option<JoinHandle<()>>,
-}
-
-impl WriterHandle {
-    /// Writes what is queued, then returns.
-    pub async fn shutdown(mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(task) = self.task.take()
-            && let Err(e) = task.await
-        {
-            tracing::error!(error = %e, "submission writer ended abnormally");
-        }
-    }
-}
-
-impl Drop for WriterHandle {
-    fn drop(&mut self) {
-        // Dropped without `shutdown`: the task still writes what is queued on its own.
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-    }
-}
-
-pub(super) fn spawn(
-    mut queue: mpsc::Receiver<Job>,
-    db: DatabaseConnection,
-    seal_key: SealKey,
-) -> WriterHandle {
-    let (stop, mut stopped) = oneshot::channel::<()>();
-    let (folds, mut prepared) = mpsc::channel::<FoldJob>(1);
-    tokio::spawn(prepare_folds(db.clone(), folds));
-    let mut db = WriterConnection::new(&db);
-    let task = tokio::spawn(async move {
-        loop {
-            tokio::select! {
-                biased;
-                _ = &mut stopped => break,
-                // At most one a tick, and first: answering never starves the counts.
-                Some((fold, done)) = prepared.recv() => {
-                    let applied = backlog::apply(db.get(), fold, Others::Skip).await;
-                    let unavailable = matches!(applied, Err(StoreError::Unavailable(_)));
-                    let _ = done.send(applied);
-                    if unavailable {
-                        db.renew().await;
-                    }
-                }
-                job = queue.recv() => match job {
-                    Some(first) => {
-                        if !write(db.get(), &seal_key, first, &mut queue).await {
-                            db.renew().await;
-                        }
-                    }
-                    None => break,
-                },
-            }
-        }
-        // Shutting down: nothing new comes in; what is queued is written.
-        queue.close();
-        while let Some(first) = queue.recv().await {
-            if !write(db.get(), &seal_key, first, &mut queue).await {
-                db.renew().await;
-            }
-        }
-    });
-    WriterHandle {
-        stop: Some(stop),
-        task: Some(task),
-    }
-}
-
 /// A fold counted beside the writer, and the way back of its result.
-type FoldJob = (backlog::Fold, oneshot::Sender<Result<bool, StoreError>>);
+pub type FoldJob = (backlog::Fold, oneshot::Sender<Result<bool, StoreError>>);
 
 /// Every `FOLD_EVERY`, reads and counts the backlog of stored responses on `db` (the pool,
 /// not the writer's connection), and hands each page to the writer, which only adds it to
 /// the tallies in a short transaction. Ends with the writer. A failure leaves the backlog as
 /// it was, for the next tick or the next reader.
-async fn prepare_folds(db: DatabaseConnection, folds: mpsc::Sender<FoldJob>) {
+pub async fn prepare_folds(db: DatabaseConnection, folds: mpsc::Sender<FoldJob>) {
     let mut tick = tokio::time::interval(FOLD_EVERY);
     tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
     loop {
@@ -145,13 +67,22 @@ async fn prepare_folds(db: DatabaseConnection, folds: mpsc::Sender<FoldJob>) {
     }
 }
 
+/// Adds a fold's counts to the tallies on the writer's connection and says so to its
+/// preparer. `false` if the database could not serve.
+pub async fn apply_fold(db: &DatabaseConnection, (fold, done): FoldJob) -> bool {
+    let applied = backlog::apply(db, fold, Others::Skip).await;
+    let unavailable = matches!(applied, Err(StoreError::Unavailable(_)));
+    let _ = done.send(applied);
+    !unavailable
+}
+
 /// Writes `first` and every submission already waiting behind it, then answers each request.
 /// `false` if the database could not serve.
-async fn write(
+pub async fn write(
     db: &DatabaseConnection,
     seal_key: &SealKey,
     first: Job,
-    queue: &mut mpsc::Receiver<Job>,
+    queue: &mut AnswerQueue,
 ) -> bool {
     let mut batch = vec![first];
     while batch.len() < MAX_BATCH {

@@ -1,7 +1,7 @@
 //! Indicator 4's download widget, behind the two public endpoints.
 //!
 //! - Download counts are accepted in memory (202) and added to the database by the writer
-//!   task every `flush_interval` (one upsert per resource and day): a crash loses at most the
+//!   task (`crate::writer`) every `flush_interval` (one upsert per resource and day): a crash loses at most the
 //!   counts of that interval, never a rating.
 //! - Ratings are queued to the same writer, which takes every rating waiting in the queue,
 //!   stores them in one transaction, commits, and only then answers each request (group
@@ -20,7 +20,6 @@ use std::time::Duration;
 use chrono::NaiveDate;
 use governor::clock::{Clock as _, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
-use sea_orm::DatabaseConnection;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::clock::Clock;
@@ -33,7 +32,7 @@ use crate::domain::widget::{RESOURCE_ATTRIBUTE, ResourceId};
 use crate::store::StoreError;
 use crate::store::widget::{DownloadCount, NewRating};
 
-pub use writer::WriterHandle;
+pub use writer::{Upkeep, flush_downloads, upkeep, write_ratings};
 
 /// The questionnaire the widget asks.
 pub const QUESTIONNAIRE: QuestionnaireCode = QuestionnaireCode::I4;
@@ -44,6 +43,9 @@ const MAX_PENDING_DOWNLOADS: usize = 100_000;
 const QUEUE_CAPACITY: usize = 16_384;
 /// Longest a rating request waits for its commit before answering 503.
 const COMMIT_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// The writer's end of the queue of ratings.
+pub type RatingQueue = mpsc::Receiver<RatingJob>;
 
 /// The two rate-limited endpoints, each with its own budget per visitor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -67,7 +69,7 @@ pub enum RatingError {
 pub struct DownloadsFull;
 
 /// A rating waiting for the writer, with the way back to its request.
-struct RatingJob {
+pub struct RatingJob {
     rating: NewRating,
     done: oneshot::Sender<Result<(), RatingError>>,
 }
@@ -155,12 +157,9 @@ impl std::fmt::Debug for Widget {
 }
 
 impl Widget {
-    /// Builds the widget and starts its writer task on the current Tokio runtime.
-    pub fn start(
-        settings: WidgetSettings,
-        db: DatabaseConnection,
-        clock: Arc<dyn Clock>,
-    ) -> (Arc<Self>, WriterHandle) {
+    /// Builds the widget and the queue of its ratings, whose other end the writer
+    /// (`crate::writer::spawn`) serves.
+    pub fn new(settings: WidgetSettings, clock: Arc<dyn Clock>) -> (Arc<Self>, RatingQueue) {
         let keys = match &settings.secret {
             Some(secret) => VisitorKeys::from_secret(secret.expose()),
             None => VisitorKeys::random(),
@@ -180,8 +179,7 @@ impl Widget {
             frame_ancestors: format!("frame-ancestors {frame_ancestors}"),
             settings,
         });
-        let handle = writer::spawn(widget.clone(), receiver, db);
-        (widget, handle)
+        (widget, receiver)
     }
 
     /// The visitor's address: the peer, or what a trusted proxy forwarded.

@@ -1,18 +1,13 @@
-//! The widget's one writer: group commit of ratings, periodic flush of download counts,
-//! daily purge of visitor keys. One task, so SQLite sees one writer and every batch is one
-//! transaction.
+//! What the writer (`crate::writer`) does for the widget: group commit of ratings, periodic
+//! flush of download counts, daily purge of visitor keys.
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use chrono::NaiveDate;
 use sea_orm::DatabaseConnection;
-use tokio::sync::{mpsc, oneshot};
-use tokio::task::JoinHandle;
-use tokio::time::MissedTickBehavior;
 
-use super::{QUESTIONNAIRE, RatingError, RatingJob, Widget};
+use super::{QUESTIONNAIRE, RatingError, RatingJob, RatingQueue, Widget};
 use crate::store::StoreError;
-use crate::store::batch::WriterConnection;
 use crate::store::widget::{self as store, RatingOutcome};
 
 /// Ratings written in one transaction at most.
@@ -20,88 +15,36 @@ const MAX_BATCH: usize = 1_024;
 /// How often the rate limiter forgets visitors whose budget is full again.
 const FORGET_EVERY: Duration = Duration::from_secs(60);
 
-/// Stops the writer: what is queued is written, pending downloads are flushed.
-pub struct WriterHandle {
-    stop: Option<oneshot::Sender<()>>,
-    task: Option<JoinHandle<()>>,
+/// When the upkeep last did its daily and minutely work.
+#[derive(Debug)]
+pub struct Upkeep {
+    purged_on: Option<NaiveDate>,
+    forgotten_at: Instant,
 }
 
-impl WriterHandle {
-    /// Writes what is queued and pending, then returns.
-    pub async fn shutdown(mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(task) = self.task.take()
-            && let Err(e) = task.await
-        {
-            tracing::error!(error = %e, "widget writer ended abnormally");
+impl Default for Upkeep {
+    fn default() -> Self {
+        Self {
+            purged_on: None,
+            forgotten_at: Instant::now(),
         }
     }
 }
 
-impl Drop for WriterHandle {
-    fn drop(&mut self) {
-        // Dropped without `shutdown`: the task still finishes its work on its own.
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
+/// The widget's work every `flush_interval`: the download counts written, the visitor keys
+/// of past days purged (once a day), the rate limiter's idle visitors forgotten.
+pub async fn upkeep(widget: &Widget, db: &DatabaseConnection, state: &mut Upkeep) {
+    flush_downloads(widget, db).await;
+    let today = widget.today();
+    if state.purged_on != Some(today) {
+        match store::purge_visitor_keys(db, today).await {
+            Ok(_) => state.purged_on = Some(today),
+            Err(e) => tracing::warn!(error = %e, "purge of visitor keys failed"),
         }
     }
-}
-
-pub(super) fn spawn(
-    widget: Arc<Widget>,
-    mut queue: mpsc::Receiver<RatingJob>,
-    db: DatabaseConnection,
-) -> WriterHandle {
-    let (stop, mut stopped) = oneshot::channel::<()>();
-    let mut connection = WriterConnection::new(&db);
-    let task = tokio::spawn(async move {
-        let mut tick = tokio::time::interval(widget.settings.flush_interval);
-        tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
-        let mut purged_on = None;
-        let mut forgotten_at = Instant::now();
-        loop {
-            tokio::select! {
-                biased;
-                _ = &mut stopped => break,
-                job = queue.recv() => match job {
-                    Some(first) => {
-                        if !write_ratings(connection.get(), first, &mut queue).await {
-                            connection.renew().await;
-                        }
-                    }
-                    None => break,
-                },
-                _ = tick.tick() => {
-                    let db = connection.get();
-                    flush_downloads(&widget, db).await;
-                    let today = widget.today();
-                    if purged_on != Some(today) {
-                        match store::purge_visitor_keys(db, today).await {
-                            Ok(_) => purged_on = Some(today),
-                            Err(e) => tracing::warn!(error = %e, "purge of visitor keys failed"),
-                        }
-                    }
-                    if forgotten_at.elapsed() >= FORGET_EVERY {
-                        widget.forget_idle_visitors();
-                        forgotten_at = Instant::now();
-                    }
-                }
-            }
-        }
-        // Shutting down: nothing new comes in; what is queued is written.
-        queue.close();
-        while let Some(first) = queue.recv().await {
-            if !write_ratings(connection.get(), first, &mut queue).await {
-                connection.renew().await;
-            }
-        }
-        flush_downloads(&widget, connection.get()).await;
-    });
-    WriterHandle {
-        stop: Some(stop),
-        task: Some(task),
+    if state.forgotten_at.elapsed() >= FORGET_EVERY {
+        widget.forget_idle_visitors();
+        state.forgotten_at = Instant::now();
     }
 }
 
@@ -109,10 +52,10 @@ pub(super) fn spawn(
 /// answers each request. If the batch fails for another reason than an unavailable
 /// database, each rating is tried alone, so that one bad row cannot sink the others.
 /// `false` if the database could not serve.
-async fn write_ratings(
+pub async fn write_ratings(
     db: &DatabaseConnection,
     first: RatingJob,
-    queue: &mut mpsc::Receiver<RatingJob>,
+    queue: &mut RatingQueue,
 ) -> bool {
     let mut batch = vec![first];
     while batch.len() < MAX_BATCH {
@@ -172,7 +115,7 @@ fn answer(outcome: RatingOutcome) -> Result<(), RatingError> {
     }
 }
 
-async fn flush_downloads(widget: &Widget, db: &DatabaseConnection) {
+pub async fn flush_downloads(widget: &Widget, db: &DatabaseConnection) {
     let counts = widget.downloads.take();
     if counts.is_empty() {
         return;

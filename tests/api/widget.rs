@@ -950,13 +950,23 @@ async fn stopping_writes_what_was_accepted() {
 
     let app = spawn_app_with(settings()).await;
     // A widget of its own whose flush would come only in a minute: stopping must not wait.
-    let (widget, writer) = Widget::start(
+    let (widget, ratings) = Widget::new(
         WidgetSettings {
             flush_interval: Duration::from_secs(60),
             ..settings()
         },
-        app.db.clone(),
         std::sync::Arc::new(app.clock.clone()),
+    );
+    let (_submissions, answers) =
+        jalon::submissions::Submissions::new(app.db.get_database_backend());
+    let writer = jalon::writer::spawn(
+        app.db.clone(),
+        app.seal_key.clone(),
+        jalon::writer::Queues {
+            answers,
+            ratings,
+            widget: widget.clone(),
+        },
     );
     // The first tick of the writer is immediate; let it pass.
     tokio::time::sleep(Duration::from_millis(50)).await;

@@ -1,0 +1,116 @@
+//! The one writer task of a process: every write that needs group commit goes through it, on
+//! one connection, so that SQLite sees a single writer and each batch is one transaction.
+//! It takes turns between
+//! - answers (personal links and open questionnaires, form and JSON API): `submissions`;
+//! - the tally backlog's folds, counted beside it on the pool and only added here;
+//! - the widget's ratings, and its upkeep every `flush_interval` (download counts, the daily
+//!   purge of visitor keys, the rate limiter's idle visitors): `widget`.
+//!
+//! Whatever kind a batch is, it is committed before any of its requests is answered, and a
+//! database that cannot serve has the connection renewed before the next batch.
+
+use std::sync::Arc;
+
+use sea_orm::DatabaseConnection;
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinHandle;
+use tokio::time::MissedTickBehavior;
+
+use crate::seal_key::SealKey;
+use crate::store::batch::WriterConnection;
+use crate::submissions::{self, AnswerQueue, FoldJob};
+use crate::widget::{self, RatingQueue, Widget};
+
+/// Stops the writer: what is queued is written, pending downloads are flushed.
+pub struct WriterHandle {
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl WriterHandle {
+    /// Writes what is queued and pending, then returns.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take()
+            && let Err(e) = task.await
+        {
+            tracing::error!(error = %e, "writer ended abnormally");
+        }
+    }
+}
+
+impl Drop for WriterHandle {
+    fn drop(&mut self) {
+        // Dropped without `shutdown`: the task still writes what is queued on its own.
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// What the writer serves: the queues of answers and ratings, and the widget whose upkeep
+/// it does.
+pub struct Queues {
+    pub answers: AnswerQueue,
+    pub ratings: RatingQueue,
+    pub widget: Arc<Widget>,
+}
+
+/// Starts the writer task on the current Tokio runtime. `seal_key` encrypts the sealed
+/// answers of anonymous questionnaires.
+pub fn spawn(db: DatabaseConnection, seal_key: SealKey, queues: Queues) -> WriterHandle {
+    let Queues {
+        mut answers,
+        mut ratings,
+        widget,
+    } = queues;
+    let (stop, mut stopped) = oneshot::channel::<()>();
+    let (folds, mut prepared) = mpsc::channel::<FoldJob>(1);
+    tokio::spawn(submissions::prepare_folds(db.clone(), folds));
+    let mut connection = WriterConnection::new(&db);
+    let task = tokio::spawn(async move {
+        let mut tick = tokio::time::interval(widget.settings.flush_interval);
+        tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        let mut upkeep = widget::Upkeep::default();
+        loop {
+            // Unbiased: under a steady flow of answers, ratings and folds still get their turn.
+            let served = tokio::select! {
+                _ = &mut stopped => break,
+                Some(fold) = prepared.recv() => submissions::apply_fold(connection.get(), fold).await,
+                Some(first) = answers.recv() => {
+                    submissions::write(connection.get(), &seal_key, first, &mut answers).await
+                }
+                Some(first) = ratings.recv() => {
+                    widget::write_ratings(connection.get(), first, &mut ratings).await
+                }
+                _ = tick.tick() => {
+                    widget::upkeep(&widget, connection.get(), &mut upkeep).await;
+                    true
+                }
+            };
+            if !served {
+                connection.renew().await;
+            }
+        }
+        // Shutting down: nothing new comes in; what is queued is written.
+        answers.close();
+        ratings.close();
+        while let Some(first) = answers.recv().await {
+            if !submissions::write(connection.get(), &seal_key, first, &mut answers).await {
+                connection.renew().await;
+            }
+        }
+        while let Some(first) = ratings.recv().await {
+            if !widget::write_ratings(connection.get(), first, &mut ratings).await {
+                connection.renew().await;
+            }
+        }
+        widget::flush_downloads(&widget, connection.get()).await;
+    });
+    WriterHandle {
+        stop: Some(stop),
+        task: Some(task),
+    }
+}
