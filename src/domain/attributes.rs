@@ -38,13 +38,14 @@ pub fn response_attributes(
         }
     }
     if !questionnaire.anonymous {
-        for (key, value) in invitation {
-            if kept.iter().all(|(k, _)| k != key)
-                && let Some(value) = as_text(value)
-            {
-                kept.push((key.clone(), value));
-            }
-        }
+        // The registration's others, in the order of their keys whatever order the map keeps.
+        let mut others: Vec<(String, String)> = invitation
+            .iter()
+            .filter(|(key, _)| kept.iter().all(|(k, _)| k != *key))
+            .filter_map(|(key, value)| Some((key.clone(), as_text(value)?)))
+            .collect();
+        others.sort();
+        kept.extend(others);
     }
     kept
 }

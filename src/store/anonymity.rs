@@ -43,15 +43,12 @@ use super::StoreError;
 use super::invitations::STATUS_PENDING;
 use super::responses::{CHUNK, answer_rows, attribute_rows, insert_rows};
 use super::results::raw::{RawScope, responses_page};
-use super::results::tallies::{TallyBatch, TallyTarget};
 use crate::domain::QuestionnaireCode;
 use crate::domain::anonymity::{coarsen, release_due};
 use crate::domain::answers::ValidAnswers;
 use crate::domain::questionnaire::Questionnaire;
-use crate::domain::results::tally::answers_from_stored;
-use crate::domain::results::{response_tally, tally_period};
 use crate::entities::{
-    anonymous_pending, answer_tally, campaign, group_tally, invitation, response,
+    anonymous_pending, answer_tally, campaign, group_tally, invitation, response, tally_backlog,
 };
 use crate::seal_key::{SealKey, SealKeyError};
 
@@ -341,17 +338,10 @@ pub async fn release_campaign(
         .filter(campaign::Column::Id.eq(campaign_id))
         .exec(&txn)
         .await?;
-    let Some(campaign) = campaign::Entity::find_by_id(campaign_id).one(&txn).await? else {
-        txn.rollback().await?;
-        return Ok(0);
-    };
     if locked.rows_affected != 1 {
         txn.rollback().await?;
         return Ok(0);
     }
-    let code: QuestionnaireCode = campaign.questionnaire_code.parse().map_err(|_| {
-        StoreError::Corrupt(format!("questionnaire {}", campaign.questionnaire_code))
-    })?;
 
     let sealed = anonymous_pending::Entity::find()
         .filter(anonymous_pending::Column::CampaignId.eq(campaign_id))
@@ -435,10 +425,10 @@ pub async fn release_campaign(
         .exec(&txn)
         .await?;
 
-    // …in with the new, in random order, and the tallies they make.
-    let period = tally_period(code, None, today);
-    let mut batch = TallyBatch::default();
+    // …in with the new, in random order, each with its row of the tally backlog: counted by
+    // the next fold like every other response (readers fold what is left before reading).
     let (mut responses, mut answers, mut attributes) = (Vec::new(), Vec::new(), Vec::new());
+    let mut waiting = Vec::with_capacity(entries.len());
     for entry in &entries {
         let id = Uuid::new_v4();
         responses.push(response::ActiveModel {
@@ -451,16 +441,9 @@ pub async fn release_campaign(
         });
         answers.extend(answer_rows(id, &entry.answers));
         attributes.extend(attribute_rows(id, &entry.attributes));
-        if let Some(definition) = definitions.get(&entry.version) {
-            let valid = answers_from_stored(definition, entry.answers.clone());
-            let tally = response_tally(definition, &valid, &entry.attributes, today);
-            let target = TallyTarget {
-                campaign_id,
-                questionnaire: code,
-                period,
-            };
-            batch.add(target, &entry.version, &tally);
-        }
+        waiting.push(tally_backlog::ActiveModel {
+            response_id: Set(id),
+        });
     }
     // In the shuffled order, a few hundred rows per statement.
     for chunk in responses.chunks(CHUNK) {
@@ -469,7 +452,11 @@ pub async fn release_campaign(
             .await?;
     }
     insert_rows(&txn, answers, attributes).await?;
-    batch.write(&txn).await?;
+    for chunk in waiting.chunks(CHUNK) {
+        tally_backlog::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(&txn)
+            .await?;
+    }
     txn.commit().await?;
     forget_old_pages(db).await;
     Ok(released)
