@@ -18,9 +18,10 @@
 //!   respondents". A campaign with a sealed row the key cannot open is not released at all
 //!   (the rows stay, the run reports them as withheld).
 //! - on SQLite deleted rows are overwritten (`secure_delete`, see `connect`) and the
-//!   write-ahead log is truncated after a release, so the file keeps no copy of the sealed
-//!   rows. PostgreSQL keeps dead row versions until `VACUUM` and its own write-ahead log:
-//!   reading those needs the server's files, not SQL, and the key to read a sealed one.
+//!   write-ahead log is truncated after a release (`scrub`), so the file keeps no copy of
+//!   the sealed rows. PostgreSQL keeps dead row versions until `VACUUM` (run on the tables
+//!   after a release, `scrub`) and its own write-ahead log: reading those needs the
+//!   server's files, not SQL, and the key to read a sealed one.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -30,8 +31,8 @@ use chrono::{DateTime, Utc};
 use rand::seq::SliceRandom;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -471,18 +472,17 @@ pub async fn release_campaign(
     insert_rows(&txn, answers, attributes).await?;
     batch.write(&txn).await?;
     txn.commit().await?;
-    forget_old_pages(db).await;
+    super::scrub::forget_erased(
+        db,
+        &[
+            "anonymous_pending",
+            "responses",
+            "answers",
+            "response_attributes",
+        ],
+    )
+    .await;
     Ok(released)
-}
-
-/// On SQLite, empties the write-ahead log so that it keeps no image of the deleted pages
-/// (best effort: a reader holding it open only delays this to the next release).
-async fn forget_old_pages(db: &DatabaseConnection) {
-    if db.get_database_backend() == DatabaseBackend::Sqlite {
-        let _ = db
-            .execute_unprepared("PRAGMA wal_checkpoint(TRUNCATE)")
-            .await;
-    }
 }
 
 #[cfg(test)]
