@@ -160,11 +160,10 @@ pub async fn unreadable_with(db: &impl ConnectionTrait, key: &SealKey) -> Result
 
 /// The key of `path` for this database: read, or created when absent and no sealed response
 /// waits for one; refused when some sealed response stored cannot be opened with it. It
-/// never touches those rows. What `serve`, `dispatch` and `demo` call at start.
-pub async fn open_seal_key(
-    db: &impl ConnectionTrait,
-    path: &Path,
-) -> Result<SealKey, SealKeyError> {
+/// never touches those rows. What `serve`, `dispatch` and `demo` call at start. The key also
+/// makes personal links: links made before they were derived from it get their keyed hash
+/// here (`invitations::key_legacy_links`, a no-op once done).
+pub async fn open_seal_key(db: &DatabaseConnection, path: &Path) -> Result<SealKey, SealKeyError> {
     let key = match SealKey::read(path)? {
         Some(key) => key,
         None => {
@@ -186,6 +185,10 @@ pub async fn open_seal_key(
             path: path.to_owned(),
             unreadable,
         });
+    }
+    let keyed = super::invitations::key_legacy_links(db, key.links()).await?;
+    if keyed > 0 {
+        tracing::info!(keyed, "links made before derived tokens keyed");
     }
     Ok(key)
 }

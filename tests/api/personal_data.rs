@@ -124,6 +124,7 @@ async fn answered_invitation(app: &TestApp, email: &str) {
         .unwrap();
     let (_, token) = store::invitations::create(
         &app.db,
+        app.seal_key.links(),
         campaign.id,
         &Email::parse(email).unwrap(),
         &serde_json::Map::new(),
@@ -322,9 +323,23 @@ async fn contacts_are_exported_and_erased_from_the_command_line() {
         .await
         .unwrap();
     let email = Email::parse("dominique@example.org").unwrap();
-    store::invitations::create(&db, campaign.id, &email, &serde_json::Map::new(), now)
+    // The key the command line will open, beside the database.
+    let key_file = jalon::seal_key::default_path(&url);
+    let links = store::anonymity::open_seal_key(&db, &key_file)
         .await
-        .unwrap();
+        .unwrap()
+        .links()
+        .clone();
+    store::invitations::create(
+        &db,
+        &links,
+        campaign.id,
+        &email,
+        &serde_json::Map::new(),
+        now,
+    )
+    .await
+    .unwrap();
     let jalon = || {
         let mut command = Command::new(env!("CARGO_BIN_EXE_jalon"));
         command
