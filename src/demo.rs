@@ -192,8 +192,15 @@ async fn load_campaign(
     for i in 0..period.invited {
         let email = fictional_email(rng, i);
         let attributes = roster_attributes(definition.code, rng);
-        let (invitation_id, token) =
-            invitations::create(db, campaign.id, &email, &attributes, period.sent_at).await?;
+        let (invitation_id, token) = invitations::create(
+            db,
+            seal_key.links(),
+            campaign.id,
+            &email,
+            &attributes,
+            period.sent_at,
+        )
+        .await?;
         summary.invitations += 1;
         let (answers_on, reminders) = if rng.random_bool(period.answer_rate) {
             let day = answer_day(rng);

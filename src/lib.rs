@@ -9,6 +9,7 @@ pub mod dispatch;
 pub mod domain;
 pub mod entities;
 pub mod import;
+pub mod link_key;
 pub mod mail;
 pub mod progress;
 pub mod scheduler;

@@ -286,8 +286,16 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             store::versions::record_all(&db, &catalog, now).await?;
             let label = campaign.unwrap_or_else(|| chrono::Datelike::year(&now).to_string());
             let campaign = store::campaigns::find_or_create(&db, code, &label, now).await?;
-            let (_, token) =
-                store::invitations::create(&db, campaign.id, &email, &Map::new(), now).await?;
+            let seal_key = open_seal_key(&settings, &db).await?;
+            let (_, token) = store::invitations::create(
+                &db,
+                seal_key.links(),
+                campaign.id,
+                &email,
+                &Map::new(),
+                now,
+            )
+            .await?;
             println!("{}/r/{}", settings.public_base(), token.expose());
             Ok(ExitCode::SUCCESS)
         }
@@ -362,8 +370,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .with_context(|| format!("lecture de {} impossible", args.file.display()))?;
             let catalog = load_catalog(&settings)?;
             let db = open_database(&settings).await?;
+            let seal_key = open_seal_key(&settings, &db).await?;
             let report: ImportReport = import::run(
                 &db,
+                seal_key.links(),
                 &catalog,
                 kind,
                 &bytes,

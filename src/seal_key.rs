@@ -1,7 +1,8 @@
 //! The key that seals anonymous responses until their release (`store::anonymity`): 32
 //! random bytes in a file outside the database (`JALON_SEAL_KEY_FILE`), so that reading the
 //! database alone tells nothing of a sealed response. XChaCha20-Poly1305 (RustCrypto), a
-//! random 192-bit nonce per row.
+//! random 192-bit nonce per row. The same bytes also give the key of personal links
+//! (`crate::link_key`, a subkey derived under its own label).
 //!
 //! This module knows the key and its file, not the rows it seals: checking a key against the
 //! sealed responses already stored is `store::anonymity::open_seal_key`, what `serve`,
@@ -13,6 +14,8 @@ use std::path::{Path, PathBuf};
 use chacha20poly1305::aead::{Aead, Generate, KeyInit, Payload};
 use chacha20poly1305::{Key, XChaCha20Poly1305, XNonce};
 
+use crate::link_key::LinkKey;
+
 /// Bytes of the key file.
 pub const KEY_LEN: usize = 32;
 /// Bytes of the nonce that starts every sealed payload.
@@ -22,6 +25,8 @@ pub const NONCE_LEN: usize = 24;
 #[derive(Clone)]
 pub struct SealKey {
     cipher: XChaCha20Poly1305,
+    /// Derived from the same bytes: the key of personal links (`crate::link_key`).
+    links: LinkKey,
 }
 
 impl std::fmt::Debug for SealKey {
@@ -77,7 +82,13 @@ impl SealKey {
     pub fn from_bytes(bytes: [u8; KEY_LEN]) -> Self {
         Self {
             cipher: XChaCha20Poly1305::new(&Key::from(bytes)),
+            links: LinkKey::from_seal_key(&bytes),
         }
+    }
+
+    /// The key that makes and checks personal links.
+    pub fn links(&self) -> &LinkKey {
+        &self.links
     }
 
     /// A fresh random key from the operating system's generator.

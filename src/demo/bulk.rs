@@ -22,6 +22,7 @@ use crate::domain::attributes::response_attributes;
 use crate::domain::results::{response_tally, tally_period};
 use crate::domain::schedule::paris_date;
 use crate::entities::{answer, invitation, response, response_attribute};
+use crate::link_key::LinkKey;
 use crate::store::invitations::{STATUS_COMPLETED, STATUS_PENDING};
 use crate::store::results::tallies::{TallyBatch, TallyTarget};
 use crate::store::{StoreError, campaigns};
@@ -60,8 +61,10 @@ pub struct BulkCampaign {
 /// Creates the campaign `label` of `loaded`'s questionnaire, sent 30 days before `now`, with
 /// `answered` invitations answered over the following weeks and `pending` ones not yet
 /// answered. Open questionnaires (4) get responses without invitations.
+#[allow(clippy::too_many_arguments)]
 pub async fn load(
     db: &DatabaseConnection,
+    links: &LinkKey,
     loaded: &LoadedQuestionnaire,
     label: &str,
     answered: usize,
@@ -84,11 +87,11 @@ pub async fn load(
             let day = sent_at + Duration::days(rng.random_range(0..28));
             let invitation_id = (!definition.open).then(Uuid::new_v4);
             if let Some(id) = invitation_id {
-                let token = Token::generate();
+                let token = links.token(id);
                 rows.invitations.push(invitation_row(
                     id,
                     campaign.id,
-                    &token,
+                    links.digest(&token),
                     i,
                     &attributes,
                     sent_at,
@@ -179,7 +182,7 @@ fn participant_attributes(i: usize) -> Map<String, Value> {
 fn invitation_row(
     id: Uuid,
     campaign_id: Uuid,
-    token: &Token,
+    token_hash: String,
     i: usize,
     attributes: &Map<String, Value>,
     sent_at: DateTime<Utc>,
@@ -189,7 +192,8 @@ fn invitation_row(
     invitation::ActiveModel {
         id: Set(id),
         campaign_id: Set(campaign_id),
-        token: Set(token.expose().to_owned()),
+        token_hash: Set(token_hash),
+        legacy_token_hash: Set(None),
         // example.org is reserved for documentation: nobody receives these.
         email: Set(Some(format!("participant.{i}@example.org"))),
         attributes: Set(Value::Object(attributes.clone()).to_string()),
@@ -251,6 +255,7 @@ where
 /// `now`, never sent): what dispatch picks up after a large registration.
 pub async fn load_due(
     db: &DatabaseConnection,
+    links: &LinkKey,
     loaded: &LoadedQuestionnaire,
     label: &str,
     count: usize,
@@ -261,10 +266,11 @@ pub async fn load_due(
         let end = (start + RESPONSES_PER_TRANSACTION).min(count);
         let rows: Vec<invitation::ActiveModel> = (start..end)
             .map(|i| {
+                let id = Uuid::new_v4();
                 let mut row = invitation_row(
-                    Uuid::new_v4(),
+                    id,
                     campaign.id,
-                    &Token::generate(),
+                    links.digest(&links.token(id)),
                     i,
                     &participant_attributes(i),
                     now,

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Duration, Utc};
 use tokio::task::JoinSet;
 
-use super::Dispatcher;
+use super::{Dispatcher, LINK_TOKEN_SLOT};
 use crate::mail::{MailError, OutgoingEmail};
 use crate::progress::Progress;
 use crate::store::StoreError;
@@ -47,14 +47,21 @@ impl Dispatcher {
             let mut sending = JoinSet::new();
             for row in batch {
                 let mailer = self.mailer.clone();
+                // The personal link's token, recomputed from the invitation's id: the outbox
+                // row only has its slot.
+                let token = row.invitation_id.map(|id| self.seal_key.links().token(id));
+                let fill = |stored: &str| match &token {
+                    Some(token) => stored.replace(LINK_TOKEN_SLOT, token.expose()),
+                    None => stored.to_owned(),
+                };
                 let email = OutgoingEmail {
                     id: row.id,
                     from: self.from.clone(),
                     to: row.recipient.clone(),
                     subject: row.subject.clone(),
-                    text: row.body_text.clone(),
-                    html: row.body_html.clone(),
-                    unsubscribe_url: row.unsubscribe_url.clone(),
+                    text: fill(&row.body_text),
+                    html: fill(&row.body_html),
+                    unsubscribe_url: row.unsubscribe_url.as_deref().map(fill),
                 };
                 sending.spawn(async move {
                     let result = mailer.send(&email).await;

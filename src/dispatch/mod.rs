@@ -22,6 +22,12 @@ use crate::catalog::Catalog;
 use crate::mail::Mailer;
 use crate::store::StoreError;
 
+/// Where an outbox row's bodies and unsubscribe address have the personal link's token: the
+/// row is written with this, and the token (derived from the invitation's id,
+/// `crate::link_key`) replaces it only in the message being sent, so that no email stored
+/// in the database gives a working link. Migration 13 put it in the emails queued before.
+pub const LINK_TOKEN_SLOT: &str = "JALON-LINK-TOKEN";
+
 pub struct Dispatcher {
     pub db: DatabaseConnection,
     pub catalog: Arc<Catalog>,

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{DatabaseConnection, TransactionTrait};
 
-use super::Dispatcher;
+use super::{Dispatcher, LINK_TOKEN_SLOT};
 use crate::domain::email_template::EmailValues;
 use crate::domain::schedule::{self, french_date};
 use crate::store::StoreError;
@@ -36,8 +36,9 @@ impl Dispatcher {
             .and_then(|code| self.catalog.network.get(code))
             .map_or("Anact", |e| e.name.as_str());
         let entity = format!("l’{entity}");
-        let link = format!("{}/r/{}", self.base_url, recipient.token);
-        let unsubscribe = format!("{}/desinscription/{}", self.base_url, recipient.token);
+        // The token itself is filled in when the email is sent (`deliver`): never stored.
+        let link = format!("{}/r/{LINK_TOKEN_SLOT}", self.base_url);
+        let unsubscribe = format!("{}/desinscription/{LINK_TOKEN_SLOT}", self.base_url);
         let closes_on = french_date(schedule::paris_date(closes_at));
         let privacy = format!(
             "{}/confidentialite/{}",

@@ -113,12 +113,14 @@ impl<'de> Deserialize<'de> for Email {
     }
 }
 
-/// The secret in a personal link: 128 random bits, URL-safe base64 (22 characters).
-/// Never derived from an id and never logged (its `Debug` is redacted).
+/// The secret in a personal link: 128 bits, URL-safe base64 (22 characters). Random for links
+/// made before 2026-12 (`generate`); since, derived from the invitation's id under a key
+/// outside the database (`crate::link_key`), so that only its keyed hash is stored. Never
+/// logged (its `Debug` is redacted).
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct Token(String);
 
-const TOKEN_BYTES: usize = 16;
+pub const TOKEN_BYTES: usize = 16;
 const TOKEN_LEN: usize = 22;
 
 impl Token {
@@ -126,6 +128,12 @@ impl Token {
         use base64::Engine as _;
         let mut bytes = [0u8; TOKEN_BYTES];
         rand::rng().fill_bytes(&mut bytes);
+        Self(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
+    }
+
+    /// The token of these 128 bits (a MAC's first bytes, see `crate::link_key`).
+    pub fn from_bytes(bytes: [u8; TOKEN_BYTES]) -> Self {
+        use base64::Engine as _;
         Self(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
     }
 

@@ -6,7 +6,11 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
     pub campaign_id: Uuid,
-    pub token: String,
+    /// Keyed hash of the personal link's token (`crate::link_key`); never the token.
+    pub token_hash: String,
+    /// Plain SHA-256 of a random token made before tokens were derived (migration 13), by
+    /// which that already-emailed link is still found; `None` for later invitations.
+    pub legacy_token_hash: Option<String>,
     pub email: Option<String>,
     /// JSON object of roster or registration attributes.
     pub attributes: String,

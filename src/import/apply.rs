@@ -72,8 +72,10 @@ pub enum ImportError {
 
 /// Checks every row of `bytes`, then registers the valid ones (none if any is invalid,
 /// unless `skip_invalid`), reporting the rows registered to `progress`.
+#[allow(clippy::too_many_arguments)]
 pub async fn run(
     db: &DatabaseConnection,
+    links: &crate::link_key::LinkKey,
     catalog: &Catalog,
     kind: ImportKind,
     bytes: &[u8],
@@ -111,7 +113,8 @@ pub async fn run(
             progress.set_length(checked.valid.len() as u64);
             for new in &checked.valid {
                 let done =
-                    registration::register_intervention(db, new, network, &rules, now).await?;
+                    registration::register_intervention(db, links, new, network, &rules, now)
+                        .await?;
                 report.accepted += 1;
                 report.created += usize::from(done.created);
                 report.invitations_added += done.added;
@@ -129,7 +132,8 @@ pub async fn run(
             progress.set_length(checked.valid.len() as u64);
             for new in &checked.valid {
                 let done =
-                    registration::register_coproduction(db, new, network, &rules, now).await?;
+                    registration::register_coproduction(db, links, new, network, &rules, now)
+                        .await?;
                 report.accepted += 1;
                 report.created += usize::from(done.created);
                 report.invitations_added += done.added;
@@ -148,7 +152,8 @@ pub async fn run(
             }
             // One transaction: the roster is whole or absent.
             progress.set_length(checked.valid.len() as u64);
-            let done = registration::add_roster(db, code, &wave, &checked.valid, now).await?;
+            let done =
+                registration::add_roster(db, links, code, &wave, &checked.valid, now).await?;
             progress.advance(checked.valid.len() as u64);
             report.accepted = checked.valid.len();
             report.created = done.added;

@@ -18,9 +18,10 @@
 //!   respondents". A campaign with a sealed row the key cannot open is not released at all
 //!   (the rows stay, the run reports them as withheld).
 //! - on SQLite deleted rows are overwritten (`secure_delete`, see `connect`) and the
-//!   write-ahead log is truncated after a release, so the file keeps no copy of the sealed
-//!   rows. PostgreSQL keeps dead row versions until `VACUUM` and its own write-ahead log:
-//!   reading those needs the server's files, not SQL, and the key to read a sealed one.
+//!   write-ahead log is truncated after a release (`scrub`), so the file keeps no copy of
+//!   the sealed rows. PostgreSQL keeps dead row versions until `VACUUM` (run on the tables
+//!   after a release, `scrub`) and its own write-ahead log: reading those needs the
+//!   server's files, not SQL, and the key to read a sealed one.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -30,8 +31,8 @@ use chrono::{DateTime, Utc};
 use rand::seq::SliceRandom;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -156,11 +157,10 @@ pub async fn unreadable_with(db: &impl ConnectionTrait, key: &SealKey) -> Result
 
 /// The key of `path` for this database: read, or created when absent and no sealed response
 /// waits for one; refused when some sealed response stored cannot be opened with it. It
-/// never touches those rows. What `serve`, `dispatch` and `demo` call at start.
-pub async fn open_seal_key(
-    db: &impl ConnectionTrait,
-    path: &Path,
-) -> Result<SealKey, SealKeyError> {
+/// never touches those rows. What `serve`, `dispatch` and `demo` call at start. The key also
+/// makes personal links: links made before they were derived from it get their keyed hash
+/// here (`invitations::key_legacy_links`, a no-op once done).
+pub async fn open_seal_key(db: &DatabaseConnection, path: &Path) -> Result<SealKey, SealKeyError> {
     let key = match SealKey::read(path)? {
         Some(key) => key,
         None => {
@@ -182,6 +182,10 @@ pub async fn open_seal_key(
             path: path.to_owned(),
             unreadable,
         });
+    }
+    let keyed = super::invitations::key_legacy_links(db, key.links()).await?;
+    if keyed > 0 {
+        tracing::info!(keyed, "links made before derived tokens keyed");
     }
     Ok(key)
 }
@@ -458,18 +462,17 @@ pub async fn release_campaign(
             .await?;
     }
     txn.commit().await?;
-    forget_old_pages(db).await;
+    super::scrub::forget_erased(
+        db,
+        &[
+            "anonymous_pending",
+            "responses",
+            "answers",
+            "response_attributes",
+        ],
+    )
+    .await;
     Ok(released)
-}
-
-/// On SQLite, empties the write-ahead log so that it keeps no image of the deleted pages
-/// (best effort: a reader holding it open only delays this to the next release).
-async fn forget_old_pages(db: &DatabaseConnection) {
-    if db.get_database_backend() == DatabaseBackend::Sqlite {
-        let _ = db
-            .execute_unprepared("PRAGMA wal_checkpoint(TRUNCATE)")
-            .await;
-    }
 }
 
 #[cfg(test)]

@@ -17,7 +17,6 @@ use crate::entities::{campaign, invitation};
 #[derive(Debug, Clone)]
 pub struct Recipient {
     pub id: Uuid,
-    pub token: String,
     pub email: String,
     pub name: Option<String>,
     pub questionnaire: QuestionnaireCode,
@@ -35,7 +34,6 @@ fn recipient(row: invitation::Model, campaign: Option<campaign::Model>) -> Optio
     };
     Some(Recipient {
         id: row.id,
-        token: row.token,
         email: row.email?,
         name: row.name,
         questionnaire,
@@ -149,11 +147,12 @@ pub async fn close_expired(
 /// of the same address in the same campaign. Returns false for an unknown token.
 pub async fn unsubscribe(
     db: &impl ConnectionTrait,
-    token: &str,
+    links: &crate::link_key::LinkKey,
+    token: &crate::domain::Token,
     now: DateTime<Utc>,
 ) -> Result<bool, StoreError> {
     let Some(row) = invitation::Entity::find()
-        .filter(invitation::Column::Token.eq(token))
+        .filter(super::invitations::with_token(links, token))
         .one(db)
         .await?
     else {

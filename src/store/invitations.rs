@@ -1,13 +1,21 @@
 //! Invitations: one person asked to answer one campaign, through a personal link.
+//!
+//! The link's token is derived from the invitation's id (`crate::link_key`): only its keyed
+//! hash is stored, and a presented token is found by hashing it (or, for a link made before
+//! tokens were derived, by its plain SHA-256: `legacy_token_hash`).
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, TryInsertResult};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set,
+    TryInsertResult,
+};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use super::StoreError;
 use crate::domain::{Email, QuestionnaireCode, Token};
 use crate::entities::{campaign, invitation};
+use crate::link_key::{LinkKey, legacy_digest};
 
 pub const STATUS_PENDING: &str = "pending";
 pub const STATUS_COMPLETED: &str = "completed";
@@ -79,15 +87,17 @@ impl Invitation {
 /// `None` is returned: registering the same thing twice creates nothing new.
 pub async fn insert(
     db: &impl ConnectionTrait,
+    links: &LinkKey,
     new: NewInvitation<'_>,
     now: DateTime<Utc>,
 ) -> Result<Option<(Uuid, Token)>, StoreError> {
-    let token = Token::generate();
     let id = Uuid::new_v4();
+    let token = links.token(id);
     let row = invitation::ActiveModel {
         id: Set(id),
         campaign_id: Set(new.campaign_id),
-        token: Set(token.expose().to_owned()),
+        token_hash: Set(links.digest(&token)),
+        legacy_token_hash: Set(None),
         email: Set(Some(new.email.as_str().to_owned())),
         attributes: Set(Value::Object(new.attributes.clone()).to_string()),
         status: Set(STATUS_PENDING.to_owned()),
@@ -114,6 +124,7 @@ pub async fn insert(
 /// A link handed out at once (CLI `invite`, demo data): no source, no schedule.
 pub async fn create(
     db: &impl ConnectionTrait,
+    links: &LinkKey,
     campaign_id: Uuid,
     email: &Email,
     attributes: &Map<String, Value>,
@@ -129,7 +140,7 @@ pub async fn create(
         scheduled_for: None,
         sent_at: Some(now),
     };
-    insert(db, new, now)
+    insert(db, links, new, now)
         .await?
         .ok_or_else(|| StoreError::Corrupt("invitation sans source en conflit".into()))
 }
@@ -153,12 +164,60 @@ pub async fn mark_opened(
     Ok(())
 }
 
+/// The invitation whose link `token` is: by the keyed hash of a derived token, or by the plain
+/// hash of a random one made before (the two cannot collide: a keyed hash is never the
+/// plain hash of a 22-character token).
+pub fn with_token(links: &LinkKey, token: &Token) -> Condition {
+    Condition::any()
+        .add(invitation::Column::TokenHash.eq(links.digest(token)))
+        .add(invitation::Column::LegacyTokenHash.eq(legacy_digest(token)))
+}
+
+/// Gives the invitations made before tokens were derived (migration 13 left them with
+/// `token_hash = legacy_token_hash`) the keyed hash of their derived token, so that the
+/// reminders dispatch now writes with that token lead to them too; their first link keeps
+/// working by `legacy_token_hash`. Needs the key, so it runs when the key is opened
+/// (`store::anonymity::open_seal_key`); a no-op once done. Returns how many were keyed.
+pub async fn key_legacy_links(
+    db: &sea_orm::DatabaseConnection,
+    links: &LinkKey,
+) -> Result<u64, StoreError> {
+    use sea_orm::TransactionTrait as _;
+    use sea_orm::sea_query::{Expr, ExprTrait as _};
+    let ids: Vec<Uuid> = invitation::Entity::find()
+        .select_only()
+        .column(invitation::Column::Id)
+        .filter(
+            Expr::col(invitation::Column::TokenHash).equals(invitation::Column::LegacyTokenHash),
+        )
+        .into_tuple()
+        .all(db)
+        .await?;
+    // A few hundred per transaction: one commit (one sync) each, not one per row.
+    for chunk in ids.chunks(500) {
+        let txn = db.begin().await?;
+        for id in chunk {
+            invitation::Entity::update_many()
+                .col_expr(
+                    invitation::Column::TokenHash,
+                    Expr::value(links.digest(&links.token(*id))),
+                )
+                .filter(invitation::Column::Id.eq(*id))
+                .exec(&txn)
+                .await?;
+        }
+        txn.commit().await?;
+    }
+    Ok(ids.len() as u64)
+}
+
 pub async fn find_by_token(
     db: &impl ConnectionTrait,
+    links: &LinkKey,
     token: &Token,
 ) -> Result<Option<Invitation>, StoreError> {
     let found = invitation::Entity::find()
-        .filter(invitation::Column::Token.eq(token.expose()))
+        .filter(with_token(links, token))
         .find_also_related(campaign::Entity)
         .one(db)
         .await?;

@@ -15,6 +15,7 @@ pub mod personal_data;
 pub mod registration;
 pub mod responses;
 pub mod results;
+pub mod scrub;
 pub mod staff;
 pub mod submissions;
 pub mod versions;

@@ -4,7 +4,8 @@
 //! Erasing keeps what the indicators count: the invitation (status, dates, attributes), its
 //! outbox rows' kind and status, the responses and answers. It blanks the email, name and
 //! role of the invitation, the recipient, subject and bodies of its emails, and deletes its
-//! draft.
+//! draft. Once committed, the old versions of those rows are scrubbed from the database's
+//! files too ([`super::scrub`]).
 
 use std::collections::HashMap;
 
@@ -23,6 +24,9 @@ use crate::entities::{answer, campaign, draft, invitation, outbox, response};
 
 /// Rows updated per statement (SQLite caps bound parameters).
 const CHUNK: usize = 500;
+
+/// The tables an erasure rewrites.
+const ERASED_TABLES: [&str; 3] = ["invitations", "outbox", "drafts"];
 
 /// Blanks the personal data of these invitations and their emails.
 async fn erase_invitations(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<(), StoreError> {
@@ -132,6 +136,9 @@ pub async fn erase_expired(
         txn.commit().await?;
         erased += ids.len() as u64;
     }
+    if erased > 0 {
+        super::scrub::forget_erased(db, &ERASED_TABLES).await;
+    }
     Ok(erased)
 }
 
@@ -168,6 +175,7 @@ pub async fn erase_contact(db: &DatabaseConnection, email: &str) -> Result<u64, 
         .exec(&txn)
         .await?;
     txn.commit().await?;
+    super::scrub::forget_erased(db, &ERASED_TABLES).await;
     Ok(ids.len() as u64)
 }
 

@@ -20,6 +20,7 @@ use crate::domain::registration::{
 };
 use crate::domain::schedule::{self, SendRules};
 use crate::entities::{campaign, coproduction, intervention, invitation};
+use crate::link_key::LinkKey;
 
 /// One person's planned send, as the registering answer tells it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -62,6 +63,7 @@ async fn planned(
 #[allow(clippy::too_many_arguments)]
 async fn add_people(
     db: &impl ConnectionTrait,
+    links: &LinkKey,
     code: QuestionnaireCode,
     source: Source,
     people: &[(&Participant, Map<String, Value>)],
@@ -88,7 +90,7 @@ async fn add_people(
             scheduled_for: Some(scheduled_for),
             sent_at: None,
         };
-        if invitations::insert(db, new, now).await?.is_some() {
+        if invitations::insert(db, links, new, now).await?.is_some() {
             added += 1;
         }
     }
@@ -107,6 +109,7 @@ fn object(value: Value) -> Map<String, Value> {
 #[allow(clippy::too_many_arguments)]
 async fn invite_and_commit(
     txn: DatabaseTransaction,
+    links: &LinkKey,
     code: QuestionnaireCode,
     source: Source,
     created: bool,
@@ -116,7 +119,7 @@ async fn invite_and_commit(
     now: DateTime<Utc>,
 ) -> Result<Registered, StoreError> {
     let scheduled_for = schedule::planned_send_at(milestone, rules);
-    let added = add_people(&txn, code, source, people, scheduled_for, None, now).await?;
+    let added = add_people(&txn, links, code, source, people, scheduled_for, None, now).await?;
     let id = match source {
         Source::Intervention(id) | Source::Coproduction(id) | Source::Wave(id) => id,
     };
@@ -132,6 +135,7 @@ async fn invite_and_commit(
 
 pub async fn register_intervention(
     db: &DatabaseConnection,
+    links: &LinkKey,
     new: &NewIntervention,
     network: &Network,
     rules: &SendRules,
@@ -185,6 +189,7 @@ pub async fn register_intervention(
         .collect();
     invite_and_commit(
         txn,
+        links,
         QuestionnaireCode::I3_1,
         Source::Intervention(row.id),
         is_inserted(&inserted),
@@ -198,6 +203,7 @@ pub async fn register_intervention(
 
 pub async fn register_coproduction(
     db: &DatabaseConnection,
+    links: &LinkKey,
     new: &NewCoproduction,
     network: &Network,
     rules: &SendRules,
@@ -236,6 +242,7 @@ pub async fn register_coproduction(
         .collect();
     invite_and_commit(
         txn,
+        links,
         QuestionnaireCode::I3_2,
         Source::Coproduction(row.id),
         is_inserted(&inserted),
@@ -334,6 +341,7 @@ pub async fn find_wave(
 
 pub async fn add_roster(
     db: &DatabaseConnection,
+    links: &LinkKey,
     code: QuestionnaireCode,
     wave: &Wave,
     members: &[RosterMember],
@@ -361,6 +369,7 @@ pub async fn add_roster(
         people.iter().map(|(p, a)| (p, a.clone())).collect();
     let added = add_people(
         &txn,
+        links,
         code,
         Source::Wave(wave.id),
         &borrowed,

@@ -52,7 +52,7 @@ async fn invitation_for(
     raw_token: &str,
 ) -> Result<(Token, Invitation), WebError> {
     let token = Token::parse(raw_token).ok_or(WebError::UnknownLink)?;
-    let invitation = invitations::find_by_token(&state.db, &token)
+    let invitation = invitations::find_by_token(&state.db, state.seal_key.links(), &token)
         .await?
         .ok_or(WebError::UnknownLink)?;
     Ok((token, invitation))

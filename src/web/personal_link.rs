@@ -21,7 +21,7 @@ pub async fn answerable<'a>(
     raw_token: &str,
 ) -> Result<AnswerableLink<'a>, WebError> {
     let token = Token::parse(raw_token).ok_or(WebError::UnknownLink)?;
-    let invitation = invitations::find_by_token(&state.db, &token)
+    let invitation = invitations::find_by_token(&state.db, state.seal_key.links(), &token)
         .await?
         .ok_or(WebError::UnknownLink)?;
     if invitation.completed {

@@ -139,6 +139,7 @@ pub async fn register_intervention(
     own_entity(&staff, &new.entity)?;
     let done = registration::register_intervention(
         &state.db,
+        state.seal_key.links(),
         &new,
         &state.catalog.network,
         &rules(&state, QuestionnaireCode::I3_1),
@@ -184,6 +185,7 @@ pub async fn register_coproduction(
     own_entity(&staff, &new.entity)?;
     let done = registration::register_coproduction(
         &state.db,
+        state.seal_key.links(),
         &new,
         &state.catalog.network,
         &rules(&state, QuestionnaireCode::I3_2),
@@ -283,8 +285,15 @@ pub async fn add_roster(
         .ok_or(WebError::NotFound)?;
     let members =
         check_roster(code, &body, &state.catalog.network).map_err(WebError::InvalidFields)?;
-    let done =
-        registration::add_roster(&state.db, code, &wave, &members, state.clock.now()).await?;
+    let done = registration::add_roster(
+        &state.db,
+        state.seal_key.links(),
+        code,
+        &wave,
+        &members,
+        state.clock.now(),
+    )
+    .await?;
     audit(&state, &staff, "liste_enregistree", &wave.label, &done).await?;
     Ok(registered(&wave.label, done))
 }

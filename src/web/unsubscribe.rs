@@ -34,7 +34,7 @@ pub async fn unsubscribe(
     token: web::Path<String>,
 ) -> Result<HttpResponse, PageError> {
     let token = Token::parse(&token).ok_or(WebError::UnknownLink)?;
-    if !followup::unsubscribe(&state.db, token.expose(), state.clock.now()).await? {
+    if !followup::unsubscribe(&state.db, state.seal_key.links(), &token, state.clock.now()).await? {
         return Err(WebError::UnknownLink.into());
     }
     let body = page(

@@ -133,7 +133,8 @@ async fn an_admin_pauses_resumes_and_closes_a_campaign_and_cancels_a_planned_inv
         303
     );
     assert_eq!(campaign_status(&app).await.1, "closed");
-    let link = app.get(&format!("/r/{}", dominique.token)).await;
+    let token = app.seal_key.links().token(dominique.id);
+    let link = app.get(&format!("/r/{}", token.expose())).await;
     assert_eq!(link.status(), 410);
     // Closed is final.
     post(&admin, &app, &format!("/admin/campagnes/{id}/reprise")).await;

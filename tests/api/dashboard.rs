@@ -208,6 +208,7 @@ async fn many_companies_are_paged_and_the_running_sums_agree_with_the_exact_mean
     let loaded = app.catalog.get(QuestionnaireCode::I3_1).unwrap();
     let campaign = jalon::demo::bulk::load(
         &app.db,
+        app.seal_key.links(),
         loaded,
         "Banc",
         1_000,

@@ -59,10 +59,16 @@ pub async fn invitation(
         .unwrap();
     let email = Email::parse(&format!("p.{}@example.org", Uuid::new_v4().simple())).unwrap();
     let attributes = attributes.as_object().cloned().unwrap_or_default();
-    let (id, token) =
-        store::invitations::create(&app.db, campaign.id, &email, &attributes, sent_at)
-            .await
-            .unwrap();
+    let (id, token) = store::invitations::create(
+        &app.db,
+        app.seal_key.links(),
+        campaign.id,
+        &email,
+        &attributes,
+        sent_at,
+    )
+    .await
+    .unwrap();
     (id, token.expose().to_owned())
 }
 

@@ -35,6 +35,13 @@ pub fn questionnaires_dir() -> PathBuf {
 /// A fresh, migrated database: a SQLite file in a temporary folder, or, when
 /// `JALON_TEST_DATABASE_URL` names a PostgreSQL server, a new database on it.
 pub async fn fresh_database() -> (DatabaseConnection, String, Option<tempfile::TempDir>) {
+    let (db, url, dir) = empty_database().await;
+    store::migrate(&db).await.expect("migrations apply");
+    (db, url, dir)
+}
+
+/// Like [`fresh_database`], without any migration applied.
+pub async fn empty_database() -> (DatabaseConnection, String, Option<tempfile::TempDir>) {
     let (url, dir) = match std::env::var("JALON_TEST_DATABASE_URL") {
         Ok(server_url) if server_url.starts_with("postgres") => {
             let admin = store::connect(&server_url, 1)
@@ -60,7 +67,6 @@ pub async fn fresh_database() -> (DatabaseConnection, String, Option<tempfile::T
         }
     };
     let db = store::connect(&url, 8).await.expect("database reachable");
-    store::migrate(&db).await.expect("migrations apply");
     (db, url, dir)
 }
 
@@ -257,10 +263,16 @@ impl TestApp {
             .unwrap();
         let email =
             Email::parse(&format!("personne.{}@example.org", Uuid::new_v4().simple())).unwrap();
-        let (_, token) =
-            store::invitations::create(&self.db, campaign.id, &email, &attributes, now)
-                .await
-                .unwrap();
+        let (_, token) = store::invitations::create(
+            &self.db,
+            self.seal_key.links(),
+            campaign.id,
+            &email,
+            &attributes,
+            now,
+        )
+        .await
+        .unwrap();
         token.expose().to_owned()
     }
 

@@ -14,6 +14,7 @@ async fn import(
 ) -> jalon::import::ImportReport {
     run(
         &app.db,
+        app.seal_key.links(),
         &app.catalog,
         kind,
         csv,
@@ -118,6 +119,7 @@ async fn windows_1252_comma_files_and_missing_columns() {
 
     let missing = run(
         &app.db,
+        app.seal_key.links(),
         &app.catalog,
         ImportKind::Coproductions,
         b"reference;email\nCOP-2;y@example.org\n",
@@ -135,6 +137,7 @@ async fn windows_1252_comma_files_and_missing_columns() {
     );
     let ragged = run(
         &app.db,
+        app.seal_key.links(),
         &app.catalog,
         ImportKind::Coproductions,
         b"reference;outil;entite;finalise_le;organisme;email\nCOP-2;Guide\n",

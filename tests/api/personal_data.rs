@@ -124,6 +124,7 @@ async fn answered_invitation(app: &TestApp, email: &str) {
         .unwrap();
     let (_, token) = store::invitations::create(
         &app.db,
+        app.seal_key.links(),
         campaign.id,
         &Email::parse(email).unwrap(),
         &serde_json::Map::new(),
@@ -322,9 +323,23 @@ async fn contacts_are_exported_and_erased_from_the_command_line() {
         .await
         .unwrap();
     let email = Email::parse("dominique@example.org").unwrap();
-    store::invitations::create(&db, campaign.id, &email, &serde_json::Map::new(), now)
+    // The key the command line will open, beside the database.
+    let key_file = jalon::seal_key::default_path(&url);
+    let links = store::anonymity::open_seal_key(&db, &key_file)
         .await
-        .unwrap();
+        .unwrap()
+        .links()
+        .clone();
+    store::invitations::create(
+        &db,
+        &links,
+        campaign.id,
+        &email,
+        &serde_json::Map::new(),
+        now,
+    )
+    .await
+    .unwrap();
     let jalon = || {
         let mut command = Command::new(env!("CARGO_BIN_EXE_jalon"));
         command
@@ -363,4 +378,123 @@ async fn contacts_are_exported_and_erased_from_the_command_line() {
     )
     .unwrap();
     assert_eq!(again["invitations"], json!([]));
+}
+
+/// The bytes of a SQLite database: its file, write-ahead log and shared-memory index.
+fn database_files(url: &str) -> Vec<(String, Vec<u8>)> {
+    let file = url
+        .trim_start_matches("sqlite://")
+        .split('?')
+        .next()
+        .unwrap();
+    ["", "-wal", "-shm"]
+        .iter()
+        .map(|suffix| {
+            let path = format!("{file}{suffix}");
+            let bytes = std::fs::read(&path).unwrap_or_default();
+            (path, bytes)
+        })
+        .collect()
+}
+
+/// Whether `needle` (lower case) occurs in `bytes`, whatever their case.
+fn occurs(bytes: &[u8], needle: &str) -> bool {
+    let haystack = bytes.to_ascii_lowercase();
+    haystack
+        .windows(needle.len())
+        .any(|window| window == needle.as_bytes())
+}
+
+#[tokio::test]
+async fn an_erased_contact_leaves_no_copy_in_the_database_files() {
+    let app = spawn_app().await;
+    if !app.database_url.starts_with("sqlite:") {
+        // PostgreSQL keeps dead row versions until VACUUM: see the README.
+        return;
+    }
+    let smtp = crate::smtp::SmtpSink::start();
+    let dispatcher = app.smtp_dispatcher(&smtp);
+    let participants: Vec<Value> = (0..3)
+        .map(|i| {
+            json!({
+                "email": format!("zephyrine.quillardeau.{i}@example.org"),
+                "name": format!("Zephyrine Vasquembert {i}"),
+                "role": "RH",
+            })
+        })
+        .chain([json!({ "email": "autre@example.org", "name": "Camille Martin" })])
+        .collect();
+    // Ended 16 June 2025: due on the app's day, 16 March 2026.
+    let registered = app
+        .post_json(
+            "/api/v1/interventions",
+            &json!({
+                "reference": "BRE-2025-077",
+                "company": { "name": "Menuiserie Exemple", "size_band": "10-49" },
+                "kind": "accompagnement_collectif",
+                "entity": "aract-bretagne",
+                "started_on": "2025-01-06",
+                "ended_on": "2025-06-16",
+                "participants": participants,
+            }),
+        )
+        .await;
+    assert_eq!(registered.status(), 201);
+    assert_eq!(dispatcher.run(app.now()).await.unwrap().sent, 4);
+    // Two of them answer; a reminder goes to the others.
+    let answers = crate::helpers::encode(&crate::helpers::valid_form_answers(
+        &app,
+        QuestionnaireCode::I3_1,
+    ));
+    for message in smtp
+        .messages()
+        .iter()
+        .filter(|m| m.to.contains("quillardeau.0") || m.to.contains("quillardeau.1"))
+    {
+        let start = message.text.find("/r/").unwrap() + 3;
+        let token = &message.text[start..start + 22];
+        let sent = app.post_form(&format!("/r/{token}"), answers.clone()).await;
+        assert_eq!(sent.status(), 303);
+    }
+    app.clock.advance(Duration::days(10));
+    assert_eq!(dispatcher.run(app.now()).await.unwrap().sent, 2);
+    let everything: Vec<u8> = database_files(&app.database_url)
+        .into_iter()
+        .flat_map(|(_, bytes)| bytes)
+        .collect();
+    assert!(occurs(&everything, "quillardeau"), "stored before");
+    assert!(occurs(&everything, "vasquembert"), "stored before");
+
+    for i in 0..3 {
+        let erase = std::process::Command::new(env!("CARGO_BIN_EXE_jalon"))
+            .env(
+                "JALON_QUESTIONNAIRES_DIR",
+                crate::helpers::questionnaires_dir(),
+            )
+            .env("JALON_LOG", "warn")
+            .env("JALON_DATABASE_URL", &app.database_url)
+            .args([
+                "contact",
+                "erase",
+                "--email",
+                &format!("zephyrine.quillardeau.{i}@example.org"),
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            erase.status.success(),
+            "{}",
+            String::from_utf8_lossy(&erase.stderr)
+        );
+    }
+    for (path, bytes) in database_files(&app.database_url) {
+        for needle in ["quillardeau", "vasquembert"] {
+            assert!(!occurs(&bytes, needle), "{needle} still in {path}");
+        }
+    }
+    // The others keep theirs.
+    assert_eq!(
+        count_where(&app, "invitations WHERE email = 'autre@example.org'").await,
+        1
+    );
 }

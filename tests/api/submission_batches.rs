@@ -22,10 +22,14 @@ fn valid_answers(app: &TestApp, code: QuestionnaireCode) -> ValidAnswers {
 
 /// A submission of the personal link `token`, as the handlers build it.
 async fn of_link(app: &TestApp, token: &str) -> Submission {
-    let invitation = store::invitations::find_by_token(&app.db, &Token::parse(token).unwrap())
-        .await
-        .unwrap()
-        .unwrap();
+    let invitation = store::invitations::find_by_token(
+        &app.db,
+        app.seal_key.links(),
+        &Token::parse(token).unwrap(),
+    )
+    .await
+    .unwrap()
+    .unwrap();
     let loaded = app.catalog.get(invitation.questionnaire).unwrap();
     Submission {
         campaign_id: invitation.campaign_id,

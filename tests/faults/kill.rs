@@ -3,13 +3,14 @@
 
 use std::time::Duration;
 
-use jalon::domain::QuestionnaireCode;
+use jalon::domain::{QuestionnaireCode, Token};
+use jalon::link_key::LinkKey;
 use jalon::store;
 use jalon::store::results::counts::{Scope, value_counts};
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 
 use crate::load::Load;
-use crate::server::{Jalon, invite};
+use crate::server::{Jalon, default_key_file, invite, link_key};
 
 pub async fn scalar(db: &DatabaseConnection, sql: &str) -> i64 {
     let row = db
@@ -27,13 +28,16 @@ pub async fn scalar(db: &DatabaseConnection, sql: &str) -> i64 {
 /// invitation has its response and the other way round.
 pub async fn assert_each_acknowledged_once(
     db: &DatabaseConnection,
+    links: &LinkKey,
     acknowledged: &std::collections::HashMap<String, usize>,
 ) {
     for (token, times) in acknowledged {
         assert_eq!(*times, 1, "link acknowledged {times} times");
+        // Only the token's keyed hash is stored.
+        let hash = links.digest(&Token::parse(token).expect("a well-formed token"));
         let sql = format!(
             "SELECT COUNT(*) FROM responses r JOIN invitations i ON i.id = r.invitation_id \
-             WHERE i.token = '{token}'"
+             WHERE i.token_hash = '{hash}'"
         );
         assert_eq!(
             scalar(db, &sql).await,
@@ -101,7 +105,8 @@ async fn kill_9_during_submissions_loses_no_acknowledged_response() {
     let url = format!("sqlite://{}", dir.path().join("jalon.db").display());
     let db = store::connect(&url, 1).await.unwrap();
     store::migrate(&db).await.unwrap();
-    let tokens = invite(&db, QuestionnaireCode::I3_1, 600).await;
+    let links = link_key(&db, &default_key_file(&url)).await;
+    let tokens = invite(&db, &links, QuestionnaireCode::I3_1, 600).await;
     db.close().await.unwrap();
 
     let mut jalon = Jalon::start(&url, &[]).await;
@@ -134,7 +139,7 @@ async fn kill_9_during_submissions_loses_no_acknowledged_response() {
         .unwrap()
         .unwrap();
     assert_eq!(integrity.try_get_by_index::<String>(0).unwrap(), "ok");
-    assert_each_acknowledged_once(&db, &tally.acknowledged).await;
+    assert_each_acknowledged_once(&db, &links, &tally.acknowledged).await;
     assert_tallies_agree(&db).await;
 
     // An acknowledged link stays answered for the restarted server.

@@ -11,14 +11,15 @@ use sea_orm::{ConnectionTrait, Statement};
 use crate::kill::{assert_each_acknowledged_once, assert_tallies_agree, scalar};
 use crate::load::{Load, assert_acknowledged_or_unavailable};
 use crate::postgres::PgCluster;
-use crate::server::{Jalon, invite};
+use crate::server::{Jalon, invite, link_key};
 
 #[tokio::test]
 async fn postgres_sessions_killed_under_load_mean_503_then_recovery_and_nothing_lost() {
     let cluster = PgCluster::start();
     let url = cluster.database().await;
     let db = store::connect(&url, 1).await.unwrap();
-    let tokens = invite(&db, QuestionnaireCode::I3_1, 3_000).await;
+    let links = link_key(&db, &cluster.seal_key_file()).await;
+    let tokens = invite(&db, &links, QuestionnaireCode::I3_1, 3_000).await;
 
     let env = [
         ("JALON_DATABASE_MAX_CONNECTIONS", "8".into()),
@@ -69,7 +70,7 @@ async fn postgres_sessions_killed_under_load_mean_503_then_recovery_and_nothing_
     ))
     .await
     .unwrap();
-    assert_each_acknowledged_once(&db, &tally.acknowledged).await;
+    assert_each_acknowledged_once(&db, &links, &tally.acknowledged).await;
     assert_tallies_agree(&db).await;
     drop(jalon);
 }

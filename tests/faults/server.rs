@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use jalon::catalog::Catalog;
 use jalon::clock::{Clock, SystemClock};
 use jalon::domain::{Email, QuestionnaireCode};
+use jalon::link_key::LinkKey;
 use jalon::store;
 use sea_orm::DatabaseConnection;
 use serde_json::{Map, Value};
@@ -103,8 +104,30 @@ impl Drop for Jalon {
     }
 }
 
+/// The key of personal links of the seal key file `key_file` (created if absent), the one the
+/// `jalon` processes started on this database will use.
+pub async fn link_key(db: &DatabaseConnection, key_file: &str) -> LinkKey {
+    store::anonymity::open_seal_key(db, std::path::Path::new(key_file))
+        .await
+        .expect("seal key")
+        .links()
+        .clone()
+}
+
+/// The seal key file of a SQLite database when none is given (beside it).
+pub fn default_key_file(database_url: &str) -> String {
+    jalon::seal_key::default_path(database_url)
+        .display()
+        .to_string()
+}
+
 /// `n` invitations to `code` in campaign "faults", created now; their tokens.
-pub async fn invite(db: &DatabaseConnection, code: QuestionnaireCode, n: usize) -> Vec<String> {
+pub async fn invite(
+    db: &DatabaseConnection,
+    links: &LinkKey,
+    code: QuestionnaireCode,
+    n: usize,
+) -> Vec<String> {
     let now = SystemClock.now();
     store::versions::record_all(db, &catalog(), now)
         .await
@@ -115,9 +138,10 @@ pub async fn invite(db: &DatabaseConnection, code: QuestionnaireCode, n: usize) 
     let mut tokens = Vec::with_capacity(n);
     for i in 0..n {
         let email = Email::parse(&format!("personne.{i}@example.org")).unwrap();
-        let (_, token) = store::invitations::create(db, campaign.id, &email, &Map::new(), now)
-            .await
-            .unwrap();
+        let (_, token) =
+            store::invitations::create(db, links, campaign.id, &email, &Map::new(), now)
+                .await
+                .unwrap();
         tokens.push(token.expose().to_owned());
     }
     tokens

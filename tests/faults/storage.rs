@@ -16,7 +16,7 @@ use serde_json::json;
 
 use crate::kill::{assert_each_acknowledged_once, assert_tallies_agree, scalar};
 use crate::load::{Load, assert_acknowledged_or_unavailable};
-use crate::server::{Jalon, invite};
+use crate::server::{Jalon, default_key_file, invite, link_key};
 use crate::small_fs::SmallFs;
 
 #[tokio::test]
@@ -61,7 +61,8 @@ async fn outage_under_load<Broken>(
     let url = format!("sqlite://{}", dir.join("jalon.db").display());
     let db = store::connect(&url, 1).await.unwrap();
     store::migrate(&db).await.unwrap();
-    let tokens = invite(&db, QuestionnaireCode::I3_1, 4_000).await;
+    let links = link_key(&db, &default_key_file(&url)).await;
+    let tokens = invite(&db, &links, QuestionnaireCode::I3_1, 4_000).await;
     db.close().await.unwrap();
 
     let env = [
@@ -100,7 +101,7 @@ async fn outage_under_load<Broken>(
 
     // Stored now, seen by another connection: nothing waits in an open transaction.
     let db = store::connect(&url, 1).await.unwrap();
-    assert_each_acknowledged_once(&db, &tally.acknowledged).await;
+    assert_each_acknowledged_once(&db, &links, &tally.acknowledged).await;
     assert_ratings_stored(&db, &ratings.acknowledged).await;
     db.close().await.unwrap();
 
@@ -108,7 +109,7 @@ async fn outage_under_load<Broken>(
     jalon.kill();
     let _jalon = Jalon::start(&url, &env).await;
     let db = store::connect(&url, 1).await.unwrap();
-    assert_each_acknowledged_once(&db, &tally.acknowledged).await;
+    assert_each_acknowledged_once(&db, &links, &tally.acknowledged).await;
     assert_ratings_stored(&db, &ratings.acknowledged).await;
     assert_tallies_agree(&db).await;
 }

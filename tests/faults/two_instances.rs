@@ -13,7 +13,7 @@ use serde_json::json;
 use crate::kill::{assert_each_acknowledged_once, assert_tallies_agree, scalar};
 use crate::load::Load;
 use crate::postgres::PgCluster;
-use crate::server::{Jalon, invite, staff_client};
+use crate::server::{Jalon, invite, link_key, staff_client};
 use crate::smtp::SmtpSink;
 
 const PARTICIPANTS: usize = 300;
@@ -23,7 +23,8 @@ async fn two_instances_on_one_postgres_never_send_or_store_twice() {
     let cluster = PgCluster::start();
     let url = cluster.database().await;
     let db = store::connect(&url, 2).await.unwrap();
-    let tokens = invite(&db, QuestionnaireCode::I3_1, 400).await;
+    let links = link_key(&db, &cluster.seal_key_file()).await;
+    let tokens = invite(&db, &links, QuestionnaireCode::I3_1, 400).await;
     let smtp = SmtpSink::start();
     let env = [
         ("JALON_SCHEDULER", "on".to_owned()),
@@ -96,7 +97,7 @@ async fn two_instances_on_one_postgres_never_send_or_store_twice() {
         "each link: one 201/303, one 409: {:?}",
         tally.statuses
     );
-    assert_each_acknowledged_once(&db, &tally.acknowledged).await;
+    assert_each_acknowledged_once(&db, &links, &tally.acknowledged).await;
     assert_tallies_agree(&db).await;
 
     let messages = smtp.messages();

@@ -10,14 +10,15 @@ use serde_json::Value;
 use crate::kill::{assert_each_acknowledged_once, assert_tallies_agree};
 use crate::load::{Load, assert_acknowledged_or_unavailable};
 use crate::postgres::PgCluster;
-use crate::server::{Jalon, invite, valid_answers};
+use crate::server::{Jalon, invite, link_key, valid_answers};
 
 #[tokio::test]
 async fn postgres_restarted_under_load_means_503_then_recovery_and_nothing_lost() {
     let cluster = PgCluster::start();
     let url = cluster.database().await;
     let db = store::connect(&url, 1).await.unwrap();
-    let mut tokens = invite(&db, QuestionnaireCode::I3_1, 1_200).await;
+    let links = link_key(&db, &cluster.seal_key_file()).await;
+    let mut tokens = invite(&db, &links, QuestionnaireCode::I3_1, 1_200).await;
     db.close().await.ok();
     let spare = tokens.pop().unwrap();
 
@@ -72,7 +73,7 @@ async fn postgres_restarted_under_load_means_503_then_recovery_and_nothing_lost(
         tally.statuses
     );
     let db = store::connect(&url, 1).await.unwrap();
-    assert_each_acknowledged_once(&db, &tally.acknowledged).await;
+    assert_each_acknowledged_once(&db, &links, &tally.acknowledged).await;
     assert_tallies_agree(&db).await;
     let again = client
         .post(jalon.url(&format!("/api/v1/responses/{spare}")))

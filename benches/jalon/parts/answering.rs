@@ -150,13 +150,13 @@ fn measure(
     let ceiling_links = CEILING_LINKS_PER_SECOND * ceiling_seconds as usize * CEILING_SHAPES.len();
 
     let (tokens, campaign_id, ceiling_ids, sample, form, json) = runtime.block_on(async {
-        let (db, catalog) = super::prepared_database(url).await;
+        let (db, catalog, keys) = super::prepared_database(url, dir).await;
         let loaded = catalog.get(QuestionnaireCode::I3_1).expect("3.1 ships");
         let now = SystemClock.now();
-        let campaign = bulk::load(&db, loaded, "Banc d'essai", 0, links, now)
+        let campaign = bulk::load(&db, &keys, loaded, "Banc d'essai", 0, links, now)
             .await
             .expect("bulk load");
-        let plafond = bulk::load(&db, loaded, "Plafond", 0, ceiling_links, now)
+        let plafond = bulk::load(&db, &keys, loaded, "Plafond", 0, ceiling_links, now)
             .await
             .expect("bulk load");
         let ceiling_ids = pending_invitations(&db, plafond.id).await;

@@ -29,11 +29,19 @@ pub fn run(runtime: &tokio::runtime::Runtime, settings: &Settings) -> Vec<Figure
         let url = format!("sqlite://{}/jalon.db", work.path().display());
         let loading = std::time::Instant::now();
         let (campaign, token) = runtime.block_on(async {
-            let (db, catalog) = super::prepared_database(&url).await;
+            let (db, catalog, links) = super::prepared_database(&url, work.path()).await;
             let loaded = catalog.get(QuestionnaireCode::I3_1).expect("3.1 ships");
-            let campaign = bulk::load(&db, loaded, "Banc d'essai", size, 0, SystemClock.now())
-                .await
-                .expect("bulk load");
+            let campaign = bulk::load(
+                &db,
+                &links,
+                loaded,
+                "Banc d'essai",
+                size,
+                0,
+                SystemClock.now(),
+            )
+            .await
+            .expect("bulk load");
             // The dashboard is behind the sign-in: an analyst's bearer token.
             let token = jalon::store::staff::create_api_token(
                 &db,

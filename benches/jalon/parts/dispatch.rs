@@ -17,11 +17,18 @@ pub fn run(runtime: &tokio::runtime::Runtime) -> Vec<Figure> {
     let work = super::work_dir("dispatch");
     let url = format!("sqlite://{}/jalon.db", work.path().display());
     runtime.block_on(async {
-        let (db, catalog) = super::prepared_database(&url).await;
+        let (db, catalog, links) = super::prepared_database(&url, work.path()).await;
         let loaded = catalog.get(QuestionnaireCode::I3_1).expect("3.1 ships");
-        bulk::load_due(&db, loaded, "Banc d'essai", EMAILS, SystemClock.now())
-            .await
-            .expect("bulk load");
+        bulk::load_due(
+            &db,
+            &links,
+            loaded,
+            "Banc d'essai",
+            EMAILS,
+            SystemClock.now(),
+        )
+        .await
+        .expect("bulk load");
         db.close().await.expect("database closes");
     });
     let smtp = crate::smtp::SmtpSink::start();

@@ -10,11 +10,20 @@ use jalon::clock::{Clock, SystemClock};
 use sea_orm::DatabaseConnection;
 
 /// A fresh, migrated database with the shipped questionnaires' versions recorded.
-pub async fn prepared_database(url: &str) -> (DatabaseConnection, Arc<Catalog>) {
+pub async fn prepared_database(
+    url: &str,
+    work: &std::path::Path,
+) -> (DatabaseConnection, Arc<Catalog>, jalon::link_key::LinkKey) {
     let db = jalon::store::connect(url, 4)
         .await
         .expect("database reachable");
     jalon::store::migrate(&db).await.expect("migrations apply");
+    // The key file the servers of `base_env` read: the links made here are theirs.
+    let links = jalon::store::anonymity::open_seal_key(&db, &work.join("jalon.seal-key"))
+        .await
+        .expect("seal key")
+        .links()
+        .clone();
     let catalog = Arc::new(
         Catalog::load_dir(std::path::Path::new(&crate::questionnaires_dir()))
             .expect("shipped questionnaires load"),
@@ -22,7 +31,7 @@ pub async fn prepared_database(url: &str) -> (DatabaseConnection, Arc<Catalog>) 
     jalon::store::versions::record_all(&db, &catalog, SystemClock.now())
         .await
         .expect("versions recorded");
-    (db, catalog)
+    (db, catalog, links)
 }
 
 /// A temporary folder for one part's database and logs; `JALON_BENCH_KEEP=1` keeps it (its

@@ -91,6 +91,7 @@ pub async fn upload(
     }
     let report = match import::run(
         &state.db,
+        state.seal_key.links(),
         &state.catalog,
         kind,
         &upload.file,

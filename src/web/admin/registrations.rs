@@ -142,6 +142,7 @@ pub async fn intervention(
     };
     let registered = registration::register_intervention(
         &state.db,
+        state.seal_key.links(),
         &new,
         &state.catalog.network,
         &rules(&state, QuestionnaireCode::I3_1),
@@ -195,6 +196,7 @@ pub async fn coproduction(
     };
     let registered = registration::register_coproduction(
         &state.db,
+        state.seal_key.links(),
         &new,
         &state.catalog.network,
         &rules(&state, QuestionnaireCode::I3_2),
