@@ -81,7 +81,7 @@ pub fn page_of(document: &Value) -> Markup {
         html! {
             h1 { (title) }
             @if let Some(description) = document["info"]["description"].as_str() {
-                p.lead { (description) }
+                p.lead { (prose(description)) }
             }
             p {
                 "La même description au format OpenAPI " (version) ", pour les programmes : "
@@ -96,7 +96,7 @@ pub fn page_of(document: &Value) -> Markup {
                         code { "Authorization: Bearer …" }
                         " (schéma " code { (name) } ")"
                         @if let Some(description) = scheme["description"].as_str() {
-                            " : " (description)
+                            " : " (prose(description.trim_end_matches('.')))
                         }
                         "."
                     }
@@ -152,7 +152,7 @@ fn operation_section(document: &Value, op: &Operation<'_>) -> Markup {
                 p { (summary) }
             }
             @if let Some(description) = op.operation["description"].as_str() {
-                p { (description) }
+                p { (prose(description)) }
             }
             p {
                 @if op.secured(document) {
@@ -180,7 +180,7 @@ fn operation_section(document: &Value, op: &Operation<'_>) -> Markup {
                                     td { (yes_no(parameter["required"].as_bool().unwrap_or(false))) }
                                     td { (type_label(&parameter["schema"])) }
                                     td {
-                                        (parameter["description"].as_str().unwrap_or_default())
+                                        (prose(parameter["description"].as_str().unwrap_or_default()))
                                         @if let Some(example) = parameter["example"].as_str().or(parameter["schema"]["example"].as_str()) {
                                             " Exemple : " code { (example) }
                                         }
@@ -199,7 +199,7 @@ fn operation_section(document: &Value, op: &Operation<'_>) -> Markup {
                     }
                 }
                 @if let Some(description) = body["description"].as_str() {
-                    p { (description) }
+                    p { (prose(description)) }
                 }
             }
             h4 { "Réponses" }
@@ -215,7 +215,7 @@ fn operation_section(document: &Value, op: &Operation<'_>) -> Markup {
                             @let response = resolve(document, response);
                             tr {
                                 th scope="row" { (status) }
-                                td { (response["description"].as_str().unwrap_or_default()) }
+                                td { (prose(response["description"].as_str().unwrap_or_default())) }
                                 td {
                                     @for (media, content) in response["content"].as_object().into_iter().flatten() {
                                         code { (media) } " : " (type_label(&content["schema"])) " "
@@ -252,7 +252,7 @@ fn schema_section(name: &str, schema: &Value) -> Markup {
         section aria-labelledby=(anchor) {
             h3 id=(anchor) { code { (name) } }
             @if let Some(description) = schema["description"].as_str() {
-                p { (description) }
+                p { (prose(description)) }
             }
             (object_fields(name, schema))
         }
@@ -301,7 +301,7 @@ fn object_fields(name: &str, schema: &Value) -> Markup {
                                 th scope="row" { code { (field) } }
                                 td { (type_label(value)) }
                                 td { (yes_no(*required)) }
-                                td { (value["description"].as_str().unwrap_or_default()) }
+                                td { (prose(value["description"].as_str().unwrap_or_default())) }
                             }
                         }
                     }
@@ -400,4 +400,28 @@ fn location(place: &str) -> &str {
 
 fn yes_no(value: bool) -> &'static str {
     if value { "oui" } else { "non" }
+}
+
+/// A description as OpenAPI writes it (CommonMark): its `code spans` as code, the rest as
+/// text, everything escaped. The descriptions use nothing else of Markdown.
+fn prose(markdown: &str) -> Markup {
+    html! {
+        @for (index, part) in markdown.split('`').enumerate() {
+            @if index % 2 == 1 { code { (part) } } @else { (part) }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::prose;
+
+    #[test]
+    fn code_spans_become_code_and_everything_is_escaped() {
+        assert_eq!(
+            prose("Un jeton (`Authorization: Bearer <jeton>`) & rien d'autre").into_string(),
+            "Un jeton (<code>Authorization: Bearer &lt;jeton&gt;</code>) &amp; rien d'autre"
+        );
+        assert_eq!(prose("sans code").into_string(), "sans code");
+    }
 }
