@@ -10,6 +10,7 @@ pub mod domain;
 pub mod entities;
 pub mod import;
 pub mod mail;
+pub mod oidc;
 pub mod progress;
 pub mod scheduler;
 pub mod seal_key;

@@ -14,6 +14,7 @@ mod m20261122_000009_company_scores;
 mod m20261122_000010_invitation_counts;
 mod m20261122_000011_drop_attribute_value_index;
 mod m20261202_000012_tally_backlog;
+mod m20261203_000013_oidc;
 
 pub struct Migrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000010_invitation_counts::Migration),
             Box::new(m20261122_000011_drop_attribute_value_index::Migration),
             Box::new(m20261202_000012_tally_backlog::Migration),
+            Box::new(m20261203_000013_oidc::Migration),
         ]
     }
 }
