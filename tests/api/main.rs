@@ -16,6 +16,7 @@ mod health;
 mod helpers;
 mod import;
 mod indicators;
+mod oidc;
 mod open_questionnaire;
 mod openapi;
 mod personal_data;
