@@ -8,6 +8,7 @@ use crate::domain::visitor::TrustedProxies;
 
 use crate::domain::indicators::ContractTargets;
 use crate::domain::results::ResultsSettings;
+use crate::domain::staff::Role;
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct Settings {
@@ -182,6 +183,66 @@ pub struct Settings {
         global = true
     )]
     pub retention_months: u32,
+
+    /// Single sign-on: the OpenID Connect provider's issuer, its discovery document being at
+    /// `<issuer>/.well-known/openid-configuration` (ProConnect:
+    /// `https://auth.agentconnect.gouv.fr/api/v2`). Unset: no single sign-on.
+    #[arg(long, env = "JALON_OIDC_ISSUER", global = true)]
+    pub oidc_issuer: Option<String>,
+
+    /// Single sign-on: jalon's client id at the provider.
+    #[arg(long, env = "JALON_OIDC_CLIENT_ID", global = true)]
+    pub oidc_client_id: Option<String>,
+
+    /// Single sign-on: jalon's client secret at the provider.
+    #[arg(
+        long,
+        env = "JALON_OIDC_CLIENT_SECRET",
+        hide_env_values = true,
+        global = true
+    )]
+    pub oidc_client_secret: Option<ClientSecret>,
+
+    /// Single sign-on: the scopes asked for, space-separated (ProConnect:
+    /// `openid email given_name usual_name uid siret idp_id`).
+    #[arg(
+        long,
+        env = "JALON_OIDC_SCOPES",
+        default_value = "openid email",
+        global = true
+    )]
+    pub oidc_scopes: String,
+
+    /// Single sign-on: authentication context classes (`acr`) one of which the ID token must
+    /// carry, space- or comma-separated (`eidas1`). Empty: none required.
+    #[arg(long, env = "JALON_OIDC_ACR", default_value = "", global = true)]
+    pub oidc_acr: String,
+
+    /// Single sign-on: email domains whose people get an account on their first sign-in, with
+    /// a role: `aract-bretagne.fr=regional:aract-bretagne,anact.fr=analyst`. Empty: only
+    /// accounts an admin created may sign in.
+    #[arg(long, env = "JALON_OIDC_DOMAINS", default_value = "", global = true)]
+    pub oidc_domains: String,
+
+    /// Single sign-on: the provider's name on the sign-in button (`ProConnect` shows
+    /// ProConnect's own button).
+    #[arg(
+        long,
+        env = "JALON_OIDC_NAME",
+        default_value = "ProConnect",
+        global = true
+    )]
+    pub oidc_name: String,
+
+    /// `off` turns off signing in with a local email and password (with single sign-on);
+    /// `jalon user add` still creates accounts.
+    #[arg(
+        long,
+        env = "JALON_LOCAL_PASSWORDS",
+        default_value = "on",
+        global = true
+    )]
+    pub local_passwords: Toggle,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -250,12 +311,43 @@ impl std::str::FromStr for Secret {
     }
 }
 
-/// Staff sign-in: the session's lifetime, and whether cookies are marked `Secure` (when
-/// jalon is served over HTTPS, as `JALON_BASE_URL` says).
+/// A client secret: never in logs or `Debug` output.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ClientSecret(String);
+
+impl ClientSecret {
+    pub fn new(secret: &str) -> Self {
+        Self(secret.to_owned())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for ClientSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ClientSecret(…)")
+    }
+}
+
+impl std::str::FromStr for ClientSecret {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Self::new(s))
+    }
+}
+
+/// Staff sign-in: the session's lifetime, whether cookies are marked `Secure` (when jalon is
+/// served over HTTPS, as `JALON_BASE_URL` says), single sign-on, and whether local passwords
+/// are accepted.
 #[derive(Debug, Clone)]
 pub struct AuthSettings {
     pub session_lifetime: chrono::Duration,
     pub secure_cookies: bool,
+    pub oidc: Option<OidcSettings>,
+    pub local_passwords: bool,
 }
 
 impl Default for AuthSettings {
@@ -263,20 +355,125 @@ impl Default for AuthSettings {
         Self {
             session_lifetime: chrono::Duration::hours(8),
             secure_cookies: false,
+            oidc: None,
+            local_passwords: true,
         }
     }
 }
 
+/// Single sign-on through an OpenID Connect provider.
+#[derive(Debug, Clone)]
+pub struct OidcSettings {
+    pub issuer: String,
+    pub client_id: String,
+    pub client_secret: ClientSecret,
+    /// Scopes asked for (`openid` is always asked).
+    pub scopes: Vec<String>,
+    /// `acr` values one of which the ID token must carry; empty: none required.
+    pub acr: Vec<String>,
+    /// `JALON_BASE_URL` + `/connexion/oidc/retour`.
+    pub redirect_url: String,
+    /// Where the provider sends people back after signing out: `JALON_BASE_URL` + `/connexion`.
+    pub post_logout_redirect_url: String,
+    pub domains: Vec<DomainRule>,
+    /// The provider's name on the sign-in button.
+    pub name: String,
+}
+
+/// People of an email domain get an account with this role on their first sign-in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DomainRule {
+    /// Lower case, without `@`.
+    pub domain: String,
+    pub role: Role,
+}
+
+impl OidcSettings {
+    /// The role the domain rules give `email`, if one does.
+    pub fn role_for(&self, email: &str) -> Option<&Role> {
+        let (_, domain) = email.rsplit_once('@')?;
+        let domain = domain.to_ascii_lowercase();
+        self.domains
+            .iter()
+            .find(|rule| rule.domain == domain)
+            .map(|rule| &rule.role)
+    }
+}
+
+/// `aract-bretagne.fr=regional:aract-bretagne, anact.fr=analyst` → the rules. A domain rule
+/// never makes an admin: admins are created by name.
+pub fn parse_domain_rules(list: &str) -> anyhow::Result<Vec<DomainRule>> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+        .map(|item| {
+            let (domain, role) = item.split_once('=').ok_or_else(|| {
+                anyhow::anyhow!("JALON_OIDC_DOMAINS : « {item} » n'a pas la forme domaine=rôle")
+            })?;
+            let domain = domain.trim().trim_start_matches('@').to_ascii_lowercase();
+            if domain.is_empty() || !domain.contains('.') || domain.contains(['@', ' ', '/']) {
+                anyhow::bail!("JALON_OIDC_DOMAINS : domaine « {domain} » invalide");
+            }
+            let role: Role = role
+                .trim()
+                .parse()
+                .map_err(|e| anyhow::anyhow!("JALON_OIDC_DOMAINS : {e}"))?;
+            if role == Role::Admin {
+                anyhow::bail!(
+                    "JALON_OIDC_DOMAINS : une règle de domaine ne peut pas donner le rôle admin"
+                );
+            }
+            Ok(DomainRule { domain, role })
+        })
+        .collect()
+}
+
+/// `openid email, uid` → the words.
+fn words(list: &str) -> Vec<String> {
+    list.split([' ', ','])
+        .filter(|word| !word.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
 impl Settings {
-    pub fn auth(&self) -> AuthSettings {
-        AuthSettings {
+    pub fn auth(&self) -> anyhow::Result<AuthSettings> {
+        let oidc = match (
+            &self.oidc_issuer,
+            &self.oidc_client_id,
+            &self.oidc_client_secret,
+        ) {
+            (None, None, None) => None,
+            (Some(issuer), Some(client_id), Some(secret)) => Some(OidcSettings {
+                issuer: issuer.trim().to_owned(),
+                client_id: client_id.trim().to_owned(),
+                client_secret: secret.clone(),
+                scopes: words(&self.oidc_scopes),
+                acr: words(&self.oidc_acr),
+                redirect_url: format!("{}/connexion/oidc/retour", self.public_base()),
+                post_logout_redirect_url: format!("{}/connexion", self.public_base()),
+                domains: parse_domain_rules(&self.oidc_domains)?,
+                name: self.oidc_name.trim().to_owned(),
+            }),
+            _ => anyhow::bail!(
+                "authentification unique : JALON_OIDC_ISSUER, JALON_OIDC_CLIENT_ID et \
+                 JALON_OIDC_CLIENT_SECRET vont ensemble"
+            ),
+        };
+        if let Some(oidc) = &oidc {
+            url::Url::parse(&oidc.issuer)
+                .map_err(|e| anyhow::anyhow!("JALON_OIDC_ISSUER invalide : {e}"))?;
+        }
+        Ok(AuthSettings {
             session_lifetime: chrono::Duration::hours(i64::from(self.session_hours)),
             secure_cookies: self
                 .base_url
                 .trim_start()
                 .to_ascii_lowercase()
                 .starts_with("https://"),
-        }
+            oidc,
+            local_passwords: self.local_passwords == Toggle::On,
+        })
     }
 }
 
@@ -374,6 +571,7 @@ mod tests {
             Cli::parse_from(["jalon", "--base-url", url])
                 .settings
                 .auth()
+                .unwrap()
         };
         assert!(parse("https://enquetes.anact.fr").secure_cookies);
         assert!(!parse("http://127.0.0.1:8080").secure_cookies);
@@ -381,6 +579,26 @@ mod tests {
             parse("https://x.fr").session_lifetime,
             chrono::Duration::hours(8)
         );
+    }
+
+    #[test]
+    fn domain_rules_give_roles_but_never_admin() {
+        let rules =
+            parse_domain_rules("aract-bretagne.fr=regional:aract-bretagne, @Anact.fr=analyst")
+                .unwrap();
+        assert_eq!(rules.len(), 2);
+        assert_eq!(rules[1].domain, "anact.fr");
+        assert_eq!(rules[1].role, Role::Analyst);
+        assert!(parse_domain_rules("").unwrap().is_empty());
+        for bad in [
+            "anact.fr",
+            "anact.fr=admin",
+            "anact.fr=chef",
+            "=analyst",
+            "x=analyst",
+        ] {
+            assert!(parse_domain_rules(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -11,6 +11,7 @@ pub mod entities;
 pub mod import;
 pub mod link_key;
 pub mod mail;
+pub mod oidc;
 pub mod progress;
 pub mod scheduler;
 pub mod seal_key;

@@ -240,7 +240,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     max_body_bytes: settings.max_body_bytes,
                     results,
                     seal_key: seal_key.clone(),
-                    auth: settings.auth(),
+                    auth: settings.auth()?,
                 },
                 settings.widget()?,
                 &settings.bind,

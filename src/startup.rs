@@ -13,6 +13,7 @@ use crate::catalog::Catalog;
 use crate::clock::Clock;
 use crate::config::{AuthSettings, WidgetSettings};
 use crate::domain::results::ResultsSettings;
+use crate::oidc::OidcClient;
 use crate::seal_key::SealKey;
 use crate::submissions::Submissions;
 use crate::web::widget_script::WidgetScript;
@@ -65,7 +66,13 @@ impl Application {
                 widget: widget.clone(),
             },
         );
+        let oidc = parts
+            .auth
+            .oidc
+            .clone()
+            .map(|settings| Arc::new(OidcClient::new(settings, parts.clock.clone())));
         let state = AppState {
+            oidc,
             widget_script: Arc::new(WidgetScript::build(&parts.catalog)),
             db: parts.db,
             catalog: parts.catalog,

@@ -15,6 +15,7 @@ mod m20261122_000010_invitation_counts;
 mod m20261122_000011_drop_attribute_value_index;
 mod m20261202_000012_tally_backlog;
 mod m20261210_000013_link_token_hashes;
+mod m20261210_000014_oidc;
 
 pub struct Migrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000011_drop_attribute_value_index::Migration),
             Box::new(m20261202_000012_tally_backlog::Migration),
             Box::new(m20261210_000013_link_token_hashes::Migration),
+            Box::new(m20261210_000014_oidc::Migration),
         ]
     }
 }

@@ -29,5 +29,6 @@ pub mod resource;
 pub mod api_token;
 pub mod audit_entry;
 pub mod login_throttle;
+pub mod oidc_flow;
 pub mod staff_session;
 pub mod staff_user;

@@ -9,6 +9,9 @@ pub struct Model {
     pub user_id: Uuid,
     pub created_at: DateTimeUtc,
     pub expires_at: DateTimeUtc,
+    /// The provider's ID token of a session opened through single sign-on (its logout's
+    /// `id_token_hint`); none for a password sign-in.
+    pub id_token: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -10,7 +10,7 @@ use crate::domain::Email;
 use crate::domain::staff::secret;
 use crate::domain::staff::throttle::ThrottleRules;
 use crate::domain::staff::{Identity, Role};
-use crate::entities::{api_token, login_throttle, staff_session, staff_user};
+use crate::entities::{api_token, login_throttle, oidc_flow, staff_session, staff_user};
 
 fn role_of(name: &str, entity: Option<&str>) -> Result<Role, StoreError> {
     Role::from_parts(name, entity)
@@ -93,10 +93,12 @@ pub async fn identify_token(
 }
 
 /// Opens a session for `user` until `now + lifetime`; returns the cookie's secret.
+/// `id_token`: the provider's ID token when signed in through single sign-on.
 pub async fn open_session(
     db: &impl ConnectionTrait,
     user: Uuid,
     lifetime: Duration,
+    id_token: Option<String>,
     now: DateTime<Utc>,
 ) -> Result<String, StoreError> {
     // Expired sessions are of no use to anyone: each sign-in sweeps them.
@@ -110,6 +112,7 @@ pub async fn open_session(
         user_id: Set(user),
         created_at: Set(now),
         expires_at: Set(now + lifetime),
+        id_token: Set(id_token),
     })
     .exec(db)
     .await?;
@@ -141,11 +144,76 @@ pub async fn identify_session(
     }))
 }
 
-pub async fn close_session(db: &impl ConnectionTrait, token: &str) -> Result<(), StoreError> {
-    staff_session::Entity::delete_by_id(secret::digest(token))
+/// Ends a session; the provider's ID token it was opened with, if any (for the provider's
+/// logout).
+pub async fn close_session(
+    db: &impl ConnectionTrait,
+    token: &str,
+) -> Result<Option<String>, StoreError> {
+    let id = secret::digest(token);
+    let id_token = staff_session::Entity::find_by_id(id.clone())
+        .one(db)
+        .await?
+        .and_then(|session| session.id_token);
+    staff_session::Entity::delete_by_id(id).exec(db).await?;
+    Ok(id_token)
+}
+
+/// Records a single sign-on under way until `expires_at`; returns the flow cookie's secret.
+pub async fn start_oidc_flow(
+    db: &impl ConnectionTrait,
+    flow: OidcFlow,
+    expires_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<String, StoreError> {
+    oidc_flow::Entity::delete_many()
+        .filter(oidc_flow::Column::ExpiresAt.lte(now))
         .exec(db)
         .await?;
-    Ok(())
+    let token = secret::session_token();
+    oidc_flow::Entity::insert(oidc_flow::ActiveModel {
+        token_hash: Set(secret::digest(&token)),
+        state: Set(flow.state),
+        nonce: Set(flow.nonce),
+        pkce_verifier: Set(flow.pkce_verifier),
+        back: Set(flow.back),
+        expires_at: Set(expires_at),
+    })
+    .exec(db)
+    .await?;
+    Ok(token)
+}
+
+/// Takes (reads and deletes: it serves once) the unexpired sign-on of a flow cookie.
+pub async fn take_oidc_flow(
+    db: &impl ConnectionTrait,
+    token: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<OidcFlow>, StoreError> {
+    let id = secret::digest(token);
+    let Some(row) = oidc_flow::Entity::find_by_id(id.clone()).one(db).await? else {
+        return Ok(None);
+    };
+    let deleted = oidc_flow::Entity::delete_by_id(id).exec(db).await?;
+    // Two callbacks at once: only the one that deleted the row goes on.
+    if deleted.rows_affected == 0 || row.expires_at <= now {
+        return Ok(None);
+    }
+    Ok(Some(OidcFlow {
+        state: row.state,
+        nonce: row.nonce,
+        pkce_verifier: row.pkce_verifier,
+        back: row.back,
+    }))
+}
+
+/// What the callback of a single sign-on must match, and where it goes next.
+#[derive(Debug, Clone)]
+pub struct OidcFlow {
+    pub state: String,
+    pub nonce: String,
+    pub pkce_verifier: Option<String>,
+    pub back: String,
 }
 
 /// The latest instant until which any of `keys` must wait, if one must wait now.

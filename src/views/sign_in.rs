@@ -12,6 +12,39 @@ pub struct SignInForm<'a> {
     pub back: &'a str,
     pub email: &'a str,
     pub error: Option<&'a str>,
+    /// The single sign-on provider's name, when one is configured.
+    pub provider: Option<&'a str>,
+    /// Whether the email and password form is offered.
+    pub passwords: bool,
+}
+
+/// The link that starts single sign-on. ProConnect's is drawn as its guidelines say (their
+/// blue button, "S’identifier avec ProConnect", and a link explaining ProConnect); any other
+/// provider gets a plain button. A link, not a form: it works without JavaScript.
+fn provider_button(name: &str, back: &str) -> Markup {
+    let query = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("retour", back)
+        .finish();
+    let href = format!("/connexion/oidc?{query}");
+    html! {
+        @if name == "ProConnect" {
+            div.proconnect {
+                a.proconnect-button href=(href) {
+                    span.proconnect-login { "S’identifier avec" }
+                    " "
+                    span.proconnect-brand { "ProConnect" }
+                }
+                p {
+                    a href="https://www.proconnect.gouv.fr/" target="_blank" rel="noopener"
+                        title="Qu’est-ce que ProConnect ? - nouvelle fenêtre" {
+                        "Qu’est-ce que ProConnect ?"
+                    }
+                }
+            }
+        } @else {
+            p { a.button.primary href=(href) { "Se connecter avec " (name) } }
+        }
+    }
 }
 
 pub fn sign_in_page(form: &SignInForm<'_>) -> Markup {
@@ -25,6 +58,13 @@ pub fn sign_in_page(form: &SignInForm<'_>) -> Markup {
                     p { (error) }
                 }
             }
+            @if let Some(name) = form.provider {
+                (provider_button(name, form.back))
+                @if form.passwords {
+                    p.separator { "ou" }
+                }
+            }
+            @if form.passwords {
             form method="post" action="/connexion" {
                 input type="hidden" name="_csrf" value=(form.csrf);
                 input type="hidden" name="retour" value=(form.back);
@@ -40,6 +80,9 @@ pub fn sign_in_page(form: &SignInForm<'_>) -> Markup {
                 div.form-actions {
                     button.button.primary type="submit" { "Se connecter" }
                 }
+            }
+            } @else if form.provider.is_none() {
+                p { "La connexion par mot de passe est désactivée sur ce service." }
             }
         },
     )

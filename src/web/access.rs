@@ -21,6 +21,8 @@ const PUBLIC_EXACT: &[&str] = &[
     "/healthz",
     "/widget.js",
     "/connexion",
+    "/connexion/oidc",
+    "/connexion/oidc/retour",
     "/favicon.ico",
     "/api",
     "/api/v1/openapi.json",

@@ -17,6 +17,7 @@ mod front_door;
 mod guard;
 mod health;
 mod indicators_api;
+mod oidc;
 mod openapi;
 mod personal_link;
 mod questionnaires_api;
@@ -153,6 +154,8 @@ pub fn widget_routes(cfg: &mut web::ServiceConfig, origins: &[String]) {
 fn staff_routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/connexion", web::get().to(sign_in::show))
         .route("/connexion", web::post().to(sign_in::sign_in))
+        .route("/connexion/oidc", web::get().to(oidc::start))
+        .route("/connexion/oidc/retour", web::get().to(oidc::callback))
         .route("/deconnexion", web::post().to(sign_in::sign_out))
         .route("/admin", web::get().to(admin::home))
         .route("/admin/journal", web::get().to(audit::page))

@@ -24,7 +24,7 @@ const DEFAULT_BACK: &str = "/tableau-de-bord";
 
 #[derive(Debug, Deserialize)]
 pub struct BackParams {
-    retour: Option<String>,
+    pub(super) retour: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -40,7 +40,7 @@ pub struct SignInFields {
 }
 
 /// A path of this site to go back to, never another site (`//host`, `/\host`, `https:`).
-fn safe_back(raw: Option<&str>) -> &str {
+pub(super) fn safe_back(raw: Option<&str>) -> &str {
     match raw {
         Some(path)
             if path.starts_with('/')
@@ -79,7 +79,7 @@ fn page(status: StatusCode) -> actix_web::HttpResponseBuilder {
     response
 }
 
-fn cookie<'a>(state: &AppState, name: &'a str, value: String) -> Cookie<'a> {
+pub(super) fn cookie<'a>(state: &AppState, name: &'a str, value: String) -> Cookie<'a> {
     Cookie::build(name, value)
         .path("/")
         .http_only(true)
@@ -87,8 +87,8 @@ fn cookie<'a>(state: &AppState, name: &'a str, value: String) -> Cookie<'a> {
         .finish()
 }
 
-/// The form with a fresh CSRF pair.
-fn form_response(
+/// The form with a fresh CSRF pair (and the single sign-on button when configured).
+pub(super) fn form_response(
     state: &AppState,
     status: StatusCode,
     back: &str,
@@ -101,6 +101,8 @@ fn form_response(
         back,
         email,
         error,
+        provider: state.auth.oidc.as_ref().map(|oidc| oidc.name.as_str()),
+        passwords: state.auth.local_passwords,
     });
     let mut login_cookie = cookie(state, LOGIN_CSRF_COOKIE, csrf);
     login_cookie.set_same_site(SameSite::Strict);
@@ -134,6 +136,17 @@ pub async fn sign_in(
 ) -> Result<HttpResponse, PageError> {
     let back = safe_back(Some(&form.retour)).to_owned();
     let email = form.email.trim().to_lowercase();
+    if !state.auth.local_passwords {
+        return Ok(form_response(
+            &state,
+            StatusCode::FORBIDDEN,
+            &back,
+            "",
+            Some(
+                "La connexion par mot de passe est désactivée : identifiez-vous avec le service d’identification.",
+            ),
+        ));
+    }
     let expected = req.cookie(LOGIN_CSRF_COOKIE);
     if !expected
         .is_some_and(|c| !c.value().is_empty() && secret::same_secret(c.value(), &form.csrf))
@@ -193,22 +206,39 @@ pub async fn sign_in(
         ));
     };
     store::staff::clear_failures(&state.db, &account_key).await?;
-    let token =
-        store::staff::open_session(&state.db, user.id, state.auth.session_lifetime, now).await?;
     store::audit::record(&state.db, &user.email, "connexion", "", "", now).await?;
-    // Without an explicit page to go back to, each role lands on its own page.
+    signed_in(&state, &user, None, back).await
+}
+
+/// Opens the session of `user` (with the provider's ID token after single sign-on) and sends
+/// them on: to `back`, or without an explicit page, to their role's own page.
+pub(super) async fn signed_in(
+    state: &AppState,
+    user: &crate::entities::staff_user::Model,
+    id_token: Option<String>,
+    back: String,
+) -> Result<HttpResponse, PageError> {
+    let now = state.clock.now();
+    let token = store::staff::open_session(
+        &state.db,
+        user.id,
+        state.auth.session_lifetime,
+        id_token,
+        now,
+    )
+    .await?;
     let back = if back == DEFAULT_BACK {
         let role = Role::from_parts(&user.role, user.entity.as_deref()).ok();
         landing_page(role.as_ref())
     } else {
         back
     };
-    let mut session = cookie(&state, SESSION_COOKIE, token);
+    let mut session = cookie(state, SESSION_COOKIE, token);
     session.set_same_site(SameSite::Lax);
     session.set_max_age(time::Duration::seconds(
         state.auth.session_lifetime.num_seconds(),
     ));
-    let mut spent = cookie(&state, LOGIN_CSRF_COOKIE, String::new());
+    let mut spent = cookie(state, LOGIN_CSRF_COOKIE, String::new());
     spent.set_path("/connexion");
     spent.make_removal();
     Ok(HttpResponse::SeeOther()
@@ -218,14 +248,22 @@ pub async fn sign_in(
         .finish())
 }
 
-/// Signs out: the session is deleted server-side and the cookie removed.
+/// Signs out: the session is deleted server-side and the cookie removed. A session opened
+/// through single sign-on goes on to the provider's logout (RP-initiated logout), which
+/// sends the browser back to `/connexion`.
 pub async fn sign_out(
     state: web::Data<AppState>,
     req: HttpRequest,
     staff: Staff,
 ) -> Result<HttpResponse, PageError> {
+    let mut next = "/connexion".to_owned();
     if let Some(session) = req.cookie(SESSION_COOKIE) {
-        store::staff::close_session(&state.db, session.value()).await?;
+        let id_token = store::staff::close_session(&state.db, session.value()).await?;
+        if let (Some(id_token), Some(oidc)) = (id_token, &state.oidc)
+            && let Some(logout) = oidc.logout_url(&id_token).await
+        {
+            next = logout;
+        }
         store::audit::record(
             &state.db,
             &staff.identity.actor,
@@ -239,7 +277,7 @@ pub async fn sign_out(
     let mut removal = cookie(&state, SESSION_COOKIE, String::new());
     removal.make_removal();
     Ok(HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, "/connexion"))
+        .insert_header((header::LOCATION, next))
         .cookie(removal)
         .finish())
 }

@@ -6,6 +6,7 @@ use crate::catalog::Catalog;
 use crate::clock::Clock;
 use crate::config::AuthSettings;
 use crate::domain::results::ResultsSettings;
+use crate::oidc::OidcClient;
 use crate::seal_key::SealKey;
 use crate::submissions::Submissions;
 use crate::web::widget_script::WidgetScript;
@@ -28,4 +29,6 @@ pub struct AppState {
     pub seal_key: SealKey,
     /// Staff sign-in settings.
     pub auth: Arc<AuthSettings>,
+    /// Single sign-on's client, when a provider is configured.
+    pub oidc: Option<Arc<OidcClient>>,
 }

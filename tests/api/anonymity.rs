@@ -40,7 +40,7 @@ const RESPONSE_SIDE: [&str; 11] = [
     "anonymous_pending",
     "rating_visitors",
 ];
-const NEITHER: [&str; 12] = [
+const NEITHER: [&str; 13] = [
     "seaql_migrations",
     "questionnaire_versions",
     "campaigns",
@@ -48,12 +48,14 @@ const NEITHER: [&str; 12] = [
     "coproductions",
     "resources",
     "downloads",
-    // Staff access: accounts, tokens, sessions, failed sign-ins, and the audit log of staff
-    // actions (contacts named by a hash of their address, never a response's author).
+    // Staff access: accounts, tokens, sessions, failed sign-ins, single sign-ons under way,
+    // and the audit log of staff actions (contacts named by a hash of their address, never a
+    // response's author).
     "staff_users",
     "api_tokens",
     "staff_sessions",
     "login_throttles",
+    "oidc_flows",
     "audit_log",
 ];
 

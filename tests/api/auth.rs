@@ -36,6 +36,8 @@ const ROUTES: &[(&str, &str, &str, Who)] = {
         ("GET", "/widget.js", "/widget.js", Anyone),
         ("GET", "/connexion", "/connexion", Anyone),
         ("POST", "/connexion", "/connexion", Anyone),
+        ("GET", "/connexion/oidc", "/connexion/oidc", Anyone),
+        ("GET", "/connexion/oidc/retour", "/connexion/oidc/retour", Anyone),
         ("GET", "/api/v1/questionnaires/{code}", "/api/v1/questionnaires/i4", Anyone),
         ("POST", "/api/v1/responses/{token}", "/api/v1/responses/AAAAAAAAAAAAAAAAAAAAAA", Anyone),
         ("GET", "/r/{token}", "/r/AAAAAAAAAAAAAAAAAAAAAA", Anyone),

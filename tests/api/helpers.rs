@@ -4,7 +4,7 @@ use std::sync::Arc;
 use chrono::{TimeZone, Utc};
 use jalon::catalog::Catalog;
 use jalon::clock::MockClock;
-use jalon::config::WidgetSettings;
+use jalon::config::{AuthSettings, WidgetSettings};
 use jalon::domain::staff::Role;
 use jalon::domain::{Email, QuestionnaireCode};
 use jalon::seal_key::SealKey;
@@ -76,6 +76,16 @@ pub async fn spawn_app() -> TestApp {
 
 /// The app with the download widget's settings (origins, proxies, rate limits).
 pub async fn spawn_app_with(widget: WidgetSettings) -> TestApp {
+    spawn_app_full(widget, AuthSettings::default(), "127.0.0.1:0").await
+}
+
+/// The app with staff sign-in settings (single sign-on, local passwords), listening on
+/// `address` (the provider must know jalon's redirect URL before jalon starts).
+pub async fn spawn_app_with_auth(auth: AuthSettings, address: &str) -> TestApp {
+    spawn_app_full(WidgetSettings::default(), auth, address).await
+}
+
+async fn spawn_app_full(widget: WidgetSettings, auth: AuthSettings, address: &str) -> TestApp {
     let (db, database_url, dir) = fresh_database().await;
     let key_dir = tempfile::tempdir().expect("temporary folder");
     let seal_key_file = key_dir.path().join("jalon.seal-key");
@@ -96,10 +106,10 @@ pub async fn spawn_app_with(widget: WidgetSettings) -> TestApp {
             max_body_bytes: 64 * 1024,
             results: Default::default(),
             seal_key: seal_key.clone(),
-            auth: Default::default(),
+            auth,
         },
         widget,
-        "127.0.0.1:0",
+        address,
     )
     .expect("app builds");
     let address = format!("http://127.0.0.1:{}", app.port());

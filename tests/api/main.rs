@@ -17,6 +17,7 @@ mod helpers;
 mod import;
 mod indicators;
 mod link_tokens;
+mod oidc;
 mod open_questionnaire;
 mod openapi;
 mod personal_data;
