@@ -17,7 +17,7 @@ use serde::Deserialize;
 use super::sign_in::{BackParams, cookie, form_response, safe_back, signed_in};
 use super::{AppState, PageError};
 use crate::domain::Email;
-use crate::domain::staff::secret;
+use crate::domain::staff::{password, secret};
 use crate::oidc::SignOnError;
 use crate::store;
 use crate::store::staff::OidcFlow;
@@ -25,8 +25,6 @@ use crate::store::staff::OidcFlow;
 const FLOW_COOKIE: &str = "jalon_oidc";
 const FLOW_PATH: &str = "/connexion/oidc";
 const FLOW_MINUTES: i64 = 10;
-/// The password "hash" of an account created by single sign-on: no password matches it.
-const NO_PASSWORD: &str = "!sso";
 
 #[derive(Debug, Deserialize)]
 pub struct CallbackParams {
@@ -189,7 +187,14 @@ pub async fn callback(
                 )
                 .await;
             };
-            store::staff::add_user(&state.db, &parsed, NO_PASSWORD, &role, now).await?;
+            store::staff::add_user(
+                &state.db,
+                &parsed,
+                password::SINGLE_SIGN_ON_ONLY,
+                &role,
+                now,
+            )
+            .await?;
             store::audit::record(
                 &state.db,
                 &email,

@@ -569,3 +569,47 @@ async fn local_passwords_off_refuses_the_password_form() {
     let admin = client.get(app.url("/admin")).send().await.unwrap();
     assert_eq!(admin.status(), 303, "no session");
 }
+
+#[tokio::test]
+async fn with_local_passwords_off_an_admin_makes_accounts_without_a_password() {
+    let setup = Setup {
+        local_passwords: false,
+        ..Setup::default()
+    };
+    let (app, _provider) = start(setup).await;
+    let admin = app.client_as("admin").await;
+    let page = admin
+        .get(app.url("/admin/comptes"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!page.contains("mot_de_passe"), "no password field");
+    assert!(page.contains("identification unique"));
+    let response = admin
+        .post(app.url("/admin/comptes"))
+        .form(&[
+            ("email", "dominique.agent@anact.fr"),
+            ("role", "analyst"),
+            ("entite", ""),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 303);
+    let user = store::staff::find_user(&app.db, "dominique.agent@anact.fr")
+        .await
+        .unwrap()
+        .expect("the account is made");
+    assert_eq!(
+        user.password_hash,
+        jalon::domain::staff::password::SINGLE_SIGN_ON_ONLY
+    );
+    // No password opens it: the person signs in through the provider, as a known account.
+    assert!(!jalon::domain::staff::password::verify(
+        "",
+        &user.password_hash
+    ));
+}

@@ -26,14 +26,24 @@ pub fn hash(password: &str) -> Result<String, PasswordError> {
         .map_err(|_| PasswordError::Hashing)
 }
 
-/// Whether `password` matches the stored `phc` string (false for a malformed one).
+/// Whether `password` matches the stored `phc` string (false for a malformed one, such as
+/// the mark of an account that signs in only through single sign-on: refused after the same
+/// work as a wrong password, so that the time taken tells nothing of the account).
 pub fn verify(password: &str, phc: &str) -> bool {
-    PasswordHash::new(phc).is_ok_and(|hash| {
-        Argon2::default()
-            .verify_password(password.as_bytes(), &hash)
-            .is_ok()
-    })
+    let Ok(hash) = PasswordHash::new(phc) else {
+        if let Ok(decoy) = PasswordHash::new(DECOY_HASH) {
+            let _ = Argon2::default().verify_password(password.as_bytes(), &decoy);
+        }
+        return false;
+    };
+    Argon2::default()
+        .verify_password(password.as_bytes(), &hash)
+        .is_ok()
 }
+
+/// Stored in place of a hash for an account that signs in only through single sign-on (made
+/// by a domain rule, or by an admin while local passwords are off): no password matches it.
+pub const SINGLE_SIGN_ON_ONLY: &str = "!sso";
 
 /// A hash to verify against when the account does not exist, so that an unknown email
 /// takes as long to refuse as a wrong password.

@@ -10,6 +10,9 @@ pub struct AccountsView<'a> {
     pub users: &'a [staff_user::Model],
     pub tokens: &'a [api_token::Model],
     pub network: &'a Network,
+    /// Local passwords on: an account is made with one; off, it signs in through single
+    /// sign-on only.
+    pub passwords: bool,
     pub error: Option<&'a str>,
     pub done: Option<&'a str>,
 }
@@ -81,9 +84,13 @@ pub fn accounts_page(view: &AccountsView<'_>) -> Markup {
                         }
                     }
                 }
-                div.question {
-                    label for="compte-mot-de-passe" { "Mot de passe (12 caractères au moins, à transmettre à la personne)" }
-                    input #compte-mot-de-passe type="password" name="mot_de_passe" autocomplete="new-password" required minlength="12";
+                @if view.passwords {
+                    div.question {
+                        label for="compte-mot-de-passe" { "Mot de passe (12 caractères au moins, à transmettre à la personne)" }
+                        input #compte-mot-de-passe type="password" name="mot_de_passe" autocomplete="new-password" required minlength="12";
+                    }
+                } @else {
+                    p.hint { "Les mots de passe locaux sont désactivés : la personne se connectera par l’identification unique, avec cette adresse." }
                 }
                 div.form-actions { button.button.primary type="submit" { "Créer le compte" } }
             }

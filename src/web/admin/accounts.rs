@@ -31,6 +31,7 @@ async fn render(
         users: &users,
         tokens: &tokens,
         network: &state.catalog.network,
+        passwords: state.auth.local_passwords,
         error,
         done,
     });
@@ -90,19 +91,23 @@ pub async fn add(
         }
     };
     let typed = f.get("mot_de_passe").cloned().unwrap_or_default();
-    let hash = match web::block(move || password::hash(&typed)).await {
-        Ok(Ok(hash)) => hash,
-        Ok(Err(e)) => {
-            return render(
-                &state,
-                &staff,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Some(&e.to_string()),
-                None,
-            )
-            .await;
+    let hash = if !state.auth.local_passwords {
+        password::SINGLE_SIGN_ON_ONLY.to_owned()
+    } else {
+        match web::block(move || password::hash(&typed)).await {
+            Ok(Ok(hash)) => hash,
+            Ok(Err(e)) => {
+                return render(
+                    &state,
+                    &staff,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    Some(&e.to_string()),
+                    None,
+                )
+                .await;
+            }
+            Err(_) => return Err(WebError::Busy.into()),
         }
-        Err(_) => return Err(WebError::Busy.into()),
     };
     let now = state.clock.now();
     if store::staff::add_user(&state.db, &email, &hash, &role, now)
