@@ -82,7 +82,12 @@ fn jalon(database_url: &str, dir: &Path, bind: &str, site: &str) -> Command {
         .env("JALON_SCHEDULER", "off")
         .env("JALON_LOG", "warn")
         .env("JALON_WIDGET_ORIGINS", site)
-        .env("JALON_DOWNLOADS_FLUSH_MS", "100");
+        .env("JALON_DOWNLOADS_FLUSH_MS", "100")
+        // Single sign-on configured, so that the sign-in page shows (and axe audits) the
+        // ProConnect button beside the password form; no provider is reached by these pages.
+        .env("JALON_OIDC_ISSUER", "https://proconnect.example")
+        .env("JALON_OIDC_CLIENT_ID", "jalon-tests")
+        .env("JALON_OIDC_CLIENT_SECRET", "not-a-secret");
     command
 }
 

@@ -316,6 +316,10 @@ try {
   response = await staff.goto(`${JALON}/tableau-de-bord`);
   check(new URL(staff.url()).pathname === "/connexion", "a staff page sends to the sign-in page");
   await audit(staff, "the sign-in page");
+  check(
+    (await staff.getByRole("link", { name: /S’identifier avec ProConnect/ }).getAttribute("href")) === "/connexion/oidc?retour=%2Ftableau-de-bord",
+    "the sign-in page offers ProConnect, back to the page asked for",
+  );
   await staff.getByLabel("Adresse électronique").fill(STAFF.email);
   await staff.getByLabel("Mot de passe").fill("pas le bon mot de passe");
   await staff.getByRole("button", { name: "Se connecter" }).click();
