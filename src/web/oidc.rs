@@ -55,16 +55,7 @@ pub async fn start(
     let back = safe_back(params.retour.as_deref()).to_owned();
     let authorization = match oidc.authorize().await {
         Ok(authorization) => authorization,
-        Err(e) => {
-            tracing::warn!("single sign-on unavailable: {e}");
-            return Ok(form_response(
-                &state,
-                StatusCode::SERVICE_UNAVAILABLE,
-                &back,
-                "",
-                Some(e.explanation()),
-            ));
-        }
+        Err(e) => return Ok(unavailable(&state, &back, &e)),
     };
     let now = state.clock.now();
     let token = store::staff::start_oidc_flow(
@@ -89,6 +80,27 @@ pub async fn start(
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .cookie(flow)
         .finish())
+}
+
+/// How long to wait before trying a provider that did not answer, in seconds.
+const RETRY_AFTER_SECONDS: u32 = 60;
+
+/// The provider cannot be reached: the sign-in page with the explanation, 503 with
+/// `Retry-After` (the password form stays, where local passwords are on).
+fn unavailable(state: &AppState, back: &str, e: &SignOnError) -> HttpResponse {
+    tracing::warn!("single sign-on unavailable: {e}");
+    let mut response = form_response(
+        state,
+        StatusCode::SERVICE_UNAVAILABLE,
+        back,
+        "",
+        Some(e.explanation()),
+    );
+    response.headers_mut().insert(
+        header::RETRY_AFTER,
+        header::HeaderValue::from(RETRY_AFTER_SECONDS),
+    );
+    response
 }
 
 /// A refusal: the sign-in page with `message`, audited, the flow cookie removed.
@@ -167,6 +179,7 @@ pub async fn callback(
         .await
     {
         Ok(signed_on) => signed_on,
+        Err(e @ SignOnError::Discovery(_)) => return Ok(unavailable(&state, &flow.back, &e)),
         Err(e) => return refuse(&state, "oidc", &e.reason(), e.explanation()).await,
     };
     let email = signed_on.email.clone();

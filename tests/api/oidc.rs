@@ -613,3 +613,23 @@ async fn with_local_passwords_off_an_admin_makes_accounts_without_a_password() {
         &user.password_hash
     ));
 }
+
+#[tokio::test]
+async fn a_provider_out_of_reach_is_503_with_retry_after_and_the_password_form_stays() {
+    let (app, provider) = start(Setup::default()).await;
+    drop(provider);
+    let response = app
+        .anonymous_client()
+        .get(app.url("/connexion/oidc?retour=/admin"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 503);
+    assert_eq!(response.headers()["retry-after"], "60");
+    let page = response.text().await.unwrap();
+    assert!(page.contains("Le service d’identification ne répond pas"));
+    assert!(
+        page.contains("name=\"password\""),
+        "the password form stays"
+    );
+}
