@@ -23,6 +23,7 @@ use crate::domain::results::{response_tally, tally_period};
 use crate::domain::schedule::paris_date;
 use crate::entities::{answer, invitation, response, response_attribute};
 use crate::link_key::LinkKey;
+use crate::progress::Progress;
 use crate::store::invitations::{STATUS_COMPLETED, STATUS_PENDING};
 use crate::store::results::tallies::{TallyBatch, TallyTarget};
 use crate::store::{StoreError, campaigns};
@@ -60,7 +61,8 @@ pub struct BulkCampaign {
 
 /// Creates the campaign `label` of `loaded`'s questionnaire, sent 30 days before `now`, with
 /// `answered` invitations answered over the following weeks and `pending` ones not yet
-/// answered. Open questionnaires (4) get responses without invitations.
+/// answered. Open questionnaires (4) get responses without invitations. `progress` is told
+/// of each transaction's participants (a bar on a terminal: a million takes minutes).
 #[allow(clippy::too_many_arguments)]
 pub async fn load(
     db: &DatabaseConnection,
@@ -70,7 +72,9 @@ pub async fn load(
     answered: usize,
     pending: usize,
     now: DateTime<Utc>,
+    progress: &dyn Progress,
 ) -> Result<BulkCampaign, StoreError> {
+    progress.set_length((answered + pending) as u64);
     let definition = &loaded.definition;
     let sent_at = now - Duration::days(30);
     let campaign = campaigns::find_or_create(db, definition.code, label, sent_at).await?;
@@ -150,8 +154,10 @@ pub async fn load(
         let txn = db.begin().await?;
         rows.write(&txn).await?;
         txn.commit().await?;
+        progress.advance((end - next) as u64);
         next = end;
     }
+    progress.finish();
     Ok(BulkCampaign {
         id: campaign.id,
         responses: written,

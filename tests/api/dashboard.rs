@@ -214,6 +214,7 @@ async fn many_companies_are_paged_and_the_running_sums_agree_with_the_exact_mean
         1_000,
         0,
         jalon::clock::Clock::now(&app.clock),
+        &jalon::progress::Silent,
     )
     .await
     .unwrap();

@@ -20,6 +20,7 @@ use jalon::clock::{Clock, SystemClock};
 use jalon::demo::bulk;
 use jalon::domain::QuestionnaireCode;
 use jalon::domain::results::{GroupCount, ValueCount};
+use jalon::progress::Terminal;
 use jalon::store::results::counts::{Dimensions, Scope, group_counts, value_counts};
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 use uuid::Uuid;
@@ -153,12 +154,23 @@ fn measure(
         let (db, catalog, keys) = super::prepared_database(url, dir).await;
         let loaded = catalog.get(QuestionnaireCode::I3_1).expect("3.1 ships");
         let now = SystemClock.now();
-        let campaign = bulk::load(&db, &keys, loaded, "Banc d'essai", 0, links, now)
+        let loading = Terminal::new("liens du banc d'essai");
+        let campaign = bulk::load(&db, &keys, loaded, "Banc d'essai", 0, links, now, &loading)
             .await
             .expect("bulk load");
-        let plafond = bulk::load(&db, &keys, loaded, "Plafond", 0, ceiling_links, now)
-            .await
-            .expect("bulk load");
+        let loading = Terminal::new("liens du plafond");
+        let plafond = bulk::load(
+            &db,
+            &keys,
+            loaded,
+            "Plafond",
+            0,
+            ceiling_links,
+            now,
+            &loading,
+        )
+        .await
+        .expect("bulk load");
         let ceiling_ids = pending_invitations(&db, plafond.id).await;
         let (answers, attributes) = bulk::sample_response(loaded).expect("a valid answer");
         let sample = Sample::new(plafond.id, &loaded.version, &answers, &attributes);

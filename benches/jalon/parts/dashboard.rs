@@ -6,6 +6,7 @@
 use jalon::clock::{Clock, SystemClock};
 use jalon::demo::bulk;
 use jalon::domain::QuestionnaireCode;
+use jalon::progress::Terminal;
 
 use crate::server::{Server, base_env};
 use crate::{Figure, Settings, median, percentile};
@@ -39,6 +40,7 @@ pub fn run(runtime: &tokio::runtime::Runtime, settings: &Settings) -> Vec<Figure
                 size,
                 0,
                 SystemClock.now(),
+                &Terminal::new("réponses du banc d'essai"),
             )
             .await
             .expect("bulk load");
