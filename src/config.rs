@@ -66,6 +66,11 @@ pub struct Settings {
     #[arg(long, env = "JALON_SMTP_URL", global = true)]
     pub smtp_url: Option<String>,
 
+    /// At most this many emails a second through `JALON_SMTP_URL`, for relays that impose a
+    /// rate. Unset: as fast as the server accepts them.
+    #[arg(long, env = "JALON_SMTP_MAX_PER_SECOND", global = true)]
+    pub smtp_max_per_second: Option<std::num::NonZeroU32>,
+
     /// Folder of `.eml` files when no SMTP server is configured.
     #[arg(
         long,

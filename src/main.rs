@@ -560,7 +560,7 @@ fn dispatcher(
 ) -> anyhow::Result<Dispatcher> {
     let mailer: Arc<dyn Mailer> =
         match &settings.smtp_url {
-            Some(url) => Arc::new(SmtpMailer::from_url(url)?),
+            Some(url) => Arc::new(SmtpMailer::from_url(url, settings.smtp_max_per_second)?),
             None => Arc::new(FileMailer::new(&settings.outbox_dir).with_context(|| {
                 format!("dossier {} inaccessible", settings.outbox_dir.display())
             })?),

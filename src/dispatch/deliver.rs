@@ -1,9 +1,13 @@
 //! Sending the outbox: claim a batch with a lease, send each message, record each outcome.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Duration, Utc};
+use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use super::{Dispatcher, LINK_TOKEN_SLOT};
+use crate::entities::outbox as outbox_row;
 use crate::mail::{MailError, OutgoingEmail};
 use crate::progress::Progress;
 use crate::store::StoreError;
@@ -29,6 +33,10 @@ fn backoff(attempts: i32) -> Duration {
 }
 
 impl Dispatcher {
+    /// Sends every ready message of the outbox. Rows are claimed ahead of the sending, so
+    /// that the SMTP connections never wait for the database; outcomes are recorded as they
+    /// come back, all those that arrived meanwhile in one transaction, so that a crash can
+    /// resend only the few messages accepted since the last record.
     pub(super) async fn deliver(
         &self,
         now: DateTime<Utc>,
@@ -36,64 +44,98 @@ impl Dispatcher {
     ) -> Result<Delivered, StoreError> {
         let mut delivered = Delivered::default();
         progress.set_length(outbox::ready_count(&self.db, now).await?);
+        let pace = self.mailer.pace();
+        // Under a rate limit, no more claimed at once than a minute's worth: what waits its
+        // turn must not outlive its lease.
+        let claim_size = pace
+            .per_second
+            .map_or(CLAIM, |rate| CLAIM.min(u64::from(rate.get()) * 60));
+        // One message per connection at a time: more would open connections that the
+        // transport closes right after (its pool keeps this many).
+        let connections = Arc::new(Semaphore::new(pace.connections));
+        let mut sending = JoinSet::new();
+        let mut outbox_empty = false;
         loop {
-            let batch =
-                outbox::claim(&self.db, now, Duration::minutes(LEASE_MINUTES), CLAIM).await?;
-            if batch.is_empty() {
+            if !outbox_empty && sending.len() < claim_size as usize {
+                let batch =
+                    outbox::claim(&self.db, now, Duration::minutes(LEASE_MINUTES), claim_size)
+                        .await?;
+                outbox_empty = batch.is_empty();
+                for row in batch {
+                    let email = self.email_of(&row);
+                    let mailer = self.mailer.clone();
+                    let connections = connections.clone();
+                    sending.spawn(async move {
+                        let result = match connections.acquire_owned().await {
+                            Ok(_connection) => mailer.send(&email).await,
+                            Err(_) => Err(MailError::Transient("envoi interrompu".to_owned())),
+                        };
+                        (row, result)
+                    });
+                }
+                continue;
+            }
+            let Some(first) = sending.join_next().await else {
                 progress.finish();
                 return Ok(delivered);
+            };
+            let mut outcomes = Vec::new();
+            for joined in
+                std::iter::once(first).chain(std::iter::from_fn(|| sending.try_join_next()))
+            {
+                // A panicking transport: the row stays leased and comes back later.
+                let Ok((row, result)) = joined else { continue };
+                let outcome = self.outcome(&row, result, now, &mut delivered);
+                outcomes.push((row, outcome));
             }
-            // Sent concurrently: the SMTP transport pools its connections.
-            let mut sending = JoinSet::new();
-            for row in batch {
-                let mailer = self.mailer.clone();
-                // The personal link's token, recomputed from the invitation's id: the outbox
-                // row only has its slot.
-                let token = row.invitation_id.map(|id| self.seal_key.links().token(id));
-                let fill = |stored: &str| match &token {
-                    Some(token) => stored.replace(LINK_TOKEN_SLOT, token.expose()),
-                    None => stored.to_owned(),
-                };
-                let email = OutgoingEmail {
-                    id: row.id,
-                    from: self.from.clone(),
-                    to: row.recipient.clone(),
-                    subject: row.subject.clone(),
-                    text: fill(&row.body_text),
-                    html: fill(&row.body_html),
-                    unsubscribe_url: row.unsubscribe_url.as_deref().map(fill),
-                };
-                sending.spawn(async move {
-                    let result = mailer.send(&email).await;
-                    (row, result)
-                });
+            outbox::record_all(&self.db, &outcomes, now).await?;
+            progress.advance(outcomes.len() as u64);
+        }
+    }
+
+    /// The message of an outbox row, with its personal link's token recomputed from the
+    /// invitation's id: the row only has its slot.
+    fn email_of(&self, row: &outbox_row::Model) -> OutgoingEmail {
+        let token = row.invitation_id.map(|id| self.seal_key.links().token(id));
+        let fill = |stored: &str| match &token {
+            Some(token) => stored.replace(LINK_TOKEN_SLOT, token.expose()),
+            None => stored.to_owned(),
+        };
+        OutgoingEmail {
+            id: row.id,
+            from: self.from.clone(),
+            to: row.recipient.clone(),
+            subject: row.subject.clone(),
+            text: fill(&row.body_text),
+            html: fill(&row.body_html),
+            unsubscribe_url: row.unsubscribe_url.as_deref().map(fill),
+        }
+    }
+
+    fn outcome(
+        &self,
+        row: &outbox_row::Model,
+        result: Result<String, MailError>,
+        now: DateTime<Utc>,
+        delivered: &mut Delivered,
+    ) -> Outcome {
+        match result {
+            Ok(server_response) => {
+                delivered.sent += 1;
+                Outcome::Sent { server_response }
             }
-            while let Some(joined) = sending.join_next().await {
-                let Ok((row, result)) = joined else {
-                    // A panicking transport: the row stays leased and comes back later.
-                    continue;
-                };
-                let outcome = match result {
-                    Ok(server_response) => {
-                        delivered.sent += 1;
-                        Outcome::Sent { server_response }
-                    }
-                    Err(MailError::Transient(error)) if row.attempts + 1 < MAX_ATTEMPTS => {
-                        delivered.retried += 1;
-                        tracing::warn!(outbox = %row.id, %error, "email will be retried");
-                        Outcome::Retry {
-                            error,
-                            next_attempt_at: now + backoff(row.attempts),
-                        }
-                    }
-                    Err(MailError::Transient(error) | MailError::Permanent(error)) => {
-                        delivered.failed += 1;
-                        tracing::warn!(outbox = %row.id, %error, "email failed permanently");
-                        Outcome::Failed { error }
-                    }
-                };
-                outbox::record(&self.db, &row, outcome, now).await?;
-                progress.advance(1);
+            Err(MailError::Transient(error)) if row.attempts + 1 < MAX_ATTEMPTS => {
+                delivered.retried += 1;
+                tracing::warn!(outbox = %row.id, %error, "email will be retried");
+                Outcome::Retry {
+                    error,
+                    next_attempt_at: now + backoff(row.attempts),
+                }
+            }
+            Err(MailError::Transient(error) | MailError::Permanent(error)) => {
+                delivered.failed += 1;
+                tracing::warn!(outbox = %row.id, %error, "email failed permanently");
+                Outcome::Failed { error }
             }
         }
     }

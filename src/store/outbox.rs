@@ -4,7 +4,10 @@
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::{Expr, Query};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set,
+    TransactionTrait,
+};
 use uuid::Uuid;
 
 use super::StoreError;
@@ -181,7 +184,7 @@ pub enum Outcome {
 pub async fn record(
     db: &impl ConnectionTrait,
     row: &outbox::Model,
-    outcome: Outcome,
+    outcome: &Outcome,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     let mut update = outbox::Entity::update_many()
@@ -198,21 +201,39 @@ pub async fn record(
         Outcome::Sent { server_response } => update
             .col_expr(outbox::Column::Status, Expr::value(SENT))
             .col_expr(outbox::Column::SentAt, Expr::value(now))
-            .col_expr(outbox::Column::ServerResponse, Expr::value(server_response)),
+            .col_expr(
+                outbox::Column::ServerResponse,
+                Expr::value(server_response.clone()),
+            ),
         Outcome::Retry {
             error,
             next_attempt_at,
         } => update
-            .col_expr(outbox::Column::NextAttemptAt, Expr::value(next_attempt_at))
-            .col_expr(outbox::Column::LastError, Expr::value(error)),
+            .col_expr(outbox::Column::NextAttemptAt, Expr::value(*next_attempt_at))
+            .col_expr(outbox::Column::LastError, Expr::value(error.clone())),
         Outcome::Failed { error } => update
             .col_expr(outbox::Column::Status, Expr::value(FAILED))
-            .col_expr(outbox::Column::LastError, Expr::value(error)),
+            .col_expr(outbox::Column::LastError, Expr::value(error.clone())),
     };
     update
         .filter(outbox::Column::Id.eq(row.id))
         .filter(outbox::Column::LeaseOwner.eq(row.lease_owner.clone()))
         .exec(db)
         .await?;
+    Ok(())
+}
+
+/// Records the outcomes of several claimed rows in one transaction: one commit for all the
+/// messages the SMTP server accepted meanwhile.
+pub async fn record_all(
+    db: &DatabaseConnection,
+    outcomes: &[(outbox::Model, Outcome)],
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let txn = db.begin().await?;
+    for (row, outcome) in outcomes {
+        record(&txn, row, outcome, now).await?;
+    }
+    txn.commit().await?;
     Ok(())
 }

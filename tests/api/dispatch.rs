@@ -6,6 +6,7 @@ use serde_json::{Value, json};
 use crate::helpers::{TestApp, encode, spawn_app, valid_form_answers};
 use crate::smtp::SmtpSink;
 use jalon::domain::QuestionnaireCode;
+use sea_orm::{ConnectionTrait, Statement};
 
 fn intervention(reference: &str, ended_on: &str, emails: &[&str]) -> Value {
     json!({
@@ -362,6 +363,64 @@ async fn two_dispatchers_at_once_never_send_the_same_email_twice() {
 }
 
 #[tokio::test]
+async fn dispatch_keeps_its_smtp_connections_open_between_messages() {
+    let app = spawn_app().await;
+    let smtp = SmtpSink::start();
+    let emails: Vec<String> = (0..200).map(|i| format!("p{i}@example.org")).collect();
+    let refs: Vec<&str> = emails.iter().map(String::as_str).collect();
+    register(&app, &intervention("BRE-2025-051", "2025-06-16", &refs)).await;
+
+    let summary = app.smtp_dispatcher(&smtp).run(app.now()).await.unwrap();
+    assert_eq!(summary.sent, 200);
+    assert_eq!(smtp.received(), 200);
+    assert!(
+        smtp.connections_opened() <= jalon::mail::SMTP_CONNECTIONS,
+        "{} connections for 200 messages",
+        smtp.connections_opened()
+    );
+    let stored: Vec<(String, i64)> = app
+        .db
+        .query_all_raw(Statement::from_string(
+            app.db.get_database_backend(),
+            "SELECT status, COUNT(*) FROM outbox GROUP BY status",
+        ))
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| {
+            (
+                row.try_get_by_index(0).unwrap(),
+                row.try_get_by_index(1).unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(stored, [("sent".to_owned(), 200)], "every outcome recorded");
+}
+
+#[tokio::test]
+async fn a_rate_limited_relay_gets_no_more_than_its_rate() {
+    let app = spawn_app().await;
+    let smtp = SmtpSink::start();
+    let emails: Vec<String> = (0..21).map(|i| format!("p{i}@example.org")).collect();
+    let refs: Vec<&str> = emails.iter().map(String::as_str).collect();
+    register(&app, &intervention("BRE-2025-052", "2025-06-16", &refs)).await;
+    let per_second = std::num::NonZeroU32::new(10).unwrap();
+    let dispatcher = app.dispatcher(std::sync::Arc::new(
+        jalon::mail::SmtpMailer::from_url(&smtp.url(), Some(per_second)).unwrap(),
+    ));
+
+    let started = std::time::Instant::now();
+    let summary = dispatcher.run(app.now()).await.unwrap();
+    // 21 messages at 10 a second, without a burst: the last one leaves 2 s after the first.
+    assert!(
+        started.elapsed() >= std::time::Duration::from_millis(1900),
+        "21 messages in {:?}",
+        started.elapsed()
+    );
+    assert_eq!((summary.sent, smtp.received()), (21, 21));
+}
+
+#[tokio::test]
 async fn waves_and_rosters_plan_the_anonymous_surveys() {
     let app = spawn_app().await;
     let response = app
@@ -448,7 +507,7 @@ async fn a_sender_that_dies_after_claiming_loses_nothing() {
     )
     .await;
     // Queue without sending: a dispatcher whose SMTP server refuses everything for now.
-    let unreachable = jalon::mail::SmtpMailer::from_url("smtp://127.0.0.1:9").unwrap();
+    let unreachable = jalon::mail::SmtpMailer::from_url("smtp://127.0.0.1:9", None).unwrap();
     let queued = app
         .dispatcher(std::sync::Arc::new(unreachable))
         .run(app.now())

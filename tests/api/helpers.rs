@@ -489,7 +489,7 @@ impl TestApp {
 
     pub fn smtp_dispatcher(&self, smtp: &crate::smtp::SmtpSink) -> jalon::dispatch::Dispatcher {
         self.dispatcher(std::sync::Arc::new(
-            jalon::mail::SmtpMailer::from_url(&smtp.url()).unwrap(),
+            jalon::mail::SmtpMailer::from_url(&smtp.url(), None).unwrap(),
         ))
     }
 

@@ -16,6 +16,7 @@ use mailin::{Action, Handler, Response, SessionBuilder};
 pub struct SmtpSink {
     pub port: u16,
     dir: tempfile::TempDir,
+    opened: Arc<AtomicU64>,
     running: Option<Running>,
 }
 
@@ -126,6 +127,7 @@ impl SmtpSink {
         let mut sink = SmtpSink {
             port: free_port(),
             dir,
+            opened: Arc::new(AtomicU64::new(0)),
             running: None,
         };
         sink.resume();
@@ -156,7 +158,10 @@ impl SmtpSink {
         let accepting = {
             let open = open.clone();
             let connections = connections.clone();
-            std::thread::spawn(move || accept(&listener, &dir, &sequence, &open, &connections))
+            let opened = self.opened.clone();
+            std::thread::spawn(move || {
+                accept(&listener, &dir, &sequence, &open, &connections, &opened);
+            })
         };
         self.running = Some(Running {
             open,
@@ -183,17 +188,26 @@ impl SmtpSink {
         entries.filter_map(|e| e.ok().map(|e| e.path())).collect()
     }
 
+    /// How many SMTP connections were opened since the start.
+    pub fn connections_opened(&self) -> usize {
+        self.opened.load(Ordering::SeqCst) as usize
+    }
+
     /// How many messages were delivered, without reading them.
     pub fn received(&self) -> usize {
         self.files().len()
     }
 
-    pub fn messages(&self) -> Vec<Delivered> {
-        let mut messages: Vec<Delivered> = self
-            .files()
+    /// Every delivered message as the server stored it (headers and body).
+    pub fn raw_messages(&self) -> Vec<Vec<u8>> {
+        self.files()
             .iter()
-            .map(|p| parse(&std::fs::read(p).unwrap()))
-            .collect();
+            .map(|p| std::fs::read(p).unwrap())
+            .collect()
+    }
+
+    pub fn messages(&self) -> Vec<Delivered> {
+        let mut messages: Vec<Delivered> = self.raw_messages().iter().map(|m| parse(m)).collect();
         messages.sort_by(|a, b| (&a.to, &a.subject).cmp(&(&b.to, &b.subject)));
         messages
     }
@@ -205,10 +219,12 @@ fn accept(
     sequence: &Arc<AtomicU64>,
     open: &Arc<RwLock<bool>>,
     connections: &Mutex<Vec<TcpStream>>,
+    opened: &AtomicU64,
 ) {
     while *open.read().unwrap() {
         match listener.accept() {
             Ok((stream, _)) => {
+                opened.fetch_add(1, Ordering::SeqCst);
                 let _ = stream.set_nonblocking(false);
                 if let Ok(copy) = stream.try_clone() {
                     connections.lock().unwrap().push(copy);

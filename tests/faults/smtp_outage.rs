@@ -65,7 +65,7 @@ async fn an_smtp_server_lost_mid_dispatch_delivers_each_email_once_and_shows_mea
     let dispatcher = Dispatcher {
         db: db.clone(),
         catalog: Arc::new(catalog()),
-        mailer: Arc::new(SmtpMailer::from_url(&smtp.url()).unwrap()),
+        mailer: Arc::new(SmtpMailer::from_url(&smtp.url(), None).unwrap()),
         base_url: jalon.address.clone(),
         from: "Réseau Anact-Aract <enquetes@anact.example>".to_owned(),
         retention_months: jalon::domain::retention::DEFAULT_MONTHS,
