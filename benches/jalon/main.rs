@@ -11,6 +11,7 @@
 //!   JALON_BENCH_SIZES=10000,100000 cargo bench -- dashboard
 //!   JALON_BENCH_RUNS=5 JALON_BENCH_SECONDS=20 cargo bench -- widget
 //!   JALON_BENCH_POSTGRES=0 cargo bench -- answering   # SQLite only
+//!   JALON_BENCH_BINARY=/path/to/other/jalon cargo bench -- dispatch   # another build
 
 mod ceiling;
 mod http;

@@ -48,13 +48,20 @@ pub fn base_env(database_url: &str, work: &Path) -> Vec<(String, String)> {
     .collect()
 }
 
+/// The `jalon` binary under test: this build's, or `JALON_BENCH_BINARY` (another build of
+/// jalon, to compare two versions alternately in one session).
+pub fn jalon_binary() -> std::path::PathBuf {
+    std::env::var_os("JALON_BENCH_BINARY")
+        .map_or_else(|| env!("CARGO_BIN_EXE_jalon").into(), Into::into)
+}
+
 impl Server {
     pub fn start(env: &[(String, String)], log: &Path) -> Server {
         let port = free_port();
         let base = format!("http://127.0.0.1:{port}");
         let log = std::fs::File::create(log).expect("server log file");
         let started = Instant::now();
-        let child = Command::new(env!("CARGO_BIN_EXE_jalon"))
+        let child = Command::new(jalon_binary())
             .arg("serve")
             .envs(env.iter().map(|(k, v)| (k, v)))
             .env("JALON_BIND", format!("127.0.0.1:{port}"))

@@ -3,7 +3,7 @@
 //! `stop` closes the port and cuts every open connection at once, as a killed server would;
 //! `resume` opens the same port again.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -92,8 +92,12 @@ impl Handler for Mailbox {
 fn converse(stream: TcpStream, mailbox: Mailbox, open: &RwLock<bool>) -> std::io::Result<()> {
     let peer = stream.peer_addr()?.ip();
     let mut session = SessionBuilder::new("smtp-sink.test").build(peer, mailbox);
-    let mut writer = stream.try_clone()?;
+    // Each reply leaves in one write, as a real server's does: written piece by piece on a
+    // bare socket, the pieces after the first wait for the client's delayed ACK (Nagle), and
+    // every command would take tens of milliseconds.
+    let mut writer = BufWriter::new(stream.try_clone()?);
     session.greeting().write_to(&mut writer)?;
+    writer.flush()?;
     let mut reader = BufReader::new(stream);
     let mut line = Vec::new();
     loop {
@@ -110,7 +114,7 @@ fn converse(stream: TcpStream, mailbox: Mailbox, open: &RwLock<bool>) -> std::io
             Action::Reply => response.write_to(&mut writer)?,
             Action::Close => {
                 response.write_to(&mut writer)?;
-                return Ok(());
+                return writer.flush();
             }
             Action::NoReply | Action::UpgradeTls => {}
         }

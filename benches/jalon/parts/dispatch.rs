@@ -14,7 +14,7 @@ use lettre::transport::smtp::client::AsyncSmtpConnection;
 use lettre::transport::smtp::extension::ClientId;
 
 use crate::Figure;
-use crate::server::base_env;
+use crate::server::{base_env, jalon_binary};
 use crate::smtp::SmtpSink;
 
 const EMAILS: usize = 10_000;
@@ -73,7 +73,7 @@ fn jalon_dispatch(runtime: &tokio::runtime::Runtime) -> (f64, Vec<Vec<u8>>) {
     });
     let smtp = SmtpSink::start();
     let started = Instant::now();
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_jalon"))
+    let output = std::process::Command::new(jalon_binary())
         .arg("dispatch")
         .envs(base_env(&url, work.path()))
         .env("JALON_SMTP_URL", smtp.url())
