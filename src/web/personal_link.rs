@@ -12,7 +12,8 @@ use crate::submissions::Submission;
 pub struct AnswerableLink<'a> {
     pub token: Token,
     pub invitation: Invitation,
-    pub questionnaire: &'a LoadedQuestionnaire,
+    pub questionnaire: std::sync::Arc<LoadedQuestionnaire>,
+    _state: std::marker::PhantomData<&'a AppState>,
 }
 
 /// Finds the link and checks it can still be answered: known, not answered, not closed.
@@ -38,6 +39,7 @@ pub async fn answerable<'a>(
         token,
         invitation,
         questionnaire,
+        _state: std::marker::PhantomData,
     })
 }
 
