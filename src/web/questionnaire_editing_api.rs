@@ -220,6 +220,7 @@ pub struct DraftSaved {
     request_body(content = String, content_type = "application/toml", description = "La définition, comme un fichier de `questionnaires/`"),
     responses(
         (status = 200, description = "Enregistré", body = DraftSaved),
+        (status = 400, response = super::openapi::BadRequest),
         (status = 401, response = super::openapi::Unauthorized),
         (status = 403, response = super::openapi::Forbidden),
         (status = 404, response = super::openapi::NotFound),

@@ -18,7 +18,7 @@ pub fn run(runtime: &tokio::runtime::Runtime) -> Vec<Figure> {
     let url = format!("sqlite://{}/jalon.db", work.path().display());
     runtime.block_on(async {
         let (db, catalog, links) = super::prepared_database(&url, work.path()).await;
-        let loaded = catalog.get(QuestionnaireCode::I3_1).expect("3.1 ships");
+        let loaded = &*catalog.get(QuestionnaireCode::I3_1).expect("3.1 ships");
         bulk::load_due(
             &db,
             &links,
