@@ -118,6 +118,46 @@ pub const STAFF_ROUTES: &[(&str, &str, Permission)] = {
             "/admin/questionnaires/{code}/apercu",
             EditQuestionnaires,
         ),
+        (
+            "GET",
+            "/admin/questionnaires/{code}/edition",
+            EditQuestionnaires,
+        ),
+        (
+            "POST",
+            "/admin/questionnaires/{code}/edition",
+            EditQuestionnaires,
+        ),
+        (
+            "GET",
+            "/admin/questionnaires/{code}/edition/apercu",
+            EditQuestionnaires,
+        ),
+        (
+            "POST",
+            "/admin/questionnaires/{code}/edition/apercu",
+            EditQuestionnaires,
+        ),
+        (
+            "POST",
+            "/admin/questionnaires/{code}/publication",
+            EditQuestionnaires,
+        ),
+        (
+            "GET",
+            "/admin/questionnaires/{code}/pilote",
+            EditQuestionnaires,
+        ),
+        (
+            "POST",
+            "/admin/questionnaires/{code}/pilote/liens",
+            EditQuestionnaires,
+        ),
+        (
+            "POST",
+            "/admin/questionnaires/{code}/pilote/effacement",
+            EditQuestionnaires,
+        ),
         ("GET", "/admin/questionnaires/{code}/email", Admin),
         ("GET", "/admin/questionnaires/{code}/email.html", Admin),
         ("POST", "/admin/questionnaires/{code}/email/essai", Admin),

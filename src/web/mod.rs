@@ -211,6 +211,38 @@ fn staff_routes(cfg: &mut web::ServiceConfig) {
             web::post().to(admin::previews::check_preview),
         )
         .route(
+            "/admin/questionnaires/{code}/edition",
+            web::get().to(admin::editing::edit),
+        )
+        .route(
+            "/admin/questionnaires/{code}/edition",
+            web::post().to(admin::editing::save_edit),
+        )
+        .route(
+            "/admin/questionnaires/{code}/edition/apercu",
+            web::get().to(admin::editing::preview),
+        )
+        .route(
+            "/admin/questionnaires/{code}/edition/apercu",
+            web::post().to(admin::editing::check_preview),
+        )
+        .route(
+            "/admin/questionnaires/{code}/publication",
+            web::post().to(admin::editing::publish),
+        )
+        .route(
+            "/admin/questionnaires/{code}/pilote",
+            web::get().to(admin::editing::pilot),
+        )
+        .route(
+            "/admin/questionnaires/{code}/pilote/liens",
+            web::post().to(admin::editing::create_links),
+        )
+        .route(
+            "/admin/questionnaires/{code}/pilote/effacement",
+            web::post().to(admin::editing::purge),
+        )
+        .route(
             "/admin/questionnaires/{code}/email",
             web::get().to(admin::previews::email),
         )

@@ -689,3 +689,153 @@ async fn a_publish_is_seen_by_another_instance_within_seconds_without_restart() 
         .unwrap();
     assert!(form.contains("Vous êtes, en deux mots :"));
 }
+
+#[tokio::test]
+async fn an_editor_edits_pilots_and_publishes_from_the_pages_without_javascript() {
+    let app = spawn_app().await;
+    let editor = app.sign_in_as("editeur").await;
+    let post = |path: &str, fields: Vec<(&str, String)>| {
+        let mut fields = fields;
+        fields.push(("_csrf", editor.csrf.clone()));
+        editor.client.post(app.url(path)).form(&fields).send()
+    };
+    let list = editor
+        .client
+        .get(app.url("/admin/questionnaires"))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        list.text()
+            .await
+            .unwrap()
+            .contains("/admin/questionnaires/i4/edition")
+    );
+    let page = editor
+        .client
+        .get(app.url("/admin/questionnaires/i4/edition"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(html.contains(r#"<textarea id="definition" name="definition""#));
+    assert!(html.contains("Avez-vous trouvé ce que vous cherchiez ?"));
+
+    // Errors at their lines, the text kept as typed (with the browser's line breaks).
+    let broken = i4_with("type = \"likert\"", "type = \"echelle\"").replace('\n', "\r\n");
+    let refused = post(
+        "/admin/questionnaires/i4/edition",
+        vec![("definition", broken)],
+    )
+    .await
+    .unwrap();
+    assert_eq!(refused.status(), 422);
+    let html = refused.text().await.unwrap();
+    let line = i4_source()
+        .lines()
+        .position(|l| l == "type = \"likert\"")
+        .unwrap()
+        + 1;
+    assert!(html.contains(&format!(
+        "Ligne {line}, colonne 8 : type « echelle » inconnu"
+    )));
+    assert!(html.contains(r#"aria-describedby="definition-aide definition-erreurs""#));
+    assert!(html.contains(r#"aria-invalid="true""#));
+    assert!(html.contains("type = &quot;echelle&quot;"));
+    assert_eq!(app.count("questionnaire_drafts").await, 0);
+
+    // Saved, reviewed, previewed, piloted, published.
+    let source = i4_with("Vous êtes :", "Vous êtes <b>vraiment</b> :");
+    let saved = post(
+        "/admin/questionnaires/i4/edition",
+        vec![("definition", source.clone())],
+    )
+    .await
+    .unwrap();
+    assert_eq!(saved.status(), 303);
+    let html = editor
+        .client
+        .get(app.url("/admin/questionnaires/i4/edition?etat=enregistre"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Brouillon enregistré."));
+    assert!(html.contains("question « profil » reformulée"));
+    assert!(!html.contains("<b>vraiment</b>"), "typed text is escaped");
+    let preview = editor
+        .client
+        .get(app.url("/admin/questionnaires/i4/edition/apercu"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(preview.contains("Vous êtes &lt;b&gt;vraiment&lt;/b&gt; :"));
+    let checked = post(
+        "/admin/questionnaires/i4/edition/apercu",
+        vec![("trouve", "oui".to_owned())],
+    )
+    .await
+    .unwrap();
+    assert_eq!(checked.status(), 422, "satisfaction is required");
+
+    let links = post(
+        "/admin/questionnaires/i4/pilote/liens",
+        vec![("nombre", "2".to_owned())],
+    )
+    .await
+    .unwrap();
+    assert_eq!(links.status(), 200);
+    let html = links.text().await.unwrap();
+    let link = html
+        .split("<code>")
+        .find_map(|piece| {
+            piece
+                .split("</code>")
+                .next()
+                .filter(|l| l.contains("/pilote/"))
+        })
+        .unwrap()
+        .to_owned();
+    let path = &link[link.find("/pilote/").unwrap()..];
+    let answered = app
+        .anonymous_client()
+        .post(app.url(path))
+        .form(&[
+            ("satisfaction", "plutot_satisfait"),
+            ("commentaire", "Clair"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answered.status(), 303);
+    let pilot = editor
+        .client
+        .get(app.url("/admin/questionnaires/i4/pilote"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(pilot.contains("1 réponse(s)"));
+    assert!(pilot.contains("<li>Clair</li>"));
+
+    let published = post("/admin/questionnaires/i4/publication", vec![])
+        .await
+        .unwrap();
+    assert_eq!(published.status(), 303);
+    let form = app.get("/o/i4").await.text().await.unwrap();
+    assert!(form.contains("Vous êtes &lt;b&gt;vraiment&lt;/b&gt; :"));
+
+    let purged = post("/admin/questionnaires/i4/pilote/effacement", vec![])
+        .await
+        .unwrap();
+    assert_eq!(purged.status(), 303);
+    assert_eq!(app.count("pilot_responses").await, 0);
+}
