@@ -18,7 +18,7 @@ use crate::oidc::OidcClient;
 use crate::seal_key::SealKey;
 use crate::store;
 use crate::submissions::Submissions;
-use crate::web::widget_script::WidgetScript;
+use crate::web::widget_script::LiveWidgetScript;
 use crate::web::{self as http, AppState};
 use crate::widget::Widget;
 use crate::writer::{self, Queues, WriterHandle};
@@ -84,7 +84,7 @@ impl Application {
         ));
         let state = AppState {
             oidc,
-            widget_script: Arc::new(WidgetScript::build(&parts.catalog)),
+            widget_script: Arc::new(LiveWidgetScript::new(&parts.catalog)),
             db: parts.db,
             catalog: parts.catalog,
             clock: parts.clock,

@@ -839,3 +839,17 @@ async fn an_editor_edits_pilots_and_publishes_from_the_pages_without_javascript(
     assert_eq!(purged.status(), 303);
     assert_eq!(app.count("pilot_responses").await, 0);
 }
+
+#[tokio::test]
+async fn the_website_widget_asks_the_published_question() {
+    let app = spawn_app().await;
+    let before = app.get("/widget.js").await;
+    let etag = before.headers()["etag"].to_str().unwrap().to_owned();
+    assert!(!before.text().await.unwrap().contains("Êtes-vous content·e"));
+    let source = i4_with("Êtes-vous satisfait·e", "Êtes-vous content·e");
+    let (status, body) = draft_and_publish(&app, &source).await;
+    assert_eq!(status, 200, "{body}");
+    let after = app.get("/widget.js").await;
+    assert_ne!(after.headers()["etag"].to_str().unwrap(), etag);
+    assert!(after.text().await.unwrap().contains("Êtes-vous content·e"));
+}
