@@ -217,7 +217,7 @@ pub struct DraftSaved {
     summary = "Enregistrer le brouillon d’un questionnaire (TOML)",
     description = "Le texte est vérifié comme les fichiers (`jalon questionnaires check`) ; chaque erreur est donnée avec sa ligne et sa colonne, et rien n’est enregistré. Son code doit être celui du chemin.",
     params(("code" = String, Path, example = "i3.1", description = "i3.1, i3.2, i4, i6 ou i7")),
-    request_body(content = String, content_type = "application/toml", description = "La définition, comme un fichier de `questionnaires/`"),
+    request_body(content = String, content_type = "text/plain", description = "La définition en TOML, comme un fichier de `questionnaires/` (tout type de contenu est lu comme ce texte, `application/toml` compris)"),
     responses(
         (status = 200, description = "Enregistré", body = DraftSaved),
         (status = 400, response = super::openapi::BadRequest),
@@ -254,7 +254,8 @@ pub struct PilotLinksInput {
     /// Personal links, one response each (1 to 200).
     #[schema(minimum = 1, maximum = 200)]
     count: i64,
-    /// One open link instead, answerable any number of times (`count` is then ignored).
+    /// One open link instead, answerable any number of times (`count`, still 1 to 200, is
+    /// then ignored).
     #[serde(default)]
     open: bool,
 }
@@ -300,7 +301,7 @@ pub async fn create_pilot_links(
     body: web::Json<PilotLinksInput>,
 ) -> Result<HttpResponse, ApiError> {
     let code = code_of(&code)?;
-    let count = pilot_count(body.count, body.open)?;
+    let count = pilot_count(body.count)?;
     let links = editing::create_pilot_links(
         &state.db,
         code,
@@ -322,10 +323,11 @@ pub async fn create_pilot_links(
     }))
 }
 
-/// The number of personal links asked for, checked.
-pub(super) fn pilot_count(count: i64, open: bool) -> Result<u32, WebError> {
+/// The number of personal links asked for, checked (also with an open link, which ignores
+/// it: the same body is valid or not whatever `open` says).
+pub(super) fn pilot_count(count: i64) -> Result<u32, WebError> {
     match u32::try_from(count) {
-        Ok(n) if open || (1..=editing::MAX_PILOT_LINKS).contains(&n) => Ok(n),
+        Ok(n) if (1..=editing::MAX_PILOT_LINKS).contains(&n) => Ok(n),
         _ => Err(WebError::InvalidFields(vec![FieldError {
             field: "count".into(),
             message: format!(

@@ -606,6 +606,7 @@ async fn pilot_links_are_asked_for_in_sensible_numbers() {
         json!({"count": 0}),
         json!({"count": 201}),
         json!({"count": -1}),
+        json!({"count": 0, "open": true}),
     ] {
         let response = app
             .post_json("/api/v1/questionnaires/i4/draft/pilot-links", &body)

@@ -244,7 +244,7 @@ pub async fn create_links(
     let count = field(&body, "nombre")
         .and_then(|n| n.trim().parse::<i64>().ok())
         .unwrap_or(if open { 1 } else { 0 });
-    let count = match pilot_count(count, open) {
+    let count = match pilot_count(count) {
         Ok(count) => count,
         Err(_) => {
             return Err(WebError::BadRequest(format!(
