@@ -1,10 +1,12 @@
 //! The questionnaires jalon serves: every definition file of a folder, parsed and checked,
-//! with the content hash that identifies its version.
+//! with the content hash that identifies its version. A version published by staff
+//! (`store::editing`) replaces a file's while the service runs ([`Catalog::publish`]):
+//! callers get an `Arc` of the definition in use when they ask, and keep it for their request.
 
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError, RwLock};
 
 use sha2::{Digest, Sha256};
 
@@ -30,10 +32,19 @@ pub struct LoadedQuestionnaire {
 }
 
 /// Everything staff configure in files: questionnaires, their emails, the network's entities.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Default)]
 pub struct Catalog {
-    by_code: BTreeMap<QuestionnaireCode, LoadedQuestionnaire>,
+    by_code: RwLock<BTreeMap<QuestionnaireCode, Arc<LoadedQuestionnaire>>>,
     pub network: Network,
+}
+
+impl Clone for Catalog {
+    fn clone(&self) -> Self {
+        Self {
+            by_code: RwLock::new(self.read().clone()),
+            network: self.network.clone(),
+        }
+    }
 }
 
 /// A problem in one file, printed `path:line: message` like a compiler's.
@@ -78,6 +89,7 @@ impl Catalog {
 
         let mut errors = Vec::new();
         let mut catalog = Catalog::default();
+        let mut by_code: BTreeMap<QuestionnaireCode, Arc<LoadedQuestionnaire>> = BTreeMap::new();
         let mut read_config = |path: PathBuf| -> Option<(PathBuf, String)> {
             match std::fs::read_to_string(&path) {
                 Ok(source) => Some((path, source)),
@@ -121,7 +133,7 @@ impl Catalog {
             };
             match parse_questionnaire(&source) {
                 Ok(definition) => {
-                    if let Some(other) = catalog.by_code.get(&definition.code) {
+                    if let Some(other) = by_code.get(&definition.code) {
                         errors.push(file_error(
                             &path,
                             1,
@@ -160,15 +172,15 @@ impl Catalog {
                             continue;
                         }
                     };
-                    catalog.by_code.insert(
+                    by_code.insert(
                         definition.code,
-                        LoadedQuestionnaire {
+                        Arc::new(LoadedQuestionnaire {
                             definition: Arc::new(definition),
                             version: content_version(&source),
                             source,
                             path,
                             email,
-                        },
+                        }),
                     );
                 }
                 Err(file_errors) => errors.extend(
@@ -179,25 +191,64 @@ impl Catalog {
             }
         }
         if errors.is_empty() {
+            catalog.by_code = RwLock::new(by_code);
             Ok(catalog)
         } else {
             Err(errors)
         }
     }
 
-    pub fn get(&self, code: QuestionnaireCode) -> Option<&LoadedQuestionnaire> {
-        self.by_code.get(&code)
+    fn read(
+        &self,
+    ) -> std::sync::RwLockReadGuard<'_, BTreeMap<QuestionnaireCode, Arc<LoadedQuestionnaire>>> {
+        // The map is only ever replaced entry by entry: a panic elsewhere cannot leave it
+        // half-written.
+        self.by_code.read().unwrap_or_else(PoisonError::into_inner)
     }
 
-    pub fn iter(&self) -> impl Iterator<Item = &LoadedQuestionnaire> {
-        self.by_code.values()
+    /// The definition in use for `code`, now.
+    pub fn get(&self, code: QuestionnaireCode) -> Option<Arc<LoadedQuestionnaire>> {
+        self.read().get(&code).cloned()
+    }
+
+    /// Every definition in use, by code.
+    pub fn iter(&self) -> impl Iterator<Item = Arc<LoadedQuestionnaire>> + use<> {
+        self.read()
+            .values()
+            .cloned()
+            .collect::<Vec<_>>()
+            .into_iter()
     }
 
     pub fn len(&self) -> usize {
-        self.by_code.len()
+        self.read().len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.by_code.is_empty()
+        self.read().is_empty()
+    }
+
+    /// Makes `source` (already checked, of the questionnaire `definition.code`) the version
+    /// in use, keeping the emails and file path of the one it replaces. Returns whether it
+    /// changed anything (false if that version is already in use, or if the code is not in
+    /// the catalog).
+    pub fn publish(&self, definition: Questionnaire, source: String) -> bool {
+        let version = content_version(&source);
+        let mut by_code = self.by_code.write().unwrap_or_else(PoisonError::into_inner);
+        let Some(current) = by_code.get(&definition.code) else {
+            return false;
+        };
+        if current.version == version {
+            return false;
+        }
+        let replaced = LoadedQuestionnaire {
+            definition: Arc::new(definition),
+            version,
+            source,
+            path: current.path.clone(),
+            email: current.email.clone(),
+        };
+        by_code.insert(replaced.definition.code, Arc::new(replaced));
+        true
     }
 }

@@ -131,7 +131,7 @@ pub async fn load(
             let current = period.label == DEMO_LABEL;
             load_campaign(
                 (db, seal_key),
-                loaded,
+                &loaded,
                 &period,
                 current,
                 base_url,

@@ -44,7 +44,7 @@ enum Command {
     },
     /// Apply database migrations.
     Migrate,
-    /// Check questionnaire definition files.
+    /// Check questionnaire definition files, or export the versions in use.
     Questionnaires {
         #[command(subcommand)]
         command: QuestionnairesCommand,
@@ -181,6 +181,12 @@ enum QuestionnairesCommand {
         /// Folder to check (default: JALON_QUESTIONNAIRES_DIR).
         dir: Option<PathBuf>,
     },
+    /// Write the version in use of each questionnaire (published in the database, else the
+    /// file's) to DIR, one file each, named as in the questionnaires folder.
+    Export {
+        /// Folder to write to (created if missing).
+        dir: PathBuf,
+    },
 }
 
 #[tokio::main]
@@ -206,6 +212,33 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let dir = dir.unwrap_or_else(|| settings.questionnaires_dir.clone());
             Ok(check_questionnaires(&dir))
         }
+        Command::Questionnaires {
+            command: QuestionnairesCommand::Export { dir },
+        } => {
+            let catalog = load_catalog(&settings)?;
+            let db = open_database(&settings).await?;
+            store::versions::record_all(&db, &catalog, clock.now()).await?;
+            store::editing::apply_publications(&db, &catalog).await?;
+            std::fs::create_dir_all(&dir)
+                .with_context(|| format!("dossier {} impossible à créer", dir.display()))?;
+            for loaded in catalog.iter() {
+                let name = loaded
+                    .path
+                    .file_name()
+                    .map(PathBuf::from)
+                    .unwrap_or_else(|| PathBuf::from(format!("{}.toml", loaded.definition.code)));
+                let path = dir.join(name);
+                std::fs::write(&path, &loaded.source)
+                    .with_context(|| format!("écriture de {} impossible", path.display()))?;
+                println!(
+                    "{} : {} (version {})",
+                    path.display(),
+                    loaded.definition.code,
+                    &loaded.version[..12]
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Migrate => {
             let db = open_database(&settings).await?;
             println!("Migrations appliquées.");
@@ -218,6 +251,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let db = open_database(&settings).await?;
             let seal_key = open_seal_key(&settings, &db).await?;
             store::versions::record_all(&db, &catalog, clock.now()).await?;
+            store::editing::apply_publications(&db, &catalog).await?;
             if with_demo {
                 let summary = demo::load(
                     &db,
@@ -284,6 +318,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let db = open_database(&settings).await?;
             let now = clock.now();
             store::versions::record_all(&db, &catalog, now).await?;
+            store::editing::apply_publications(&db, &catalog).await?;
             let label = campaign.unwrap_or_else(|| chrono::Datelike::year(&now).to_string());
             let campaign = store::campaigns::find_or_create(&db, code, &label, now).await?;
             let seal_key = open_seal_key(&settings, &db).await?;
@@ -345,6 +380,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let db = open_database(&settings).await?;
             let seal_key = open_seal_key(&settings, &db).await?;
             store::versions::record_all(&db, &catalog, clock.now()).await?;
+            store::editing::apply_publications(&db, &catalog).await?;
             let dispatcher = dispatcher(&settings, db, catalog, seal_key)?;
             let progress = jalon::progress::Terminal::new("envoi des courriels");
             let summary = dispatcher.run_showing(now, &progress).await?;
@@ -485,6 +521,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let db = open_database(&settings).await?;
             let seal_key = open_seal_key(&settings, &db).await?;
             store::versions::record_all(&db, &catalog, clock.now()).await?;
+            store::editing::apply_publications(&db, &catalog).await?;
             let summary = demo::load(
                 &db,
                 &seal_key,

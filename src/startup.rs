@@ -2,6 +2,7 @@
 
 use std::net::TcpListener;
 use std::sync::Arc;
+use std::time::Duration;
 
 use actix_web::dev::Server;
 use actix_web::http::StatusCode;
@@ -15,8 +16,9 @@ use crate::config::{AuthSettings, WidgetSettings};
 use crate::domain::results::ResultsSettings;
 use crate::oidc::OidcClient;
 use crate::seal_key::SealKey;
+use crate::store;
 use crate::submissions::Submissions;
-use crate::web::widget_script::WidgetScript;
+use crate::web::widget_script::LiveWidgetScript;
 use crate::web::{self as http, AppState};
 use crate::widget::Widget;
 use crate::writer::{self, Queues, WriterHandle};
@@ -25,7 +27,11 @@ pub struct Application {
     port: u16,
     server: Server,
     writer: WriterHandle,
+    watcher: tokio::task::JoinHandle<()>,
 }
+
+/// How often each instance looks for a questionnaire published (by any instance).
+pub const PUBLICATION_CHECK: std::time::Duration = std::time::Duration::from_secs(2);
 
 pub struct AppParts {
     pub db: DatabaseConnection,
@@ -71,9 +77,14 @@ impl Application {
             .oidc
             .clone()
             .map(|settings| Arc::new(OidcClient::new(settings, parts.clock.clone())));
+        let watcher = tokio::spawn(watch_publications(
+            parts.db.clone(),
+            parts.catalog.clone(),
+            PUBLICATION_CHECK,
+        ));
         let state = AppState {
             oidc,
-            widget_script: Arc::new(WidgetScript::build(&parts.catalog)),
+            widget_script: Arc::new(LiveWidgetScript::new(&parts.catalog)),
             db: parts.db,
             catalog: parts.catalog,
             clock: parts.clock,
@@ -88,6 +99,7 @@ impl Application {
             port,
             server,
             writer,
+            watcher,
         })
     }
 
@@ -99,8 +111,40 @@ impl Application {
     /// and pending downloads.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let result = self.server.await;
+        self.watcher.abort();
         self.writer.shutdown().await;
         result
+    }
+}
+
+/// Every `every`, asks the database for the newest publication (one indexed `MAX`), and
+/// loads the published versions into `catalog` when it has moved: a publish on any instance
+/// is in use on all within `every`, without a restart.
+async fn watch_publications(db: DatabaseConnection, catalog: Arc<Catalog>, every: Duration) {
+    let mut seen = 0;
+    let mut ticks = tokio::time::interval(every);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        let newest = match store::editing::newest_publication_id(&db).await {
+            Ok(newest) => newest,
+            Err(e) => {
+                tracing::warn!(error = ?e, "publications unreadable");
+                continue;
+            }
+        };
+        if newest == seen {
+            continue;
+        }
+        match store::editing::apply_publications(&db, &catalog).await {
+            Ok(changed) => {
+                if changed > 0 {
+                    tracing::info!(changed, "published questionnaires loaded");
+                }
+                seen = newest;
+            }
+            Err(e) => tracing::warn!(error = ?e, "published questionnaires not loaded"),
+        }
     }
 }
 

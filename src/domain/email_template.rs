@@ -52,10 +52,11 @@ impl EmailTemplate {
     pub fn parse(source: &str) -> Result<Self, Vec<DefinitionError>> {
         let line_of = |offset: usize| source[..offset.min(source.len())].matches('\n').count() + 1;
         let template: EmailTemplate = toml::from_str(source).map_err(|e| {
-            vec![DefinitionError {
-                line: e.span().map_or(1, |s| line_of(s.start)),
-                message: format!("modèle de message invalide : {}", e.message().trim()),
-            }]
+            vec![DefinitionError::at_offset(
+                source,
+                e.span().map_or(0, |s| s.start),
+                format!("modèle de message invalide : {}", e.message().trim()),
+            )]
         })?;
         let mut errors = Vec::new();
         for (key, text) in [
@@ -67,22 +68,22 @@ impl EmailTemplate {
             let line = source.find(&format!("{key} =")).map_or(1, line_of);
             for name in placeholders_in(text) {
                 if !PLACEHOLDERS.contains(&name) {
-                    errors.push(DefinitionError {
+                    errors.push(DefinitionError::at_line(
                         line,
-                        message: format!(
+                        format!(
                             "{key} : variable inconnue {{{name}}} (connues : {})",
                             PLACEHOLDERS.map(|p| format!("{{{p}}}")).join(", ")
                         ),
-                    });
+                    ));
                 }
             }
             if key.ends_with("body") {
                 for required in ["lien", "desinscription"] {
                     if !placeholders_in(text).contains(&required) {
-                        errors.push(DefinitionError {
+                        errors.push(DefinitionError::at_line(
                             line,
-                            message: format!("{key} doit contenir {{{required}}}"),
-                        });
+                            format!("{key} doit contenir {{{required}}}"),
+                        ));
                     }
                 }
             }

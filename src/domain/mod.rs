@@ -8,6 +8,7 @@ pub mod email_template;
 pub mod indicators;
 pub mod network;
 pub mod newtypes;
+pub mod pilot;
 pub mod questionnaire;
 pub mod registration;
 pub mod results;

@@ -30,10 +30,11 @@ impl Network {
     pub fn parse(source: &str) -> Result<Self, Vec<DefinitionError>> {
         let line_of = |offset: usize| source[..offset.min(source.len())].matches('\n').count() + 1;
         let raw: RawNetwork = toml::from_str(source).map_err(|e| {
-            vec![DefinitionError {
-                line: e.span().map_or(1, |s| line_of(s.start)),
-                message: format!("fichier des entités invalide : {}", e.message()),
-            }]
+            vec![DefinitionError::at_offset(
+                source,
+                e.span().map_or(0, |s| s.start),
+                format!("fichier des entités invalide : {}", e.message()),
+            )]
         })?;
         let mut seen = HashSet::new();
         let mut errors = Vec::new();
@@ -45,23 +46,20 @@ impl Network {
                     .bytes()
                     .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
             if !well_formed {
-                errors.push(DefinitionError {
+                errors.push(DefinitionError::at_line(
                     line,
-                    message: format!("code d'entité « {code} » invalide (minuscules, chiffres, -)"),
-                });
+                    format!("code d'entité « {code} » invalide (minuscules, chiffres, -)"),
+                ));
             }
             if !seen.insert(code.clone()) {
-                errors.push(DefinitionError {
+                errors.push(DefinitionError::at_line(
                     line,
-                    message: format!("code d'entité « {code} » en double"),
-                });
+                    format!("code d'entité « {code} » en double"),
+                ));
             }
         }
         if raw.entities.is_empty() {
-            errors.push(DefinitionError {
-                line: 1,
-                message: "aucune entité ([[entities]])".into(),
-            });
+            errors.push(DefinitionError::at_line(1, "aucune entité ([[entities]])"));
         }
         if errors.is_empty() {
             Ok(Self {

@@ -14,6 +14,13 @@ pub mod invitation_count;
 pub mod opened_count;
 pub mod outbox;
 pub mod questionnaire_version;
+
+// Questionnaires edited by staff: drafts, publications, pilots.
+pub mod pilot_link;
+pub mod pilot_response;
+pub mod questionnaire_draft;
+pub mod questionnaire_publication;
+
 pub mod response;
 pub mod response_attribute;
 pub mod score_total;

@@ -7,6 +7,7 @@ pub mod campaign_admin;
 pub mod campaigns;
 mod connect;
 pub mod drafts;
+pub mod editing;
 pub mod followup;
 pub mod invitations;
 pub mod json_rows;

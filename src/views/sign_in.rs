@@ -95,6 +95,7 @@ fn role_label(role: &Role) -> String {
         Role::Admin => "administration (tout, y compris les comptes)".to_owned(),
         Role::Analyst => "analyse (tableaux de bord et exports, en lecture)".to_owned(),
         Role::Regional(entity) => format!("régional (enregistrements de l’entité {entity})"),
+        Role::Editor => "édition (écrire, tester et publier les questionnaires)".to_owned(),
     }
 }
 

@@ -26,6 +26,8 @@ const PUBLIC_EXACT: &[&str] = &[
     "/favicon.ico",
     "/api",
     "/api/v1/openapi.json",
+    // The definition in use only: the draft and its pilot, under the same path, are staff's.
+    "/api/v1/questionnaires/{code}",
 ];
 const PUBLIC_PREFIXES: &[&str] = &[
     "/r/",
@@ -35,7 +37,7 @@ const PUBLIC_PREFIXES: &[&str] = &[
     "/static/",
     "/api/v1/public/",
     "/api/v1/responses/",
-    "/api/v1/questionnaires/",
+    "/pilote/",
 ];
 
 /// Every staff route, with what it requires.
@@ -75,9 +77,87 @@ pub const STAFF_ROUTES: &[(&str, &str, Permission)] = {
         ("POST", "/admin/comptes", Admin),
         ("POST", "/admin/comptes/{id}/suppression", Admin),
         ("POST", "/admin/jetons/{id}/revocation", Admin),
-        ("GET", "/admin/questionnaires", Admin),
-        ("GET", "/admin/questionnaires/{code}/apercu", Admin),
-        ("POST", "/admin/questionnaires/{code}/apercu", Admin),
+        (
+            "GET",
+            "/api/v1/questionnaires/{code}/draft",
+            EditQuestionnaires,
+        ),
+        (
+            "PUT",
+            "/api/v1/questionnaires/{code}/draft",
+            EditQuestionnaires,
+        ),
+        (
+            "POST",
+            "/api/v1/questionnaires/{code}/draft/pilot-links",
+            EditQuestionnaires,
+        ),
+        (
+            "GET",
+            "/api/v1/questionnaires/{code}/draft/pilot-results",
+            EditQuestionnaires,
+        ),
+        (
+            "DELETE",
+            "/api/v1/questionnaires/{code}/draft/pilot-results",
+            EditQuestionnaires,
+        ),
+        (
+            "POST",
+            "/api/v1/questionnaires/{code}/publish",
+            EditQuestionnaires,
+        ),
+        ("GET", "/admin/questionnaires", EditQuestionnaires),
+        (
+            "GET",
+            "/admin/questionnaires/{code}/apercu",
+            EditQuestionnaires,
+        ),
+        (
+            "POST",
+            "/admin/questionnaires/{code}/apercu",
+            EditQuestionnaires,
+        ),
+        (
+            "GET",
+            "/admin/questionnaires/{code}/edition",
+            EditQuestionnaires,
+        ),
+        (
+            "POST",
+            "/admin/questionnaires/{code}/edition",
+            EditQuestionnaires,
+        ),
+        (
+            "GET",
+            "/admin/questionnaires/{code}/edition/apercu",
+            EditQuestionnaires,
+        ),
+        (
+            "POST",
+            "/admin/questionnaires/{code}/edition/apercu",
+            EditQuestionnaires,
+        ),
+        (
+            "POST",
+            "/admin/questionnaires/{code}/publication",
+            EditQuestionnaires,
+        ),
+        (
+            "GET",
+            "/admin/questionnaires/{code}/pilote",
+            EditQuestionnaires,
+        ),
+        (
+            "POST",
+            "/admin/questionnaires/{code}/pilote/liens",
+            EditQuestionnaires,
+        ),
+        (
+            "POST",
+            "/admin/questionnaires/{code}/pilote/effacement",
+            EditQuestionnaires,
+        ),
         ("GET", "/admin/questionnaires/{code}/email", Admin),
         ("GET", "/admin/questionnaires/{code}/email.html", Admin),
         ("POST", "/admin/questionnaires/{code}/email/essai", Admin),

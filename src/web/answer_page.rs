@@ -1,6 +1,8 @@
 //! The respondent's pages: a personal link (`/r/{token}`) and an open questionnaire
 //! (`/o/{code}`), each shown, submitted and thanked.
 
+use std::sync::Arc;
+
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, ContentType};
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -40,7 +42,7 @@ fn see_other(location: String) -> HttpResponse {
         .finish()
 }
 
-fn loaded(state: &AppState, code: QuestionnaireCode) -> Result<&LoadedQuestionnaire, WebError> {
+fn loaded(state: &AppState, code: QuestionnaireCode) -> Result<Arc<LoadedQuestionnaire>, WebError> {
     state
         .catalog
         .get(code)
@@ -101,7 +103,7 @@ pub async fn submit_personal(
     body: web::Bytes,
 ) -> PageResult {
     let link = personal_link::answerable(&state, &token).await?;
-    let (token, questionnaire) = (&link.token, link.questionnaire);
+    let (token, questionnaire) = (&link.token, link.questionnaire.clone());
     let form = parse_form(&body)?;
     let now = state.clock.now();
     let definition = &questionnaire.definition;
@@ -159,10 +161,10 @@ pub async fn thanks_personal(state: web::Data<AppState>, token: web::Path<String
     ))
 }
 
-fn open_questionnaire<'a>(
-    state: &'a AppState,
+fn open_questionnaire(
+    state: &AppState,
     raw_code: &str,
-) -> Result<&'a LoadedQuestionnaire, WebError> {
+) -> Result<Arc<LoadedQuestionnaire>, WebError> {
     let code: QuestionnaireCode = raw_code.parse().map_err(|_| WebError::NotFound)?;
     let questionnaire = state.catalog.get(code).ok_or(WebError::NotFound)?;
     if !questionnaire.definition.open {

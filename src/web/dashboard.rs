@@ -99,10 +99,10 @@ pub async fn fiche(
         .iter()
         .find(|e| e.report.code == code)
         .ok_or(WebError::NotFound)?;
-    let definition = state.catalog.get(code).map(|l| l.definition.as_ref());
+    let loaded = state.catalog.get(code);
     Ok(html(fiche_page(
         entry,
-        definition,
+        loaded.as_ref().map(|l| l.definition.as_ref()),
         state.clock.now(),
         state.results.anonymity_threshold,
     )))

@@ -8,6 +8,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::domain::answers::AnswerError;
+use crate::domain::questionnaire::DefinitionError;
 use crate::domain::registration::FieldError;
 use crate::store::StoreError;
 use crate::store::responses::SubmitError;
@@ -32,6 +33,7 @@ pub enum ErrorCode {
     Unauthorized,
     Forbidden,
     Csrf,
+    PublicationRefused,
 }
 
 /// Every JSON error: a stable code and an explanation in French. Nothing was recorded.
@@ -70,13 +72,42 @@ pub enum ValidationCode {
     Validation,
 }
 
-/// One problem of a 422: an answer (with its question) or a field (with its path, such as
-/// `participants[2].email`).
+/// One problem of a 422: an answer (with its question), a field (with its path, such as
+/// `participants[2].email`), or a line of a questionnaire's definition.
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(untagged)]
 pub enum Problem {
     Answer(AnswerError),
     Field(FieldError),
+    Definition(DefinitionProblem),
+}
+
+/// A problem of a definition (TOML), where it is: 1-based line and column (in characters).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DefinitionProblem {
+    #[schema(minimum = 1)]
+    pub line: usize,
+    #[schema(minimum = 1)]
+    pub column: usize,
+    pub message: String,
+}
+
+/// A 409 of a publication: the changes refused, each with what to do instead.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = PublicationRefused)]
+pub struct RefusedBody {
+    #[schema(inline)]
+    pub error: RefusedCode,
+    pub message: String,
+    #[schema(min_items = 1)]
+    pub reasons: Vec<String>,
+}
+
+/// The code of a refused publication.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RefusedCode {
+    PublicationRefused,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -92,6 +123,11 @@ pub enum WebError {
     Validation(Vec<AnswerError>),
     #[error("données invalides")]
     InvalidFields(Vec<FieldError>),
+    #[error("définition invalide")]
+    InvalidDefinition(Vec<DefinitionError>),
+    /// Publishing would reinterpret stored answers: each reason says what to do instead.
+    #[error("publication refusée")]
+    PublicationRefused(Vec<String>),
     #[error("réponse déjà enregistrée")]
     AlreadyCompleted,
     #[error("questionnaire clos")]
@@ -141,10 +177,10 @@ impl WebError {
         match self {
             WebError::UnknownLink | WebError::NotFound => StatusCode::NOT_FOUND,
             WebError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            WebError::Validation(_) | WebError::InvalidFields(_) => {
-                StatusCode::UNPROCESSABLE_ENTITY
-            }
-            WebError::AlreadyCompleted => StatusCode::CONFLICT,
+            WebError::Validation(_)
+            | WebError::InvalidFields(_)
+            | WebError::InvalidDefinition(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            WebError::AlreadyCompleted | WebError::PublicationRefused(_) => StatusCode::CONFLICT,
             WebError::Closed => StatusCode::GONE,
             WebError::Store(StoreError::Unavailable(_)) => StatusCode::SERVICE_UNAVAILABLE,
             WebError::MissingQuestionnaire(_) | WebError::Store(_) => {
@@ -213,9 +249,12 @@ impl ResponseError for PageError {
             WebError::UnknownLink => messages::link_not_found(),
             WebError::NotFound => messages::page_not_found(),
             WebError::BadRequest(detail) => messages::bad_request(detail),
-            WebError::Validation(_) | WebError::InvalidFields(_) => {
+            WebError::Validation(_)
+            | WebError::InvalidFields(_)
+            | WebError::InvalidDefinition(_) => {
                 messages::bad_request("Les données envoyées sont invalides.")
             }
+            WebError::PublicationRefused(reasons) => messages::bad_request(&reasons.join(" ")),
             WebError::AlreadyCompleted => messages::already_answered(),
             WebError::Closed => messages::closed(),
             WebError::Store(StoreError::Unavailable(_)) => messages::unavailable(),
@@ -253,6 +292,14 @@ impl ResponseError for ApiError {
             WebError::Validation(_) | WebError::InvalidFields(_) => (
                 ErrorCode::Validation,
                 "Certaines données sont invalides ; rien n'a été enregistré.".to_owned(),
+            ),
+            WebError::InvalidDefinition(_) => (
+                ErrorCode::Validation,
+                "La définition contient des erreurs ; rien n'a été enregistré.".to_owned(),
+            ),
+            WebError::PublicationRefused(_) => (
+                ErrorCode::PublicationRefused,
+                "Publication refusée : elle changerait le sens de réponses déjà enregistrées ; rien n'a été publié.".to_owned(),
             ),
             WebError::AlreadyCompleted => (
                 ErrorCode::AlreadyCompleted,
@@ -296,8 +343,27 @@ impl ResponseError for ApiError {
             WebError::InvalidFields(errors) => {
                 Some(errors.iter().cloned().map(Problem::Field).collect())
             }
+            WebError::InvalidDefinition(errors) => Some(
+                errors
+                    .iter()
+                    .map(|e| {
+                        Problem::Definition(DefinitionProblem {
+                            line: e.line.max(1),
+                            column: e.column.max(1),
+                            message: e.message.clone(),
+                        })
+                    })
+                    .collect(),
+            ),
             _ => None,
         };
+        if let WebError::PublicationRefused(reasons) = &self.0 {
+            return HttpResponse::build(self.status_code()).json(RefusedBody {
+                error: RefusedCode::PublicationRefused,
+                message,
+                reasons: reasons.clone(),
+            });
+        }
         let mut response = HttpResponse::build(self.status_code());
         if let Some(seconds) = self.0.retry_after() {
             response.insert_header(("Retry-After", seconds.to_string()));

@@ -19,6 +19,8 @@ pub struct SubmittedForm {
     pub resource: Option<String>,
     /// `_website`: a field people never see; filled only by robots.
     pub honeypot: Option<String>,
+    /// `_started`: when a pilot form was shown (Unix seconds), to tell the time taken.
+    pub started: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -51,6 +53,8 @@ pub fn parse(body: &[u8]) -> Result<SubmittedForm, FormBodyError> {
             form.resource = Some(value);
         } else if name == "_website" {
             form.honeypot = Some(value);
+        } else if name == "_started" {
+            form.started = Some(value);
         } else if !name.starts_with('_') {
             form.answers.push(name, value);
         }

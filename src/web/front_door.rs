@@ -23,8 +23,8 @@ pub async fn show(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRe
                 .finish());
         }
     }
-    let notices: Vec<Notice<'_>> = state
-        .catalog
+    let catalog: Vec<_> = state.catalog.iter().collect();
+    let notices: Vec<Notice<'_>> = catalog
         .iter()
         .map(|loaded| Notice {
             code: loaded.definition.code,

@@ -20,6 +20,8 @@ mod indicators_api;
 mod oidc;
 mod openapi;
 mod personal_link;
+mod pilot_page;
+mod questionnaire_editing_api;
 mod questionnaires_api;
 mod registration_api;
 mod report;
@@ -50,6 +52,33 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/api/v1/questionnaires/{code}",
             web::get().to(questionnaires_api::show),
         )
+        .route(
+            "/api/v1/questionnaires/{code}/draft",
+            web::get().to(questionnaire_editing_api::show_draft),
+        )
+        .route(
+            "/api/v1/questionnaires/{code}/draft",
+            web::put().to(questionnaire_editing_api::save_draft),
+        )
+        .route(
+            "/api/v1/questionnaires/{code}/draft/pilot-links",
+            web::post().to(questionnaire_editing_api::create_pilot_links),
+        )
+        .route(
+            "/api/v1/questionnaires/{code}/draft/pilot-results",
+            web::get().to(questionnaire_editing_api::pilot_results),
+        )
+        .route(
+            "/api/v1/questionnaires/{code}/draft/pilot-results",
+            web::delete().to(questionnaire_editing_api::purge_pilot),
+        )
+        .route(
+            "/api/v1/questionnaires/{code}/publish",
+            web::post().to(questionnaire_editing_api::publish),
+        )
+        .route("/pilote/{token}", web::get().to(pilot_page::show))
+        .route("/pilote/{token}", web::post().to(pilot_page::submit))
+        .route("/pilote/{token}/merci", web::get().to(pilot_page::thanks))
         .route(
             "/api/v1/responses/{token}",
             web::post().to(answers_api::submit),
@@ -180,6 +209,38 @@ fn staff_routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/admin/questionnaires/{code}/apercu",
             web::post().to(admin::previews::check_preview),
+        )
+        .route(
+            "/admin/questionnaires/{code}/edition",
+            web::get().to(admin::editing::edit),
+        )
+        .route(
+            "/admin/questionnaires/{code}/edition",
+            web::post().to(admin::editing::save_edit),
+        )
+        .route(
+            "/admin/questionnaires/{code}/edition/apercu",
+            web::get().to(admin::editing::preview),
+        )
+        .route(
+            "/admin/questionnaires/{code}/edition/apercu",
+            web::post().to(admin::editing::check_preview),
+        )
+        .route(
+            "/admin/questionnaires/{code}/publication",
+            web::post().to(admin::editing::publish),
+        )
+        .route(
+            "/admin/questionnaires/{code}/pilote",
+            web::get().to(admin::editing::pilot),
+        )
+        .route(
+            "/admin/questionnaires/{code}/pilote/liens",
+            web::post().to(admin::editing::create_links),
+        )
+        .route(
+            "/admin/questionnaires/{code}/pilote/effacement",
+            web::post().to(admin::editing::purge),
         )
         .route(
             "/admin/questionnaires/{code}/email",

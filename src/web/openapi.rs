@@ -16,7 +16,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, HeaderBuilder, ObjectBuilder, RefOr, Type};
 use utoipa::{Modify, OpenApi, PartialSchema, ToResponse, ToSchema};
 
-use super::error::{ErrorBody, ValidationErrorBody};
+use super::error::{ErrorBody, RefusedBody, ValidationErrorBody};
 
 /// The API's description, before it is built into a document.
 #[derive(OpenApi)]
@@ -24,11 +24,17 @@ use super::error::{ErrorBody, ValidationErrorBody};
     info(
         title = "jalon",
         version = "1",
-        description = "L’API JSON de jalon : enregistrer les interventions, co-productions et vagues, répondre aux questionnaires, lire les indicateurs. Chaque erreur est un objet `{\"error\": code, \"message\": texte}` (avec `errors[]` pour une 422) ; une requête refusée n’enregistre rien. Les routes du personnel demandent un jeton (`Authorization: Bearer jalon_…`, créé par `jalon api-token create`) : sans jeton valide 401, rôle insuffisant 403 ; les routes des répondants et du site (`/api/v1/public/`, `/api/v1/responses/`, `/api/v1/questionnaires/`) et cette description sont ouvertes."
+        description = "L’API JSON de jalon : enregistrer les interventions, co-productions et vagues, répondre aux questionnaires, lire les indicateurs. Chaque erreur est un objet `{\"error\": code, \"message\": texte}` (avec `errors[]` pour une 422) ; une requête refusée n’enregistre rien. Les routes du personnel demandent un jeton (`Authorization: Bearer jalon_…`, créé par `jalon api-token create`) : sans jeton valide 401, rôle insuffisant 403 ; les routes des répondants et du site (`/api/v1/public/`, `/api/v1/responses/`, `GET /api/v1/questionnaires/{code}`) et cette description sont ouvertes."
     ),
     paths(
         document,
         super::questionnaires_api::show,
+        super::questionnaire_editing_api::show_draft,
+        super::questionnaire_editing_api::save_draft,
+        super::questionnaire_editing_api::create_pilot_links,
+        super::questionnaire_editing_api::pilot_results,
+        super::questionnaire_editing_api::purge_pilot,
+        super::questionnaire_editing_api::publish,
         super::answers_api::submit,
         super::registration_api::entities,
         super::registration_api::register_intervention,
@@ -45,7 +51,7 @@ use super::error::{ErrorBody, ValidationErrorBody};
         super::widget_api::rate_resource,
     ),
     components(
-        schemas(ErrorBody, ValidationErrorBody),
+        schemas(ErrorBody, ValidationErrorBody, RefusedBody),
         responses(
             BadRequest,
             NotFound,
@@ -56,6 +62,7 @@ use super::error::{ErrorBody, ValidationErrorBody};
             Unavailable,
             InvalidAnswers,
             InvalidFields,
+            InvalidDefinition,
             Unauthorized,
             Forbidden,
         )
@@ -64,6 +71,7 @@ use super::error::{ErrorBody, ValidationErrorBody};
     tags(
         (name = "respondents", description = "Répondre aux questionnaires (ouvert)"),
         (name = "registration", description = "Enregistrer interventions, co-productions et vagues (jeton)"),
+        (name = "questionnaires", description = "Modifier, tester et publier les questionnaires (jeton admin)"),
         (name = "results", description = "Lire les indicateurs et les résultats (jeton)"),
         (name = "widget", description = "Le widget de l’indicateur 4 sur le site (ouvert)"),
         (name = "description", description = "Cette description"),
@@ -250,6 +258,7 @@ error_responses! {
         Some(("Retry-After", true, "Secondes à attendre"));
     InvalidAnswers: "Réponses invalides, chacune avec sa question ; rien n’est enregistré", true, None;
     InvalidFields: "Champs invalides, chacun avec son nom ; rien n’est enregistré", true, None;
+    InvalidDefinition: "Définition invalide, chaque erreur avec sa ligne et sa colonne ; rien n’est enregistré", true, None;
     Unauthorized: "Jeton absent, inconnu ou révoqué", false,
         Some(("WWW-Authenticate", false, "Bearer"));
     Forbidden: "Le rôle du jeton ne permet pas cette action (ou une autre entité que la sienne)", false, None;

@@ -9,17 +9,15 @@ use crate::store::invitations::{self, Invitation};
 use crate::store::responses::Origin;
 use crate::submissions::Submission;
 
-pub struct AnswerableLink<'a> {
+pub struct AnswerableLink {
     pub token: Token,
     pub invitation: Invitation,
-    pub questionnaire: &'a LoadedQuestionnaire,
+    /// The version in use when the link was opened: the answers are checked against it.
+    pub questionnaire: std::sync::Arc<LoadedQuestionnaire>,
 }
 
 /// Finds the link and checks it can still be answered: known, not answered, not closed.
-pub async fn answerable<'a>(
-    state: &'a AppState,
-    raw_token: &str,
-) -> Result<AnswerableLink<'a>, WebError> {
+pub async fn answerable(state: &AppState, raw_token: &str) -> Result<AnswerableLink, WebError> {
     let token = Token::parse(raw_token).ok_or(WebError::UnknownLink)?;
     let invitation = invitations::find_by_token(&state.db, state.seal_key.links(), &token)
         .await?
@@ -41,7 +39,7 @@ pub async fn answerable<'a>(
     })
 }
 
-impl AnswerableLink<'_> {
+impl AnswerableLink {
     /// Stores the checked answers with the attributes the questionnaire allows to keep,
     /// through the submission writer: returns once they are committed.
     pub async fn store(&self, state: &AppState, answers: ValidAnswers) -> Result<(), WebError> {

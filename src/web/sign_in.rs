@@ -65,6 +65,9 @@ pub(super) fn landing_page(role: Option<&Role>) -> String {
     if role.may(Permission::ReadResults) {
         return DEFAULT_BACK.to_owned();
     }
+    if role.may(Permission::EditQuestionnaires) {
+        return "/admin/questionnaires".to_owned();
+    }
     match role.entity() {
         Some(entity) => format!("/tableau-de-bord/entites/{entity}"),
         None => "/connexion".to_owned(),

@@ -9,7 +9,7 @@ use crate::domain::results::ResultsSettings;
 use crate::oidc::OidcClient;
 use crate::seal_key::SealKey;
 use crate::submissions::Submissions;
-use crate::web::widget_script::WidgetScript;
+use crate::web::widget_script::LiveWidgetScript;
 use crate::widget::Widget;
 
 /// What every handler may use. Cheap to clone.
@@ -20,7 +20,7 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     /// Indicator 4's download widget: rate limits, pending downloads, the ratings writer.
     pub widget: Arc<Widget>,
-    pub widget_script: Arc<WidgetScript>,
+    pub widget_script: Arc<LiveWidgetScript>,
     /// The queue to the submission writer (group commit of responses).
     pub submissions: Arc<Submissions>,
     /// Targets and anonymity threshold of the published results.

@@ -1,8 +1,9 @@
 //! `GET /widget.js`: the script the agency's website includes once.
 //!
-//! Built at start from `src/widget/widget.js` with indicator 4's question, options and
-//! comment field taken from the questionnaire file, so the dialog always asks what `i4.toml`
-//! says. Served with a strong ETag per encoding (identity and gzip are precomputed, so the
+//! Built from `src/widget/widget.js` with indicator 4's question, options and comment field
+//! taken from the questionnaire in use, so the dialog always asks what `i4.toml` (or the
+//! version staff published since) says: built at start, and again when a new version of i4
+//! is in use. Served with a strong ETag per encoding (identity and gzip are precomputed, so the
 //! bytes behind an ETag never change) and `Cache-Control: public`; `If-None-Match` gives 304.
 
 use std::io::Write;
@@ -24,6 +25,8 @@ const MAX_AGE: u32 = 3600;
 
 #[derive(Debug, Clone)]
 pub struct WidgetScript {
+    /// The version of the widget's questionnaire it was built from.
+    version: Option<String>,
     identity: Vec<u8>,
     identity_etag: String,
     gzip: Option<(Vec<u8>, String)>,
@@ -47,6 +50,7 @@ impl WidgetScript {
                 .map(|bytes| (bytes, format!("\"{tag}-gz\"")))
         };
         Self {
+            version: catalog.get(QUESTIONNAIRE).map(|l| l.version.clone()),
             identity,
             identity_etag: format!("\"{tag}\""),
             gzip,
@@ -169,8 +173,38 @@ fn not_modified(headers: &HeaderMap, etag: &str) -> bool {
         .any(|tag| tag == "*" || tag.trim_start_matches("W/") == etag)
 }
 
+/// The script of the questionnaire version in use: rebuilt once when a new one is published.
+#[derive(Debug)]
+pub struct LiveWidgetScript(std::sync::RwLock<std::sync::Arc<WidgetScript>>);
+
+impl LiveWidgetScript {
+    pub fn new(catalog: &Catalog) -> Self {
+        Self(std::sync::RwLock::new(std::sync::Arc::new(
+            WidgetScript::build(catalog),
+        )))
+    }
+
+    pub fn current(&self, catalog: &Catalog) -> std::sync::Arc<WidgetScript> {
+        let in_use = catalog.get(QUESTIONNAIRE).map(|l| l.version.clone());
+        let built = self
+            .0
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
+        if built.version == in_use {
+            return built;
+        }
+        let rebuilt = std::sync::Arc::new(WidgetScript::build(catalog));
+        *self
+            .0
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = rebuilt.clone();
+        rebuilt
+    }
+}
+
 pub async fn script(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
-    let script = &state.widget_script;
+    let script = state.widget_script.current(&state.catalog);
     let (body, etag, encoding) = match &script.gzip {
         Some((bytes, etag)) if accepts_gzip(req.headers()) => {
             (bytes.as_slice(), etag.as_str(), ContentEncoding::Gzip)

@@ -40,9 +40,15 @@ const RESPONSE_SIDE: [&str; 11] = [
     "anonymous_pending",
     "rating_visitors",
 ];
-const NEITHER: [&str; 13] = [
+const NEITHER: [&str; 17] = [
     "seaql_migrations",
     "questionnaire_versions",
+    // Questionnaires edited by staff, and their pilots: test panels' answers, reached by
+    // links no invitation or person is tied to, and counted nowhere.
+    "questionnaire_drafts",
+    "questionnaire_publications",
+    "pilot_links",
+    "pilot_responses",
     "campaigns",
     "interventions",
     "coproductions",

@@ -18,8 +18,12 @@ enum Who {
     Staff,
     /// Admin and analyst.
     Results,
+    /// Admin, analyst and regional (its own entity's share).
+    EntityReaders,
     /// Admin and regional (its own entity).
     Registrars,
+    /// Admin and editeur.
+    Editors,
     Admin,
 }
 
@@ -39,6 +43,15 @@ const ROUTES: &[(&str, &str, &str, Who)] = {
         ("GET", "/connexion/oidc", "/connexion/oidc", Anyone),
         ("GET", "/connexion/oidc/retour", "/connexion/oidc/retour", Anyone),
         ("GET", "/api/v1/questionnaires/{code}", "/api/v1/questionnaires/i4", Anyone),
+        ("GET", "/api/v1/questionnaires/{code}/draft", "/api/v1/questionnaires/i4/draft", Editors),
+        ("PUT", "/api/v1/questionnaires/{code}/draft", "/api/v1/questionnaires/i4/draft", Editors),
+        ("POST", "/api/v1/questionnaires/{code}/draft/pilot-links", "/api/v1/questionnaires/i4/draft/pilot-links", Editors),
+        ("GET", "/api/v1/questionnaires/{code}/draft/pilot-results", "/api/v1/questionnaires/i4/draft/pilot-results", Editors),
+        ("DELETE", "/api/v1/questionnaires/{code}/draft/pilot-results", "/api/v1/questionnaires/i4/draft/pilot-results", Editors),
+        ("POST", "/api/v1/questionnaires/{code}/publish", "/api/v1/questionnaires/i4/publish", Editors),
+        ("GET", "/pilote/{token}", "/pilote/inconnu", Anyone),
+        ("POST", "/pilote/{token}", "/pilote/inconnu", Anyone),
+        ("GET", "/pilote/{token}/merci", "/pilote/inconnu/merci", Anyone),
         ("POST", "/api/v1/responses/{token}", "/api/v1/responses/AAAAAAAAAAAAAAAAAAAAAA", Anyone),
         ("GET", "/r/{token}", "/r/AAAAAAAAAAAAAAAAAAAAAA", Anyone),
         ("POST", "/r/{token}", "/r/AAAAAAAAAAAAAAAAAAAAAA", Anyone),
@@ -68,7 +81,7 @@ const ROUTES: &[(&str, &str, &str, Who)] = {
         ("POST", "/tableau-de-bord/commentaires/{response_id}/masquer", "/tableau-de-bord/commentaires/00000000-0000-0000-0000-000000000000/masquer", Admin),
         ("GET", "/tableau-de-bord/campagnes/{id}", "/tableau-de-bord/campagnes/00000000-0000-0000-0000-000000000000", Results),
         // Every role reads aract-bretagne's share; the regional account is aract-bretagne's.
-        ("GET", "/tableau-de-bord/entites/{code}", "/tableau-de-bord/entites/aract-bretagne", Staff),
+        ("GET", "/tableau-de-bord/entites/{code}", "/tableau-de-bord/entites/aract-bretagne", EntityReaders),
         ("GET", "/tableau-de-bord/fiches/{code}", "/tableau-de-bord/fiches/i4", Results),
         ("GET", "/exports/campagnes/{id}/reponses.csv", "/exports/campagnes/00000000-0000-0000-0000-000000000000/reponses.csv", Results),
         ("GET", "/exports/campagnes/{id}/codebook", "/exports/campagnes/00000000-0000-0000-0000-000000000000/codebook", Results),
@@ -81,9 +94,17 @@ const ROUTES: &[(&str, &str, &str, Who)] = {
         ("POST", "/admin/comptes", "/admin/comptes", Admin),
         ("POST", "/admin/comptes/{id}/suppression", "/admin/comptes/00000000-0000-0000-0000-000000000000/suppression", Admin),
         ("POST", "/admin/jetons/{id}/revocation", "/admin/jetons/00000000-0000-0000-0000-000000000000/revocation", Admin),
-        ("GET", "/admin/questionnaires", "/admin/questionnaires", Admin),
-        ("GET", "/admin/questionnaires/{code}/apercu", "/admin/questionnaires/i3.1/apercu", Admin),
-        ("POST", "/admin/questionnaires/{code}/apercu", "/admin/questionnaires/i3.1/apercu", Admin),
+        ("GET", "/admin/questionnaires", "/admin/questionnaires", Editors),
+        ("GET", "/admin/questionnaires/{code}/apercu", "/admin/questionnaires/i3.1/apercu", Editors),
+        ("POST", "/admin/questionnaires/{code}/apercu", "/admin/questionnaires/i3.1/apercu", Editors),
+        ("GET", "/admin/questionnaires/{code}/edition", "/admin/questionnaires/i4/edition", Editors),
+        ("POST", "/admin/questionnaires/{code}/edition", "/admin/questionnaires/i4/edition", Editors),
+        ("GET", "/admin/questionnaires/{code}/edition/apercu", "/admin/questionnaires/i4/edition/apercu", Editors),
+        ("POST", "/admin/questionnaires/{code}/edition/apercu", "/admin/questionnaires/i4/edition/apercu", Editors),
+        ("POST", "/admin/questionnaires/{code}/publication", "/admin/questionnaires/i4/publication", Editors),
+        ("GET", "/admin/questionnaires/{code}/pilote", "/admin/questionnaires/i4/pilote", Editors),
+        ("POST", "/admin/questionnaires/{code}/pilote/liens", "/admin/questionnaires/i4/pilote/liens", Editors),
+        ("POST", "/admin/questionnaires/{code}/pilote/effacement", "/admin/questionnaires/i4/pilote/effacement", Editors),
         ("GET", "/admin/questionnaires/{code}/email", "/admin/questionnaires/i3.1/email", Admin),
         ("GET", "/admin/questionnaires/{code}/email.html", "/admin/questionnaires/i3.1/email.html", Admin),
         ("POST", "/admin/questionnaires/{code}/email/essai", "/admin/questionnaires/i3.1/email/essai", Admin),
@@ -110,7 +131,9 @@ fn allowed(who: Who, role: &str) -> bool {
     match who {
         Who::Anyone | Who::Staff => true,
         Who::Results => matches!(role, "admin" | "analyst"),
+        Who::EntityReaders => role != "editeur",
         Who::Registrars => matches!(role, "admin" | "regional:aract-bretagne"),
+        Who::Editors => matches!(role, "admin" | "editeur"),
         Who::Admin => role == "admin",
     }
 }
@@ -149,7 +172,7 @@ async fn every_route_is_open_or_guarded_as_listed_for_each_role() {
         );
     }
     let anonymous = app.anonymous_client();
-    let roles = ["admin", "analyst", "regional:aract-bretagne"];
+    let roles = ["admin", "analyst", "regional:aract-bretagne", "editeur"];
     let mut clients = Vec::new();
     for role in roles {
         clients.push((role, app.client_as(role).await));

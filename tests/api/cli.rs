@@ -316,3 +316,59 @@ async fn import_then_dispatch_as_of_a_date_writes_the_emails_and_says_so() {
     assert!(!rejected.status.success());
     drop(dir);
 }
+
+/// The versions in use go back to files: the file's own where nothing was published, the
+/// published one otherwise; the exported folder checks like the shipped one.
+#[tokio::test]
+async fn export_writes_the_versions_in_use_back_as_files() {
+    let (db, url, _dir) = fresh_database().await;
+    let shipped = std::fs::read_to_string(questionnaires_dir().join("i4.toml")).unwrap();
+    let published = shipped.replacen("Vous êtes :", "Vous êtes, en un mot :", 1);
+    let now = chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 3, 16, 9, 0, 0).unwrap();
+    jalon::store::editing::publish(
+        &db,
+        jalon::domain::QuestionnaireCode::I4,
+        &published,
+        "test@anact.example",
+        now,
+    )
+    .await
+    .unwrap();
+    db.close().await.ok();
+    let out = tempfile::tempdir().unwrap();
+    let target = out.path().join("export");
+    let output = jalon()
+        .env("JALON_DATABASE_URL", &url)
+        .args(["questionnaires", "export"])
+        .arg(&target)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(String::from_utf8(output.stdout).unwrap().lines().count(), 5);
+    assert_eq!(
+        std::fs::read_to_string(target.join("i4.toml")).unwrap(),
+        published
+    );
+    assert_eq!(
+        std::fs::read_to_string(target.join("i3_1.toml")).unwrap(),
+        std::fs::read_to_string(questionnaires_dir().join("i3_1.toml")).unwrap()
+    );
+    // With the network and emails beside them, the exported files check as a folder.
+    for sub in ["network", "emails"] {
+        std::fs::create_dir_all(target.join(sub)).unwrap();
+        for entry in std::fs::read_dir(questionnaires_dir().join(sub)).unwrap() {
+            let path = entry.unwrap().path();
+            std::fs::copy(&path, target.join(sub).join(path.file_name().unwrap())).unwrap();
+        }
+    }
+    let check = jalon()
+        .args(["questionnaires", "check"])
+        .arg(&target)
+        .output()
+        .unwrap();
+    assert!(check.status.success());
+}

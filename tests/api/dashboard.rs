@@ -209,7 +209,7 @@ async fn many_companies_are_paged_and_the_running_sums_agree_with_the_exact_mean
     let campaign = jalon::demo::bulk::load(
         &app.db,
         app.seal_key.links(),
-        loaded,
+        &loaded,
         "Banc",
         1_000,
         0,

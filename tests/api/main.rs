@@ -21,6 +21,7 @@ mod oidc;
 mod open_questionnaire;
 mod openapi;
 mod personal_data;
+mod questionnaire_editing;
 mod questionnaires;
 mod sealing;
 mod smtp;

@@ -174,6 +174,9 @@ async fn every_operation_documents_its_errors_as_json() {
                 .unwrap_or_default();
             let expected = if status == "422" {
                 "#/components/schemas/ValidationError"
+            } else if status == "409" && path.ends_with("/publish") {
+                // The JSON error with the reasons of the refusal.
+                "#/components/schemas/PublicationRefused"
             } else {
                 "#/components/schemas/Error"
             };

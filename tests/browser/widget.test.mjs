@@ -349,6 +349,71 @@ try {
     check(response.status() === 200, `${label} shows (${path})`);
     await audit(staff, label);
   }
+
+  // --- Editing a questionnaire: a plain form (no script), errors at their lines, a draft, its
+  // preview, its pilot, its publication ------------------------------------------------------
+  response = await staff.goto(`${JALON}/admin/questionnaires/i4/edition`);
+  check(response.status() === 200, "the editing page shows");
+  await audit(staff, "the editing page");
+  const definition = staff.getByLabel(/Définition du questionnaire/);
+  const original = await definition.inputValue();
+  check(original.includes('code = "i4"'), "the textarea holds the definition in use");
+  await definition.fill(original.replace('type = "likert"', 'type = "echelle"'));
+  [response] = await Promise.all([
+    staff.waitForResponse((r) => r.request().method() === "POST"),
+    staff.getByRole("button", { name: "Enregistrer le brouillon" }).click(),
+  ]);
+  await staff.waitForLoadState();
+  check(response.status() === 422, "a definition with an error is refused (422)");
+  const line = original.split("\n").indexOf('type = "likert"') + 1;
+  check(
+    (await staff.locator(".error-summary").textContent()).includes(`Ligne ${line}, colonne 8`),
+    "the error summary names the error's line and column",
+  );
+  check(
+    (await definition.getAttribute("aria-describedby")).includes("definition-erreurs"),
+    "the textarea is described by its errors",
+  );
+  await audit(staff, "the editing page with its errors");
+  await definition.fill(original.replace("Vous êtes :", "Vous êtes, en un mot :"));
+  await Promise.all([
+    staff.waitForURL(/etat=enregistre$/),
+    staff.getByRole("button", { name: "Enregistrer le brouillon" }).click(),
+  ]);
+  check(
+    (await staff.getByRole("listitem").filter({ hasText: "question « profil » reformulée" }).count()) === 1,
+    "the saved draft lists its change against the published version",
+  );
+  await audit(staff, "the editing page of a saved draft");
+  response = await staff.goto(`${JALON}/admin/questionnaires/i4/edition/apercu`);
+  check(response.status() === 200 && (await staff.content()).includes("Vous êtes, en un mot :"), "the draft is previewed with the respondents' form");
+  await audit(staff, "the draft's preview");
+  await staff.goto(`${JALON}/admin/questionnaires/i4/pilote`);
+  await audit(staff, "the pilot page");
+  [response] = await Promise.all([
+    staff.waitForResponse((r) => r.request().method() === "POST"),
+    staff.getByRole("button", { name: "Créer les liens" }).click(),
+  ]);
+  await staff.waitForLoadState();
+  check(response.status() === 200, "pilot links are made");
+  const pilotLink = await staff.locator("ul.links code").first().textContent();
+  check(pilotLink.includes("/pilote/"), "the pilot links are shown once");
+  await audit(staff, "the pilot page with its new links");
+  const panel = await context.newPage();
+  watch(panel, "panel", [/status of 422/]);
+  response = await panel.goto(pilotLink);
+  check(response.status() === 200, "a pilot link shows the draft");
+  await audit(panel, "a pilot form");
+  await panel.close();
+  await staff.goto(`${JALON}/admin/questionnaires/i4/edition`);
+  await Promise.all([
+    staff.waitForURL(/etat=publie$/),
+    staff.getByRole("button", { name: "Publier le brouillon" }).click(),
+  ]);
+  check(true, "the draft is published from its page");
+  response = await staff.goto(`${JALON}/o/i4`);
+  check((await staff.content()).includes("Vous êtes, en un mot :"), "the published version is the one respondents get");
+  await staff.goto(`${JALON}/connexion`);
   await Promise.all([
     staff.waitForURL(/\/connexion$/),
     staff.getByRole("button", { name: "Se déconnecter" }).click(),

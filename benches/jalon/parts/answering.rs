@@ -152,7 +152,7 @@ fn measure(
 
     let (tokens, campaign_id, ceiling_ids, sample, form, json) = runtime.block_on(async {
         let (db, catalog, keys) = super::prepared_database(url, dir).await;
-        let loaded = catalog.get(QuestionnaireCode::I3_1).expect("3.1 ships");
+        let loaded = &*catalog.get(QuestionnaireCode::I3_1).expect("3.1 ships");
         let now = SystemClock.now();
         let loading = Terminal::new("liens du banc d'essai");
         let campaign = bulk::load(&db, &keys, loaded, "Banc d'essai", 0, links, now, &loading)

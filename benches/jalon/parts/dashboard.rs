@@ -31,7 +31,7 @@ pub fn run(runtime: &tokio::runtime::Runtime, settings: &Settings) -> Vec<Figure
         let loading = std::time::Instant::now();
         let (campaign, token) = runtime.block_on(async {
             let (db, catalog, links) = super::prepared_database(&url, work.path()).await;
-            let loaded = catalog.get(QuestionnaireCode::I3_1).expect("3.1 ships");
+            let loaded = &*catalog.get(QuestionnaireCode::I3_1).expect("3.1 ships");
             let campaign = bulk::load(
                 &db,
                 &links,

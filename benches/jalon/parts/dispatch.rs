@@ -58,7 +58,7 @@ fn jalon_dispatch(runtime: &tokio::runtime::Runtime) -> (f64, Vec<Vec<u8>>) {
     let url = format!("sqlite://{}/jalon.db", work.path().display());
     runtime.block_on(async {
         let (db, catalog, links) = super::prepared_database(&url, work.path()).await;
-        let loaded = catalog.get(QuestionnaireCode::I3_1).expect("3.1 ships");
+        let loaded = &*catalog.get(QuestionnaireCode::I3_1).expect("3.1 ships");
         bulk::load_due(
             &db,
             &links,

@@ -3,10 +3,12 @@
 //! Parsing and validation live in [`parse`]; everything else in jalon only ever sees a
 //! [`Questionnaire`] that passed them.
 
+mod change;
 mod parse;
 mod verdict;
 
-pub use parse::{DefinitionError, parse_questionnaire};
+pub use change::{Change, PublishContext, Refusal, diff, parse_draft, refusals};
+pub use parse::{DefinitionError, parse_questionnaire, position_of};
 pub use verdict::Verdict;
 
 use std::collections::BTreeMap;

@@ -16,11 +16,46 @@ use super::{
 use crate::domain::QuestionnaireCode;
 use crate::domain::schedule::SendRules;
 
-/// One problem in a definition file, at a 1-based line, in French for the staff who edit it.
+/// One problem in a definition file, at a 1-based line and column (in characters), in
+/// French for the staff who edit it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DefinitionError {
     pub line: usize,
+    pub column: usize,
     pub message: String,
+}
+
+impl DefinitionError {
+    /// A problem of a whole line (its first column).
+    pub fn at_line(line: usize, message: impl Into<String>) -> Self {
+        Self {
+            line,
+            column: 1,
+            message: message.into(),
+        }
+    }
+
+    /// A problem at a byte offset of `source`.
+    pub fn at_offset(source: &str, offset: usize, message: impl Into<String>) -> Self {
+        let (line, column) = position_of(source, offset);
+        Self {
+            line,
+            column,
+            message: message.into(),
+        }
+    }
+}
+
+/// The 1-based line and column (in characters) of a byte offset of `source`.
+pub fn position_of(source: &str, offset: usize) -> (usize, usize) {
+    let mut offset = offset.min(source.len());
+    while !source.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let before = &source[..offset];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    (line, before[line_start..].chars().count() + 1)
 }
 
 impl std::fmt::Display for DefinitionError {
@@ -42,23 +77,19 @@ pub fn parse_questionnaire(source: &str) -> Result<Questionnaire, Vec<Definition
     if checker.errors.is_empty() {
         questionnaire.ok_or_else(Vec::new)
     } else {
-        checker.errors.sort_by_key(|e| e.line);
+        checker.errors.sort_by_key(|e| (e.line, e.column));
         Err(checker.errors)
     }
 }
 
 fn line_of(source: &str, offset: usize) -> usize {
-    source.as_bytes()[..offset.min(source.len())]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-        + 1
+    position_of(source, offset).0
 }
 
 /// toml's messages are English; the common ones are translated so the whole report reads
 /// French, the rest are kept verbatim after a French prefix.
 fn syntax_error(source: &str, error: &toml::de::Error) -> DefinitionError {
-    let line = error.span().map_or(1, |span| line_of(source, span.start));
+    let offset = error.span().map_or(0, |span| span.start);
     let original = error.message().trim();
     let message = if let Some(rest) = original.strip_prefix("unknown field ") {
         let key = rest.split(',').next().unwrap_or(rest).trim_matches('`');
@@ -70,7 +101,7 @@ fn syntax_error(source: &str, error: &toml::de::Error) -> DefinitionError {
     } else {
         format!("format TOML invalide : {original}")
     };
-    DefinitionError { line, message }
+    DefinitionError::at_offset(source, offset, message)
 }
 
 #[derive(Deserialize)]
@@ -178,11 +209,8 @@ struct SeenQuestion {
 
 impl Checker<'_> {
     fn error(&mut self, span: Range<usize>, message: impl Into<String>) {
-        let line = line_of(self.source, span.start);
-        self.errors.push(DefinitionError {
-            line,
-            message: message.into(),
-        });
+        self.errors
+            .push(DefinitionError::at_offset(self.source, span.start, message));
     }
 
     fn check_slug(&mut self, what: &str, value: &Spanned<String>) {
@@ -266,12 +294,12 @@ impl Checker<'_> {
                     if q.overall {
                         let line = seen.get(&q.id).map_or(0, |s| s.line);
                         if let Some(first) = overall_line {
-                            self.errors.push(DefinitionError {
+                            self.errors.push(DefinitionError::at_line(
                                 line,
-                                message: format!(
+                                format!(
                                     "une seule question peut porter overall = true (déjà ligne {first})"
                                 ),
-                            });
+                            ));
                         } else {
                             overall_line = Some(line);
                         }

@@ -21,6 +21,8 @@ pub enum Permission {
     Register,
     /// Registering waves and rosters (network-wide: admin only).
     RegisterWaves,
+    /// Editing, piloting and publishing the questionnaires.
+    EditQuestionnaires,
     /// Everything else: accounts, administration pages, the audit log, moderation.
     Admin,
 }
@@ -35,6 +37,8 @@ pub enum Role {
     /// Registrations and the results of one entity of the network (its code): its share of
     /// each campaign's breakdowns, never the network's figures.
     Regional(String),
+    /// Writes, pilots and publishes the questionnaires; sees no results.
+    Editor,
 }
 
 impl Role {
@@ -44,19 +48,21 @@ impl Role {
         match (name, entity) {
             ("admin", None) => Ok(Role::Admin),
             ("analyst", None) => Ok(Role::Analyst),
+            ("editeur", None) => Ok(Role::Editor),
             ("regional", Some(code)) if !code.is_empty() => Ok(Role::Regional(code.to_owned())),
             ("regional", _) => Err(RoleError::MissingEntity),
-            ("admin" | "analyst", Some(_)) => Err(RoleError::UnexpectedEntity),
+            ("admin" | "analyst" | "editeur", Some(_)) => Err(RoleError::UnexpectedEntity),
             (other, _) => Err(RoleError::Unknown(other.to_owned())),
         }
     }
 
-    /// The stored name (`admin`, `analyst`, `regional`).
+    /// The stored name (`admin`, `analyst`, `regional`, `editeur`).
     pub fn name(&self) -> &'static str {
         match self {
             Role::Admin => "admin",
             Role::Analyst => "analyst",
             Role::Regional(_) => "regional",
+            Role::Editor => "editeur",
         }
     }
 
@@ -78,6 +84,10 @@ impl Role {
                 permission,
                 Permission::Staff | Permission::Register | Permission::ReadEntityResults
             ),
+            Role::Editor => matches!(
+                permission,
+                Permission::Staff | Permission::EditQuestionnaires
+            ),
         }
     }
 
@@ -86,6 +96,7 @@ impl Role {
         match self {
             Role::Admin | Role::Analyst => true,
             Role::Regional(own) => own == entity,
+            Role::Editor => false,
         }
     }
 
@@ -93,7 +104,7 @@ impl Role {
     pub fn may_register_for(&self, entity: &str) -> bool {
         match self {
             Role::Admin => true,
-            Role::Analyst => false,
+            Role::Analyst | Role::Editor => false,
             Role::Regional(own) => own == entity,
         }
     }
@@ -110,7 +121,7 @@ impl fmt::Display for Role {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RoleError {
-    #[error("rôle « {0} » inconnu (admin, analyst ou regional)")]
+    #[error("rôle « {0} » inconnu (admin, analyst, regional ou editeur)")]
     Unknown(String),
     #[error("le rôle regional demande une entité (--entity CODE)")]
     MissingEntity,
@@ -162,6 +173,7 @@ mod tests {
             ReadEntityResults,
             Register,
             RegisterWaves,
+            EditQuestionnaires,
             Admin,
         ];
         let allowed =
@@ -175,6 +187,9 @@ mod tests {
             allowed(Role::Regional("x".into())),
             [Staff, ReadEntityResults, Register]
         );
+        assert_eq!(allowed(Role::Editor), [Staff, EditQuestionnaires]);
+        assert_eq!("editeur".parse(), Ok(Role::Editor));
+        assert!(!Role::Editor.may_read_entity("aract-bretagne"));
     }
 
     #[test]

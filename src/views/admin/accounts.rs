@@ -72,6 +72,7 @@ pub fn accounts_page(view: &AccountsView<'_>) -> Markup {
                     select #compte-role name="role" {
                         option value="analyst" { "analyst : tableaux de bord et exports, en lecture" }
                         option value="regional" { "regional : enregistrements de son entité" }
+                        option value="editeur" { "editeur : écrire, tester et publier les questionnaires" }
                         option value="admin" { "admin : tout, y compris les comptes" }
                     }
                 }

@@ -18,6 +18,7 @@ pub fn questionnaires_page(catalog: &Catalog) -> Markup {
                             th scope="col" { "Questionnaire" }
                             th scope="col" { "Titre" }
                             th scope="col" { "Aperçus" }
+                            th scope="col" { "Modifier" }
                         }
                     }
                     tbody {
@@ -32,6 +33,11 @@ pub fn questionnaires_page(catalog: &Catalog) -> Markup {
                                     a href={"/admin/questionnaires/" (code) "/email"} { "Invitation" }
                                     " · "
                                     a href={"/admin/questionnaires/" (code) "/email?type=relance"} { "Relance" }
+                                }
+                                td {
+                                    a href={"/admin/questionnaires/" (code) "/edition"} { "Modifier" }
+                                    " · "
+                                    a href={"/admin/questionnaires/" (code) "/pilote"} { "Tester" }
                                 }
                             }
                         }

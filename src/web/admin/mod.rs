@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod campaigns;
 pub mod contacts;
+pub mod editing;
 pub mod imports;
 pub mod previews;
 pub mod registrations;

@@ -2,6 +2,8 @@
 //! components; sending it validates and stores nothing), its emails with example values, and
 //! a test email to oneself (queued in the outbox, sent by the next dispatch run).
 
+use std::sync::Arc;
+
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, ContentType};
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -21,7 +23,7 @@ use crate::views::form::FormPage;
 use crate::web::form_body;
 use crate::web::{AppState, PageError, Staff, WebError, audit};
 
-fn loaded<'a>(state: &'a AppState, code: &str) -> Result<&'a LoadedQuestionnaire, WebError> {
+fn loaded(state: &AppState, code: &str) -> Result<Arc<LoadedQuestionnaire>, WebError> {
     let code: QuestionnaireCode = code.parse().map_err(|_| WebError::NotFound)?;
     state.catalog.get(code).ok_or(WebError::NotFound)
 }
@@ -64,7 +66,7 @@ pub async fn preview(
     let questionnaire = loaded(&state, &code)?;
     Ok(page(form_page(
         &state,
-        questionnaire,
+        &questionnaire,
         &RawAnswers::new(),
         &[],
         PREVIEW_NOTICE,
@@ -95,7 +97,7 @@ pub async fn check_preview(
     };
     let markup = form_page(
         &state,
-        questionnaire,
+        &questionnaire,
         &form.answers,
         &errors,
         notice,
@@ -161,7 +163,7 @@ pub async fn email(
 ) -> Result<HttpResponse, PageError> {
     let questionnaire = loaded(&state, &code)?;
     let reminder = is_reminder(&query);
-    let rendered = example(&state, &req, questionnaire, reminder, "Camille Martin");
+    let rendered = example(&state, &req, &questionnaire, reminder, "Camille Martin");
     Ok(page(email_page(&EmailPreview {
         code: questionnaire.definition.code,
         reminder,
@@ -187,7 +189,7 @@ pub async fn email_html_part(
     let rendered = example(
         &state,
         &req,
-        questionnaire,
+        &questionnaire,
         is_reminder(&query),
         "Camille Martin",
     );
@@ -218,7 +220,7 @@ pub async fn send_test(
         .into());
     }
     let reminder = is_reminder(&query);
-    let rendered = example(&state, &req, questionnaire, reminder, "Camille Martin");
+    let rendered = example(&state, &req, &questionnaire, reminder, "Camille Martin");
     let kind = if reminder {
         "test_reminder"
     } else {

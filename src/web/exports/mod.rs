@@ -161,10 +161,8 @@ pub async fn indicators_xlsx(
     let mut book = Book::default();
     book.summary(&overview).map_err(failed)?;
     for entry in &overview.entries {
-        let definition = state
-            .catalog
-            .get(entry.report.code)
-            .map(|l| l.definition.as_ref());
+        let loaded = state.catalog.get(entry.report.code);
+        let definition = loaded.as_ref().map(|l| l.definition.as_ref());
         book.indicator(entry, definition).map_err(failed)?;
     }
 
