@@ -16,6 +16,7 @@ mod m20261122_000011_drop_attribute_value_index;
 mod m20261202_000012_tally_backlog;
 mod m20261210_000013_link_token_hashes;
 mod m20261210_000014_oidc;
+mod m20261220_000016_bounces;
 
 pub struct Migrator;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000012_tally_backlog::Migration),
             Box::new(m20261210_000013_link_token_hashes::Migration),
             Box::new(m20261210_000014_oidc::Migration),
+            Box::new(m20261220_000016_bounces::Migration),
         ]
     }
 }

@@ -7,6 +7,7 @@ use super::{Dispatcher, LINK_TOKEN_SLOT};
 use crate::mail::{MailError, OutgoingEmail};
 use crate::progress::Progress;
 use crate::store::StoreError;
+use crate::store::bounces;
 use crate::store::outbox::{self, Outcome};
 
 const CLAIM: u64 = 64;
@@ -62,6 +63,12 @@ impl Dispatcher {
                     text: fill(&row.body_text),
                     html: fill(&row.body_html),
                     unsubscribe_url: row.unsubscribe_url.as_deref().map(fill),
+                    envelope_from: self
+                        .bounce_address
+                        .as_ref()
+                        .zip(row.bounce_tag.as_deref())
+                        .map(|(address, tag)| address.with_tag(tag)),
+                    bounce_tag: row.bounce_tag.clone(),
                 };
                 sending.spawn(async move {
                     let result = mailer.send(&email).await;
@@ -89,6 +96,16 @@ impl Dispatcher {
                     Err(MailError::Transient(error) | MailError::Permanent(error)) => {
                         delivered.failed += 1;
                         tracing::warn!(outbox = %row.id, %error, "email failed permanently");
+                        // The server refused the address itself: as a bounce, so that staff
+                        // see one list (recorded first: a crash before the outbox row is
+                        // recorded sends it again, refused again).
+                        if let (Some(invitation), Some(refusal)) = (
+                            row.invitation_id,
+                            crate::domain::bounce::smtp_refusal(&error),
+                        ) {
+                            bounces::mark_undeliverable(&self.db, invitation, &refusal, now)
+                                .await?;
+                        }
                         Outcome::Failed { error }
                     }
                 };

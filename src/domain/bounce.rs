@@ -24,6 +24,46 @@ const MAX_MULTIPARTS: usize = 32;
 /// Larger messages are not reports either: only their start is read.
 const MAX_BYTES: usize = 2 * 1024 * 1024;
 
+/// `JALON_BOUNCE_ADDRESS`: where bounces go, each email's tag added to the local part
+/// (`retours@enquetes.anact.fr` gives `retours+{tag}@enquetes.anact.fr`; a `{tag}` written in
+/// the address says where it goes instead).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BounceAddress {
+    local: String,
+    domain: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "JALON_BOUNCE_ADDRESS « {0} » : adresse de la forme retours@domaine ou retours+{{tag}}@domaine attendue"
+)]
+pub struct InvalidBounceAddress(String);
+
+impl BounceAddress {
+    pub fn parse(raw: &str) -> Result<Self, InvalidBounceAddress> {
+        let invalid = || InvalidBounceAddress(raw.to_owned());
+        let (local, domain) = raw.trim().rsplit_once('@').ok_or_else(invalid)?;
+        let local = local.strip_suffix("+{tag}").unwrap_or(local);
+        let well_formed = |s: &str| {
+            !s.is_empty()
+                && s.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
+        };
+        if !well_formed(local) || !well_formed(domain) || !domain.contains('.') {
+            return Err(invalid());
+        }
+        Ok(Self {
+            local: local.to_owned(),
+            domain: domain.to_owned(),
+        })
+    }
+
+    /// The envelope sender of the email tagged `tag`.
+    pub fn with_tag(&self, tag: &str) -> String {
+        format!("{}+{tag}@{}", self.local, self.domain)
+    }
+}
+
 /// An enhanced status code (RFC 3463): `5.1.1`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Status {
@@ -144,7 +184,10 @@ impl References {
     /// Tags to look up, the envelope's first (the most trustworthy: only a report sent back
     /// to that address has it).
     pub fn tags(&self) -> impl Iterator<Item = &str> {
-        self.verp_tag.iter().chain(&self.header_tag).map(String::as_str)
+        self.verp_tag
+            .iter()
+            .chain(&self.header_tag)
+            .map(String::as_str)
     }
 }
 
@@ -355,7 +398,9 @@ fn delivery_status(body: &[u8]) -> Verdict {
             .get_first_value("Action")
             .map(|a| a.trim().to_ascii_lowercase());
         let Some(action) = action else { continue };
-        let diagnostic_code = fields.get_first_value("Diagnostic-Code").unwrap_or_default();
+        let diagnostic_code = fields
+            .get_first_value("Diagnostic-Code")
+            .unwrap_or_default();
         // `smtp; 550 5.1.1 …`: the type before the semicolon says nothing to staff.
         let diagnostic_text = diagnostic_code
             .split_once(';')
@@ -436,7 +481,10 @@ fn looks_like_bounce(mail: &ParsedMail) -> bool {
     from.contains("mailer-daemon")
         || from.contains("postmaster")
         || header("Return-Path").trim() == "<>"
-        || mail.headers.get_first_value("X-Failed-Recipients").is_some()
+        || mail
+            .headers
+            .get_first_value("X-Failed-Recipients")
+            .is_some()
         || SUBJECTS.iter().any(|s| subject.contains(s))
 }
 
@@ -500,8 +548,14 @@ fn free_text_bounce(texts: &[String]) -> Verdict {
 /// The line of `text` around byte `at`.
 fn line_of(text: &str, at: usize) -> String {
     let at = at.min(text.len());
-    let start = text.get(..at).and_then(|t| t.rfind('\n')).map_or(0, |i| i + 1);
-    let end = text.get(at..).and_then(|t| t.find('\n')).map_or(text.len(), |i| at + i);
+    let start = text
+        .get(..at)
+        .and_then(|t| t.rfind('\n'))
+        .map_or(0, |i| i + 1);
+    let end = text
+        .get(at..)
+        .and_then(|t| t.find('\n'))
+        .map_or(text.len(), |i| at + i);
     text.get(start..end).unwrap_or_default().to_owned()
 }
 
@@ -600,12 +654,26 @@ fn short(text: &str) -> String {
 /// as the SMTP client words it): the same state as a hard bounce. `None` for any other
 /// error (an invalid sender, a message that cannot be built).
 pub fn smtp_refusal(error: &str) -> Option<Diagnostic> {
+    // The address could not even be written in an envelope (`mail::build_message`).
+    if error.starts_with("destinataire invalide") {
+        return Some(Diagnostic::new(
+            Some(Status {
+                class: 5,
+                subject: 1,
+                detail: 3,
+            }),
+            error,
+        ));
+    }
     let rest = error.split_once("permanent error (")?.1;
     let code = rest.get(..3)?;
     if !(code.starts_with('5') && code.bytes().all(|b| b.is_ascii_digit())) {
         return None;
     }
-    let text = rest.get(3..).unwrap_or_default().trim_start_matches([')', ':', ' ']);
+    let text = rest
+        .get(3..)
+        .unwrap_or_default()
+        .trim_start_matches([')', ':', ' ']);
     let status = find_status(text).or_else(|| smtp_code_status(code));
     Some(Diagnostic::new(status, text))
 }
@@ -618,6 +686,7 @@ pub fn plain_french(status: Option<Status>) -> &'static str {
     match (status.subject, status.detail) {
         (1, 1) => "adresse inconnue du serveur destinataire",
         (1, 2) => "domaine de destination inexistant",
+        (1, 3) => "adresse mal formée",
         (1, _) => "adresse refusée par le serveur destinataire",
         (2, 1) => "boîte aux lettres désactivée",
         (2, 2) => "boîte aux lettres pleine",

@@ -27,6 +27,32 @@ fn soft(report: &Report) -> &Diagnostic {
 }
 
 #[test]
+fn the_bounce_address_takes_the_tag_in_its_local_part() {
+    let tag = "3f9a1c0be27d4a5f8c6e1b2d";
+    for raw in [
+        "retours@enquetes.anact.fr",
+        " retours+{tag}@enquetes.anact.fr",
+    ] {
+        let address = BounceAddress::parse(raw).unwrap();
+        assert_eq!(
+            address.with_tag(tag),
+            "retours+3f9a1c0be27d4a5f8c6e1b2d@enquetes.anact.fr"
+        );
+        assert_eq!(tag_in_address(&address.with_tag(tag)).as_deref(), Some(tag));
+    }
+    for bad in [
+        "",
+        "retours",
+        "@anact.fr",
+        "re tours@anact.fr",
+        "retours@localhost",
+        "a@b@c.fr",
+    ] {
+        assert!(BounceAddress::parse(bad).is_err(), "{bad}");
+    }
+}
+
+#[test]
 fn postfix_unknown_user_is_hard_and_names_its_email_three_ways() {
     let report = classify(fixture!("postfix_unknown_user"));
     let diagnostic = hard(&report);
@@ -68,7 +94,11 @@ fn exchange_reports_with_a_two_digit_detail_and_the_whole_original() {
     let report = classify(fixture!("exchange_ndr"));
     let diagnostic = hard(&report);
     assert_eq!(diagnostic.status, status("5.1.10"));
-    assert!(diagnostic.detail.starts_with("550 5.1.10 RESOLVER.ADR.RecipientNotFound"));
+    assert!(
+        diagnostic
+            .detail
+            .starts_with("550 5.1.10 RESOLVER.ADR.RecipientNotFound")
+    );
     assert_eq!(
         report.references.verp_tag.as_deref(),
         Some("a0b1c2d3e4f5a6b7c8d9e0f1")
@@ -89,7 +119,11 @@ fn a_full_mailbox_is_soft_even_when_reported_as_permanent() {
     let diagnostic = soft(&report);
     assert_eq!(diagnostic.status, status("5.2.2"));
     assert_eq!(diagnostic.plain_french(), "boîte aux lettres pleine");
-    assert!(diagnostic.detail.starts_with("552-5.2.2 The recipient's inbox"));
+    assert!(
+        diagnostic
+            .detail
+            .starts_with("552-5.2.2 The recipient's inbox")
+    );
 }
 
 #[test]
@@ -97,7 +131,10 @@ fn reasons_are_cut_to_one_short_line() {
     let long = format!("550\r\n 5.1.1\t{}\u{7}", "é".repeat(300));
     let cut = short(&long);
     assert_eq!(cut.chars().count(), 160);
-    assert!(cut.starts_with("550 5.1.1 éé") && cut.ends_with('…'), "{cut}");
+    assert!(
+        cut.starts_with("550 5.1.1 éé") && cut.ends_with('…'),
+        "{cut}"
+    );
 }
 
 #[test]
@@ -167,7 +204,10 @@ fn foreign_and_malformed_mail_is_unrecognised() {
     let foreign = classify(fixture!("foreign_newsletter"));
     assert_eq!(foreign.verdict, Verdict::Unrecognised);
     assert_eq!(foreign.references, References::default());
-    assert_eq!(classify(fixture!("malformed")).verdict, Verdict::Unrecognised);
+    assert_eq!(
+        classify(fixture!("malformed")).verdict,
+        Verdict::Unrecognised
+    );
     assert_eq!(classify(b"").verdict, Verdict::Unrecognised);
 }
 
@@ -204,7 +244,10 @@ fn status_codes_stand_alone() {
     assert_eq!(Status::parse("9.1.1"), None);
     assert_eq!(Status::parse("5.1"), None);
     assert_eq!(Status::parse("5.1.1000"), None);
-    assert_eq!(status("4.7.0").map(|s| s.to_string()).as_deref(), Some("4.7.0"));
+    assert_eq!(
+        status("4.7.0").map(|s| s.to_string()).as_deref(),
+        Some("4.7.0")
+    );
 }
 
 #[test]
@@ -220,7 +263,11 @@ fn the_smtp_clients_permanent_refusals_are_hard_and_nothing_else() {
     );
     let bare = smtp_refusal("permanent error (554): rejected").unwrap();
     assert_eq!(bare.status.map(|s| s.class), Some(5));
-    assert_eq!(smtp_refusal("destinataire invalide : x"), None);
+    assert_eq!(
+        smtp_refusal("destinataire invalide : x").and_then(|d| d.status),
+        status("5.1.3")
+    );
+    assert_eq!(smtp_refusal("expéditeur invalide : x"), None);
     assert_eq!(smtp_refusal("transient error (451): later"), None);
     assert_eq!(smtp_refusal("permanent error (4"), None);
 }
