@@ -22,6 +22,9 @@ pub const BOUNCED: &str = "bounced";
 pub const DEFERRED: &str = "deferred";
 /// Reported as unwanted: unsubscribed.
 pub const COMPLAINED: &str = "complained";
+/// Was undeliverable; staff corrected the address, a new invitation replaces it. Still counts
+/// as not reached.
+pub const REPLACED: &str = "replaced";
 
 /// What processing one message did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -243,6 +246,185 @@ async fn complain(
         .exec(db)
         .await?;
     Ok(())
+}
+
+/// An invitation whose emails came back, as staff see it.
+#[derive(Debug, Clone)]
+pub struct Undeliverable {
+    pub id: Uuid,
+    pub campaign_id: Uuid,
+    /// `questionnaire code – label`.
+    pub campaign: String,
+    pub email: Option<String>,
+    pub name: Option<String>,
+    /// [`BOUNCED`], [`DEFERRED`] or [`COMPLAINED`].
+    pub delivery: String,
+    pub status: Option<String>,
+    pub reason: Option<String>,
+    pub at: Option<DateTime<Utc>>,
+    pub soft_bounces: i16,
+}
+
+/// The invitations of `campaign` (or of every campaign) with a delivery problem, most recent
+/// first, at most `limit`.
+pub async fn undeliverable(
+    db: &impl ConnectionTrait,
+    campaign: Option<Uuid>,
+    limit: u64,
+) -> Result<Vec<Undeliverable>, StoreError> {
+    use sea_orm::{QueryOrder, QuerySelect};
+    let mut query = invitation::Entity::find()
+        .find_also_related(crate::entities::campaign::Entity)
+        .filter(invitation::Column::Delivery.is_in([BOUNCED, DEFERRED, COMPLAINED]));
+    if let Some(id) = campaign {
+        query = query.filter(invitation::Column::CampaignId.eq(id));
+    }
+    let rows = query
+        .order_by_desc(invitation::Column::DeliveryAt)
+        .order_by_asc(invitation::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(i, c)| Undeliverable {
+            id: i.id,
+            campaign_id: i.campaign_id,
+            campaign: c
+                .map(|c| format!("{} – {}", c.questionnaire_code, c.label))
+                .unwrap_or_default(),
+            email: i.email,
+            name: i.name,
+            delivery: i.delivery.unwrap_or_default(),
+            status: i.delivery_status,
+            reason: i.delivery_reason,
+            at: i.delivery_at,
+            soft_bounces: i.soft_bounces,
+        })
+        .collect())
+}
+
+/// How many invitations of a campaign are in each delivery state (the API's `delivery`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DeliveryCounts {
+    /// Undeliverable: a hard bounce, three soft ones, or the SMTP server's permanent refusal
+    /// (including those whose address staff corrected since).
+    pub bounced: u64,
+    /// Soft bounces came back (fewer than three); emails still go to them.
+    pub deferred: u64,
+    /// Reported as unwanted by the recipient: unsubscribed.
+    pub complained: u64,
+}
+
+pub async fn delivery_counts(
+    db: &impl ConnectionTrait,
+    campaign: Uuid,
+) -> Result<DeliveryCounts, StoreError> {
+    use sea_orm::PaginatorTrait;
+    let of = |states: &'static [&'static str]| {
+        invitation::Entity::find()
+            .filter(invitation::Column::CampaignId.eq(campaign))
+            .filter(invitation::Column::Delivery.is_in(states.iter().copied()))
+    };
+    Ok(DeliveryCounts {
+        bounced: of(&[BOUNCED, REPLACED]).count(db).await?,
+        deferred: of(&[DEFERRED]).count(db).await?,
+        complained: of(&[COMPLAINED]).count(db).await?,
+    })
+}
+
+/// What correcting an address did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Correction {
+    /// The old invitation (its link revoked) and the new one, sent at the next dispatch.
+    Replaced {
+        campaign: Uuid,
+        new: Uuid,
+    },
+    NotFound,
+    /// Not bounced nor deferred (a complaint is an unsubscribe: never written to again).
+    NotUndeliverable,
+    /// The same address as before.
+    Unchanged,
+    /// That address is already invited from the same source.
+    AlreadyInvited,
+}
+
+/// Staff corrected the address of an undeliverable invitation: its link is revoked (it is
+/// closed if still pending, and no token finds it any more), and a new invitation to `email`,
+/// with the same campaign, source, name and attributes, is due at once (next dispatch).
+pub async fn correct_address(
+    db: &DatabaseConnection,
+    links: &crate::link_key::LinkKey,
+    id: Uuid,
+    email: &crate::domain::Email,
+    now: DateTime<Utc>,
+) -> Result<Correction, StoreError> {
+    use super::invitations::{self, NewInvitation, STATUS_CLOSED, STATUS_PENDING, Source};
+    let txn = db.begin().await?;
+    let Some(old) = invitation::Entity::find_by_id(id).one(&txn).await? else {
+        return Ok(Correction::NotFound);
+    };
+    let Some(state) = old
+        .delivery
+        .clone()
+        .filter(|d| d == BOUNCED || d == DEFERRED)
+    else {
+        return Ok(Correction::NotUndeliverable);
+    };
+    if old
+        .email
+        .as_deref()
+        .is_some_and(|e| e.eq_ignore_ascii_case(email.as_str()))
+    {
+        return Ok(Correction::Unchanged);
+    }
+    let status = if old.status == STATUS_PENDING {
+        STATUS_CLOSED.to_owned()
+    } else {
+        old.status.clone()
+    };
+    let revoked = invitation::Entity::update_many()
+        .col_expr(invitation::Column::Delivery, Expr::value(REPLACED))
+        .col_expr(
+            invitation::Column::TokenHash,
+            Expr::value(format!("revoked-{}", old.id.simple())),
+        )
+        .col_expr(
+            invitation::Column::LegacyTokenHash,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(invitation::Column::Status, Expr::value(status))
+        .filter(invitation::Column::Id.eq(id))
+        .filter(invitation::Column::Delivery.eq(state))
+        .exec(&txn)
+        .await?;
+    if revoked.rows_affected != 1 {
+        return Ok(Correction::NotUndeliverable);
+    }
+    let attributes = match serde_json::from_str(&old.attributes) {
+        Ok(serde_json::Value::Object(map)) => map,
+        _ => serde_json::Map::new(),
+    };
+    let new = NewInvitation {
+        campaign_id: old.campaign_id,
+        email,
+        name: old.name.as_deref(),
+        role: old.role.as_deref(),
+        attributes: &attributes,
+        source: Source::from_parts(old.source_kind.as_deref(), old.source_id),
+        scheduled_for: Some(now),
+        sent_at: None,
+    };
+    let Some((new, _token)) = invitations::insert(&txn, links, new, now).await? else {
+        txn.rollback().await?;
+        return Ok(Correction::AlreadyInvited);
+    };
+    txn.commit().await?;
+    Ok(Correction::Replaced {
+        campaign: old.campaign_id,
+        new,
+    })
 }
 
 #[cfg(test)]

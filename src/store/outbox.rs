@@ -91,10 +91,14 @@ pub async fn backlog(
         .into_tuple()
         .one(db)
         .await?;
+    let bounces = super::bounces::delivery_counts(db, campaign).await?;
     Ok(DeliveryBacklog {
         queued: queued().count(db).await?,
         retrying: retrying.count(db).await?,
         last_error: last_error.flatten(),
+        bounced: bounces.bounced,
+        deferred: bounces.deferred,
+        complained: bounces.complained,
     })
 }
 

@@ -8,8 +8,9 @@ use chrono::Duration;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::json;
 
-use crate::helpers::{TestApp, questionnaires_dir, spawn_app};
+use crate::helpers::{TestApp, encode, questionnaires_dir, spawn_app, valid_form_answers};
 use crate::smtp::{Delivered, SmtpSink};
+use jalon::domain::QuestionnaireCode;
 use jalon::domain::bounce::BounceAddress;
 use jalon::entities::invitation;
 
@@ -301,4 +302,179 @@ async fn a_permanent_smtp_refusal_lands_with_the_bounces() {
         refused.delivery_status.as_deref().map(|s| &s[..1]),
         Some("5")
     );
+}
+
+#[tokio::test]
+async fn staff_see_the_undeliverable_and_correct_an_address() {
+    let app = spawn_app().await;
+    let smtp = SmtpSink::start();
+    let dispatcher = bounce_dispatcher(&app, &smtp);
+    register(&app, &["gone@example.org", "fine@example.org"]).await;
+    dispatcher.run(app.now()).await.unwrap();
+    let first = smtp.messages();
+    let old_link = first
+        .iter()
+        .find(|m| m.to.contains("gone"))
+        .map(|m| {
+            let start = m.text.find("/r/").unwrap() + 3;
+            m.text[start..start + 22].to_owned()
+        })
+        .unwrap();
+    let file = tempfile::NamedTempFile::with_suffix(".eml").unwrap();
+    // The server's reason is hostile text: shown escaped.
+    let hostile = report_about(
+        "postfix_unknown_user.eml",
+        to(&first, "gone"),
+        "hard-9@mx.example",
+    )
+    .replace(
+        "address rejected: User unknown in virtual mailbox table",
+        "<script>alert(1)</script>",
+    );
+    std::fs::write(file.path(), hostile).unwrap();
+    assert!(import(&app, file.path()).0);
+    let gone = invitation_to(&app, "gone@example.org").await;
+    let campaign = gone.campaign_id;
+
+    let admin = app.sign_in_as("admin").await;
+    let page = admin
+        .client
+        .get(app.url(&format!("/admin/campagnes/{campaign}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Adresses non distribuables"), "{page}");
+    assert!(page.contains("Non distribuable (plus aucun envoi)"));
+    assert!(page.contains("adresse inconnue du serveur destinataire (code 5.1.1)"));
+    assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+    assert!(!page.contains("<script>alert"));
+    assert!(
+        !page.contains("fine@example.org"),
+        "only those that bounced"
+    );
+    let contacts = admin
+        .client
+        .get(app.url("/admin/contacts"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(contacts.contains("gone@example.org"));
+    assert!(contacts.contains(&format!("href=\"/admin/campagnes/{campaign}\"")));
+
+    // The API's campaign results count them.
+    let api = app.client_as("admin").await;
+    let results: serde_json::Value = api
+        .get(app.url(&format!("/api/v1/campaigns/{campaign}/results")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(results["delivery"]["bounced"], 1, "{results}");
+    assert_eq!(results["delivery"]["deferred"], 0);
+    assert_eq!(results["delivery"]["complained"], 0);
+
+    // One of the two answers: 50 % of those invited, as before; 100 % of those reached.
+    let fine = to(&first, "fine");
+    let start = fine.text.find("/r/").unwrap() + 3;
+    let token = &fine.text[start..start + 22];
+    let answered = app
+        .post_form(
+            &format!("/r/{token}"),
+            encode(&valid_form_answers(&app, QuestionnaireCode::I3_1)),
+        )
+        .await;
+    assert_eq!(answered.status(), 303);
+    let indicators: serde_json::Value = app
+        .get("/api/v1/indicators?year=2026")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let i31 = indicators["indicators"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["invited"] == 2)
+        .unwrap_or_else(|| panic!("{indicators}"));
+    assert_eq!(
+        i31["participation_rate"], 0.5,
+        "the indicator's rate unchanged"
+    );
+    assert_eq!(i31["undeliverable"], 1);
+    assert_eq!(i31["participation_rate_reached"], 1.0);
+    let home = admin
+        .client
+        .get(app.url("/tableau-de-bord?annee=2026"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        home.contains("Taux de participation des personnes jointes"),
+        "{home}"
+    );
+    assert!(home.contains("(hors 1 adresse(s) non distribuable(s))"));
+
+    // A regional account cannot correct; an admin can.
+    let correct = |client: &reqwest::Client, csrf: &str, email: &str| {
+        client
+            .post(app.url(&format!("/admin/invitations/{}/adresse", gone.id)))
+            .form(&[("email", email), ("_csrf", csrf)])
+            .send()
+    };
+    let regional = app.sign_in_as("regional:aract-bretagne").await;
+    let refused = correct(&regional.client, &regional.csrf, "new@example.org")
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 403);
+    let bad = correct(&admin.client, &admin.csrf, "not an address")
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 400);
+    let done = correct(&admin.client, &admin.csrf, "new@example.org")
+        .await
+        .unwrap();
+    assert_eq!(done.status(), 303);
+    let again = correct(&admin.client, &admin.csrf, "other@example.org")
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 400, "already corrected");
+
+    assert_eq!(app.get(&format!("/r/{old_link}")).await.status(), 404);
+    let summary = dispatcher.run(app.now()).await.unwrap();
+    assert_eq!(summary.invitations_queued, 1);
+    let messages = smtp.messages();
+    let new = to(&messages, "new@example.org");
+    assert!(new.text.contains("/r/") && !new.text.contains(&old_link));
+    let audit: i64 = {
+        use sea_orm::PaginatorTrait;
+        jalon::entities::audit_entry::Entity::find()
+            .filter(jalon::entities::audit_entry::Column::Action.eq("adresse_corrigee"))
+            .count(&app.db)
+            .await
+            .unwrap() as i64
+    };
+    assert_eq!(audit, 1);
+    // The corrected one leaves the list, but still counts as not reached.
+    let page = admin
+        .client
+        .get(app.url(&format!("/admin/campagnes/{campaign}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Aucune adresse en échec de distribution."));
+    app.assert_invitation_counts_agree().await;
 }

@@ -4,6 +4,7 @@ mod accounts;
 mod audit;
 mod campaigns;
 mod contacts;
+mod delivery;
 mod home;
 mod imports;
 mod previews;
@@ -11,8 +12,9 @@ mod registrations;
 
 pub use accounts::{AccountsView, accounts_page};
 pub use audit::audit_page;
-pub use campaigns::{CampaignRow, campaign_page, campaigns_page};
+pub use campaigns::{CampaignRow, Delivery, campaign_page, campaigns_page};
 pub use contacts::{ContactView, contacts_page};
+pub use delivery::{delivery_label, undeliverable_table};
 pub use home::home_page;
 pub use imports::{WaveChoice, import_report_page, imports_page};
 pub use previews::{EmailPreview, email_page, questionnaires_page};
