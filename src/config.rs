@@ -71,6 +71,12 @@ pub struct Settings {
     #[arg(long, env = "JALON_SMTP_MAX_PER_SECOND", global = true)]
     pub smtp_max_per_second: Option<std::num::NonZeroU32>,
 
+    /// Where bounces go: each email's envelope sender is this address with the email's tag
+    /// (`retours@enquetes.anact.fr` sends as `retours+{tag}@enquetes.anact.fr`), so that a
+    /// bounce names the invitation it is about. Unset: the address of JALON_MAIL_FROM.
+    #[arg(long, env = "JALON_BOUNCE_ADDRESS", global = true)]
+    pub bounce_address: Option<String>,
+
     /// Folder of `.eml` files when no SMTP server is configured.
     #[arg(
         long,

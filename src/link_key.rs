@@ -6,7 +6,11 @@
 //!   URL-safe base64 (22 characters, the shape of the random tokens before it). Dispatch
 //!   recomputes it from the id whenever an email goes out, so it is stored nowhere.
 //! - The database keeps only HMAC-SHA256(`lookup`, token) in hex (`invitations.token_hash`);
-//!   a presented token is hashed the same way and looked up. Whoever reads the database
+//!   a presented token is hashed the same way and looked up.
+//! - The tag of an outgoing email (its envelope sender `retours+{tag}@…` and its
+//!   `X-Jalon-Envoi` header), by which a bounce finds it, is the first 96 bits of
+//!   HMAC-SHA256(`bounce`, invitation id, kind) in hexadecimal: one per outbox row, not
+//!   guessable from the ids a recipient sees. Whoever reads the database
 //!   (a backup, a dump) has the ids and the hashes, but without the key file can neither
 //!   compute a token from an id nor find one from its hash.
 
@@ -32,6 +36,7 @@ fn mac(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
 pub struct LinkKey {
     derive: [u8; 32],
     lookup: [u8; 32],
+    bounce: [u8; 32],
 }
 
 impl std::fmt::Debug for LinkKey {
@@ -46,6 +51,7 @@ impl LinkKey {
         Self {
             derive: mac(seal_key, &[b"jalon personal link token v1"]),
             lookup: mac(seal_key, &[b"jalon personal link lookup v1"]),
+            bounce: mac(seal_key, &[b"jalon bounce tag v1"]),
         }
     }
 
@@ -60,6 +66,22 @@ impl LinkKey {
     /// What `invitations.token_hash` holds for `token`: 64 hexadecimal digits.
     pub fn digest(&self, token: &Token) -> String {
         mac(&self.lookup, &[token.expose().as_bytes()])
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+}
+
+impl LinkKey {
+    /// The tag of the email of `kind` (`invitation`, `reminder_1`…) to `invitation`:
+    /// [`crate::domain::bounce::TAG_LEN`] lowercase hexadecimal digits (case survives
+    /// servers that fold the local part).
+    pub fn bounce_tag(&self, invitation: Uuid, kind: &str) -> String {
+        let full = mac(
+            &self.bounce,
+            &[invitation.as_bytes(), b"\0", kind.as_bytes()],
+        );
+        full[..crate::domain::bounce::TAG_LEN / 2]
             .iter()
             .map(|b| format!("{b:02x}"))
             .collect()
@@ -99,5 +121,20 @@ mod tests {
         assert_ne!(key(2).digest(&token), digest);
         assert_ne!(legacy_digest(&token), digest);
         assert!(!digest.contains(token.expose()));
+    }
+
+    #[test]
+    fn a_bounce_tag_is_keyed_and_one_per_email() {
+        let id = Uuid::new_v4();
+        let tag = key(1).bounce_tag(id, "invitation");
+        assert_eq!(tag.len(), crate::domain::bounce::TAG_LEN);
+        assert!(
+            tag.bytes()
+                .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+        );
+        assert_eq!(key(1).bounce_tag(id, "invitation"), tag);
+        assert_ne!(key(1).bounce_tag(id, "reminder_1"), tag);
+        assert_ne!(key(2).bounce_tag(id, "invitation"), tag);
+        assert!(!tag.contains(&id.simple().to_string()[..8]));
     }
 }

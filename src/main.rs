@@ -69,6 +69,11 @@ enum Command {
         #[arg(long)]
         as_of: Option<String>,
     },
+    /// What came back to JALON_BOUNCE_ADDRESS: bounces, complaints, automatic replies.
+    Bounces {
+        #[command(subcommand)]
+        command: BouncesCommand,
+    },
     /// Import a CSV export (UTF-8 or Windows-1252, `;` or `,`).
     Import {
         #[command(subcommand)]
@@ -104,6 +109,13 @@ enum Command {
         #[arg(long)]
         output: Option<PathBuf>,
     },
+}
+
+#[derive(Subcommand)]
+enum BouncesCommand {
+    /// Process an `.eml` file, or every `.eml` file of a folder (a mailbox exported by hand);
+    /// print what each did. A message processed before has no second effect.
+    Import { path: PathBuf },
 }
 
 #[derive(Subcommand)]
@@ -396,6 +408,24 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Bounces {
+            command: BouncesCommand::Import { path },
+        } => {
+            let db = open_database(&settings).await?;
+            let imported = jalon::bounces::import_path(&db, &path, clock.now()).await?;
+            for processed in &imported.processed {
+                println!("{}", processed.line());
+            }
+            for (file, error) in &imported.unreadable {
+                eprintln!("erreur : {} illisible : {error}", file.display());
+            }
+            print!("{}", imported.summary());
+            Ok(if imported.unreadable.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
         Command::Import { what } => {
             let (kind, args) = match what {
                 ImportCommand::Interventions(args) => (ImportKind::Interventions, args),
@@ -611,6 +641,11 @@ fn dispatcher(
         retention_months: settings.retention_months,
         anonymity_threshold: settings.anonymity_threshold,
         seal_key,
+        bounce_address: settings
+            .bounce_address
+            .as_deref()
+            .map(jalon::domain::bounce::BounceAddress::parse)
+            .transpose()?,
     })
 }
 

@@ -17,6 +17,7 @@ mod m20261202_000012_tally_backlog;
 mod m20261210_000013_link_token_hashes;
 mod m20261210_000014_oidc;
 mod m20261220_000015_questionnaire_drafts;
+mod m20261220_000016_bounces;
 
 pub struct Migrator;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261210_000013_link_token_hashes::Migration),
             Box::new(m20261210_000014_oidc::Migration),
             Box::new(m20261220_000015_questionnaire_drafts::Migration),
+            Box::new(m20261220_000016_bounces::Migration),
         ]
     }
 }

@@ -221,6 +221,11 @@ fn invitation_row(
         closes_at: Set(None),
         unsubscribed_at: Set(None),
         opened_on: Set(answered.then(|| paris_date(day))),
+        delivery: Set(None),
+        delivery_status: Set(None),
+        delivery_reason: Set(None),
+        delivery_at: Set(None),
+        soft_bounces: Set(0),
     }
 }
 

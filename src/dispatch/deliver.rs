@@ -11,6 +11,7 @@ use crate::entities::outbox as outbox_row;
 use crate::mail::{MailError, OutgoingEmail};
 use crate::progress::Progress;
 use crate::store::StoreError;
+use crate::store::bounces;
 use crate::store::outbox::{self, Outcome};
 
 const CLAIM: u64 = 64;
@@ -88,6 +89,7 @@ impl Dispatcher {
                 let outcome = self.outcome(&row, result, now, &mut delivered);
                 outcomes.push((row, outcome));
             }
+            self.record_refusals(&outcomes, now).await?;
             outbox::record_all(&self.db, &outcomes, now).await?;
             progress.advance(outcomes.len() as u64);
         }
@@ -109,7 +111,34 @@ impl Dispatcher {
             text: fill(&row.body_text),
             html: fill(&row.body_html),
             unsubscribe_url: row.unsubscribe_url.as_deref().map(fill),
+            envelope_from: self
+                .bounce_address
+                .as_ref()
+                .zip(row.bounce_tag.as_deref())
+                .map(|(address, tag)| address.with_tag(tag)),
+            bounce_tag: row.bounce_tag.clone(),
         }
+    }
+
+    /// An address the server refused outright is recorded as a bounce, so that staff see one
+    /// list; before the outbox rows, so that a crash in between sends it again, refused again.
+    async fn record_refusals(
+        &self,
+        outcomes: &[(outbox_row::Model, Outcome)],
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        for (row, outcome) in outcomes {
+            let Outcome::Failed { error } = outcome else {
+                continue;
+            };
+            if let (Some(invitation), Some(refusal)) = (
+                row.invitation_id,
+                crate::domain::bounce::smtp_refusal(error),
+            ) {
+                bounces::mark_undeliverable(&self.db, invitation, &refusal, now).await?;
+            }
+        }
+        Ok(())
     }
 
     fn outcome(

@@ -42,6 +42,9 @@ pub struct Dispatcher {
     pub anonymity_threshold: u64,
     /// Opens the sealed responses to release them (`store::anonymity`).
     pub seal_key: crate::seal_key::SealKey,
+    /// `JALON_BOUNCE_ADDRESS`: the envelope sender of each email, tagged (VERP). `None`: the
+    /// address of `From:`.
+    pub bounce_address: Option<crate::domain::bounce::BounceAddress>,
 }
 
 /// What one run did, printed by `jalon dispatch` and logged by the scheduler.

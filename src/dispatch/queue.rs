@@ -64,7 +64,9 @@ impl Dispatcher {
                 format!("reminder_{n}"),
             ),
         };
+        let bounce_tag = self.seal_key.links().bounce_tag(recipient.id, &kind);
         Some(NewEmail {
+            bounce_tag: Some(bounce_tag),
             invitation_id: Some(recipient.id),
             kind,
             recipient: recipient.email.clone(),

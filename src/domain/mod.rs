@@ -3,6 +3,7 @@
 pub mod anonymity;
 pub mod answers;
 pub mod attributes;
+pub mod bounce;
 pub mod dataset;
 pub mod email_template;
 pub mod indicators;

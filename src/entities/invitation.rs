@@ -27,6 +27,16 @@ pub struct Model {
     pub closes_at: Option<DateTimeUtc>,
     pub unsubscribed_at: Option<DateTimeUtc>,
     pub opened_on: Option<Date>,
+    /// What the bounces say (`store::bounces`): `bounced` (undeliverable: no more emails),
+    /// `deferred` (soft bounces, still tried), `complained` (reported as unwanted); `None`
+    /// when nothing came back.
+    pub delivery: Option<String>,
+    /// The report's status code (`5.1.1`).
+    pub delivery_status: Option<String>,
+    /// The server's reason, one short line.
+    pub delivery_reason: Option<String>,
+    pub delivery_at: Option<DateTimeUtc>,
+    pub soft_bounces: i16,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -3,6 +3,7 @@
 pub mod anonymous_pending;
 pub mod answer;
 pub mod answer_tally;
+pub mod bounce_message;
 pub mod campaign;
 pub mod company_score;
 pub mod coproduction;

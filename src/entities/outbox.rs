@@ -22,6 +22,9 @@ pub struct Model {
     pub server_response: Option<String>,
     pub created_at: DateTimeUtc,
     pub sent_at: Option<DateTimeUtc>,
+    /// The tag of the envelope sender (VERP) and of jalon's header: a keyed hash of the
+    /// invitation and kind (`crate::link_key`), by which a bounce finds this row.
+    pub bounce_tag: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

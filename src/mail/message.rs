@@ -15,6 +15,29 @@ pub struct OutgoingEmail {
     pub html: String,
     /// One-click unsubscribe address (RFC 8058), sent as `List-Unsubscribe`.
     pub unsubscribe_url: Option<String>,
+    /// The tag by which a bounce finds this email (`crate::link_key`), sent as jalon's own
+    /// header `X-Jalon-Envoi`.
+    pub bounce_tag: Option<String>,
+    /// Envelope sender (`MAIL FROM`, where bounces go): `retours+{tag}@…`. `None`: the
+    /// address of `From:`, as without `JALON_BOUNCE_ADDRESS`.
+    pub envelope_from: Option<String>,
+}
+
+#[derive(Clone)]
+struct JalonTag(String);
+
+impl Header for JalonTag {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str(crate::domain::bounce::JALON_HEADER)
+    }
+
+    fn parse(s: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(Self(s.trim().to_owned()))
+    }
+
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), self.0.clone())
+    }
 }
 
 #[derive(Clone)]
@@ -65,6 +88,18 @@ pub fn build_message(email: &OutgoingEmail) -> Result<Message, MailError> {
         .parse()
         .map_err(|e| permanent("destinataire invalide", &e))?;
     let domain = from.email.domain().to_owned();
+    let envelope = match &email.envelope_from {
+        Some(sender) => {
+            let sender: lettre::Address = sender
+                .parse()
+                .map_err(|e| permanent("adresse de retour invalide", &e))?;
+            Some(
+                lettre::address::Envelope::new(Some(sender), vec![to.email.clone()])
+                    .map_err(|e| permanent("enveloppe invalide", &e))?,
+            )
+        }
+        None => None,
+    };
     let mut builder = Message::builder()
         .from(from)
         .to(to)
@@ -74,6 +109,12 @@ pub fn build_message(email: &OutgoingEmail) -> Result<Message, MailError> {
         builder = builder
             .header(ListUnsubscribe(url.clone()))
             .header(ListUnsubscribePost);
+    }
+    if let Some(tag) = &email.bounce_tag {
+        builder = builder.header(JalonTag(tag.clone()));
+    }
+    if let Some(envelope) = envelope {
+        builder = builder.envelope(envelope);
     }
     builder
         .multipart(

@@ -49,6 +49,11 @@ fn open_and_reachable() -> sea_orm::Condition {
         .add(invitation::Column::Status.eq(STATUS_PENDING))
         .add(invitation::Column::UnsubscribedAt.is_null())
         .add(invitation::Column::Email.is_not_null())
+        .add(
+            sea_orm::Condition::any()
+                .add(invitation::Column::Delivery.is_null())
+                .add(invitation::Column::Delivery.ne(super::bounces::BOUNCED)),
+        )
         .add(campaign::Column::Status.eq(STATUS_OPEN))
 }
 

@@ -39,6 +39,16 @@ impl Source {
         }
     }
 
+    /// The source an invitation row records (`source_kind`, `source_id`).
+    pub fn from_parts(kind: Option<&str>, id: Option<Uuid>) -> Option<Self> {
+        match (kind?, id?) {
+            ("intervention", id) => Some(Source::Intervention(id)),
+            ("coproduction", id) => Some(Source::Coproduction(id)),
+            ("wave", id) => Some(Source::Wave(id)),
+            _ => None,
+        }
+    }
+
     fn id(self) -> Uuid {
         match self {
             Source::Intervention(id) | Source::Coproduction(id) | Source::Wave(id) => id,

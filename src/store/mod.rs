@@ -3,6 +3,7 @@
 pub mod anonymity;
 pub mod audit;
 pub mod batch;
+pub mod bounces;
 pub mod campaign_admin;
 pub mod campaigns;
 mod connect;

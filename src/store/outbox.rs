@@ -30,6 +30,9 @@ pub struct NewEmail {
     pub body_text: String,
     pub body_html: String,
     pub unsubscribe_url: Option<String>,
+    /// `crate::link_key::LinkKey::bounce_tag` of the invitation and kind: how a bounce finds
+    /// this email (`None` for a test email, which has no invitation).
+    pub bounce_tag: Option<String>,
 }
 
 /// Queues an email; an (invitation, kind) already queued is left alone (false).
@@ -56,6 +59,7 @@ pub async fn enqueue(
         server_response: Set(None),
         created_at: Set(now),
         sent_at: Set(None),
+        bounce_tag: Set(email.bounce_tag),
     };
     let result = outbox::Entity::insert(row)
         .on_conflict_do_nothing_on([outbox::Column::InvitationId, outbox::Column::Kind])
@@ -90,14 +94,19 @@ pub async fn backlog(
         .into_tuple()
         .one(db)
         .await?;
+    let bounces = super::bounces::delivery_counts(db, campaign).await?;
     Ok(DeliveryBacklog {
         queued: queued().count(db).await?,
         retrying: retrying.count(db).await?,
         last_error: last_error.flatten(),
+        bounced: bounces.bounced,
+        deferred: bounces.deferred,
+        complained: bounces.complained,
     })
 }
 
-/// Cancels queued emails whose invitation was answered, closed or unsubscribed meanwhile.
+/// Cancels queued emails whose invitation was answered, closed, unsubscribed or found
+/// undeliverable meanwhile.
 pub async fn cancel_moot(db: &impl ConnectionTrait) -> Result<u64, StoreError> {
     let mut moot = Query::select();
     moot.column(invitation::Column::Id)
@@ -105,7 +114,8 @@ pub async fn cancel_moot(db: &impl ConnectionTrait) -> Result<u64, StoreError> {
         .cond_where(
             sea_orm::Condition::any()
                 .add(invitation::Column::Status.ne(STATUS_PENDING))
-                .add(invitation::Column::UnsubscribedAt.is_not_null()),
+                .add(invitation::Column::UnsubscribedAt.is_not_null())
+                .add(invitation::Column::Delivery.eq(super::bounces::BOUNCED)),
         );
     let result = outbox::Entity::update_many()
         .col_expr(outbox::Column::Status, Expr::value(CANCELLED))

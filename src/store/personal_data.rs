@@ -44,6 +44,11 @@ async fn erase_invitations(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<()
                 invitation::Column::Role,
                 Expr::value(Option::<String>::None),
             )
+            // A bounce's reason often quotes the address.
+            .col_expr(
+                invitation::Column::DeliveryReason,
+                Expr::value(Option::<String>::None),
+            )
             .filter(invitation::Column::Id.is_in(chunk.iter().copied()))
             .exec(db)
             .await?;
@@ -232,6 +237,11 @@ pub async fn export_contact(db: &impl ConnectionTrait, email: &str) -> Result<Va
             "reminders_sent": inv.reminders_sent,
             "closes_at": inv.closes_at,
             "unsubscribed_at": inv.unsubscribed_at,
+            "delivery": inv.delivery,
+            "delivery_status": inv.delivery_status,
+            "delivery_reason": inv.delivery_reason,
+            "delivery_at": inv.delivery_at,
+            "soft_bounces": inv.soft_bounces,
             "opened_on": inv.opened_on,
             "completed_on": inv.completed_on,
             "emails": emails.iter().map(|m| json!({

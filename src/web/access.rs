@@ -173,6 +173,7 @@ pub const STAFF_ROUTES: &[(&str, &str, Permission)] = {
         ("POST", "/admin/campagnes/{id}/reprise", Admin),
         ("POST", "/admin/campagnes/{id}/cloture", Admin),
         ("POST", "/admin/invitations/{id}/annulation", Admin),
+        ("POST", "/admin/invitations/{id}/adresse", Admin),
         ("GET", "/admin/contacts", Admin),
         ("GET", "/admin/contacts/export", Admin),
         ("POST", "/admin/contacts/desinscription", Admin),

@@ -57,6 +57,14 @@ struct IndicatorSummary {
     #[schema(required = true, value_type = Option<crate::domain::indicators::Interval>)]
     interval: Option<(f64, f64)>,
     respondents: u64,
+    /// Invitations that reached nobody: refused by the SMTP server or bounced (`null` for
+    /// indicator 4).
+    #[schema(required = true)]
+    undeliverable: Option<u64>,
+    /// Completed out of the invitations that reached someone (sent minus undeliverable),
+    /// beside `participation_rate`, which the targets are measured against.
+    #[schema(required = true)]
+    participation_rate_reached: Option<f64>,
     anonymous: bool,
     /// Anonymous and below the threshold: nothing but counts is shown.
     suppressed: bool,
@@ -138,6 +146,8 @@ pub(super) fn indicator_json(entry: &IndicatorEntry) -> Value {
         "invited": r.invited(),
         "failed": r.participation.map(|p| p.failed()),
         "participation_rate": r.participation_rate(),
+        "undeliverable": r.participation.map(|p| p.undeliverable()),
+        "participation_rate_reached": r.participation.and_then(|p| p.rate_over_reached()),
         "participation_target": r.participation_target,
         "participation_target_met": r.participation_met(),
         "anonymous": entry.anonymous,

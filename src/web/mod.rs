@@ -293,6 +293,10 @@ fn staff_routes(cfg: &mut web::ServiceConfig) {
             "/admin/invitations/{id}/annulation",
             web::post().to(admin::campaigns::cancel_invitation),
         )
+        .route(
+            "/admin/invitations/{id}/adresse",
+            web::post().to(admin::campaigns::correct_address),
+        )
         .route("/admin/contacts", web::get().to(admin::contacts::page))
         .route(
             "/admin/contacts/export",

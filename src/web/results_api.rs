@@ -22,7 +22,10 @@ struct CampaignResultsBody {
     /// Anonymous and below the threshold: nothing but counts is shown.
     suppressed: bool,
     respondents: u64,
-    /// Invitations sent, failed, delivered, answered and opened; `null` for an open campaign.
+    /// Invitations sent, failed, delivered, answered and opened, and the rate (`rate`, what the
+    /// targets are measured against); those that reached nobody (`undeliverable`: refused or
+    /// bounced), the others (`reached`) and the rate over them (`rate_over_reached`); `null`
+    /// for an open campaign.
     #[schema(required = true, value_type = Option<Object>)]
     participation: Option<Value>,
     #[schema(required = true)]
@@ -171,6 +174,9 @@ fn results_json(results: &CampaignResults) -> Value {
             "completed": p.completed(),
             "opened": results.opened,
             "rate": p.rate(),
+            "undeliverable": p.undeliverable(),
+            "reached": p.reached(),
+            "rate_over_reached": p.rate_over_reached(),
         })),
         "delivery": results.delivery,
         "indicator": {

@@ -20,9 +20,11 @@ const K: usize = 5;
 /// Every table of the schema, and which side it is on. A new table must be placed here, so
 /// that this test reads it.
 /// (`invitation_counts` and `opened_counts` are kept by triggers on `invitations`.)
-const PERSON_SIDE: [&str; 5] = [
+const PERSON_SIDE: [&str; 6] = [
     "invitations",
     "outbox",
+    // Bounces processed: the invitation they were about.
+    "bounce_messages",
     "drafts",
     "invitation_counts",
     "opened_counts",

@@ -120,6 +120,7 @@ const ROUTES: &[(&str, &str, &str, Who)] = {
         ("POST", "/admin/campagnes/{id}/reprise", "/admin/campagnes/00000000-0000-0000-0000-000000000000/reprise", Admin),
         ("POST", "/admin/campagnes/{id}/cloture", "/admin/campagnes/00000000-0000-0000-0000-000000000000/cloture", Admin),
         ("POST", "/admin/invitations/{id}/annulation", "/admin/invitations/00000000-0000-0000-0000-000000000000/annulation", Admin),
+        ("POST", "/admin/invitations/{id}/adresse", "/admin/invitations/00000000-0000-0000-0000-000000000000/adresse", Admin),
         ("GET", "/admin/contacts", "/admin/contacts?email=x%40example.org", Admin),
         ("GET", "/admin/contacts/export", "/admin/contacts/export?email=x%40example.org", Admin),
         ("POST", "/admin/contacts/desinscription", "/admin/contacts/desinscription", Admin),

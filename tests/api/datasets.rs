@@ -111,6 +111,7 @@ pub async fn failed_delivery(app: &TestApp, invitation_id: Uuid, at: DateTime<Ut
         server_response: Set(None),
         created_at: Set(at),
         sent_at: Set(None),
+        bounce_tag: Set(None),
     })
     .exec_without_returning(&app.db)
     .await

@@ -484,6 +484,7 @@ impl TestApp {
             retention_months: jalon::domain::retention::DEFAULT_MONTHS,
             anonymity_threshold: jalon::domain::indicators::DEFAULT_THRESHOLD,
             seal_key: self.seal_key.clone(),
+            bounce_address: None,
         }
     }
 

@@ -6,6 +6,7 @@ mod anonymity;
 mod answering;
 mod auth;
 mod bad_input;
+mod bounces;
 mod cli;
 mod dashboard;
 mod datasets;

@@ -1,7 +1,7 @@
 //! A real SMTP server for tests, inside the test process: the SMTP state machine of the
 //! `mailin` crate on a loopback port, storing each message as a file. Nothing to install.
 //! `stop` closes the port and cuts every open connection at once, as a killed server would;
-//! `resume` opens the same port again.
+//! `resume` opens the same port again. Addresses at `refused.example.org` are refused (550).
 
 use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
@@ -40,6 +40,10 @@ pub struct Delivered {
     pub list_unsubscribe: Option<String>,
     pub list_unsubscribe_post: Option<String>,
     pub message_id: String,
+    /// The envelope sender (`MAIL FROM`), as a receiving server writes it: `Return-Path`.
+    pub return_path: String,
+    /// jalon's own header naming the email for bounces.
+    pub jalon_tag: Option<String>,
 }
 
 fn free_port() -> u16 {
@@ -59,14 +63,21 @@ struct Mailbox {
 }
 
 impl Handler for Mailbox {
-    fn data_start(
-        &mut self,
-        _domain: &str,
-        _from: &str,
-        _is8bit: bool,
-        _to: &[String],
-    ) -> Response {
+    /// Addresses at `refused.example.org` do not exist here: 550 at RCPT, as a real server
+    /// answers for an unknown user.
+    fn rcpt(&mut self, to: &str) -> Response {
+        if to.ends_with("@refused.example.org") || to.ends_with("@refused.example.org>") {
+            mailin::response::NO_MAILBOX
+        } else {
+            mailin::response::OK
+        }
+    }
+
+    fn data_start(&mut self, _domain: &str, from: &str, _is8bit: bool, _to: &[String]) -> Response {
         self.message.clear();
+        // As a receiving server does: the envelope sender on top.
+        self.message
+            .extend_from_slice(format!("Return-Path: <{from}>\r\n").as_bytes());
         mailin::response::OK
     }
 
@@ -276,5 +287,7 @@ fn parse(raw: &[u8]) -> Delivered {
         list_unsubscribe: header("List-Unsubscribe"),
         list_unsubscribe_post: header("List-Unsubscribe-Post"),
         message_id: header("Message-ID").unwrap_or_default(),
+        return_path: header("Return-Path").unwrap_or_default(),
+        jalon_tag: header("X-Jalon-Envoi"),
     }
 }

@@ -76,6 +76,7 @@ async fn an_smtp_server_lost_mid_dispatch_delivers_each_email_once_and_shows_mea
         )
         .await
         .unwrap(),
+        bounce_address: None,
     };
     let dispatcher = Arc::new(dispatcher);
     let running = tokio::spawn({

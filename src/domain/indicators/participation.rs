@@ -18,11 +18,17 @@ use super::Proportion;
 ///
 /// The three counts are of disjoint states of an invitation: a completed invitation was
 /// evidently delivered, so `failed` counts only invitations that were not completed.
+///
+/// Bounces come later than the SMTP server's answer (an hour, a day): the invitations they
+/// made undeliverable (`bounced`, disjoint from the others too) do not change `rate`, the
+/// value the targets are measured against, but give a second rate beside it, over the
+/// people the invitation actually reached.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Participation {
     sent: u64,
     failed: u64,
     completed: u64,
+    bounced: u64,
 }
 
 impl Participation {
@@ -38,7 +44,33 @@ impl Participation {
             sent,
             failed,
             completed,
+            bounced: 0,
         }
+    }
+
+    /// With `bounced` invitations found undeliverable by their bounces (not completed, not
+    /// counted as failed), at most those neither failed nor completed.
+    pub const fn with_bounced(self, bounced: u64) -> Self {
+        let room = self.sent - self.failed - self.completed;
+        Self {
+            bounced: if bounced < room { bounced } else { room },
+            ..self
+        }
+    }
+
+    /// Invitations that reached nobody: refused by the SMTP server or bounced.
+    pub const fn undeliverable(&self) -> u64 {
+        self.failed + self.bounced
+    }
+
+    /// `sent − undeliverable`: the people the invitation reached.
+    pub const fn reached(&self) -> u64 {
+        self.sent - self.undeliverable()
+    }
+
+    /// `completed` out of `reached`; `None` when nobody was reached.
+    pub fn rate_over_reached(&self) -> Option<f64> {
+        Proportion::new(self.completed, self.reached()).rate()
     }
 
     pub const fn sent(&self) -> u64 {
@@ -77,12 +109,15 @@ impl Participation {
 
 impl Serialize for Participation {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut state = serializer.serialize_struct("Participation", 5)?;
+        let mut state = serializer.serialize_struct("Participation", 8)?;
         state.serialize_field("sent", &self.sent)?;
         state.serialize_field("failed", &self.failed)?;
         state.serialize_field("delivered", &self.delivered())?;
         state.serialize_field("completed", &self.completed)?;
         state.serialize_field("rate", &self.rate())?;
+        state.serialize_field("undeliverable", &self.undeliverable())?;
+        state.serialize_field("reached", &self.reached())?;
+        state.serialize_field("rate_over_reached", &self.rate_over_reached())?;
         state.end()
     }
 }
@@ -185,7 +220,26 @@ mod tests {
         let json = serde_json::to_value(Participation::new(10, 2, 4)).unwrap();
         assert_eq!(
             json,
-            serde_json::json!({"sent": 10, "failed": 2, "delivered": 8, "completed": 4, "rate": 0.5})
+            serde_json::json!({"sent": 10, "failed": 2, "delivered": 8, "completed": 4, "rate": 0.5,
+                "undeliverable": 2, "reached": 8, "rate_over_reached": 0.5})
+        );
+    }
+
+    #[test]
+    fn bounces_give_a_second_rate_and_leave_the_first_alone() {
+        // 120 sent, 20 refused by the server, 50 answered, then 30 bounced.
+        let p = Participation::new(120, 20, 50).with_bounced(30);
+        assert_eq!(p.rate(), Some(0.5), "the indicator's rate is unchanged");
+        assert_eq!((p.undeliverable(), p.reached()), (50, 70));
+        assert!((p.rate_over_reached().unwrap() - 50.0 / 70.0).abs() < 1e-15);
+        // More bounces than the unanswered invitations: capped, never above 100 %.
+        let all = Participation::new(10, 2, 4).with_bounced(99);
+        assert_eq!((all.reached(), all.rate_over_reached()), (4, Some(1.0)));
+        assert_eq!(
+            Participation::new(3, 3, 0)
+                .with_bounced(1)
+                .rate_over_reached(),
+            None
         );
     }
 

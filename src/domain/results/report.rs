@@ -196,7 +196,8 @@ pub struct CampaignInfo {
 }
 
 /// A campaign's emails not delivered yet: queued, of which `retrying` already failed at least
-/// once for a transient reason (SMTP server unreachable…), and the last error met.
+/// once for a transient reason (SMTP server unreachable…), and the last error met; and what
+/// the bounces said of its invitations.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 #[schema(as = Delivery)]
 pub struct DeliveryBacklog {
@@ -204,6 +205,13 @@ pub struct DeliveryBacklog {
     pub retrying: u64,
     #[schema(required = true)]
     pub last_error: Option<String>,
+    /// Invitations undeliverable: a hard bounce, three soft ones, or the SMTP server's
+    /// permanent refusal (those whose address staff corrected since included).
+    pub bounced: u64,
+    /// Invitations with soft bounces (fewer than three): emails still go to them.
+    pub deferred: u64,
+    /// Invitations reported as unwanted by their recipient: unsubscribed.
+    pub complained: u64,
 }
 
 /// A page of 3.1's companies in the order of their references.

@@ -95,7 +95,34 @@ pub async fn participation_of(
         None => (0, 0),
     };
     let failed = failed_of(db, invited).await?;
-    Ok(participation(sent, failed, completed))
+    let bounced = bounced_of(db, invited).await?;
+    Ok(participation(sent, failed, completed).with_bounced(bounced))
+}
+
+/// Invitations found undeliverable by their bounces (`store::bounces`), not answered, and
+/// not already counted by [`failed_of`].
+pub async fn bounced_of(db: &impl ConnectionTrait, invited: Invited) -> Result<u64, StoreError> {
+    use crate::store::bounces::{BOUNCED, REPLACED};
+    let (i, o) = (invitation::Entity, outbox::Entity);
+    let mut refused = Query::select();
+    refused
+        .expr(Expr::val(1))
+        .from(o)
+        .and_where(Expr::col((o, outbox::Column::InvitationId)).equals((i, invitation::Column::Id)))
+        .and_where(Expr::col((o, outbox::Column::Kind)).eq(INVITATION_KIND))
+        .and_where(Expr::col((o, outbox::Column::Status)).eq(FAILED));
+    let mut query = Query::select();
+    query
+        .from(i)
+        .expr_as(Func::count(Expr::val(1)), Alias::new("n"))
+        .and_where(Expr::col((i, invitation::Column::Delivery)).is_in([BOUNCED, REPLACED]))
+        .and_where(Expr::col((i, invitation::Column::Status)).ne(STATUS_COMPLETED))
+        .and_where(Expr::exists(refused).not());
+    restrict(&mut query, invited);
+    match db.query_one(&query).await? {
+        Some(row) => count(&row, "n"),
+        None => Ok(0),
+    }
 }
 
 /// [`restrict`] for the counts table.

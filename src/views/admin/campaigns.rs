@@ -2,6 +2,7 @@ use chrono_tz::Europe::Paris;
 use maud::{Markup, html};
 
 use crate::entities::campaign;
+use crate::store::bounces::{DeliveryCounts, Undeliverable};
 use crate::store::campaign_admin::{Counts, Planned};
 use crate::views::layout::{staff_page, table_scroll_named};
 
@@ -72,7 +73,18 @@ fn action(id: &str, path: &str, label: &str, csrf: &str, primary: bool) -> Marku
     }
 }
 
-pub fn campaign_page(row: &CampaignRow, planned: &[Planned], csrf: &str) -> Markup {
+/// What came back of a campaign's emails: counts and the list.
+pub struct Delivery<'a> {
+    pub counts: DeliveryCounts,
+    pub rows: &'a [Undeliverable],
+}
+
+pub fn campaign_page(
+    row: &CampaignRow,
+    planned: &[Planned],
+    delivery: &Delivery<'_>,
+    csrf: &str,
+) -> Markup {
     let c = &row.campaign;
     let id = c.id.to_string();
     staff_page(
@@ -86,6 +98,9 @@ pub fn campaign_page(row: &CampaignRow, planned: &[Planned], csrf: &str) -> Mark
                 div { dt { "Invitations envoyées" } dd { (row.counts.sent) } }
                 div { dt { "Réponses" } dd { (row.counts.completed) } }
                 div { dt { "Invitations closes ou annulées" } dd { (row.counts.closed) } }
+                div { dt { "Adresses non distribuables" } dd { (delivery.counts.bounced) } }
+                div { dt { "Distributions retardées" } dd { (delivery.counts.deferred) } }
+                div { dt { "Signalements comme indésirable" } dd { (delivery.counts.complained) } }
             }
             p { a href={"/tableau-de-bord/campagnes/" (id)} { "Résultats de la campagne" } }
             div.form-actions {
@@ -105,6 +120,8 @@ pub fn campaign_page(row: &CampaignRow, planned: &[Planned], csrf: &str) -> Mark
                     "Clore : plus rien n’est envoyé et les liens n’acceptent plus de réponse (définitif)."
                 }
             }
+            h2 { "Adresses en échec de distribution" }
+            (super::undeliverable_table(delivery.rows, csrf, false))
             h2 { "Invitations prévues" }
             @if planned.is_empty() {
                 p { "Aucune invitation en attente d’envoi." }

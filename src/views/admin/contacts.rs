@@ -9,6 +9,8 @@ pub struct ContactView<'a> {
     pub found: Option<(&'a str, &'a Value)>,
     /// What was just done (`desinscription`, `effacement`).
     pub done: Option<&'a str>,
+    /// The invitations of every campaign whose emails came back (most recent first).
+    pub undeliverable: &'a [crate::store::bounces::Undeliverable],
 }
 
 fn text(value: &Value) -> String {
@@ -86,6 +88,11 @@ pub fn contacts_page(view: &ContactView<'_>) -> Markup {
                     }
                 }
             }
+            h2 { "Adresses en échec de distribution" }
+            p {
+                "Les invitations dont les messages sont revenus (adresse inconnue, boîte pleine, signalement), toutes campagnes confondues, les plus récentes d’abord."
+            }
+            (super::undeliverable_table(view.undeliverable, view.csrf, true))
         },
     )
 }

@@ -71,7 +71,24 @@ pub fn campaign_page(results: &CampaignResults, comments: Option<&[(String, Stri
                             }
                         }
                         div { dt { "Liens ouverts" } dd { (integer(results.opened)) } }
-                        div { dt { "Taux de participation" } dd { (percent(p.rate())) " des invitations reçues" } }
+                        @if let Some(d) = results.delivery.as_ref().filter(|d| d.bounced + d.deferred + d.complained > 0) {
+                            div {
+                                dt { "Retours de messagerie" }
+                                dd {
+                                    (integer(d.bounced)) " adresse(s) non distribuable(s), "
+                                    (integer(d.deferred)) " distribution(s) retardée(s), "
+                                    (integer(d.complained)) " signalement(s) comme indésirable"
+                                }
+                            }
+                        }
+                        div { dt { "Taux de participation" } dd { (percent(p.rate())) " des invitations envoyées (hors échecs d’envoi définitifs)" } }
+                        div {
+                            dt { "Taux de participation des personnes jointes" }
+                            dd {
+                                (percent(p.rate_over_reached())) " de " (integer(p.reached())) " personne(s) jointe(s) "
+                                "(invitations envoyées moins " (integer(p.undeliverable())) " adresse(s) non distribuable(s))"
+                            }
+                        }
                     }
                     div {
                         dt { "Résultat de la campagne" }

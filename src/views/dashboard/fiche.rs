@@ -60,6 +60,11 @@ pub fn fiche_page(
                                         }
                                     }
                                 }
+                                tr { th scope="row" { "Adresses non distribuables (échecs d’envoi et retours)" } td { (integer(p.undeliverable())) } }
+                                tr {
+                                    th scope="row" { "Taux de participation des personnes jointes" }
+                                    td { (percent(p.rate_over_reached())) " (sur " (integer(p.reached())) " personnes jointes, pour information)" }
+                                }
                             }
                             tr { th scope="row" { "Intervalle de confiance à 95 %" } td { (interval(r.interval)) } }
                             @if let Some(two_level) = &r.two_level {

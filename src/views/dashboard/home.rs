@@ -192,6 +192,14 @@ impl Render for IndicatorCard<'_> {
                                 }
                             }
                         }
+                        @if p.undeliverable() > p.failed() {
+                            div {
+                                dt { "Taux de participation des personnes jointes" }
+                                dd {
+                                    (percent(p.rate_over_reached())) " (hors " (integer(p.undeliverable())) " adresse(s) non distribuable(s))"
+                                }
+                            }
+                        }
                     } @else if let Some(d) = r.downloads {
                         div {
                             dt { "Participation (avis / téléchargements)" }

@@ -5,9 +5,10 @@ use actix_web::{HttpResponse, web};
 use uuid::Uuid;
 
 use super::{csrf, html, see_other};
+use crate::store::bounces::{self, Correction};
 use crate::store::campaign_admin::{self, Change};
 use crate::store::results::campaigns;
-use crate::views::admin::{CampaignRow, campaign_page, campaigns_page};
+use crate::views::admin::{CampaignRow, Delivery, campaign_page, campaigns_page};
 use crate::web::{AppState, PageError, Staff, WebError, audit};
 
 /// Planned invitations listed on a campaign's page.
@@ -37,9 +38,15 @@ pub async fn show(
         .ok_or(WebError::NotFound)?;
     let counts = campaign_admin::counts(&state.db, id).await?;
     let planned = campaign_admin::planned(&state.db, id, PLANNED_SHOWN).await?;
+    let rows = bounces::undeliverable(&state.db, Some(id), PLANNED_SHOWN).await?;
+    let delivery = Delivery {
+        counts: bounces::delivery_counts(&state.db, id).await?,
+        rows: &rows,
+    };
     Ok(html(campaign_page(
         &CampaignRow { campaign, counts },
         &planned,
+        &delivery,
         csrf(&staff),
     )))
 }
@@ -96,4 +103,59 @@ pub async fn cancel_invitation(
         .ok_or(WebError::NotFound)?;
     audit::record(&state, &staff, "invitation_annulee", &id.to_string(), "").await?;
     Ok(see_other(&format!("/admin/campagnes/{campaign}")))
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub struct AddressForm {
+    email: String,
+}
+
+/// Corrects the address of an undeliverable invitation: its link is revoked, a new invitation
+/// goes to the new address at the next dispatch; the change is in the audit log.
+pub async fn correct_address(
+    state: web::Data<AppState>,
+    staff: Staff,
+    id: web::Path<String>,
+    form: web::Form<AddressForm>,
+) -> Result<HttpResponse, PageError> {
+    let id = id_of(&id)?;
+    let email = crate::domain::Email::parse(&form.email)
+        .map_err(|_| WebError::BadRequest("Adresse électronique invalide.".into()))?;
+    let done = bounces::correct_address(
+        &state.db,
+        state.seal_key.links(),
+        id,
+        &email,
+        state.clock.now(),
+    )
+    .await?;
+    match done {
+        Correction::Replaced { campaign, new } => {
+            audit::record(
+                &state,
+                &staff,
+                "adresse_corrigee",
+                &id.to_string(),
+                &format!(
+                    "nouvelle invitation {new} ({})",
+                    crate::domain::retention::contact_reference(email.as_str())
+                ),
+            )
+            .await?;
+            Ok(see_other(&format!("/admin/campagnes/{campaign}")))
+        }
+        Correction::NotFound => Err(WebError::NotFound.into()),
+        Correction::NotUndeliverable => Err(WebError::BadRequest(
+            "Cette invitation n’est pas en échec de distribution (ou son adresse a déjà été corrigée).".into(),
+        )
+        .into()),
+        Correction::Unchanged => Err(WebError::BadRequest(
+            "La nouvelle adresse est la même que l’ancienne.".into(),
+        )
+        .into()),
+        Correction::AlreadyInvited => Err(WebError::BadRequest(
+            "Cette adresse est déjà invitée pour la même intervention.".into(),
+        )
+        .into()),
+    }
 }

@@ -11,6 +11,9 @@ use crate::store::personal_data;
 use crate::views::admin::{ContactView, contacts_page};
 use crate::web::{AppState, PageError, Staff, WebError, audit};
 
+/// Undeliverable contacts listed.
+const UNDELIVERABLE_SHOWN: u64 = 500;
+
 #[derive(Debug, Deserialize)]
 pub struct Search {
     email: Option<String>,
@@ -55,7 +58,10 @@ pub async fn page(
         }
         _ => None,
     };
+    let undeliverable =
+        crate::store::bounces::undeliverable(&state.db, None, UNDELIVERABLE_SHOWN).await?;
     let view = ContactView {
+        undeliverable: &undeliverable,
         csrf: csrf(&staff),
         found: found.as_ref().map(|(email, data)| (email.as_str(), data)),
         done: search.fait.as_deref(),

@@ -236,6 +236,7 @@ pub async fn send_test(
             subject: format!("[Essai] {}", rendered.subject),
             body_text: rendered.text,
             unsubscribe_url: None,
+            bounce_tag: None,
         },
         state.clock.now(),
     )

@@ -136,6 +136,8 @@ impl Book {
                 "Entreprises notées (3.1)",
                 "Évolution (points)",
                 "Au-delà de la marge d’erreur",
+                "Adresses non distribuables (échecs d’envoi et retours)",
+                "Taux de participation des personnes jointes",
             ],
         )?;
         for (i, entry) in overview.entries.iter().enumerate() {
@@ -171,6 +173,13 @@ impl Book {
                     sheet.write_string(row, 16, if test.significant { "oui" } else { "non" })?;
                 }
             }
+            count(sheet, row, 17, r.participation.map(|p| p.undeliverable()))?;
+            this.ratio(
+                sheet,
+                row,
+                18,
+                r.participation.and_then(|p| p.rate_over_reached()),
+            )?;
         }
         sheet.set_column_width(1, 50)?;
         Ok(())
