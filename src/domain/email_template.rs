@@ -95,6 +95,36 @@ impl EmailTemplate {
         }
     }
 
+    /// What changes from `self` (the emails in use) to `other`, in French, one line per text.
+    pub fn changes_to(&self, other: &EmailTemplate) -> Vec<String> {
+        let mut changes = Vec::new();
+        for (what, before, after) in [
+            ("objet de l’invitation", &self.subject, &other.subject),
+            (
+                "objet de la relance",
+                &self.reminder_subject,
+                &other.reminder_subject,
+            ),
+        ] {
+            if before != after {
+                changes.push(format!("{what} : « {before} » devient « {after} »"));
+            }
+        }
+        for (what, before, after) in [
+            ("texte de l’invitation", &self.body, &other.body),
+            (
+                "texte de la relance",
+                &self.reminder_body,
+                &other.reminder_body,
+            ),
+        ] {
+            if before != after {
+                changes.push(format!("{what} modifié"));
+            }
+        }
+        changes
+    }
+
     pub fn render_invitation(&self, values: &EmailValues<'_>) -> RenderedEmail {
         render(&self.subject, &self.body, values)
     }
@@ -267,6 +297,25 @@ Rappel{nom} : {lien}
                 .iter()
                 .any(|m| m.starts_with("11: reminder_body doit contenir {lien}")),
             "{messages:?}"
+        );
+    }
+
+    #[test]
+    fn changes_name_each_text_that_changed() {
+        let before = EmailTemplate::parse(SOURCE).unwrap();
+        assert!(before.changes_to(&before).is_empty());
+        let after = EmailTemplate::parse(
+            &SOURCE
+                .replace("Rappel : {titre}", "Dernier rappel : {titre}")
+                .replace("Répondez ici", "Votre lien"),
+        )
+        .unwrap();
+        assert_eq!(
+            before.changes_to(&after),
+            [
+                "objet de la relance : « Rappel : {titre} » devient « Dernier rappel : {titre} »",
+                "texte de l’invitation modifié",
+            ]
         );
     }
 
