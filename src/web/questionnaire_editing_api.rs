@@ -42,7 +42,7 @@ impl Working {
     }
 
     /// The emails to keep with the draft: none when it leaves them as they are.
-    fn emails_to_keep(&self) -> Option<&str> {
+    pub fn emails_to_keep(&self) -> Option<&str> {
         self.draft_emails.then_some(self.emails.as_str())
     }
 }

@@ -877,6 +877,14 @@ fn line_of(text: &str, needle: &str) -> usize {
     text.lines().position(|l| l.contains(needle)).unwrap() + 1
 }
 
+/// The line and column (in characters, 1-based) where `needle` first appears in `text`.
+fn position_in(text: &str, needle: &str) -> (u64, u64) {
+    let line = line_of(text, needle);
+    let before = &text.lines().nth(line - 1).unwrap();
+    let column = before[..before.find(needle).unwrap()].chars().count() + 1;
+    (line as u64, column as u64)
+}
+
 #[tokio::test]
 async fn draft_emails_with_errors_are_refused_at_their_lines_and_saved_ones_read_back() {
     let app = spawn_app().await;
@@ -912,8 +920,9 @@ async fn draft_emails_with_errors_are_refused_at_their_lines_and_saved_ones_read
         .collect();
     let body_line = line_of(&broken, "body = \"\"\"") as u64;
     let reminder_line = line_of(&broken, "reminder_body = \"\"\"") as u64;
+    let (line, column) = position_in(&broken, "{delai}");
     assert!(
-        found.iter().any(|(l, c, m)| (*l, *c) == (body_line, 1)
+        found.iter().any(|(l, c, m)| (*l, *c) == (line, column)
             && m.starts_with("body : variable inconnue {delai}")),
         "{found:?}"
     );
@@ -1152,10 +1161,10 @@ async fn an_editor_edits_the_emails_from_the_page_without_javascript() {
     .unwrap();
     assert_eq!(refused.status(), 422);
     let html = refused.text().await.unwrap();
-    let line = line_of(&broken, "body = \"\"\"");
+    let (line, column) = position_in(&broken, "{delai}");
     assert!(
         html.contains(&format!(
-            "Messages, ligne {line}, colonne 1 : body : variable inconnue {{delai}}"
+            "Messages, ligne {line}, colonne {column} : body : variable inconnue {{delai}}"
         )),
         "{html}"
     );
@@ -1204,6 +1213,17 @@ async fn an_editor_edits_the_emails_from_the_page_without_javascript() {
     )
     .await;
     assert!(reminder.contains("Rappel : "));
+    // A form sending the definition alone leaves the draft's emails as they are.
+    let definition_only = post(vec![(
+        "definition",
+        i4_with("Vous êtes :", "Vous êtes, vous :"),
+    )])
+    .await
+    .unwrap();
+    assert_eq!(definition_only.status(), 303);
+    let emails = app.get("/api/v1/questionnaires/i4/draft/emails").await;
+    assert_eq!(emails.headers()["x-jalon-draft"], "saved");
+    assert_eq!(emails.text().await.unwrap(), edited);
     let published = editor
         .client
         .post(app.url("/admin/questionnaires/i4/publication"))

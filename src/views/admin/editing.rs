@@ -134,7 +134,7 @@ pub fn edit_page(view: &EditView<'_>) -> Markup {
                     help: html! {
                         "Clés subject, body, reminder_subject, reminder_body. Variables : "
                         (PLACEHOLDERS.map(|p| format!("{{{p}}}")).join(", "))
-                        " ; chaque texte doit contenir {lien} et {desinscription}. Publiés avec la définition."
+                        " ; body et reminder_body doivent contenir {lien} et {desinscription}. Publiés avec la définition."
                     },
                     text: view.emails,
                     errors: view.email_errors,

@@ -85,7 +85,14 @@ pub async fn save_edit(
     // Browsers send a textarea's line breaks as CRLF.
     let text_of = |name: &str| field(&body, name).map(|text| text.replace("\r\n", "\n"));
     let source = text_of("definition").unwrap_or_default();
-    let emails = text_of("messages");
+    // A form without the emails' field (an older page) leaves the draft's emails as they are.
+    let emails = match text_of("messages") {
+        Some(emails) => Some(emails),
+        None => working(&state, code)
+            .await?
+            .emails_to_keep()
+            .map(str::to_owned),
+    };
     let current = in_use(&state, code)?;
     let errors = match check(&current, &source, emails.as_deref()) {
         Ok(draft) => {
