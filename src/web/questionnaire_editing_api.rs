@@ -62,17 +62,12 @@ pub(super) async fn working(
     code: QuestionnaireCode,
 ) -> Result<Working, WebError> {
     let current = in_use(state, code)?;
-    let saved = editing::draft(&state.db, code).await?;
+    let saved = editing::draft(&state.db, code).await?.and_then(|draft| {
+        let definition = parse_draft(&draft.source, code).ok()?;
+        Some((draft, definition))
+    });
     let (source, definition, is_draft, draft_emails) = match saved {
-        Some(draft) => match parse_draft(&draft.source, code) {
-            Ok(definition) => (draft.source, definition, true, draft.emails),
-            Err(_) => (
-                current.source.clone(),
-                current.definition.as_ref().clone(),
-                false,
-                None,
-            ),
-        },
+        Some((draft, definition)) => (draft.source, definition, true, draft.emails),
         None => (
             current.source.clone(),
             current.definition.as_ref().clone(),

@@ -1164,7 +1164,7 @@ async fn an_editor_edits_the_emails_from_the_page_without_javascript() {
     let (line, column) = position_in(&broken, "{delai}");
     assert!(
         html.contains(&format!(
-            "Messages, ligne {line}, colonne {column} : body : variable inconnue {{delai}}"
+            "Ligne {line}, colonne {column} des messages : body : variable inconnue {{delai}}"
         )),
         "{html}"
     );

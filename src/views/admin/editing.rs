@@ -85,11 +85,11 @@ pub fn edit_page(view: &EditView<'_>) -> Markup {
     let located = view
         .errors
         .iter()
-        .map(|e| ("definition", "Définition", e))
+        .map(|e| ("definition", "de la définition", e))
         .chain(
             view.email_errors
                 .iter()
-                .map(|e| ("messages", "Messages", e)),
+                .map(|e| ("messages", "des messages", e)),
         );
     staff_page(
         &format!("Modifier le questionnaire {code}"),
@@ -105,7 +105,7 @@ pub fn edit_page(view: &EditView<'_>) -> Markup {
                     ul {
                         @for (id, what, e) in located {
                             li {
-                                a href={"#" (id)} { (what) ", ligne " (e.line) ", colonne " (e.column) " : " (e.message) }
+                                a href={"#" (id)} { "Ligne " (e.line) ", colonne " (e.column) " " (what) " : " (e.message) }
                             }
                         }
                     }
