@@ -194,7 +194,8 @@ enum QuestionnairesCommand {
         dir: Option<PathBuf>,
     },
     /// Write the version in use of each questionnaire (published in the database, else the
-    /// file's) to DIR, one file each, named as in the questionnaires folder.
+    /// file's) to DIR, one file each, named as in the questionnaires folder, and its emails in
+    /// use to DIR/emails under the same name.
     Export {
         /// Folder to write to (created if missing).
         dir: PathBuf,

@@ -1012,6 +1012,7 @@ async fn published_emails_are_those_of_new_invitations_on_every_instance_and_of_
             "Pour répondre, suivez ce lien : {lien}",
             1,
         );
+    let other_instance = second_instance(&app).await;
     assert_eq!(put_text(&app, I3_1_EMAILS, &edited).await.status(), 200);
     let published = app
         .client
@@ -1073,7 +1074,28 @@ async fn published_emails_are_those_of_new_invitations_on_every_instance_and_of_
         message.text
     );
 
-    // Another instance, started from the files, takes them from the database.
+    // A running instance swaps them in within seconds, without restart…
+    let start = Instant::now();
+    loop {
+        let preview = app
+            .client
+            .get(format!("{other_instance}/admin/questionnaires/i3.1/email"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        if preview.contains("Votre avis, neuf mois après") {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(8),
+            "the other instance still sends the old emails"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // …and one started from the files takes them from the database.
     let (other, changed) = catalog_from_database(&app).await;
     assert_eq!(changed, 1);
     let loaded = other.get(QuestionnaireCode::I3_1).unwrap();
