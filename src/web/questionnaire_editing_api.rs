@@ -615,7 +615,7 @@ pub struct Published {
     operation_id = "publishQuestionnaire",
     tag = "questionnaires",
     summary = "Publier le brouillon",
-    description = "Le brouillon devient la version des nouvelles invitations et réponses, sur toutes les instances en quelques secondes. Refusé (409, avec les raisons) s’il changerait le sens de réponses déjà enregistrées : option retirée qui a des réponses, type ou échelle changés, valeurs favorables changées pendant une campagne ouverte, identifiant d’une ancienne question réutilisé, questionnaire anonyme pendant une vague ouverte ; ou s’il n’y a pas de brouillon.",
+    description = "Le brouillon devient la version des nouvelles invitations et réponses, sur toutes les instances en quelques secondes ; ses messages aussi, s’il les modifie (sinon ceux en vigueur restent). Refusé (409, avec les raisons) s’il changerait le sens de réponses déjà enregistrées : option retirée qui a des réponses, type ou échelle changés, valeurs favorables changées pendant une campagne ouverte, identifiant d’une ancienne question réutilisé, questionnaire anonyme pendant une vague ouverte ; ou s’il n’y a pas de brouillon.",
     params(("code" = String, Path, example = "i3.1", description = "i3.1, i3.2, i4, i6 ou i7")),
     responses(
         (status = 200, description = "Publié", body = Published),
