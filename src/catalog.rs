@@ -27,8 +27,11 @@ pub struct LoadedQuestionnaire {
     pub version: String,
     pub source: String,
     pub path: PathBuf,
-    /// Its invitation and reminder emails (`emails/<same name>.toml`, else `emails/default.toml`).
+    /// Its invitation and reminder emails (`emails/<same name>.toml`, else `emails/default.toml`,
+    /// until staff publish others).
     pub email: Arc<EmailTemplate>,
+    /// The TOML text of `email`, as staff edit it and as `export` writes it.
+    pub email_source: String,
 }
 
 /// Everything staff configure in files: questionnaires, their emails, the network's entities.
@@ -115,7 +118,7 @@ impl Catalog {
         }
         let default_email = default_email.and_then(|(path, source)| {
             EmailTemplate::parse(&source)
-                .map(Arc::new)
+                .map(|template| (Arc::new(template), source))
                 .map_err(|found| errors.extend(locate(&path, found)))
                 .ok()
         });
@@ -160,12 +163,12 @@ impl Catalog {
                             })
                             .and_then(|source| {
                                 EmailTemplate::parse(&source)
-                                    .map(Arc::new)
+                                    .map(|template| (Arc::new(template), source))
                                     .map_err(|found| locate(&email_path, found))
                             }),
                         None => default_email.clone().ok_or_else(Vec::new),
                     };
-                    let email = match email {
+                    let (email, email_source) = match email {
                         Ok(email) => email,
                         Err(found) => {
                             errors.extend(found);
@@ -180,6 +183,7 @@ impl Catalog {
                             source,
                             path,
                             email,
+                            email_source,
                         }),
                     );
                 }
@@ -229,26 +233,79 @@ impl Catalog {
     }
 
     /// Makes `source` (already checked, of the questionnaire `definition.code`) the version
-    /// in use, keeping the emails and file path of the one it replaces. Returns whether it
-    /// changed anything (false if that version is already in use, or if the code is not in
+    /// in use, with `emails` (a checked template and its text) if given, else the emails of
+    /// the version it replaces; the file path stays. Returns whether it changed anything
+    /// (false if that version and those emails are already in use, or if the code is not in
     /// the catalog).
-    pub fn publish(&self, definition: Questionnaire, source: String) -> bool {
+    pub fn publish(
+        &self,
+        definition: Questionnaire,
+        source: String,
+        emails: Option<(EmailTemplate, String)>,
+    ) -> bool {
         let version = content_version(&source);
         let mut by_code = self.by_code.write().unwrap_or_else(PoisonError::into_inner);
         let Some(current) = by_code.get(&definition.code) else {
             return false;
         };
-        if current.version == version {
+        let emails = emails.filter(|(_, text)| *text != current.email_source);
+        if current.version == version && emails.is_none() {
             return false;
         }
+        let (email, email_source) = match emails {
+            Some((template, text)) => (Arc::new(template), text),
+            None => (current.email.clone(), current.email_source.clone()),
+        };
         let replaced = LoadedQuestionnaire {
             definition: Arc::new(definition),
             version,
             source,
             path: current.path.clone(),
-            email: current.email.clone(),
+            email,
+            email_source,
         };
         by_code.insert(replaced.definition.code, Arc::new(replaced));
         true
     }
+
+    /// Writes every version in use into `dir` as files `load_dir` reads: each definition under
+    /// its file's name, and its emails under the same name in `emails/` (whichever file they
+    /// came from, or a publication). Returns what was written, per questionnaire.
+    pub fn export(&self, dir: &Path) -> Result<Vec<Exported>, FileError> {
+        let write = |path: PathBuf, text: &str| {
+            std::fs::write(&path, text).map_err(|e| FileError {
+                message: format!("écriture impossible : {e}"),
+                path: path.clone(),
+                line: 0,
+            })?;
+            Ok::<PathBuf, FileError>(path)
+        };
+        let emails_dir = dir.join(EMAILS_DIR);
+        std::fs::create_dir_all(&emails_dir).map_err(|e| FileError {
+            message: format!("dossier impossible à créer : {e}"),
+            path: emails_dir.clone(),
+            line: 0,
+        })?;
+        self.iter()
+            .map(|loaded| {
+                let name = loaded.path.file_name().map_or_else(
+                    || PathBuf::from(format!("{}.toml", loaded.definition.code)),
+                    PathBuf::from,
+                );
+                Ok(Exported {
+                    definition: write(dir.join(&name), &loaded.source)?,
+                    emails: write(emails_dir.join(&name), &loaded.email_source)?,
+                    loaded,
+                })
+            })
+            .collect()
+    }
+}
+
+/// The files `Catalog::export` wrote for one questionnaire.
+#[derive(Debug)]
+pub struct Exported {
+    pub loaded: Arc<LoadedQuestionnaire>,
+    pub definition: PathBuf,
+    pub emails: PathBuf,
 }

@@ -194,7 +194,8 @@ enum QuestionnairesCommand {
         dir: Option<PathBuf>,
     },
     /// Write the version in use of each questionnaire (published in the database, else the
-    /// file's) to DIR, one file each, named as in the questionnaires folder.
+    /// file's) to DIR, one file each, named as in the questionnaires folder, and its emails in
+    /// use to DIR/emails under the same name.
     Export {
         /// Folder to write to (created if missing).
         dir: PathBuf,
@@ -231,22 +232,14 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let db = open_database(&settings).await?;
             store::versions::record_all(&db, &catalog, clock.now()).await?;
             store::editing::apply_publications(&db, &catalog).await?;
-            std::fs::create_dir_all(&dir)
-                .with_context(|| format!("dossier {} impossible à créer", dir.display()))?;
-            for loaded in catalog.iter() {
-                let name = loaded
-                    .path
-                    .file_name()
-                    .map(PathBuf::from)
-                    .unwrap_or_else(|| PathBuf::from(format!("{}.toml", loaded.definition.code)));
-                let path = dir.join(name);
-                std::fs::write(&path, &loaded.source)
-                    .with_context(|| format!("écriture de {} impossible", path.display()))?;
+            let exported = catalog.export(&dir).map_err(|e| anyhow::anyhow!("{e}"))?;
+            for file in exported {
                 println!(
-                    "{} : {} (version {})",
-                    path.display(),
-                    loaded.definition.code,
-                    &loaded.version[..12]
+                    "{} et {} : {} (version {})",
+                    file.definition.display(),
+                    file.emails.display(),
+                    file.loaded.definition.code,
+                    &file.loaded.version[..12]
                 );
             }
             Ok(ExitCode::SUCCESS)

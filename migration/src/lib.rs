@@ -18,6 +18,7 @@ mod m20261210_000013_link_token_hashes;
 mod m20261210_000014_oidc;
 mod m20261220_000015_questionnaire_drafts;
 mod m20261220_000016_bounces;
+mod m20261221_000017_questionnaire_draft_emails;
 
 pub struct Migrator;
 
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261210_000014_oidc::Migration),
             Box::new(m20261220_000015_questionnaire_drafts::Migration),
             Box::new(m20261220_000016_bounces::Migration),
+            Box::new(m20261221_000017_questionnaire_draft_emails::Migration),
         ]
     }
 }

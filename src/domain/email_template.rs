@@ -49,8 +49,9 @@ pub struct RenderedEmail {
 }
 
 impl EmailTemplate {
+    /// Reads and checks a template; each error is at its line and column: an unknown
+    /// variable where it is written, a missing link at the start of its key.
     pub fn parse(source: &str) -> Result<Self, Vec<DefinitionError>> {
-        let line_of = |offset: usize| source[..offset.min(source.len())].matches('\n').count() + 1;
         let template: EmailTemplate = toml::from_str(source).map_err(|e| {
             vec![DefinitionError::at_offset(
                 source,
@@ -65,11 +66,17 @@ impl EmailTemplate {
             ("reminder_subject", &template.reminder_subject),
             ("reminder_body", &template.reminder_body),
         ] {
-            let line = source.find(&format!("{key} =")).map_or(1, line_of);
+            let at = key_offset(source, key).unwrap_or(0);
             for name in placeholders_in(text) {
                 if !PLACEHOLDERS.contains(&name) {
-                    errors.push(DefinitionError::at_line(
-                        line,
+                    // The first place it is written after its key (escapes in the TOML text
+                    // may move it: then the key's own place).
+                    let written = source[at..]
+                        .find(&format!("{{{name}}}"))
+                        .map_or(at, |found| at + found);
+                    errors.push(DefinitionError::at_offset(
+                        source,
+                        written,
                         format!(
                             "{key} : variable inconnue {{{name}}} (connues : {})",
                             PLACEHOLDERS.map(|p| format!("{{{p}}}")).join(", ")
@@ -80,8 +87,9 @@ impl EmailTemplate {
             if key.ends_with("body") {
                 for required in ["lien", "desinscription"] {
                     if !placeholders_in(text).contains(&required) {
-                        errors.push(DefinitionError::at_line(
-                            line,
+                        errors.push(DefinitionError::at_offset(
+                            source,
+                            at,
                             format!("{key} doit contenir {{{required}}}"),
                         ));
                     }
@@ -95,6 +103,36 @@ impl EmailTemplate {
         }
     }
 
+    /// What changes from `self` (the emails in use) to `other`, in French, one line per text.
+    pub fn changes_to(&self, other: &EmailTemplate) -> Vec<String> {
+        let mut changes = Vec::new();
+        for (what, before, after) in [
+            ("objet de l’invitation", &self.subject, &other.subject),
+            (
+                "objet de la relance",
+                &self.reminder_subject,
+                &other.reminder_subject,
+            ),
+        ] {
+            if before != after {
+                changes.push(format!("{what} : « {before} » devient « {after} »"));
+            }
+        }
+        for (what, before, after) in [
+            ("texte de l’invitation", &self.body, &other.body),
+            (
+                "texte de la relance",
+                &self.reminder_body,
+                &other.reminder_body,
+            ),
+        ] {
+            if before != after {
+                changes.push(format!("{what} modifié"));
+            }
+        }
+        changes
+    }
+
     pub fn render_invitation(&self, values: &EmailValues<'_>) -> RenderedEmail {
         render(&self.subject, &self.body, values)
     }
@@ -102,6 +140,22 @@ impl EmailTemplate {
     pub fn render_reminder(&self, values: &EmailValues<'_>) -> RenderedEmail {
         render(&self.reminder_subject, &self.reminder_body, values)
     }
+}
+
+/// The byte offset of the line that sets `key` (`key =` at the start of a line, so that
+/// `body` is not found inside `reminder_body`).
+fn key_offset(source: &str, key: &str) -> Option<usize> {
+    let mut offset = 0;
+    for line in source.split_inclusive('\n') {
+        let start = line.trim_start();
+        if let Some(rest) = start.strip_prefix(key)
+            && rest.trim_start().starts_with('=')
+        {
+            return Some(offset + (line.len() - start.len()));
+        }
+        offset += line.len();
+    }
+    None
 }
 
 fn placeholders_in(text: &str) -> Vec<&str> {
@@ -254,19 +308,62 @@ Rappel{nom} : {lien}
         let errors = EmailTemplate::parse(&bad).unwrap_err();
         let messages: Vec<String> = errors
             .iter()
-            .map(|e| format!("{}: {}", e.line, e.message))
+            .map(|e| format!("{}:{}: {}", e.line, e.column, e.message))
             .collect();
         assert!(
             messages
                 .iter()
-                .any(|m| m.starts_with("2: body : variable inconnue {delai}")),
+                .any(|m| m.starts_with("6:19: body : variable inconnue {delai}")),
             "{messages:?}"
         );
         assert!(
             messages
                 .iter()
-                .any(|m| m.starts_with("11: reminder_body doit contenir {lien}")),
+                .any(|m| m.starts_with("11:1: reminder_body doit contenir {lien}")),
             "{messages:?}"
+        );
+    }
+
+    #[test]
+    fn changes_name_each_text_that_changed() {
+        let before = EmailTemplate::parse(SOURCE).unwrap();
+        assert!(before.changes_to(&before).is_empty());
+        let after = EmailTemplate::parse(
+            &SOURCE
+                .replace("Rappel : {titre}", "Dernier rappel : {titre}")
+                .replace("Répondez ici", "Votre lien"),
+        )
+        .unwrap();
+        assert_eq!(
+            before.changes_to(&after),
+            [
+                "objet de la relance : « Rappel : {titre} » devient « Dernier rappel : {titre} »",
+                "texte de l’invitation modifié",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_body_is_found_at_its_own_key_whatever_the_order() {
+        let reordered = r#"reminder_body = """
+{lien} {desinscription} {oups}
+"""
+subject = "s"
+reminder_subject = "r"
+body = "{lien}"
+"#;
+        let errors = EmailTemplate::parse(reordered).unwrap_err();
+        let found: Vec<(usize, usize, &str)> = errors
+            .iter()
+            .map(|e| (e.line, e.column, e.message.as_str()))
+            .collect();
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert_eq!(found[0], (6, 1, "body doit contenir {desinscription}"));
+        assert_eq!((found[1].0, found[1].1), (2, 25));
+        assert!(
+            found[1]
+                .2
+                .starts_with("reminder_body : variable inconnue {oups}")
         );
     }
 

@@ -8,6 +8,9 @@ pub struct Model {
     pub code: String,
     #[sea_orm(column_type = "Text")]
     pub source: String,
+    /// Its emails (TOML), when the draft changes them.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub emails: Option<String>,
     pub saved_by: String,
     pub saved_at: DateTimeUtc,
 }

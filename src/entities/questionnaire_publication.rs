@@ -10,6 +10,9 @@ pub struct Model {
     pub version_id: String,
     pub published_by: String,
     pub published_at: DateTimeUtc,
+    /// The emails (TOML) in use from this publication on; none while the file's are.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub emails: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -16,6 +16,7 @@ use super::StoreError;
 use crate::catalog::{Catalog, content_version};
 use crate::domain::QuestionnaireCode;
 use crate::domain::answers::RawAnswers;
+use crate::domain::email_template::EmailTemplate;
 use crate::domain::questionnaire::{PublishContext, parse_questionnaire};
 use crate::domain::staff::secret;
 use crate::entities::{
@@ -37,17 +38,20 @@ pub async fn draft(
     )
 }
 
-/// Saves the draft of `code` (checked by the caller), replacing the previous one.
+/// Saves the draft of `code` (checked by the caller), replacing the previous one: its
+/// definition, and its emails when it changes them (`None`: the emails in use stay).
 pub async fn save_draft(
     db: &impl ConnectionTrait,
     code: QuestionnaireCode,
     source: &str,
+    emails: Option<&str>,
     by: &str,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     let row = questionnaire_draft::ActiveModel {
         code: Set(code.as_str().to_owned()),
         source: Set(source.to_owned()),
+        emails: Set(emails.map(str::to_owned)),
         saved_by: Set(by.chars().take(300).collect()),
         saved_at: Set(now),
     };
@@ -56,6 +60,7 @@ pub async fn save_draft(
             OnConflict::column(questionnaire_draft::Column::Code)
                 .update_columns([
                     questionnaire_draft::Column::Source,
+                    questionnaire_draft::Column::Emails,
                     questionnaire_draft::Column::SavedBy,
                     questionnaire_draft::Column::SavedAt,
                 ])
@@ -89,18 +94,31 @@ pub async fn newest_publication_id(db: &impl ConnectionTrait) -> Result<i32, Sto
     Ok(newest.flatten().unwrap_or(0))
 }
 
-/// Makes the checked `source` of `code` the version in use: records the version (by content
-/// hash, once), the publication and its audit entry in one transaction, and drops the draft
-/// (the published version is the starting point of the next one). Returns the version.
+/// Makes the checked `source` of `code` the version in use, with the checked `emails` if
+/// given (else the emails last published stay, or the file's if none ever was): records the
+/// version (by content hash, once), the publication and its audit entry in one transaction,
+/// and drops the draft (the published version is the starting point of the next one).
+/// Returns the version.
 pub async fn publish(
     db: &DatabaseConnection,
     code: QuestionnaireCode,
     source: &str,
+    emails: Option<&str>,
     by: &str,
     now: DateTime<Utc>,
 ) -> Result<String, StoreError> {
     let version = content_version(source);
     let txn = db.begin().await?;
+    // Each publication names the emails in use after it, so the newest one alone says
+    // what every instance sends.
+    let emails = match emails {
+        Some(emails) => Some(emails.to_owned()),
+        None => latest_publication(&txn, code).await?.and_then(|p| p.emails),
+    };
+    let detail = match &emails {
+        Some(emails) => format!("version {version}, messages {}", content_version(emails)),
+        None => format!("version {version}"),
+    };
     questionnaire_version::Entity::insert(questionnaire_version::ActiveModel {
         id: Set(version.clone()),
         code: Set(code.as_str().to_owned()),
@@ -115,6 +133,7 @@ pub async fn publish(
         version_id: Set(version.clone()),
         published_by: Set(by.chars().take(300).collect()),
         published_at: Set(now),
+        emails: Set(emails),
         ..Default::default()
     })
     .exec(&txn)
@@ -127,7 +146,7 @@ pub async fn publish(
         by,
         "questionnaire.publish",
         code.as_str(),
-        &format!("version {version}"),
+        &detail,
         now,
     )
     .await?;
@@ -135,8 +154,8 @@ pub async fn publish(
     Ok(version)
 }
 
-/// Loads into `catalog` the version last published of each questionnaire, where it differs
-/// from the one in use. Returns how many changed.
+/// Loads into `catalog` the version and emails last published of each questionnaire, where
+/// they differ from those in use. Returns how many changed.
 pub async fn apply_publications(
     db: &impl ConnectionTrait,
     catalog: &Catalog,
@@ -145,16 +164,23 @@ pub async fn apply_publications(
         .order_by_asc(questionnaire_publication::Column::Id)
         .all(db)
         .await?;
-    let mut newest: BTreeMap<String, String> = BTreeMap::new();
+    let mut newest: BTreeMap<String, questionnaire_publication::Model> = BTreeMap::new();
     for publication in publications {
-        newest.insert(publication.code, publication.version_id);
+        newest.insert(publication.code.clone(), publication);
     }
     let mut changed = 0;
-    for (code, version) in newest {
+    for (code, publication) in newest {
         let Ok(code) = code.parse::<QuestionnaireCode>() else {
             continue;
         };
-        if catalog.get(code).is_some_and(|l| l.version == version) {
+        let version = publication.version_id;
+        if catalog.get(code).is_some_and(|l| {
+            l.version == version
+                && publication
+                    .emails
+                    .as_ref()
+                    .is_none_or(|emails| *emails == l.email_source)
+        }) {
             continue;
         }
         let Some(row) = questionnaire_version::Entity::find_by_id(version.clone())
@@ -167,7 +193,16 @@ pub async fn apply_publications(
         };
         let definition = parse_questionnaire(&row.source)
             .map_err(|_| StoreError::Corrupt(format!("version {version} ne se relit plus")))?;
-        if catalog.publish(definition, row.source) {
+        let emails = match publication.emails {
+            Some(text) => Some((
+                EmailTemplate::parse(&text).map_err(|_| {
+                    StoreError::Corrupt(format!("messages publiés de {code} illisibles"))
+                })?,
+                text,
+            )),
+            None => None,
+        };
+        if catalog.publish(definition, row.source, emails) {
             changed += 1;
         }
     }

@@ -88,6 +88,16 @@ pub const STAFF_ROUTES: &[(&str, &str, Permission)] = {
             EditQuestionnaires,
         ),
         (
+            "GET",
+            "/api/v1/questionnaires/{code}/draft/emails",
+            EditQuestionnaires,
+        ),
+        (
+            "PUT",
+            "/api/v1/questionnaires/{code}/draft/emails",
+            EditQuestionnaires,
+        ),
+        (
             "POST",
             "/api/v1/questionnaires/{code}/draft/pilot-links",
             EditQuestionnaires,
@@ -136,6 +146,11 @@ pub const STAFF_ROUTES: &[(&str, &str, Permission)] = {
         (
             "POST",
             "/admin/questionnaires/{code}/edition/apercu",
+            EditQuestionnaires,
+        ),
+        (
+            "GET",
+            "/admin/questionnaires/{code}/edition/email",
             EditQuestionnaires,
         ),
         (

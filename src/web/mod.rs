@@ -61,6 +61,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::put().to(questionnaire_editing_api::save_draft),
         )
         .route(
+            "/api/v1/questionnaires/{code}/draft/emails",
+            web::get().to(questionnaire_editing_api::show_draft_emails),
+        )
+        .route(
+            "/api/v1/questionnaires/{code}/draft/emails",
+            web::put().to(questionnaire_editing_api::save_draft_emails),
+        )
+        .route(
             "/api/v1/questionnaires/{code}/draft/pilot-links",
             web::post().to(questionnaire_editing_api::create_pilot_links),
         )
@@ -225,6 +233,10 @@ fn staff_routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/admin/questionnaires/{code}/edition/apercu",
             web::post().to(admin::editing::check_preview),
+        )
+        .route(
+            "/admin/questionnaires/{code}/edition/email",
+            web::get().to(admin::previews::draft_email),
         )
         .route(
             "/admin/questionnaires/{code}/publication",

@@ -31,6 +31,8 @@ use super::error::{ErrorBody, RefusedBody, ValidationErrorBody};
         super::questionnaires_api::show,
         super::questionnaire_editing_api::show_draft,
         super::questionnaire_editing_api::save_draft,
+        super::questionnaire_editing_api::show_draft_emails,
+        super::questionnaire_editing_api::save_draft_emails,
         super::questionnaire_editing_api::create_pilot_links,
         super::questionnaire_editing_api::pilot_results,
         super::questionnaire_editing_api::purge_pilot,

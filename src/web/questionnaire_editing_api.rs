@@ -7,9 +7,12 @@ use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use std::sync::Arc;
+
 use super::{ApiError, AppState, Staff, WebError};
-use crate::catalog::content_version;
+use crate::catalog::{LoadedQuestionnaire, content_version};
 use crate::domain::QuestionnaireCode;
+use crate::domain::email_template::EmailTemplate;
 use crate::domain::pilot::{PilotAnswers, PilotSummary, summarize};
 use crate::domain::questionnaire::{DefinitionError, Questionnaire, diff, parse_draft, refusals};
 use crate::domain::registration::FieldError;
@@ -26,35 +29,70 @@ pub(super) struct Working {
     pub definition: Questionnaire,
     /// Whether it is a saved draft (else the version in use).
     pub is_draft: bool,
+    /// The emails' text: the draft's when it changes them, else those in use.
+    pub emails: String,
+    pub email: EmailTemplate,
+    /// Whether the draft changes the emails.
+    pub draft_emails: bool,
 }
 
 impl Working {
     pub fn version(&self) -> String {
         content_version(&self.source)
     }
+
+    /// The emails to keep with the draft: none when it leaves them as they are.
+    pub fn emails_to_keep(&self) -> Option<&str> {
+        self.draft_emails.then_some(self.emails.as_str())
+    }
+}
+
+pub(super) fn in_use(
+    state: &AppState,
+    code: QuestionnaireCode,
+) -> Result<Arc<LoadedQuestionnaire>, WebError> {
+    state
+        .catalog
+        .get(code)
+        .ok_or_else(|| WebError::MissingQuestionnaire(code.to_string()))
 }
 
 pub(super) async fn working(
     state: &AppState,
     code: QuestionnaireCode,
 ) -> Result<Working, WebError> {
-    let current = state
-        .catalog
-        .get(code)
-        .ok_or_else(|| WebError::MissingQuestionnaire(code.to_string()))?;
-    if let Some(draft) = editing::draft(&state.db, code).await?
-        && let Ok(definition) = parse_draft(&draft.source, code)
-    {
-        return Ok(Working {
-            source: draft.source,
-            definition,
-            is_draft: true,
-        });
-    }
+    let current = in_use(state, code)?;
+    let saved = editing::draft(&state.db, code).await?.and_then(|draft| {
+        let definition = parse_draft(&draft.source, code).ok()?;
+        Some((draft, definition))
+    });
+    let (source, definition, is_draft, draft_emails) = match saved {
+        Some((draft, definition)) => (draft.source, definition, true, draft.emails),
+        None => (
+            current.source.clone(),
+            current.definition.as_ref().clone(),
+            false,
+            None,
+        ),
+    };
+    // Saved emails were checked; ones that no longer read are left out, not shown broken.
+    let draft_emails =
+        draft_emails.and_then(|text| EmailTemplate::parse(&text).ok().map(|email| (text, email)));
+    let (emails, email, draft_emails) = match draft_emails {
+        Some((text, email)) => (text, email, true),
+        None => (
+            current.email_source.clone(),
+            current.email.as_ref().clone(),
+            false,
+        ),
+    };
     Ok(Working {
-        source: current.source.clone(),
-        definition: current.definition.as_ref().clone(),
-        is_draft: false,
+        source,
+        definition,
+        is_draft,
+        emails,
+        email,
+        draft_emails,
     })
 }
 
@@ -64,18 +102,24 @@ pub(super) struct Review {
     pub refusals: Vec<String>,
 }
 
-pub(super) async fn review(state: &AppState, draft: &Questionnaire) -> Result<Review, WebError> {
+/// Reviews a draft's definition, and its emails when it changes them.
+pub(super) async fn review(
+    state: &AppState,
+    draft: &Questionnaire,
+    emails: Option<&EmailTemplate>,
+) -> Result<Review, WebError> {
     let code = draft.code;
-    let current = state
-        .catalog
-        .get(code)
-        .ok_or_else(|| WebError::MissingQuestionnaire(code.to_string()))?;
+    let current = in_use(state, code)?;
     let context = editing::publish_context(&state.db, code).await?;
+    let mut changes: Vec<String> = diff(&current.definition, draft)
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    if let Some(emails) = emails {
+        changes.extend(current.email.changes_to(emails));
+    }
     Ok(Review {
-        changes: diff(&current.definition, draft)
-            .iter()
-            .map(ToString::to_string)
-            .collect(),
+        changes,
         refusals: refusals(Some(&current.definition), draft, &context)
             .iter()
             .map(ToString::to_string)
@@ -93,23 +137,70 @@ pub(super) fn utf8_source(body: &[u8]) -> Result<&str, WebError> {
     })
 }
 
-/// Saves a checked draft; the errors are at their lines.
+/// A draft checked, ready to save.
+pub(super) struct CheckedDraft<'a> {
+    pub source: &'a str,
+    pub definition: Questionnaire,
+    /// Its emails, when they differ from those in use.
+    pub emails: Option<(&'a str, EmailTemplate)>,
+}
+
+/// The errors of a draft, per text, each at its line and column.
+#[derive(Debug, Default)]
+pub(super) struct DraftErrors {
+    pub definition: Vec<DefinitionError>,
+    pub emails: Vec<DefinitionError>,
+}
+
+impl From<DraftErrors> for WebError {
+    fn from(errors: DraftErrors) -> Self {
+        WebError::InvalidDefinition(errors.definition.into_iter().chain(errors.emails).collect())
+    }
+}
+
+/// Checks a draft of the questionnaire `current`: its definition like a file of
+/// `questionnaires/`, its emails (if given) like a file of `emails/`. Emails identical to
+/// those in use are no change: the draft leaves them as they are.
+pub(super) fn check<'a>(
+    current: &LoadedQuestionnaire,
+    source: &'a str,
+    emails: Option<&'a str>,
+) -> Result<CheckedDraft<'a>, DraftErrors> {
+    let definition = parse_draft(source, current.definition.code);
+    let emails = emails
+        .filter(|text| *text != current.email_source)
+        .map(|text| EmailTemplate::parse(text).map(|email| (text, email)))
+        .transpose();
+    match (definition, emails) {
+        (Ok(definition), Ok(emails)) => Ok(CheckedDraft {
+            source,
+            definition,
+            emails,
+        }),
+        (definition, emails) => Err(DraftErrors {
+            definition: definition.err().unwrap_or_default(),
+            emails: emails.err().unwrap_or_default(),
+        }),
+    }
+}
+
+/// Saves a checked draft.
 pub(super) async fn save(
     state: &AppState,
     staff: &Staff,
     code: QuestionnaireCode,
-    source: &str,
-) -> Result<Questionnaire, WebError> {
-    let definition = parse_draft(source, code).map_err(WebError::InvalidDefinition)?;
+    draft: &CheckedDraft<'_>,
+) -> Result<(), WebError> {
     editing::save_draft(
         &state.db,
         code,
-        source,
+        draft.source,
+        draft.emails.as_ref().map(|(text, _)| *text),
         &staff.identity.actor,
         state.clock.now(),
     )
     .await?;
-    Ok(definition)
+    Ok(())
 }
 
 /// Publishes the saved draft of `code` unless a change is refused; in use here at once, on
@@ -124,20 +215,32 @@ pub(super) async fn publish_draft(
             "aucun brouillon à publier : enregistrez d'abord un brouillon.".to_owned(),
         ]));
     };
-    let definition = parse_draft(&draft.source, code).map_err(WebError::InvalidDefinition)?;
-    let review = review(state, &definition).await?;
+    let current = in_use(state, code)?;
+    let checked = check(&current, &draft.source, draft.emails.as_deref())?;
+    let review = review(
+        state,
+        &checked.definition,
+        checked.emails.as_ref().map(|(_, email)| email),
+    )
+    .await?;
     if !review.refusals.is_empty() {
         return Err(WebError::PublicationRefused(review.refusals));
     }
+    let emails_text = checked.emails.as_ref().map(|(text, _)| *text);
     let version = editing::publish(
         &state.db,
         code,
-        &draft.source,
+        checked.source,
+        emails_text,
         &staff.identity.actor,
         state.clock.now(),
     )
     .await?;
-    state.catalog.publish(definition, draft.source);
+    state.catalog.publish(
+        checked.definition,
+        checked.source.to_owned(),
+        checked.emails.map(|(text, email)| (email, text.to_owned())),
+    );
     Ok((version, review.changes))
 }
 
@@ -238,13 +341,98 @@ pub async fn save_draft(
 ) -> Result<HttpResponse, ApiError> {
     let code = code_of(&code)?;
     let source = utf8_source(&body)?;
-    let definition = save(&state, &staff, code, source).await?;
-    let review = review(&state, &definition).await?;
+    let working = working(&state, code).await?;
+    let current = in_use(&state, code)?;
+    let draft = check(&current, source, working.emails_to_keep()).map_err(WebError::from)?;
+    save(&state, &staff, code, &draft).await?;
+    saved(&state, &draft).await
+}
+
+/// The answer to a saved draft: its version, what publishing it would change or refuse.
+async fn saved(state: &AppState, draft: &CheckedDraft<'_>) -> Result<HttpResponse, ApiError> {
+    let review = review(
+        state,
+        &draft.definition,
+        draft.emails.as_ref().map(|(_, email)| email),
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(DraftSaved {
-        version: content_version(source),
+        version: content_version(draft.source),
         changes: review.changes,
         refusals: review.refusals,
     }))
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/questionnaires/{code}/draft/emails",
+    operation_id = "showQuestionnaireDraftEmails",
+    tag = "questionnaires",
+    summary = "Les messages (invitation, relance) du brouillon (TOML), sinon ceux en vigueur",
+    params(("code" = String, Path, example = "i3.1", description = "i3.1, i3.2, i4, i6 ou i7")),
+    responses(
+        (status = 200, description = "Les messages, en TOML comme un fichier de `questionnaires/emails/` (en-tête `X-Jalon-Draft` : `saved` si le brouillon les modifie, `published` pour ceux en vigueur)", body = String, content_type = "application/toml"),
+        (status = 401, response = super::openapi::Unauthorized),
+        (status = 403, response = super::openapi::Forbidden),
+        (status = 404, response = super::openapi::NotFound),
+        (status = 503, response = super::openapi::Unavailable),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn show_draft_emails(
+    state: web::Data<AppState>,
+    code: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let code = code_of(&code)?;
+    let working = working(&state, code).await?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/toml; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((
+            "X-Jalon-Draft",
+            if working.draft_emails {
+                "saved"
+            } else {
+                "published"
+            },
+        ))
+        .body(working.emails))
+}
+
+#[utoipa::path(
+    put,
+    path = "/api/v1/questionnaires/{code}/draft/emails",
+    operation_id = "saveQuestionnaireDraftEmails",
+    tag = "questionnaires",
+    summary = "Enregistrer les messages (invitation, relance) du brouillon (TOML)",
+    description = "Le texte est vérifié comme les fichiers de `questionnaires/emails/` : clés `subject`, `body`, `reminder_subject`, `reminder_body` ; variables connues seulement ; `{lien}` et `{desinscription}` dans chaque texte. Chaque erreur est donnée avec sa ligne et sa colonne, et rien n’est enregistré. Ils sont publiés avec le brouillon ; sans brouillon, la définition en vigueur en devient un.",
+    params(("code" = String, Path, example = "i3.1", description = "i3.1, i3.2, i4, i6 ou i7")),
+    request_body(content = String, content_type = "text/plain", description = "Les messages en TOML, comme un fichier de `questionnaires/emails/` (tout type de contenu est lu comme ce texte, `application/toml` compris)"),
+    responses(
+        (status = 200, description = "Enregistrés", body = DraftSaved),
+        (status = 400, response = super::openapi::BadRequest),
+        (status = 401, response = super::openapi::Unauthorized),
+        (status = 403, response = super::openapi::Forbidden),
+        (status = 404, response = super::openapi::NotFound),
+        (status = 413, response = super::openapi::TooLarge),
+        (status = 422, response = super::openapi::InvalidDefinition),
+        (status = 503, response = super::openapi::Unavailable),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn save_draft_emails(
+    state: web::Data<AppState>,
+    staff: Staff,
+    code: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let code = code_of(&code)?;
+    let emails = utf8_source(&body)?;
+    let working = working(&state, code).await?;
+    let current = in_use(&state, code)?;
+    let draft = check(&current, &working.source, Some(emails)).map_err(WebError::from)?;
+    save(&state, &staff, code, &draft).await?;
+    saved(&state, &draft).await
 }
 
 /// How many pilot links to make.
@@ -427,7 +615,7 @@ pub struct Published {
     operation_id = "publishQuestionnaire",
     tag = "questionnaires",
     summary = "Publier le brouillon",
-    description = "Le brouillon devient la version des nouvelles invitations et réponses, sur toutes les instances en quelques secondes. Refusé (409, avec les raisons) s’il changerait le sens de réponses déjà enregistrées : option retirée qui a des réponses, type ou échelle changés, valeurs favorables changées pendant une campagne ouverte, identifiant d’une ancienne question réutilisé, questionnaire anonyme pendant une vague ouverte ; ou s’il n’y a pas de brouillon.",
+    description = "Le brouillon devient la version des nouvelles invitations et réponses, sur toutes les instances en quelques secondes ; ses messages aussi, s’il les modifie (sinon ceux en vigueur restent). Refusé (409, avec les raisons) s’il changerait le sens de réponses déjà enregistrées : option retirée qui a des réponses, type ou échelle changés, valeurs favorables changées pendant une campagne ouverte, identifiant d’une ancienne question réutilisé, questionnaire anonyme pendant une vague ouverte ; ou s’il n’y a pas de brouillon.",
     params(("code" = String, Path, example = "i3.1", description = "i3.1, i3.2, i4, i6 ou i7")),
     responses(
         (status = 200, description = "Publié", body = Published),

@@ -329,6 +329,7 @@ async fn export_writes_the_versions_in_use_back_as_files() {
         &db,
         jalon::domain::QuestionnaireCode::I4,
         &published,
+        None,
         "test@anact.example",
         now,
     )
@@ -356,6 +357,19 @@ async fn export_writes_the_versions_in_use_back_as_files() {
     assert_eq!(
         std::fs::read_to_string(target.join("i3_1.toml")).unwrap(),
         std::fs::read_to_string(questionnaires_dir().join("i3_1.toml")).unwrap()
+    );
+    // Each questionnaire's emails in use, under its own name: i4 has no file of its own, and
+    // keeps the default texts, as nothing published others.
+    let emails = |folder: &std::path::Path, name: &str| {
+        std::fs::read_to_string(folder.join("emails").join(name)).unwrap()
+    };
+    assert_eq!(
+        emails(&target, "i4.toml"),
+        emails(&questionnaires_dir(), "default.toml")
+    );
+    assert_eq!(
+        emails(&target, "i3_1.toml"),
+        emails(&questionnaires_dir(), "i3_1.toml")
     );
     // With the network and emails beside them, the exported files check as a folder.
     for sub in ["network", "emails"] {

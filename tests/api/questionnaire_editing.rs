@@ -13,6 +13,7 @@ use sea_orm::{ConnectionTrait, Statement};
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, questionnaires_dir, spawn_app};
+use crate::smtp::SmtpSink;
 
 const DRAFT: &str = "/api/v1/questionnaires/i4/draft";
 const PUBLISH: &str = "/api/v1/questionnaires/i4/publish";
@@ -853,4 +854,408 @@ async fn the_website_widget_asks_the_published_question() {
     let after = app.get("/widget.js").await;
     assert_ne!(after.headers()["etag"].to_str().unwrap(), etag);
     assert!(after.text().await.unwrap().contains("Êtes-vous content·e"));
+}
+
+const I3_1_EMAILS: &str = "/api/v1/questionnaires/i3.1/draft/emails";
+
+fn emails_file(name: &str) -> String {
+    std::fs::read_to_string(questionnaires_dir().join("emails").join(name)).unwrap()
+}
+
+async fn put_text(app: &TestApp, path: &str, text: &str) -> reqwest::Response {
+    app.client
+        .put(app.url(path))
+        .header("content-type", "application/toml")
+        .body(text.to_owned())
+        .send()
+        .await
+        .unwrap()
+}
+
+/// The line (1-based) of `text` where `needle` first appears.
+fn line_of(text: &str, needle: &str) -> usize {
+    text.lines().position(|l| l.contains(needle)).unwrap() + 1
+}
+
+/// The line and column (in characters, 1-based) where `needle` first appears in `text`.
+fn position_in(text: &str, needle: &str) -> (u64, u64) {
+    let line = line_of(text, needle);
+    let before = &text.lines().nth(line - 1).unwrap();
+    let column = before[..before.find(needle).unwrap()].chars().count() + 1;
+    (line as u64, column as u64)
+}
+
+#[tokio::test]
+async fn draft_emails_with_errors_are_refused_at_their_lines_and_saved_ones_read_back() {
+    let app = spawn_app().await;
+    let in_use = emails_file("i3_1.toml");
+    let shown = app.get(I3_1_EMAILS).await;
+    assert_eq!(shown.status(), 200);
+    assert_eq!(shown.headers()["x-jalon-draft"], "published");
+    assert_eq!(shown.text().await.unwrap(), in_use);
+
+    // An unknown variable, a missing unsubscribe link: each at the line of its text.
+    let broken = in_use
+        .replacen("environ {duree} minutes", "environ {delai} minutes", 1)
+        .replacen(
+            "cette enquête : {desinscription}\n\"\"\"\n",
+            "cette enquête.\n\"\"\"\n",
+            2,
+        );
+    let refused = put_text(&app, I3_1_EMAILS, &broken).await;
+    assert_eq!(refused.status(), 422);
+    let body: Value = refused.json().await.unwrap();
+    assert_eq!(body["error"], "validation");
+    let found: Vec<(u64, u64, String)> = body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["line"].as_u64().unwrap(),
+                e["column"].as_u64().unwrap(),
+                e["message"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let body_line = line_of(&broken, "body = \"\"\"") as u64;
+    let reminder_line = line_of(&broken, "reminder_body = \"\"\"") as u64;
+    let (line, column) = position_in(&broken, "{delai}");
+    assert!(
+        found.iter().any(|(l, c, m)| (*l, *c) == (line, column)
+            && m.starts_with("body : variable inconnue {delai}")),
+        "{found:?}"
+    );
+    assert!(
+        found
+            .iter()
+            .any(|(l, c, m)| (*l, *c) == (body_line, 1)
+                && m == "body doit contenir {desinscription}"),
+        "{found:?}"
+    );
+    assert!(
+        found
+            .iter()
+            .any(|(l, _, m)| *l == reminder_line
+                && m == "reminder_body doit contenir {desinscription}"),
+        "{found:?}"
+    );
+    // TOML itself wrong: at its line and column.
+    let syntax = put_text(&app, I3_1_EMAILS, "subject = \"Bonjour\"\nbody = = 1\n").await;
+    assert_eq!(syntax.status(), 422);
+    let body: Value = syntax.json().await.unwrap();
+    assert_eq!(body["errors"][0]["line"], 2);
+    assert_eq!(body["errors"][0]["column"], 8);
+    assert_eq!(app.count("questionnaire_drafts").await, 0);
+
+    // Saved with the version in use as the draft's definition, the change named in French.
+    let edited = in_use.replacen(
+        "Neuf mois après votre accompagnement par {entite} : votre avis compte",
+        "Votre avis sur l’accompagnement de {entite}",
+        1,
+    );
+    let saved = put_text(&app, I3_1_EMAILS, &edited).await;
+    assert_eq!(saved.status(), 200);
+    let body: Value = saved.json().await.unwrap();
+    assert_eq!(body["refusals"], json!([]));
+    assert_eq!(
+        body["changes"],
+        json!([
+            "objet de l’invitation : « Neuf mois après votre accompagnement par {entite} : votre avis compte » devient « Votre avis sur l’accompagnement de {entite} »"
+        ])
+    );
+    let shown = app.get(I3_1_EMAILS).await;
+    assert_eq!(shown.headers()["x-jalon-draft"], "saved");
+    assert_eq!(shown.text().await.unwrap(), edited);
+    let definition = app.get("/api/v1/questionnaires/i3.1/draft").await;
+    assert_eq!(definition.headers()["x-jalon-draft"], "saved");
+    let shipped = std::fs::read_to_string(questionnaires_dir().join("i3_1.toml")).unwrap();
+    assert_eq!(definition.text().await.unwrap(), shipped);
+
+    // Saving the definition keeps the draft's emails; the texts in use again are no change.
+    let reworded = shipped.replacen("code = \"i3.1\"", "code = \"i3.1\"\n", 1);
+    let saved = put_text(&app, "/api/v1/questionnaires/i3.1/draft", &reworded).await;
+    assert_eq!(saved.status(), 200);
+    assert_eq!(app.get(I3_1_EMAILS).await.text().await.unwrap(), edited);
+    assert_eq!(put_text(&app, I3_1_EMAILS, &in_use).await.status(), 200);
+    assert_eq!(
+        app.get(I3_1_EMAILS).await.headers()["x-jalon-draft"],
+        "published"
+    );
+    // Not the role's: refused before anything is read.
+    let analyst = app.client_as("analyst").await;
+    let forbidden = analyst.get(app.url(I3_1_EMAILS)).send().await.unwrap();
+    assert_eq!(forbidden.status(), 403);
+}
+
+/// A fresh catalog from the files, with the database's publications applied (what another
+/// instance, or `jalon questionnaires export`, does); returns it and how many changed.
+async fn catalog_from_database(app: &TestApp) -> (Catalog, usize) {
+    let catalog = Catalog::load_dir(&questionnaires_dir()).unwrap();
+    let changed = store::editing::apply_publications(&app.db, &catalog)
+        .await
+        .unwrap();
+    (catalog, changed)
+}
+
+#[tokio::test]
+async fn published_emails_are_those_of_new_invitations_on_every_instance_and_of_the_export() {
+    let app = spawn_app().await;
+    let edited = emails_file("i3_1.toml")
+        .replacen(
+            "Neuf mois après votre accompagnement par {entite} : votre avis compte",
+            "Votre avis, neuf mois après : {titre}",
+            1,
+        )
+        .replacen(
+            "Votre lien personnel : {lien}",
+            "Pour répondre, suivez ce lien : {lien}",
+            1,
+        );
+    let other_instance = second_instance(&app).await;
+    assert_eq!(put_text(&app, I3_1_EMAILS, &edited).await.status(), 200);
+    let published = app
+        .client
+        .post(app.url("/api/v1/questionnaires/i3.1/publish"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(published.status(), 200);
+    let body: Value = published.json().await.unwrap();
+    let changes: Vec<&str> = body["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(
+        changes.contains(&"texte de l’invitation modifié"),
+        "{changes:?}"
+    );
+    let publication = store::editing::latest_publication(&app.db, QuestionnaireCode::I3_1)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(publication.emails.as_deref(), Some(edited.as_str()));
+
+    // An invitation queued from now on carries the published texts.
+    let smtp = SmtpSink::start();
+    let registered = app
+        .post_json(
+            "/api/v1/interventions",
+            &json!({
+                "reference": "BRE-2025-031",
+                "company": { "name": "Menuiserie Exemple", "siret": "73282932000074", "size_band": "10-49" },
+                "kind": "accompagnement_collectif",
+                "entity": "aract-bretagne",
+                "started_on": "2025-01-06",
+                "ended_on": "2025-06-16",
+                "participants": [{ "email": "a@example.org", "name": "Camille Martin", "role": "RH" }],
+            }),
+        )
+        .await;
+    assert!(registered.status().is_success());
+    let sent = app.smtp_dispatcher(&smtp).run(app.now()).await.unwrap();
+    assert_eq!(sent.sent, 1);
+    let message = &smtp.messages()[0];
+    assert!(
+        message
+            .subject
+            .starts_with("Votre avis, neuf mois après : "),
+        "{}",
+        message.subject
+    );
+    assert!(
+        message.text.contains(&format!(
+            "Pour répondre, suivez ce lien : {}/r/",
+            app.address
+        )),
+        "{}",
+        message.text
+    );
+
+    // A running instance swaps them in within seconds, without restart…
+    let start = Instant::now();
+    loop {
+        let preview = app
+            .client
+            .get(format!("{other_instance}/admin/questionnaires/i3.1/email"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        if preview.contains("Votre avis, neuf mois après") {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(8),
+            "the other instance still sends the old emails"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // …and one started from the files takes them from the database.
+    let (other, changed) = catalog_from_database(&app).await;
+    assert_eq!(changed, 1);
+    let loaded = other.get(QuestionnaireCode::I3_1).unwrap();
+    assert_eq!(loaded.email_source, edited);
+    assert!(
+        loaded
+            .email
+            .subject
+            .starts_with("Votre avis, neuf mois après")
+    );
+    // A questionnaire whose emails were never edited keeps its file's.
+    assert_eq!(
+        other.get(QuestionnaireCode::I3_2).unwrap().email_source,
+        emails_file("i3_2.toml")
+    );
+
+    // A later publish of the definition alone keeps the published emails.
+    let shipped = std::fs::read_to_string(questionnaires_dir().join("i3_1.toml")).unwrap();
+    let definition = shipped.replacen("code = \"i3.1\"", "code = \"i3.1\"\n", 1);
+    let saved = put_text(&app, "/api/v1/questionnaires/i3.1/draft", &definition).await;
+    assert_eq!(saved.status(), 200);
+    let published = app
+        .client
+        .post(app.url("/api/v1/questionnaires/i3.1/publish"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(published.status(), 200);
+    assert_eq!(
+        app.catalog
+            .get(QuestionnaireCode::I3_1)
+            .unwrap()
+            .email_source,
+        edited
+    );
+    let (other, _) = catalog_from_database(&app).await;
+    assert_eq!(
+        other.get(QuestionnaireCode::I3_1).unwrap().email_source,
+        edited
+    );
+
+    // The export writes each definition and its emails in use, as files that load back.
+    let out = tempfile::tempdir().unwrap();
+    let exported = other.export(out.path()).unwrap();
+    assert_eq!(exported.len(), other.len());
+    let read = |path: &str| std::fs::read_to_string(out.path().join(path)).unwrap();
+    assert_eq!(read("emails/i3_1.toml"), edited);
+    assert_eq!(read("i3_1.toml"), definition);
+    assert_eq!(read("emails/i3_2.toml"), emails_file("i3_2.toml"));
+    assert_eq!(read("emails/i4.toml"), emails_file("default.toml"));
+}
+
+/// A staff page's HTML, which must be there.
+async fn page(app: &TestApp, client: &reqwest::Client, path: &str) -> String {
+    let response = client.get(app.url(path)).send().await.unwrap();
+    assert_eq!(response.status(), 200, "{path}");
+    response.text().await.unwrap()
+}
+
+#[tokio::test]
+async fn an_editor_edits_the_emails_from_the_page_without_javascript() {
+    let app = spawn_app().await;
+    let editor = app.sign_in_as("editeur").await;
+    let post = |fields: Vec<(&str, String)>| {
+        let mut fields = fields;
+        fields.push(("_csrf", editor.csrf.clone()));
+        editor
+            .client
+            .post(app.url("/admin/questionnaires/i4/edition"))
+            .form(&fields)
+            .send()
+    };
+    let html = page(&app, &editor.client, "/admin/questionnaires/i4/edition").await;
+    assert!(html.contains(r#"<textarea id="messages" name="messages""#));
+    assert!(html.contains("reminder_subject = &quot;Rappel : {titre}&quot;"));
+
+    // Errors under the emails' field, at their lines; the typed texts kept; nothing saved.
+    let in_use = emails_file("default.toml");
+    let broken = in_use.replacen("{duree} minutes.", "{delai} minutes.", 1);
+    let refused = post(vec![
+        ("definition", i4_source()),
+        ("messages", broken.replace('\n', "\r\n")),
+    ])
+    .await
+    .unwrap();
+    assert_eq!(refused.status(), 422);
+    let html = refused.text().await.unwrap();
+    let (line, column) = position_in(&broken, "{delai}");
+    assert!(
+        html.contains(&format!(
+            "Ligne {line}, colonne {column} des messages : body : variable inconnue {{delai}}"
+        )),
+        "{html}"
+    );
+    assert!(html.contains(r#"aria-describedby="messages-aide messages-erreurs""#));
+    assert!(html.contains("{delai} minutes."));
+    assert_eq!(app.count("questionnaire_drafts").await, 0);
+
+    // Saved, shown in the changes, previewed with example values, published.
+    let edited = in_use.replacen(
+        "subject = \"{titre}\"",
+        "subject = \"<i>Votre avis</i> : {titre}\"",
+        1,
+    );
+    let saved = post(vec![
+        ("definition", i4_source()),
+        ("messages", edited.clone()),
+    ])
+    .await
+    .unwrap();
+    assert_eq!(saved.status(), 303);
+    let html = page(&app, &editor.client, "/admin/questionnaires/i4/edition").await;
+    assert!(html.contains(
+        "objet de l’invitation : « {titre} » devient « &lt;i&gt;Votre avis&lt;/i&gt; : {titre} »"
+    ));
+    let title = &app
+        .catalog
+        .get(QuestionnaireCode::I4)
+        .unwrap()
+        .definition
+        .title;
+    let preview = page(
+        &app,
+        &editor.client,
+        "/admin/questionnaires/i4/edition/email",
+    )
+    .await;
+    assert!(preview.contains(&format!(
+        "&lt;i&gt;Votre avis&lt;/i&gt; : {}",
+        maud::html! { (title) }.into_string()
+    )));
+    assert!(preview.contains("Bonjour Camille Martin"));
+    let reminder = page(
+        &app,
+        &editor.client,
+        "/admin/questionnaires/i4/edition/email?type=relance",
+    )
+    .await;
+    assert!(reminder.contains("Rappel : "));
+    // A form sending the definition alone leaves the draft's emails as they are.
+    let definition_only = post(vec![(
+        "definition",
+        i4_with("Vous êtes :", "Vous êtes, vous :"),
+    )])
+    .await
+    .unwrap();
+    assert_eq!(definition_only.status(), 303);
+    let emails = app.get("/api/v1/questionnaires/i4/draft/emails").await;
+    assert_eq!(emails.headers()["x-jalon-draft"], "saved");
+    assert_eq!(emails.text().await.unwrap(), edited);
+    let published = editor
+        .client
+        .post(app.url("/admin/questionnaires/i4/publication"))
+        .form(&[("_csrf", editor.csrf.clone())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(published.status(), 303);
+    assert_eq!(
+        app.catalog.get(QuestionnaireCode::I4).unwrap().email_source,
+        edited
+    );
 }

@@ -385,6 +385,40 @@ try {
     "the saved draft lists its change against the published version",
   );
   await audit(staff, "the editing page of a saved draft");
+  // The emails, in their own textarea: an error at its line, then a change saved and previewed.
+  const messages = staff.getByLabel(/Messages d’invitation et de relance/);
+  const texts = await messages.inputValue();
+  check(texts.includes("reminder_subject"), "the second textarea holds the emails in use");
+  await messages.fill(texts.replace("{duree} minutes", "{delai} minutes"));
+  [response] = await Promise.all([
+    staff.waitForResponse((r) => r.request().method() === "POST"),
+    staff.getByRole("button", { name: "Enregistrer le brouillon" }).click(),
+  ]);
+  await staff.waitForLoadState();
+  check(response.status() === 422, "emails with an error are refused (422)");
+  check(
+    /Ligne \d+, colonne \d+ des messages : body : variable inconnue \{delai\}/.test(
+      await staff.locator(".error-summary").textContent(),
+    ),
+    "the error summary names the emails' error at its line and column",
+  );
+  check(
+    (await messages.getAttribute("aria-describedby")).includes("messages-erreurs"),
+    "the emails' textarea is described by its errors",
+  );
+  await audit(staff, "the editing page with an error in the emails");
+  await messages.fill(texts.replace('subject = "{titre}"', 'subject = "Votre avis : {titre}"'));
+  await Promise.all([
+    staff.waitForURL(/etat=enregistre$/),
+    staff.getByRole("button", { name: "Enregistrer le brouillon" }).click(),
+  ]);
+  check(
+    (await staff.getByRole("listitem").filter({ hasText: "objet de l’invitation" }).count()) === 1,
+    "the saved draft lists its emails' change",
+  );
+  response = await staff.goto(`${JALON}/admin/questionnaires/i4/edition/email`);
+  check(response.status() === 200 && (await staff.content()).includes("Votre avis : "), "the draft's invitation is previewed");
+  await audit(staff, "the draft's invitation");
   response = await staff.goto(`${JALON}/admin/questionnaires/i4/edition/apercu`);
   check(response.status() === 200 && (await staff.content()).includes("Vous êtes, en un mot :"), "the draft is previewed with the respondents' form");
   await audit(staff, "the draft's preview");

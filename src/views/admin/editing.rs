@@ -1,9 +1,10 @@
 //! Editing a questionnaire (its TOML in a plain textarea, errors at their lines, the changes
 //! against the version in use, publishing) and its pilot (links, answers per question).
 
-use maud::{Markup, html};
+use maud::{Markup, Render, html};
 
 use crate::domain::QuestionnaireCode;
+use crate::domain::email_template::PLACEHOLDERS;
 use crate::domain::pilot::PilotSummary;
 use crate::domain::questionnaire::DefinitionError;
 use crate::views::layout::{staff_page, table_scroll_named};
@@ -11,9 +12,12 @@ use crate::views::layout::{staff_page, table_scroll_named};
 pub struct EditView<'a> {
     pub code: QuestionnaireCode,
     pub source: &'a str,
+    /// The emails' TOML (the draft's, else those in use).
+    pub emails: &'a str,
     /// A saved draft (else the version in use is shown).
     pub is_draft: bool,
     pub errors: &'a [DefinitionError],
+    pub email_errors: &'a [DefinitionError],
     pub changes: &'a [String],
     pub refusals: &'a [String],
     pub notice: Option<&'a str>,
@@ -29,10 +33,64 @@ fn line_text(source: &str, line: usize) -> &str {
         .trim()
 }
 
+/// One textarea of the edit form, with its errors at their lines (and the text of each line).
+struct TextField<'a> {
+    id: &'a str,
+    label: &'a str,
+    help: Markup,
+    text: &'a str,
+    errors: &'a [DefinitionError],
+    rows: u32,
+}
+
+impl Render for TextField<'_> {
+    fn render(&self) -> Markup {
+        let id = self.id;
+        let has_errors = !self.errors.is_empty();
+        let described = if has_errors {
+            format!("{id}-aide {id}-erreurs")
+        } else {
+            format!("{id}-aide")
+        };
+        html! {
+            div.question.has-error[has_errors] {
+                label for=(id) { (self.label) }
+                p.help id={(id) "-aide"} { (self.help) }
+                @if has_errors {
+                    ul.field-error id={(id) "-erreurs"} {
+                        @for e in self.errors {
+                            li {
+                                "Ligne " (e.line) ", colonne " (e.column) " : " (e.message)
+                                @let text = line_text(self.text, e.line);
+                                @if !text.is_empty() {
+                                    " — " code { (text) }
+                                }
+                            }
+                        }
+                    }
+                }
+                textarea id=(id) name=(id) rows=(self.rows) spellcheck="false"
+                    aria-describedby=(described)
+                    aria-invalid=[has_errors.then_some("true")] { (self.text) }
+            }
+        }
+    }
+}
+
 pub fn edit_page(view: &EditView<'_>) -> Markup {
     let code = view.code;
     let base = format!("/admin/questionnaires/{code}");
-    let has_errors = !view.errors.is_empty();
+    let error_count = view.errors.len() + view.email_errors.len();
+    let has_errors = error_count > 0;
+    let located = view
+        .errors
+        .iter()
+        .map(|e| ("definition", "de la définition", e))
+        .chain(
+            view.email_errors
+                .iter()
+                .map(|e| ("messages", "des messages", e)),
+        );
     staff_page(
         &format!("Modifier le questionnaire {code}"),
         html! {
@@ -43,11 +101,11 @@ pub fn edit_page(view: &EditView<'_>) -> Markup {
             }
             @if has_errors {
                 div.error-summary role="alert" aria-labelledby="erreurs-titre" tabindex="-1" {
-                    h2 #erreurs-titre { (view.errors.len()) " erreur(s) : le brouillon n’a pas été enregistré" }
+                    h2 #erreurs-titre { (error_count) " erreur(s) : le brouillon n’a pas été enregistré" }
                     ul {
-                        @for e in view.errors {
+                        @for (id, what, e) in located {
                             li {
-                                a href="#definition" { "Ligne " (e.line) ", colonne " (e.column) " : " (e.message) }
+                                a href={"#" (id)} { "Ligne " (e.line) ", colonne " (e.column) " " (what) " : " (e.message) }
                             }
                         }
                     }
@@ -62,28 +120,26 @@ pub fn edit_page(view: &EditView<'_>) -> Markup {
             }
             form method="post" action={(base) "/edition"} {
                 input type="hidden" name="_csrf" value=(view.csrf);
-                div.question.has-error[has_errors] {
-                    label for="definition" { "Définition du questionnaire (TOML, comme les fichiers du dossier questionnaires)" }
-                    p.help #definition-aide {
-                        "Le format est décrit dans la documentation (« Questionnaire format »). Le code doit rester « " (code) " »."
-                    }
-                    @if has_errors {
-                        ul.field-error #definition-erreurs {
-                            @for e in view.errors {
-                                li {
-                                    "Ligne " (e.line) ", colonne " (e.column) " : " (e.message)
-                                    @let text = line_text(view.source, e.line);
-                                    @if !text.is_empty() {
-                                        " — " code { (text) }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                    textarea #definition name="definition" rows="30" spellcheck="false"
-                        aria-describedby=(if has_errors { "definition-aide definition-erreurs" } else { "definition-aide" })
-                        aria-invalid=[has_errors.then_some("true")] { (view.source) }
-                }
+                (TextField {
+                    id: "definition",
+                    label: "Définition du questionnaire (TOML, comme les fichiers du dossier questionnaires)",
+                    help: html! { "Le format est décrit dans la documentation (« Questionnaire format »). Le code doit rester « " (code) " »." },
+                    text: view.source,
+                    errors: view.errors,
+                    rows: 30,
+                })
+                (TextField {
+                    id: "messages",
+                    label: "Messages d’invitation et de relance (TOML, comme les fichiers du dossier questionnaires/emails)",
+                    help: html! {
+                        "Clés subject, body, reminder_subject, reminder_body. Variables : "
+                        (PLACEHOLDERS.map(|p| format!("{{{p}}}")).join(", "))
+                        " ; body et reminder_body doivent contenir {lien} et {desinscription}. Publiés avec la définition."
+                    },
+                    text: view.emails,
+                    errors: view.email_errors,
+                    rows: 20,
+                })
                 button.button.primary type="submit" { "Enregistrer le brouillon" }
             }
             @if view.is_draft && !has_errors {
@@ -100,6 +156,8 @@ pub fn edit_page(view: &EditView<'_>) -> Markup {
                 h2 { "Essayer" }
                 ul {
                     li { a href={(base) "/edition/apercu"} { "Aperçu du brouillon, tel que les répondants le verront" } }
+                    li { a href={(base) "/edition/email"} { "Invitation du brouillon, avec des valeurs d’exemple" } }
+                    li { a href={(base) "/edition/email?type=relance"} { "Relance du brouillon, avec des valeurs d’exemple" } }
                     li { a href={(base) "/pilote"} { "Test auprès d’un panel (liens pilotes, réponses)" } }
                 }
                 h2 { "Publier" }

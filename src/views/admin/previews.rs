@@ -51,6 +51,8 @@ pub fn questionnaires_page(catalog: &Catalog) -> Markup {
 pub struct EmailPreview<'a> {
     pub code: QuestionnaireCode,
     pub reminder: bool,
+    /// The draft's emails (else those in use): no HTML part, no test to send.
+    pub draft: bool,
     pub email: &'a RenderedEmail,
     pub csrf: &'a str,
     /// False for an API token: it has no address to send a test to.
@@ -70,11 +72,26 @@ pub fn email_page(preview: &EmailPreview<'_>) -> Markup {
     } else {
         "Invitation"
     };
+    let of = if preview.draft {
+        "du brouillon du questionnaire"
+    } else {
+        "du questionnaire"
+    };
     staff_page(
-        &format!("{what} – {}", preview.code),
+        &if preview.draft {
+            format!("{what} du brouillon – {}", preview.code)
+        } else {
+            format!("{what} – {}", preview.code)
+        },
         html! {
-            p.breadcrumb { a href="/admin/questionnaires" { "Questionnaires et messages" } }
-            h1 { (what) " du questionnaire " (preview.code) }
+            p.breadcrumb {
+                @if preview.draft {
+                    a href={"/admin/questionnaires/" (preview.code) "/edition"} { "Modifier le questionnaire " (preview.code) }
+                } @else {
+                    a href="/admin/questionnaires" { "Questionnaires et messages" }
+                }
+            }
+            h1 { (what) " " (of) " " (preview.code) }
             @if let Some(to) = preview.sent_to {
                 p.notice role="status" { "Essai mis en file pour " (to) " : il part au prochain passage de l’envoi." }
             }
@@ -84,7 +101,9 @@ pub fn email_page(preview: &EmailPreview<'_>) -> Markup {
             }
             h2 { "Texte" }
             pre.email-text { (preview.email.text) }
-            p { a href={"/admin/questionnaires/" (preview.code) "/email.html?type=" (kind)} { "Voir la version HTML" } }
+            @if !preview.draft {
+                p { a href={"/admin/questionnaires/" (preview.code) "/email.html?type=" (kind)} { "Voir la version HTML" } }
+            }
             @if preview.can_send {
                 form method="post" action={"/admin/questionnaires/" (preview.code) "/email/essai?type=" (kind)} {
                     input type="hidden" name="_csrf" value=(preview.csrf);

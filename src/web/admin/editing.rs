@@ -9,13 +9,12 @@ use serde::Deserialize;
 
 use super::{csrf, html as page, see_other};
 use crate::domain::answers::{RawAnswers, UnknownKeys, validate};
-use crate::domain::questionnaire::DefinitionError;
 use crate::store::editing;
 use crate::views::admin::{EditView, PilotView, edit_page, pilot_page};
 use crate::views::form::FormPage;
 use crate::web::form_body;
 use crate::web::questionnaire_editing_api::{
-    code_of, pilot_count, pilot_summary, publish_draft, review, save, working,
+    check, code_of, in_use, pilot_count, pilot_summary, publish_draft, review, save, working,
 };
 use crate::web::{AppState, PageError, Staff, WebError};
 
@@ -48,7 +47,8 @@ pub async fn edit(
     let code = code_of(&code)?;
     let working = working(&state, code).await?;
     let review = if working.is_draft {
-        Some(review(&state, &working.definition).await?)
+        let emails = working.draft_emails.then_some(&working.email);
+        Some(review(&state, &working.definition, emails).await?)
     } else {
         None
     };
@@ -62,8 +62,10 @@ pub async fn edit(
     Ok(page(edit_page(&EditView {
         code,
         source: &working.source,
+        emails: &working.emails,
         is_draft: working.is_draft,
         errors: &[],
+        email_errors: &[],
         changes: review.as_ref().map_or(&[], |r| &r.changes),
         refusals: review.as_ref().map_or(&[], |r| &r.refusals),
         notice,
@@ -71,7 +73,8 @@ pub async fn edit(
     })))
 }
 
-/// Saves the textarea as the draft; errors are shown at their lines, nothing saved (422).
+/// Saves the two textareas (definition, emails) as the draft; errors are shown at their
+/// lines under their field, nothing saved (422).
 pub async fn save_edit(
     state: web::Data<AppState>,
     staff: Staff,
@@ -79,25 +82,36 @@ pub async fn save_edit(
     body: web::Bytes,
 ) -> Result<HttpResponse, PageError> {
     let code = code_of(&code)?;
-    let source = field(&body, "definition").unwrap_or_default();
     // Browsers send a textarea's line breaks as CRLF.
-    let source = source.replace("\r\n", "\n");
-    let errors: Vec<DefinitionError> = match save(&state, &staff, code, &source).await {
-        Ok(_) => {
+    let text_of = |name: &str| field(&body, name).map(|text| text.replace("\r\n", "\n"));
+    let source = text_of("definition").unwrap_or_default();
+    // A form without the emails' field (an older page) leaves the draft's emails as they are.
+    let emails = match text_of("messages") {
+        Some(emails) => Some(emails),
+        None => working(&state, code)
+            .await?
+            .emails_to_keep()
+            .map(str::to_owned),
+    };
+    let current = in_use(&state, code)?;
+    let errors = match check(&current, &source, emails.as_deref()) {
+        Ok(draft) => {
+            save(&state, &staff, code, &draft).await?;
             return Ok(see_other(&format!(
                 "/admin/questionnaires/{code}/edition?etat=enregistre"
             )));
         }
-        Err(WebError::InvalidDefinition(errors)) => errors,
-        Err(other) => return Err(other.into()),
+        Err(errors) => errors,
     };
     Ok(with_status(
         StatusCode::UNPROCESSABLE_ENTITY,
         edit_page(&EditView {
             code,
             source: &source,
+            emails: emails.as_deref().unwrap_or(&current.email_source),
             is_draft: true,
-            errors: &errors,
+            errors: &errors.definition,
+            email_errors: &errors.emails,
             changes: &[],
             refusals: &[],
             notice: None,
@@ -123,8 +137,10 @@ pub async fn publish(
                 edit_page(&EditView {
                     code,
                     source: &working.source,
+                    emails: &working.emails,
                     is_draft: working.is_draft,
                     errors: &[],
+                    email_errors: &[],
                     changes: &[],
                     refusals: &reasons,
                     notice: None,

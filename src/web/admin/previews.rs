@@ -14,13 +14,15 @@ use super::{csrf, html as page, see_other};
 use crate::catalog::LoadedQuestionnaire;
 use crate::domain::QuestionnaireCode;
 use crate::domain::answers::{RawAnswers, UnknownKeys, validate};
-use crate::domain::email_template::{EmailValues, RenderedEmail};
+use crate::domain::email_template::{EmailTemplate, EmailValues, RenderedEmail};
+use crate::domain::questionnaire::Questionnaire;
 use crate::domain::schedule::{french_date, paris_date};
 use crate::store::outbox::{self, NewEmail};
 use crate::views::admin::{EmailPreview, email_page, questionnaires_page};
 use crate::views::email::email_html;
 use crate::views::form::FormPage;
 use crate::web::form_body;
+use crate::web::questionnaire_editing_api::{code_of, working};
 use crate::web::{AppState, PageError, Staff, WebError, audit};
 
 fn loaded(state: &AppState, code: &str) -> Result<Arc<LoadedQuestionnaire>, WebError> {
@@ -130,9 +132,28 @@ fn example(
     reminder: bool,
     name: &str,
 ) -> RenderedEmail {
+    example_of(
+        state,
+        req,
+        &questionnaire.definition,
+        &questionnaire.email,
+        reminder,
+        name,
+    )
+}
+
+/// The email `template` of `definition` with example values.
+fn example_of(
+    state: &AppState,
+    req: &HttpRequest,
+    definition: &Questionnaire,
+    template: &EmailTemplate,
+    reminder: bool,
+    name: &str,
+) -> RenderedEmail {
     let info = req.connection_info();
     let base = format!("{}://{}", info.scheme(), info.host());
-    let code = questionnaire.definition.code;
+    let code = definition.code;
     let link = format!("{base}/r/EXEMPLE-DE-LIEN-PERSONNEL");
     let unsubscribe = format!("{base}/desinscription/EXEMPLE-DE-LIEN-PERSONNEL");
     let privacy = format!("{base}/confidentialite/{code}");
@@ -140,17 +161,17 @@ fn example(
     let values = EmailValues {
         name: Some(name),
         entity: "l’Aract Bretagne",
-        title: &questionnaire.definition.title,
-        minutes: questionnaire.definition.estimated_minutes,
+        title: &definition.title,
+        minutes: definition.estimated_minutes,
         link: &link,
         unsubscribe: &unsubscribe,
         closes_on: &closes_on,
         privacy: &privacy,
     };
     if reminder {
-        questionnaire.email.render_reminder(&values)
+        template.render_reminder(&values)
     } else {
-        questionnaire.email.render_invitation(&values)
+        template.render_invitation(&values)
     }
 }
 
@@ -167,6 +188,7 @@ pub async fn email(
     Ok(page(email_page(&EmailPreview {
         code: questionnaire.definition.code,
         reminder,
+        draft: false,
         email: &rendered,
         csrf: csrf(&staff),
         can_send: !staff.identity.actor.starts_with("jeton:"),
@@ -174,6 +196,36 @@ pub async fn email(
             .envoye
             .is_some()
             .then_some(staff.identity.actor.as_str()),
+    })))
+}
+
+/// The emails of the draft (else those in use) with example values, as the same page.
+pub async fn draft_email(
+    state: web::Data<AppState>,
+    staff: Staff,
+    req: HttpRequest,
+    code: web::Path<String>,
+    query: web::Query<EmailQuery>,
+) -> Result<HttpResponse, PageError> {
+    let code = code_of(&code)?;
+    let working = working(&state, code).await?;
+    let reminder = is_reminder(&query);
+    let rendered = example_of(
+        &state,
+        &req,
+        &working.definition,
+        &working.email,
+        reminder,
+        "Camille Martin",
+    );
+    Ok(page(email_page(&EmailPreview {
+        code,
+        reminder,
+        draft: true,
+        email: &rendered,
+        csrf: csrf(&staff),
+        can_send: false,
+        sent_to: None,
     })))
 }
 
