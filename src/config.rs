@@ -4,6 +4,7 @@ use std::num::NonZeroU32;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::bounces::mailbox_address::{AddressError, MailboxAddress};
 use crate::domain::visitor::TrustedProxies;
 
 use crate::domain::indicators::ContractTargets;
@@ -76,6 +77,17 @@ pub struct Settings {
     /// bounce names the invitation it is about. Unset: the address of JALON_MAIL_FROM.
     #[arg(long, env = "JALON_BOUNCE_ADDRESS", global = true)]
     pub bounce_address: Option<String>,
+
+    /// The mailbox of JALON_BOUNCE_ADDRESS, read every 10 minutes by `serve` and by
+    /// `jalon bounces check`: `imaps://user:password@host:993/INBOX`, or
+    /// `imap://user:password@host/INBOX?tls=starttls`; plain `imap://` on loopback only.
+    #[arg(
+        long,
+        env = "JALON_BOUNCE_IMAP_URL",
+        hide_env_values = true,
+        global = true
+    )]
+    pub bounce_imap_url: Option<String>,
 
     /// Folder of `.eml` files when no SMTP server is configured.
     #[arg(
@@ -290,6 +302,15 @@ impl Settings {
     }
 
     /// The base URL without a trailing slash, so that `format!("{base}/r/{token}")` is right.
+    /// `JALON_BOUNCE_IMAP_URL`, parsed; `None` when unset.
+    pub fn bounce_mailbox(&self) -> Result<Option<MailboxAddress>, AddressError> {
+        self.bounce_imap_url
+            .as_deref()
+            .filter(|url| !url.trim().is_empty())
+            .map(MailboxAddress::parse)
+            .transpose()
+    }
+
     pub fn public_base(&self) -> &str {
         self.base_url.trim_end_matches('/')
     }
