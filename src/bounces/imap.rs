@@ -75,14 +75,14 @@ where
     match tokio::time::timeout(STEP_TIMEOUT, step).await {
         Ok(result) => result.map_err(ImapError::from),
         Err(_) => Err(ImapError::Timeout {
-            address: address.to_string(),
+            address: address.endpoint(),
         }),
     }
 }
 
 /// Connects and logs in.
 pub async fn open(address: &MailboxAddress) -> Result<ImapSession, ImapError> {
-    let endpoint = format!("{}:{}", address.host, address.port);
+    let endpoint = address.endpoint();
     let tcp = match tokio::time::timeout(
         STEP_TIMEOUT,
         TcpStream::connect((address.host.as_str(), address.port)),
@@ -98,7 +98,7 @@ pub async fn open(address: &MailboxAddress) -> Result<ImapSession, ImapError> {
         }
         Err(_) => {
             return Err(ImapError::Timeout {
-                address: address.to_string(),
+                address: address.endpoint(),
             });
         }
     };
@@ -152,7 +152,7 @@ async fn login(
         Ok(Ok(session)) => Ok(session),
         Ok(Err((error, _client))) => Err(ImapError::Login(error)),
         Err(_) => Err(ImapError::Timeout {
-            address: address.to_string(),
+            address: address.endpoint(),
         }),
     }
 }
@@ -169,7 +169,7 @@ async fn tls(
         ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
             .with_safe_default_protocol_versions()
             .map_err(|e| ImapError::Tls {
-                address: address.to_string(),
+                address: address.endpoint(),
                 cause: std::io::Error::other(e),
             })?
             .with_root_certificates(roots)
@@ -180,11 +180,11 @@ async fn tls(
     match tokio::time::timeout(STEP_TIMEOUT, connecting).await {
         Ok(Ok(stream)) => Ok(stream),
         Ok(Err(cause)) => Err(ImapError::Tls {
-            address: address.to_string(),
+            address: address.endpoint(),
             cause,
         }),
         Err(_) => Err(ImapError::Timeout {
-            address: address.to_string(),
+            address: address.endpoint(),
         }),
     }
 }

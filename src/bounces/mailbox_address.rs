@@ -134,6 +134,11 @@ impl MailboxAddress {
         })
     }
 
+    /// `host:port`, for messages about the connection.
+    pub fn endpoint(&self) -> String {
+        format!("{}:{}", self.host, self.port)
+    }
+
     pub fn password(&self) -> &str {
         &self.password
     }

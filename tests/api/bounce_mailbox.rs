@@ -270,3 +270,31 @@ async fn an_unreachable_or_refused_mailbox_fails_with_a_french_message() {
     assert_eq!(imap.messages("INBOX").len(), 1);
     assert_eq!(app.count("bounce_messages").await, 0);
 }
+
+#[tokio::test]
+async fn a_certificate_no_authority_vouches_for_is_refused_over_starttls_and_tls() {
+    let app = spawn_app().await;
+    let imap = Dovecot::start_with_tls();
+    imap.deliver("1", &sample("out_of_office.eml"));
+    let starttls = format!(
+        "imap://retours:{PASSWORD}@127.0.0.1:{}/INBOX?tls=starttls",
+        imap.port
+    );
+    let tls = format!(
+        "imaps://retours:{PASSWORD}@127.0.0.1:{}/INBOX",
+        imap.tls_port.unwrap()
+    );
+    for url in [starttls, tls] {
+        let (ok, stdout, stderr) = check(&app, Some(&url));
+        assert!(!ok, "{url}: {stdout}");
+        // The server took STARTTLS (or spoke TLS at once); the certificate stopped us.
+        assert!(
+            stderr.contains("négociation TLS avec 127.0.0.1:")
+                && stderr.contains("invalid peer certificate"),
+            "{url}: {stderr}\n{}",
+            imap.log().unwrap_or_default()
+        );
+    }
+    assert_eq!(imap.messages("INBOX").len(), 1);
+    assert_eq!(app.count("bounce_messages").await, 0);
+}

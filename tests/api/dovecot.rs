@@ -16,6 +16,8 @@ pub const PASSWORD: &str = "mot-de-passe-de-test";
 
 pub struct Dovecot {
     pub port: u16,
+    /// The IMAPS port, with [`Dovecot::start_with_tls`].
+    pub tls_port: Option<u16>,
     dir: tempfile::TempDir,
     child: Child,
     /// The system user mail is stored as (Dovecot refuses root for mail access).
@@ -56,6 +58,16 @@ fn ids_of_current() -> u32 {
 
 impl Dovecot {
     pub fn start() -> Self {
+        Self::start_inner(false)
+    }
+
+    /// Also TLS: STARTTLS on the IMAP port and IMAPS on another, with a self-signed
+    /// certificate for 127.0.0.1 that no authority vouches for.
+    pub fn start_with_tls() -> Self {
+        Self::start_inner(true)
+    }
+
+    fn start_inner(tls: bool) -> Self {
         assert!(
             Path::new(DOVECOT).exists(),
             "{DOVECOT} missing: apt-get install dovecot-imapd (scripts/test does it)"
@@ -73,7 +85,34 @@ impl Dovecot {
         }
         std::fs::write(root.join("passwd"), format!("{USER}:{{PLAIN}}{PASSWORD}\n")).unwrap();
         let port = free_port();
+        let tls_port = tls.then(free_port);
         let owner = ids_of("dovecot");
+        let ssl = match tls_port {
+            Some(_) => {
+                let made = Command::new("openssl")
+                    .args([
+                        "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    ])
+                    .args([
+                        "-subj",
+                        "/CN=127.0.0.1",
+                        "-addext",
+                        "subjectAltName=IP:127.0.0.1",
+                    ])
+                    .arg("-keyout")
+                    .arg(root.join("key.pem"))
+                    .arg("-out")
+                    .arg(root.join("cert.pem"))
+                    .output()
+                    .expect("openssl cannot be run");
+                assert!(made.status.success(), "{made:?}");
+                format!(
+                    "ssl = yes\nssl_cert = <{0}/cert.pem\nssl_key = <{0}/key.pem",
+                    root.display()
+                )
+            }
+            None => "ssl = no".to_owned(),
+        };
         let root = root.display();
         let config = format!(
             "protocols = imap
@@ -81,7 +120,7 @@ listen = 127.0.0.1
 base_dir = {root}/run
 state_dir = {root}/state
 instance_name = jalon-test-{port}
-ssl = no
+{ssl}
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 default_internal_user = dovecot
@@ -103,12 +142,14 @@ service imap-login {{
     port = {port}
   }}
   inet_listener imaps {{
-    port = 0
+    address = 127.0.0.1
+    port = {imaps}
   }}
 }}
 ",
             uid = owner.0,
             gid = owner.1,
+            imaps = tls_port.unwrap_or(0),
         );
         let config_path = dir.path().join("dovecot.conf");
         std::fs::write(&config_path, config).unwrap();
@@ -123,6 +164,7 @@ service imap-login {{
             .expect("dovecot cannot be started");
         let mut server = Dovecot {
             port,
+            tls_port,
             dir,
             child,
             owner,
