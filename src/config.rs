@@ -89,6 +89,11 @@ pub struct Settings {
     )]
     pub bounce_imap_url: Option<String>,
 
+    /// PEM file of certificate authorities trusted for JALON_BOUNCE_IMAP_URL besides the
+    /// usual public ones (a mail server certified by the administration's own authority).
+    #[arg(long, env = "JALON_BOUNCE_IMAP_CA_FILE", global = true)]
+    pub bounce_imap_ca_file: Option<PathBuf>,
+
     /// Folder of `.eml` files when no SMTP server is configured.
     #[arg(
         long,
@@ -307,7 +312,13 @@ impl Settings {
         self.bounce_imap_url
             .as_deref()
             .filter(|url| !url.trim().is_empty())
-            .map(MailboxAddress::parse)
+            .map(|url| {
+                let address = MailboxAddress::parse(url)?;
+                match &self.bounce_imap_ca_file {
+                    Some(path) => address.trusting(path),
+                    None => Ok(address),
+                }
+            })
             .transpose()
     }
 

@@ -162,7 +162,13 @@ async fn tls(
     address: &MailboxAddress,
     tcp: TcpStream,
 ) -> Result<tokio_rustls::client::TlsStream<TcpStream>, ImapError> {
-    let roots = RootCertStore::from_iter(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    let mut roots = RootCertStore::from_iter(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    for certificate in &address.extra_roots {
+        roots.add(certificate.clone()).map_err(|e| ImapError::Tls {
+            address: address.endpoint(),
+            cause: std::io::Error::other(e),
+        })?;
+    }
     // The provider named explicitly: the process-wide default is ambiguous when several
     // dependencies enable different ones.
     let config =

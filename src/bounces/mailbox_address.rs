@@ -5,8 +5,11 @@
 //! a password sent in clear over a network is refused rather than risked.
 
 use std::net::IpAddr;
+use std::path::Path;
 
 use percent_encoding::percent_decode_str;
+use tokio_rustls::rustls::pki_types::CertificateDer;
+use tokio_rustls::rustls::pki_types::pem::PemObject;
 
 /// How the connection is protected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,8 +30,11 @@ pub struct MailboxAddress {
     pub security: Security,
     pub user: String,
     password: String,
-    /// The folder read (`INBOX` by default).
+    /// The folder read (`INBOX` by default), as the server names it.
     pub folder: String,
+    /// Authorities trusted besides the Mozilla roots (`JALON_BOUNCE_IMAP_CA_FILE`): an
+    /// administration's own, for a mail server inside its network.
+    pub extra_roots: Vec<CertificateDer<'static>>,
 }
 
 impl std::fmt::Debug for MailboxAddress {
@@ -73,6 +79,8 @@ pub enum AddressError {
         "JALON_BOUNCE_IMAP_URL : caractères non UTF-8 dans l'utilisateur, le mot de passe ou le dossier"
     )]
     Encoding,
+    #[error("JALON_BOUNCE_IMAP_CA_FILE : {0}")]
+    CaFile(String),
 }
 
 impl MailboxAddress {
@@ -131,7 +139,30 @@ impl MailboxAddress {
             user,
             password,
             folder,
+            extra_roots: Vec::new(),
         })
+    }
+
+    /// Also trusts the certificates of the PEM file `path`.
+    pub fn trusting(mut self, path: &Path) -> Result<Self, AddressError> {
+        let pem = std::fs::read(path)
+            .map_err(|e| AddressError::CaFile(format!("{} illisible : {e}", path.display())))?;
+        for certificate in CertificateDer::pem_slice_iter(&pem) {
+            let certificate = certificate.map_err(|e| {
+                AddressError::CaFile(format!(
+                    "{} : certificat PEM invalide ({e})",
+                    path.display()
+                ))
+            })?;
+            self.extra_roots.push(certificate);
+        }
+        if self.extra_roots.is_empty() {
+            return Err(AddressError::CaFile(format!(
+                "{} : aucun certificat PEM",
+                path.display()
+            )));
+        }
+        Ok(self)
     }
 
     /// `host:port`, for messages about the connection.

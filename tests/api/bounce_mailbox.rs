@@ -290,11 +290,50 @@ async fn a_certificate_no_authority_vouches_for_is_refused_over_starttls_and_tls
         // The server took STARTTLS (or spoke TLS at once); the certificate stopped us.
         assert!(
             stderr.contains("négociation TLS avec 127.0.0.1:")
-                && stderr.contains("invalid peer certificate"),
+                && stderr.contains("invalid peer certificate: UnknownIssuer"),
             "{url}: {stderr}\n{}",
             imap.log().unwrap_or_default()
         );
     }
     assert_eq!(imap.messages("INBOX").len(), 1);
     assert_eq!(app.count("bounce_messages").await, 0);
+}
+
+#[tokio::test]
+async fn the_mailbox_is_read_over_starttls_and_tls_with_the_authority_trusted() {
+    let app = spawn_app().await;
+    let imap = Dovecot::start_with_tls();
+    let starttls = format!(
+        "imap://retours:{PASSWORD}@127.0.0.1:{}/INBOX?tls=starttls",
+        imap.port
+    );
+    let tls = format!(
+        "imaps://retours:{PASSWORD}@127.0.0.1:{}/INBOX",
+        imap.tls_port.unwrap()
+    );
+    for (url, name) in [(starttls, "out_of_office.eml"), (tls, "malformed.eml")] {
+        imap.deliver(name, &sample(name));
+        let output = jalon(&app, Some(&url))
+            .env("JALON_BOUNCE_IMAP_CA_FILE", imap.ca_file())
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            output.status.success(),
+            "{url}: {stdout}{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(stdout.contains("messages lus : 1\n"), "{url}: {stdout}");
+    }
+    assert!(imap.messages("INBOX").is_empty());
+    assert_eq!(imap.messages(TREATED).len(), 1);
+    assert_eq!(imap.messages(UNRECOGNISED).len(), 1);
+    assert_eq!(app.count("bounce_messages").await, 2);
+    // The server's word that both logins were encrypted.
+    let log = imap.log().unwrap_or_default();
+    let encrypted = log
+        .lines()
+        .filter(|l| l.contains("Login: user=<retours>") && l.contains(", TLS"))
+        .count();
+    assert_eq!(encrypted, 2, "{log}");
 }

@@ -48,6 +48,66 @@ fn ids_of(user: &str) -> (u32, u32) {
     (id("-u"), id("-g"))
 }
 
+/// A throwaway authority (`ca.pem`) and the server's certificate for 127.0.0.1 signed by it
+/// (`cert.pem`, `key.pem`), by the openssl command.
+fn certify(dir: &Path) {
+    let openssl = |args: &[&str]| {
+        let output = Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .expect("openssl cannot be run");
+        assert!(output.status.success(), "openssl {args:?}: {output:?}");
+    };
+    let key = ["-newkey", "rsa:2048", "-nodes"];
+    openssl(
+        &[
+            &["req", "-x509"],
+            &key[..],
+            &["-days", "1", "-subj", "/CN=Jalon test CA"],
+            &["-keyout", "ca.key", "-out", "ca.pem"],
+        ]
+        .concat(),
+    );
+    openssl(
+        &[
+            &["req"],
+            &key[..],
+            &[
+                "-subj",
+                "/CN=127.0.0.1",
+                "-keyout",
+                "key.pem",
+                "-out",
+                "cert.csr",
+            ],
+        ]
+        .concat(),
+    );
+    std::fs::write(
+        dir.join("cert.ext"),
+        "subjectAltName = IP:127.0.0.1\nbasicConstraints = CA:FALSE\nextendedKeyUsage = serverAuth\n",
+    )
+    .unwrap();
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "cert.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-days",
+        "1",
+        "-extfile",
+        "cert.ext",
+        "-out",
+        "cert.pem",
+    ]);
+}
+
 fn ids_of_current() -> u32 {
     let output = Command::new("id").arg("-u").output().unwrap();
     String::from_utf8_lossy(&output.stdout)
@@ -61,8 +121,8 @@ impl Dovecot {
         Self::start_inner(false)
     }
 
-    /// Also TLS: STARTTLS on the IMAP port and IMAPS on another, with a self-signed
-    /// certificate for 127.0.0.1 that no authority vouches for.
+    /// Also TLS: STARTTLS on the IMAP port and IMAPS on another, with a certificate for
+    /// 127.0.0.1 signed by a throwaway authority ([`Dovecot::ca_file`]) no one else trusts.
     pub fn start_with_tls() -> Self {
         Self::start_inner(true)
     }
@@ -89,23 +149,7 @@ impl Dovecot {
         let owner = ids_of("dovecot");
         let ssl = match tls_port {
             Some(_) => {
-                let made = Command::new("openssl")
-                    .args([
-                        "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-                    ])
-                    .args([
-                        "-subj",
-                        "/CN=127.0.0.1",
-                        "-addext",
-                        "subjectAltName=IP:127.0.0.1",
-                    ])
-                    .arg("-keyout")
-                    .arg(root.join("key.pem"))
-                    .arg("-out")
-                    .arg(root.join("cert.pem"))
-                    .output()
-                    .expect("openssl cannot be run");
-                assert!(made.status.success(), "{made:?}");
+                certify(root);
                 format!(
                     "ssl = yes\nssl_cert = <{0}/cert.pem\nssl_key = <{0}/key.pem",
                     root.display()
@@ -197,6 +241,11 @@ service imap-login {{
             self.port,
             self.log().unwrap_or_default()
         );
+    }
+
+    /// The PEM file of the authority that signed the server's certificate.
+    pub fn ca_file(&self) -> PathBuf {
+        self.dir.path().join("ca.pem")
     }
 
     pub fn log(&self) -> Option<String> {
