@@ -94,6 +94,16 @@ pub struct Settings {
     #[arg(long, env = "JALON_BOUNCE_IMAP_CA_FILE", global = true)]
     pub bounce_imap_ca_file: Option<PathBuf>,
 
+    /// When `serve` reads JALON_BOUNCE_IMAP_URL: cron with seconds, UTC (default every 10
+    /// minutes, at minutes 3, 13, 23…, off dispatch's default minutes).
+    #[arg(
+        long,
+        env = "JALON_BOUNCE_CHECK_CRON",
+        default_value = "0 3-59/10 * * * *",
+        global = true
+    )]
+    pub bounce_check_cron: String,
+
     /// Folder of `.eml` files when no SMTP server is configured.
     #[arg(
         long,

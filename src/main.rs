@@ -313,9 +313,15 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .await
                 .context("planificateur : expression JALON_DISPATCH_CRON invalide ?")?;
                 if let Some(mailbox) = bounce_mailbox {
-                    scheduler::add_bounce_check(&jobs, dispatch_db, mailbox, clock_for_dispatch)
-                        .await
-                        .context("planificateur : lecture des retours impossible à planifier")?;
+                    scheduler::add_bounce_check(
+                        &jobs,
+                        dispatch_db,
+                        mailbox,
+                        clock_for_dispatch,
+                        &settings.bounce_check_cron,
+                    )
+                    .await
+                    .context("planificateur : expression JALON_BOUNCE_CHECK_CRON invalide ?")?;
                 }
                 Some(jobs)
             } else {

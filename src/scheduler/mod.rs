@@ -44,21 +44,18 @@ pub async fn start(
     Ok(scheduler)
 }
 
-/// When `serve` reads the bounce mailbox: every 10 minutes (6 fields, UTC), off the minutes
-/// dispatch runs on by default so the two do not start together.
-pub const BOUNCE_CHECK_CRON: &str = "0 3-59/10 * * * *";
-
-/// Reads the bounce mailbox on [`BOUNCE_CHECK_CRON`]. A failure (server down, wrong
-/// password) is logged and the next tick retries; messages already processed are not
+/// Reads the bounce mailbox on `cron` (`JALON_BOUNCE_CHECK_CRON`). A failure (server down,
+/// wrong password) is logged and the next tick retries; messages already processed are not
 /// processed twice, wherever the failure happened.
 pub async fn add_bounce_check(
     scheduler: &JobScheduler,
     db: DatabaseConnection,
     mailbox: MailboxAddress,
     clock: Arc<dyn Clock>,
+    cron: &str,
 ) -> Result<(), JobSchedulerError> {
     let running = Arc::new(Mutex::new(()));
-    let job = Job::new_async(BOUNCE_CHECK_CRON, move |_id, _scheduler| {
+    let job = Job::new_async(cron, move |_id, _scheduler| {
         let db = db.clone();
         let mailbox = mailbox.clone();
         let clock = clock.clone();

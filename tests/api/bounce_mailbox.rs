@@ -5,9 +5,10 @@
 use std::io::BufRead;
 use std::path::Path;
 use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 use crate::bounces::{FIXTURES, bounce_dispatcher, invitation_to, register, report_about, to};
-use crate::dovecot::{Dovecot, PASSWORD};
+use crate::dovecot::{Dovecot, PASSWORD, free_port};
 use crate::helpers::{TestApp, questionnaires_dir, spawn_app};
 use crate::smtp::SmtpSink;
 
@@ -336,4 +337,78 @@ async fn the_mailbox_is_read_over_starttls_and_tls_with_the_authority_trusted() 
         .filter(|l| l.contains("Login: user=<retours>") && l.contains(", TLS"))
         .count();
     assert_eq!(encrypted, 2, "{log}");
+}
+
+/// `jalon serve` reading the mailbox of `url` every second.
+fn serve(app: &TestApp, outbox: &Path, url: &str) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_jalon"));
+    command
+        .env("JALON_QUESTIONNAIRES_DIR", questionnaires_dir())
+        .env("JALON_DATABASE_URL", &app.database_url)
+        .env("JALON_BIND", "127.0.0.1:0")
+        .env("JALON_LOG", "jalon=info")
+        .env("JALON_SEAL_KEY_FILE", &app.seal_key_file)
+        .env("JALON_OUTBOX_DIR", outbox)
+        .env("JALON_BOUNCE_IMAP_URL", url)
+        .env("JALON_BOUNCE_CHECK_CRON", "* * * * * *")
+        .arg("serve");
+    command
+}
+
+#[tokio::test]
+async fn serve_reads_the_mailbox_on_its_schedule_and_retries_after_a_failure() {
+    let app = spawn_app().await;
+    let outbox = tempfile::tempdir().unwrap();
+
+    // A clear-text password over a network: refused at start, not at the first tick.
+    let refused = serve(
+        &app,
+        outbox.path(),
+        "imap://retours:x@imap.example.org/INBOX",
+    )
+    .output()
+    .unwrap();
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("boucle locale"), "{stderr}");
+
+    // No server yet where the mailbox is said to be: each tick fails and says so.
+    let port = free_port();
+    let url = format!("imap://retours:{PASSWORD}@127.0.0.1:{port}/INBOX");
+    let mut child = serve(&app, outbox.path(), &url)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (lines, log) = std::sync::mpsc::channel();
+    let stderr = child.stderr.take().unwrap();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr).lines() {
+            let Ok(line) = line else { break };
+            if lines.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut warned = false;
+    while !warned && Instant::now() < deadline {
+        if let Ok(line) = log.recv_timeout(Duration::from_millis(200)) {
+            warned = line.contains("bounce mailbox unreadable; next tick retries");
+            assert!(!line.contains(PASSWORD), "{line}");
+        }
+    }
+    // Then the server comes: a later tick reads it.
+    let imap = Dovecot::start_on(port);
+    imap.deliver("1", &sample("out_of_office.eml"));
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !imap.messages("INBOX").is_empty() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(warned, "no warning while the mailbox was unreachable");
+    assert!(imap.messages("INBOX").is_empty(), "not read by serve");
+    assert_eq!(imap.messages(TREATED).len(), 1);
+    assert_eq!(app.count("bounce_messages").await, 1);
 }

@@ -24,7 +24,7 @@ pub struct Dovecot {
     owner: (u32, u32),
 }
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -118,16 +118,21 @@ fn ids_of_current() -> u32 {
 
 impl Dovecot {
     pub fn start() -> Self {
-        Self::start_inner(false)
+        Self::start_inner(false, free_port())
+    }
+
+    /// On a port chosen beforehand (a client told of it before the server was there).
+    pub fn start_on(port: u16) -> Self {
+        Self::start_inner(false, port)
     }
 
     /// Also TLS: STARTTLS on the IMAP port and IMAPS on another, with a certificate for
     /// 127.0.0.1 signed by a throwaway authority ([`Dovecot::ca_file`]) no one else trusts.
     pub fn start_with_tls() -> Self {
-        Self::start_inner(true)
+        Self::start_inner(true, free_port())
     }
 
-    fn start_inner(tls: bool) -> Self {
+    fn start_inner(tls: bool, port: u16) -> Self {
         assert!(
             Path::new(DOVECOT).exists(),
             "{DOVECOT} missing: apt-get install dovecot-imapd (scripts/test does it)"
@@ -144,7 +149,6 @@ impl Dovecot {
             std::fs::create_dir_all(root.join(sub)).unwrap();
         }
         std::fs::write(root.join("passwd"), format!("{USER}:{{PLAIN}}{PASSWORD}\n")).unwrap();
-        let port = free_port();
         let tls_port = tls.then(free_port);
         let owner = ids_of("dovecot");
         let ssl = match tls_port {
