@@ -10,7 +10,9 @@ use std::time::{Duration, Instant};
 use crate::bounces::{FIXTURES, bounce_dispatcher, invitation_to, register, report_about, to};
 use crate::dovecot::{Dovecot, PASSWORD, free_port};
 use crate::helpers::{TestApp, questionnaires_dir, spawn_app};
+use crate::postfix::{BOUNCE_DOMAIN, Postfix, UNKNOWN_DOMAIN};
 use crate::smtp::SmtpSink;
+use jalon::domain::bounce::BounceAddress;
 
 /// "traité" as stored by the server (IMAP's modified UTF-7).
 const TREATED: &str = "trait&AOk-";
@@ -411,4 +413,39 @@ async fn serve_reads_the_mailbox_on_its_schedule_and_retries_after_a_failure() {
     assert!(imap.messages("INBOX").is_empty(), "not read by serve");
     assert_eq!(imap.messages(TREATED).len(), 1);
     assert_eq!(app.count("bounce_messages").await, 1);
+}
+
+#[tokio::test]
+async fn a_bounce_written_by_a_real_postfix_makes_the_invitation_undeliverable() {
+    let app = spawn_app().await;
+    let imap = Dovecot::start();
+    let postfix = Postfix::start(&imap);
+    let unknown = format!("personne-inconnue@{UNKNOWN_DOMAIN}");
+    register(&app, &[&unknown]).await;
+    let mut dispatcher = app.dispatcher(std::sync::Arc::new(
+        jalon::mail::SmtpMailer::from_url(&postfix.smtp_url(), None).unwrap(),
+    ));
+    dispatcher.bounce_address =
+        Some(BounceAddress::parse(&format!("retours@{BOUNCE_DOMAIN}")).unwrap());
+    let sent = dispatcher.run(app.now()).await.unwrap();
+    assert_eq!(sent.sent, 1, "{sent:?}\n{}", postfix.log());
+
+    // Postfix accepts it, finds no such user, and sends its report to the VERP address.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while imap.messages("INBOX").is_empty() {
+        assert!(Instant::now() < deadline, "no report\n{}", postfix.log());
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let report = &imap.messages("INBOX")[0];
+    assert!(report.contains("multipart/report"), "{report}");
+    assert_eq!(invitation_to(&app, &unknown).await.delivery, None);
+
+    let (ok, stdout, stderr) = check(&app, Some(&imap.url()));
+    assert!(ok, "{stdout}{stderr}");
+    assert!(stdout.contains("non distribuables : 1\n"), "{stdout}");
+    let invitation = invitation_to(&app, &unknown).await;
+    assert_eq!(invitation.delivery.as_deref(), Some("bounced"));
+    assert_eq!(invitation.delivery_status.as_deref(), Some("5.1.1"));
+    assert_eq!(imap.messages(TREATED).len(), 1);
+    assert!(imap.messages("INBOX").is_empty());
 }

@@ -33,7 +33,7 @@ pub fn free_port() -> u16 {
 }
 
 /// The uid and gid of a system user, by `id` (no libc binding needed for a test).
-fn ids_of(user: &str) -> (u32, u32) {
+pub fn ids_of(user: &str) -> (u32, u32) {
     let id = |flag: &str| -> u32 {
         let output = Command::new("id").args([flag, user]).output().unwrap();
         assert!(
@@ -259,6 +259,16 @@ service imap-login {{
     /// `JALON_BOUNCE_IMAP_URL` for this server, reading `INBOX`.
     pub fn url(&self) -> String {
         format!("imap://{USER}:{PASSWORD}@127.0.0.1:{}/INBOX", self.port)
+    }
+
+    /// The folder holding the Maildir (`mail/`), for a delivery agent writing into it.
+    pub fn base(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// The uid and gid the Maildir belongs to.
+    pub fn owner(&self) -> (u32, u32) {
+        self.owner
     }
 
     fn mail(&self) -> PathBuf {

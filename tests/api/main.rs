@@ -24,6 +24,7 @@ mod oidc;
 mod open_questionnaire;
 mod openapi;
 mod personal_data;
+mod postfix;
 mod questionnaire_editing;
 mod questionnaires;
 mod sealing;
