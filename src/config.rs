@@ -4,6 +4,7 @@ use std::num::NonZeroU32;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::bounces::mailbox_address::{AddressError, MailboxAddress};
 use crate::domain::visitor::TrustedProxies;
 
 use crate::domain::indicators::ContractTargets;
@@ -76,6 +77,32 @@ pub struct Settings {
     /// bounce names the invitation it is about. Unset: the address of JALON_MAIL_FROM.
     #[arg(long, env = "JALON_BOUNCE_ADDRESS", global = true)]
     pub bounce_address: Option<String>,
+
+    /// The mailbox of JALON_BOUNCE_ADDRESS, read every 10 minutes by `serve` and by
+    /// `jalon bounces check`: `imaps://user:password@host:993/INBOX`, or
+    /// `imap://user:password@host/INBOX?tls=starttls`; plain `imap://` on loopback only.
+    #[arg(
+        long,
+        env = "JALON_BOUNCE_IMAP_URL",
+        hide_env_values = true,
+        global = true
+    )]
+    pub bounce_imap_url: Option<String>,
+
+    /// PEM file of certificate authorities trusted for JALON_BOUNCE_IMAP_URL besides the
+    /// usual public ones (a mail server certified by the administration's own authority).
+    #[arg(long, env = "JALON_BOUNCE_IMAP_CA_FILE", global = true)]
+    pub bounce_imap_ca_file: Option<PathBuf>,
+
+    /// When `serve` reads JALON_BOUNCE_IMAP_URL: cron with seconds, UTC (default every 10
+    /// minutes, at minutes 3, 13, 23…, off dispatch's default minutes).
+    #[arg(
+        long,
+        env = "JALON_BOUNCE_CHECK_CRON",
+        default_value = "0 3-59/10 * * * *",
+        global = true
+    )]
+    pub bounce_check_cron: String,
 
     /// Folder of `.eml` files when no SMTP server is configured.
     #[arg(
@@ -290,6 +317,21 @@ impl Settings {
     }
 
     /// The base URL without a trailing slash, so that `format!("{base}/r/{token}")` is right.
+    /// `JALON_BOUNCE_IMAP_URL`, parsed; `None` when unset.
+    pub fn bounce_mailbox(&self) -> Result<Option<MailboxAddress>, AddressError> {
+        self.bounce_imap_url
+            .as_deref()
+            .filter(|url| !url.trim().is_empty())
+            .map(|url| {
+                let address = MailboxAddress::parse(url)?;
+                match &self.bounce_imap_ca_file {
+                    Some(path) => address.trusting(path),
+                    None => Ok(address),
+                }
+            })
+            .transpose()
+    }
+
     pub fn public_base(&self) -> &str {
         self.base_url.trim_end_matches('/')
     }

@@ -116,6 +116,9 @@ enum BouncesCommand {
     /// Process an `.eml` file, or every `.eml` file of a folder (a mailbox exported by hand);
     /// print what each did. A message processed before has no second effect.
     Import { path: PathBuf },
+    /// Read the mailbox of JALON_BOUNCE_IMAP_URL once: process each message, move it to
+    /// "traité" or "non reconnu"; print what each did.
+    Check,
 }
 
 #[derive(Subcommand)]
@@ -252,6 +255,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Serve { demo: with_demo } => {
             let results = settings.results()?;
+            // Refused at start rather than at the first tick, ten minutes later.
+            let bounce_mailbox = settings.bounce_mailbox()?;
             let catalog = load_catalog(&settings)?;
             let db = open_database(&settings).await?;
             let seal_key = open_seal_key(&settings, &db).await?;
@@ -289,15 +294,29 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let _scheduler = if settings.scheduler == Toggle::On {
                 let dispatcher = Arc::new(dispatcher(
                     &settings,
-                    dispatch_db,
+                    dispatch_db.clone(),
                     catalog_for_dispatch,
                     seal_key,
                 )?);
-                Some(
-                    scheduler::start(dispatcher, clock_for_dispatch, &settings.dispatch_cron)
-                        .await
-                        .context("planificateur : expression JALON_DISPATCH_CRON invalide ?")?,
+                let jobs = scheduler::start(
+                    dispatcher,
+                    clock_for_dispatch.clone(),
+                    &settings.dispatch_cron,
                 )
+                .await
+                .context("planificateur : expression JALON_DISPATCH_CRON invalide ?")?;
+                if let Some(mailbox) = bounce_mailbox {
+                    scheduler::add_bounce_check(
+                        &jobs,
+                        dispatch_db,
+                        mailbox,
+                        clock_for_dispatch,
+                        &settings.bounce_check_cron,
+                    )
+                    .await
+                    .context("planificateur : expression JALON_BOUNCE_CHECK_CRON invalide ?")?;
+                }
+                Some(jobs)
             } else {
                 None
             };
@@ -410,10 +429,31 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 println!("{}", processed.line());
             }
             for (file, error) in &imported.unreadable {
-                eprintln!("erreur : {} illisible : {error}", file.display());
+                eprintln!("erreur : {file} illisible : {error}");
             }
             print!("{}", imported.summary());
             Ok(if imported.unreadable.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
+        Command::Bounces {
+            command: BouncesCommand::Check,
+        } => {
+            let Some(address) = settings.bounce_mailbox()? else {
+                anyhow::bail!("JALON_BOUNCE_IMAP_URL n'est pas défini : aucune boîte à lire");
+            };
+            let db = open_database(&settings).await?;
+            let mut print =
+                |processed: &jalon::bounces::Processed| println!("{}", processed.line());
+            let checked =
+                jalon::bounces::mailbox::check(&db, &address, clock.now(), &mut print).await?;
+            for (message, error) in &checked.unreadable {
+                eprintln!("erreur : {message} : {error}");
+            }
+            print!("{}", checked.summary());
+            Ok(if checked.unreadable.is_empty() {
                 ExitCode::SUCCESS
             } else {
                 ExitCode::FAILURE

@@ -1,6 +1,11 @@
 //! Reading what comes back to `JALON_BOUNCE_ADDRESS`: each message classified
 //! (`domain::bounce`) and its effect recorded with its key (`store::bounces`). The same
-//! processing for `.eml` files given to `jalon bounces import`.
+//! processing for `.eml` files given to `jalon bounces import` and for the messages of the
+//! bounce mailbox read over IMAP (`mailbox`).
+
+pub mod imap;
+pub mod mailbox;
+pub mod mailbox_address;
 
 use std::path::{Path, PathBuf};
 
@@ -41,11 +46,12 @@ impl Processed {
     }
 }
 
-/// What an import did, and the files it could not read.
+/// What an import or a mailbox reading did, and the files or messages it could not read
+/// (where, why).
 #[derive(Debug, Default)]
 pub struct Imported {
     pub processed: Vec<Processed>,
-    pub unreadable: Vec<(PathBuf, String)>,
+    pub unreadable: Vec<(String, String)>,
 }
 
 impl Imported {
@@ -54,14 +60,14 @@ impl Imported {
         let count =
             |f: &dyn Fn(&Effect) -> bool| self.processed.iter().filter(|p| f(&p.effect)).count();
         format!(
-            "messages lus : {}\nnon distribuables : {}\néchecs temporaires : {}\nsignalements (désinscriptions) : {}\nsans effet : {}\ndéjà traités : {}\nnon reconnus ou sans envoi correspondant : {}\nfichiers illisibles : {}\n",
+            "messages lus : {}\nnon distribuables : {}\néchecs temporaires : {}\nsignalements (désinscriptions) : {}\nsans effet : {}\ndéjà traités : {}\nnon reconnus ou sans envoi correspondant : {}\nillisibles : {}\n",
             self.processed.len(),
             count(&|e| matches!(e, Effect::Undeliverable(_))),
             count(&|e| matches!(e, Effect::Deferred(..))),
             count(&|e| matches!(e, Effect::Complained(_))),
             count(&|e| matches!(e, Effect::Ignored)),
-            count(&|e| matches!(e, Effect::AlreadyProcessed)),
-            count(&|e| !e.recognised()),
+            count(&|e| matches!(e, Effect::AlreadyProcessed { .. })),
+            count(&|e| !e.recognised() && !matches!(e, Effect::AlreadyProcessed { .. })),
             self.unreadable.len()
         )
     }
@@ -132,7 +138,9 @@ pub async fn import_path(
                     .processed
                     .push(process_message(db, source, &raw, None, now).await?);
             }
-            Err(e) => imported.unreadable.push((file, e.to_string())),
+            Err(e) => imported
+                .unreadable
+                .push((file.display().to_string(), e.to_string())),
         }
     }
     Ok(imported)

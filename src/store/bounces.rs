@@ -29,8 +29,11 @@ pub const REPLACED: &str = "replaced";
 /// What processing one message did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Effect {
-    /// Its key was recorded already: nothing done again.
-    AlreadyProcessed,
+    /// Its key was recorded already: nothing done again. `recognised` says which folder of
+    /// the mailbox it belongs in, had the first reading been interrupted before tidying it.
+    AlreadyProcessed {
+        recognised: bool,
+    },
     /// A bounce or complaint naming no email jalon knows.
     UnknownEmail,
     /// Recorded, no effect (automatic reply, delivery notice).
@@ -47,7 +50,7 @@ impl Effect {
     /// In French, for the command line.
     pub fn describe(&self) -> String {
         match self {
-            Effect::AlreadyProcessed => "déjà traité, rien de plus".to_owned(),
+            Effect::AlreadyProcessed { .. } => "déjà traité, rien de plus".to_owned(),
             Effect::UnknownEmail => "aucun envoi de jalon correspondant".to_owned(),
             Effect::Ignored => "sans effet".to_owned(),
             Effect::Unrecognised => "non reconnu, à examiner".to_owned(),
@@ -59,7 +62,11 @@ impl Effect {
 
     /// Whether the message belongs in the folder of processed messages (else "non reconnu").
     pub fn recognised(&self) -> bool {
-        !matches!(self, Effect::Unrecognised | Effect::UnknownEmail)
+        match self {
+            Effect::AlreadyProcessed { recognised } => *recognised,
+            Effect::Unrecognised | Effect::UnknownEmail => false,
+            _ => true,
+        }
     }
 }
 
@@ -117,7 +124,11 @@ pub async fn process(
     .await?;
     if !matches!(recorded, TryInsertResult::Inserted(n) if n > 0) {
         txn.rollback().await?;
-        return Ok(Effect::AlreadyProcessed);
+        // Decided as the first reading decided it (below): unrecognised, or acting on no
+        // email of jalon's.
+        let recognised =
+            !matches!(report.verdict, Verdict::Unrecognised) && (!acts || invitation.is_some());
+        return Ok(Effect::AlreadyProcessed { recognised });
     }
     let effect = match (&report.verdict, invitation) {
         (Verdict::AutoReply | Verdict::Delivered, _) => Effect::Ignored,

@@ -14,12 +14,12 @@ use jalon::domain::QuestionnaireCode;
 use jalon::domain::bounce::BounceAddress;
 use jalon::entities::invitation;
 
-const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/bounces");
+pub(crate) const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/bounces");
 /// The tag and Message-ID written in the sample reports, replaced by a real email's.
 const SAMPLE_TAG: &str = "3f9a1c0be27d4a5f8c6e1b2d";
 const SAMPLE_MESSAGE_ID: &str = "0b8e9c1e-4c41-4f7a-9d1e-6a3f2b1c5d7e@anact.example";
 
-async fn register(app: &TestApp, emails: &[&str]) {
+pub(crate) async fn register(app: &TestApp, emails: &[&str]) {
     let body = json!({
         "reference": "BRE-2025-090",
         "company": { "name": "Menuiserie Exemple", "siret": "73282932000074", "size_band": "10-49" },
@@ -33,7 +33,7 @@ async fn register(app: &TestApp, emails: &[&str]) {
     assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
 }
 
-fn bounce_dispatcher(app: &TestApp, smtp: &SmtpSink) -> jalon::dispatch::Dispatcher {
+pub(crate) fn bounce_dispatcher(app: &TestApp, smtp: &SmtpSink) -> jalon::dispatch::Dispatcher {
     let mut dispatcher = app.smtp_dispatcher(smtp);
     dispatcher.bounce_address =
         Some(BounceAddress::parse("retours@enquetes.anact.example").unwrap());
@@ -41,7 +41,7 @@ fn bounce_dispatcher(app: &TestApp, smtp: &SmtpSink) -> jalon::dispatch::Dispatc
 }
 
 /// A sample report made about `email`: its tag and Message-ID written in.
-fn report_about(sample: &str, email: &Delivered, own_id: &str) -> String {
+pub(crate) fn report_about(sample: &str, email: &Delivered, own_id: &str) -> String {
     let raw = std::fs::read_to_string(Path::new(FIXTURES).join(sample)).unwrap();
     let message_id = email.message_id.trim_matches(['<', '>']);
     raw.replace(SAMPLE_TAG, email.jalon_tag.as_deref().unwrap())
@@ -72,7 +72,7 @@ fn import(app: &TestApp, path: &Path) -> (bool, String, String) {
     )
 }
 
-async fn invitation_to(app: &TestApp, email: &str) -> invitation::Model {
+pub(crate) async fn invitation_to(app: &TestApp, email: &str) -> invitation::Model {
     invitation::Entity::find()
         .filter(invitation::Column::Email.eq(email))
         .one(&app.db)
@@ -81,7 +81,7 @@ async fn invitation_to(app: &TestApp, email: &str) -> invitation::Model {
         .unwrap()
 }
 
-fn to<'a>(messages: &'a [Delivered], who: &str) -> &'a Delivered {
+pub(crate) fn to<'a>(messages: &'a [Delivered], who: &str) -> &'a Delivered {
     messages.iter().find(|m| m.to.contains(who)).unwrap()
 }
 
