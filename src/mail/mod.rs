@@ -6,6 +6,7 @@ use std::num::NonZeroU32;
 mod file;
 mod message;
 mod smtp;
+mod smtp_server;
 
 pub use file::FileMailer;
 pub use message::{OutgoingEmail, build_message};

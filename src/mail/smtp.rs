@@ -1,37 +1,88 @@
 use std::num::NonZeroU32;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
-use lettre::transport::smtp::PoolConfig;
-use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
+use lettre::transport::smtp::client::AsyncSmtpConnection;
 
+use super::smtp_server::{SmtpServer, classify};
 use super::{MailError, Mailer, OutgoingEmail, Pace, SMTP_CONNECTIONS, build_message};
 
-/// Sends through an SMTP server, on a pool of [`SMTP_CONNECTIONS`] connections kept open
-/// between messages, at most `per_second` messages a second if a rate is set.
+/// A whole message, from MAIL FROM to the server's answer to its end.
+const SEND_TIMEOUT: Duration = Duration::from_secs(60);
+/// An idle connection older than this is closed rather than reused: servers close theirs
+/// after a few minutes (Postfix: 300 s), and dispatch runs every five.
+const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+/// A connection idle longer than this is checked (NOOP) before a message goes through it.
+const CHECK_AFTER: Duration = Duration::from_secs(1);
+
+/// Sends through an SMTP server on connections kept open between messages (at most
+/// [`SMTP_CONNECTIONS`] idle), at most `per_second` messages a second if a rate is set.
 pub struct SmtpMailer {
-    transport: AsyncSmtpTransport<Tokio1Executor>,
+    server: SmtpServer,
+    idle: Mutex<Vec<Idle>>,
     limiter: Option<DefaultDirectRateLimiter>,
     per_second: Option<NonZeroU32>,
+}
+
+struct Idle {
+    connection: AsyncSmtpConnection,
+    since: Instant,
 }
 
 impl SmtpMailer {
     /// `smtp://host:port` (plain, for a local relay), `smtp://…?tls=required` (STARTTLS) or
     /// `smtps://user:password@host:465`, as lettre reads them.
     pub fn from_url(url: &str, per_second: Option<NonZeroU32>) -> Result<Self, MailError> {
-        let pool = PoolConfig::new().max_size(SMTP_CONNECTIONS as u32);
-        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
-            .map_err(|e| MailError::Permanent(format!("JALON_SMTP_URL invalide : {e}")))?
-            .timeout(Some(std::time::Duration::from_secs(20)))
-            .pool_config(pool)
-            .build();
         // No burst: a relay that allows N a second counts them over any second.
         let limiter = per_second
             .map(|rate| RateLimiter::direct(Quota::per_second(rate).allow_burst(NonZeroU32::MIN)));
         Ok(Self {
-            transport,
+            server: SmtpServer::from_url(url)?,
+            idle: Mutex::new(Vec::new()),
             limiter,
             per_second,
         })
+    }
+
+    /// An open connection: the most recently used idle one that still answers, else a new one.
+    async fn connection(&self) -> Result<AsyncSmtpConnection, MailError> {
+        loop {
+            let idle = self.idle.lock().expect("idle connections").pop();
+            let Some(Idle {
+                mut connection,
+                since,
+            }) = idle
+            else {
+                return self.server.connect().await;
+            };
+            let idle_for = since.elapsed();
+            if idle_for < CHECK_AFTER
+                || (idle_for < IDLE_TIMEOUT && connection.test_connected().await)
+            {
+                return Ok(connection);
+            }
+            connection.abort().await;
+        }
+    }
+
+    async fn put_back(&self, connection: AsyncSmtpConnection) {
+        let kept = {
+            let mut idle = self.idle.lock().expect("idle connections");
+            if idle.len() < SMTP_CONNECTIONS {
+                idle.push(Idle {
+                    connection,
+                    since: Instant::now(),
+                });
+                None
+            } else {
+                Some(connection)
+            }
+        };
+        // More connections than kept open: this one says goodbye.
+        if let Some(mut extra) = kept {
+            extra.quit().await.ok();
+        }
     }
 }
 
@@ -42,15 +93,29 @@ impl Mailer for SmtpMailer {
         if let Some(limiter) = &self.limiter {
             limiter.until_ready().await;
         }
-        match self.transport.send(message).await {
-            Ok(response) => Ok(format!(
-                "{} {}",
-                response.code(),
-                response.message().collect::<Vec<_>>().join(" ")
-            )),
-            Err(e) if e.is_permanent() => Err(MailError::Permanent(e.to_string())),
-            // Connection refused, timeouts, 4xx: the server may accept it later.
-            Err(e) => Err(MailError::Transient(e.to_string())),
+        let mut connection = self.connection().await?;
+        let sent = tokio::time::timeout(
+            SEND_TIMEOUT,
+            connection.send(message.envelope(), &message.formatted()),
+        )
+        .await;
+        match sent {
+            Ok(Ok(response)) => {
+                self.put_back(connection).await;
+                Ok(format!(
+                    "{} {}",
+                    response.code(),
+                    response.message().collect::<Vec<_>>().join(" ")
+                ))
+            }
+            // lettre has closed the connection after an error: it is not reused.
+            Ok(Err(e)) => Err(classify(&e)),
+            Err(_) => {
+                connection.abort().await;
+                Err(MailError::Transient(
+                    "le serveur SMTP n'a pas répondu à temps".to_owned(),
+                ))
+            }
         }
     }
 
