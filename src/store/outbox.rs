@@ -5,8 +5,8 @@
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set,
-    TransactionTrait,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -154,25 +154,34 @@ pub async fn claim(
     limit: u64,
 ) -> Result<Vec<outbox::Model>, StoreError> {
     let owner = Uuid::new_v4().to_string();
-    let mut candidates = Query::select();
-    candidates
+    let candidates: Vec<Uuid> = outbox::Entity::find()
+        .select_only()
         .column(outbox::Column::Id)
-        .from(outbox::Entity)
-        .cond_where(claimable(now))
-        .order_by(outbox::Column::CreatedAt, sea_orm::Order::Asc)
-        .limit(limit);
-    // The claim condition is repeated on the outer UPDATE: on PostgreSQL a row claimed by a
+        .filter(claimable(now))
+        .order_by_asc(outbox::Column::CreatedAt)
+        .limit(limit)
+        .into_tuple()
+        .all(db)
+        .await?;
+    if candidates.is_empty() {
+        return Ok(Vec::new());
+    }
+    // The claim condition is repeated on the UPDATE: on PostgreSQL a row claimed by a
     // concurrent transaction is re-checked after its lock is released, and skipped.
     outbox::Entity::update_many()
         .col_expr(outbox::Column::LeaseOwner, Expr::value(owner.clone()))
         .col_expr(outbox::Column::LeaseUntil, Expr::value(now + lease))
-        .filter(outbox::Column::Id.in_subquery(candidates))
+        .filter(outbox::Column::Id.is_in(candidates.clone()))
         .filter(claimable(now))
         .exec(db)
         .await?;
+    // Read back by primary key: the lease owner has no index, and a scan of the outbox reads
+    // every queued body (10,000 invitations: some 50 MB a claim).
     Ok(outbox::Entity::find()
+        .filter(outbox::Column::Id.is_in(candidates))
         .filter(outbox::Column::LeaseOwner.eq(owner))
         .filter(outbox::Column::Status.eq(QUEUED))
+        .order_by_asc(outbox::Column::CreatedAt)
         .all(db)
         .await?)
 }
