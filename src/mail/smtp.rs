@@ -1,5 +1,5 @@
 use std::num::NonZeroU32;
-use std::sync::Mutex;
+use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
@@ -48,7 +48,11 @@ impl SmtpMailer {
     /// An open connection: the most recently used idle one that still answers, else a new one.
     async fn connection(&self) -> Result<AsyncSmtpConnection, MailError> {
         loop {
-            let idle = self.idle.lock().expect("idle connections").pop();
+            let idle = self
+                .idle
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .pop();
             let Some(Idle {
                 mut connection,
                 since,
@@ -68,7 +72,7 @@ impl SmtpMailer {
 
     async fn put_back(&self, connection: AsyncSmtpConnection) {
         let kept = {
-            let mut idle = self.idle.lock().expect("idle connections");
+            let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
             if idle.len() < SMTP_CONNECTIONS {
                 idle.push(Idle {
                     connection,

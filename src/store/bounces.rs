@@ -156,8 +156,20 @@ pub async fn mark_undeliverable(
     diagnostic: &Diagnostic,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
+    set_delivery(db, id, BOUNCED, diagnostic, now).await
+}
+
+/// Records a delivery state with the server's status and reason, unless a harder one (bounced,
+/// complained) is already there.
+async fn set_delivery(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    state: &str,
+    diagnostic: &Diagnostic,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
     invitation::Entity::update_many()
-        .col_expr(invitation::Column::Delivery, Expr::value(BOUNCED))
+        .col_expr(invitation::Column::Delivery, Expr::value(state))
         .col_expr(
             invitation::Column::DeliveryStatus,
             Expr::value(diagnostic.status.map(|s| s.to_string())),
@@ -198,25 +210,7 @@ async fn soft(
         mark_undeliverable(db, id, diagnostic, now).await?;
         return Ok(Effect::Undeliverable(id));
     }
-    invitation::Entity::update_many()
-        .col_expr(invitation::Column::Delivery, Expr::value(DEFERRED))
-        .col_expr(
-            invitation::Column::DeliveryStatus,
-            Expr::value(diagnostic.status.map(|s| s.to_string())),
-        )
-        .col_expr(
-            invitation::Column::DeliveryReason,
-            Expr::value(diagnostic.detail.clone()),
-        )
-        .col_expr(invitation::Column::DeliveryAt, Expr::value(now))
-        .filter(invitation::Column::Id.eq(id))
-        .filter(
-            Condition::any()
-                .add(invitation::Column::Delivery.is_null())
-                .add(invitation::Column::Delivery.eq(DEFERRED)),
-        )
-        .exec(db)
-        .await?;
+    set_delivery(db, id, DEFERRED, diagnostic, now).await?;
     Ok(Effect::Deferred(id, count))
 }
 
