@@ -19,6 +19,7 @@ mod m20261210_000014_oidc;
 mod m20261220_000015_questionnaire_drafts;
 mod m20261220_000016_bounces;
 mod m20261221_000017_questionnaire_draft_emails;
+mod m20261222_000018_outbox_bodies;
 
 pub struct Migrator;
 
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261220_000015_questionnaire_drafts::Migration),
             Box::new(m20261220_000016_bounces::Migration),
             Box::new(m20261221_000017_questionnaire_draft_emails::Migration),
+            Box::new(m20261222_000018_outbox_bodies::Migration),
         ]
     }
 }

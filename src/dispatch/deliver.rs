@@ -62,8 +62,9 @@ impl Dispatcher {
                     outbox::claim(&self.db, now, Duration::minutes(LEASE_MINUTES), claim_size)
                         .await?;
                 outbox_empty = batch.is_empty();
-                for row in batch {
-                    let email = self.email_of(&row);
+                for claimed in batch {
+                    let email = self.email_of(&claimed);
+                    let row = claimed.row;
                     let mailer = self.mailer.clone();
                     let connections = connections.clone();
                     sending.spawn(async move {
@@ -97,7 +98,8 @@ impl Dispatcher {
 
     /// The message of an outbox row, with its personal link's token recomputed from the
     /// invitation's id: the row only has its slot.
-    fn email_of(&self, row: &outbox_row::Model) -> OutgoingEmail {
+    fn email_of(&self, claimed: &outbox::Claimed) -> OutgoingEmail {
+        let row = &claimed.row;
         let token = row.invitation_id.map(|id| self.seal_key.links().token(id));
         let fill = |stored: &str| match &token {
             Some(token) => stored.replace(LINK_TOKEN_SLOT, token.expose()),
@@ -108,8 +110,8 @@ impl Dispatcher {
             from: self.from.clone(),
             to: row.recipient.clone(),
             subject: row.subject.clone(),
-            text: fill(&row.body_text),
-            html: fill(&row.body_html),
+            text: fill(&claimed.body_text),
+            html: fill(&claimed.body_html),
             unsubscribe_url: row.unsubscribe_url.as_deref().map(fill),
             envelope_from: self
                 .bounce_address

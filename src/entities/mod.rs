@@ -14,6 +14,7 @@ pub mod invitation;
 pub mod invitation_count;
 pub mod opened_count;
 pub mod outbox;
+pub mod outbox_body;
 pub mod questionnaire_version;
 
 // Questionnaires edited by staff: drafts, publications, pilots.

@@ -1,6 +1,6 @@
 use sea_orm::entity::prelude::*;
 
-/// An email, recorded before it is sent.
+/// An email, recorded before it is sent; its bodies are in `outbox_body`.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "outbox")]
 pub struct Model {
@@ -10,8 +10,6 @@ pub struct Model {
     pub kind: String,
     pub recipient: String,
     pub subject: String,
-    pub body_text: String,
-    pub body_html: String,
     pub unsubscribe_url: Option<String>,
     pub status: String,
     pub attempts: i32,

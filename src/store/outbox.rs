@@ -13,7 +13,7 @@ use uuid::Uuid;
 use super::StoreError;
 use super::invitations::STATUS_PENDING;
 use crate::domain::results::report::DeliveryBacklog;
-use crate::entities::{invitation, outbox};
+use crate::entities::{invitation, outbox, outbox_body};
 
 pub const QUEUED: &str = "queued";
 pub const SENT: &str = "sent";
@@ -41,14 +41,13 @@ pub async fn enqueue(
     email: NewEmail,
     now: DateTime<Utc>,
 ) -> Result<bool, StoreError> {
+    let id = Uuid::new_v4();
     let row = outbox::ActiveModel {
-        id: Set(Uuid::new_v4()),
+        id: Set(id),
         invitation_id: Set(email.invitation_id),
         kind: Set(email.kind),
         recipient: Set(email.recipient),
         subject: Set(email.subject),
-        body_text: Set(email.body_text),
-        body_html: Set(email.body_html),
         unsubscribe_url: Set(email.unsubscribe_url),
         status: Set(QUEUED.to_owned()),
         attempts: Set(0),
@@ -65,7 +64,17 @@ pub async fn enqueue(
         .on_conflict_do_nothing_on([outbox::Column::InvitationId, outbox::Column::Kind])
         .exec_without_returning(db)
         .await?;
-    Ok(matches!(result, sea_orm::TryInsertResult::Inserted(n) if n > 0))
+    if !matches!(result, sea_orm::TryInsertResult::Inserted(n) if n > 0) {
+        return Ok(false);
+    }
+    outbox_body::Entity::insert(outbox_body::ActiveModel {
+        outbox_id: Set(id),
+        body_text: Set(email.body_text),
+        body_html: Set(email.body_html),
+    })
+    .exec_without_returning(db)
+    .await?;
+    Ok(true)
 }
 
 /// The emails of `campaign` still queued, those that already failed at least once, and the
@@ -146,13 +155,21 @@ pub async fn ready_count(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Resul
         .await?)
 }
 
-/// Claims up to `limit` ready rows for `lease` and returns them.
+/// A claimed email: its outbox row and its bodies.
+#[derive(Debug, Clone)]
+pub struct Claimed {
+    pub row: outbox::Model,
+    pub body_text: String,
+    pub body_html: String,
+}
+
+/// Claims up to `limit` ready rows for `lease` and returns them with their bodies.
 pub async fn claim(
     db: &impl ConnectionTrait,
     now: DateTime<Utc>,
     lease: Duration,
     limit: u64,
-) -> Result<Vec<outbox::Model>, StoreError> {
+) -> Result<Vec<Claimed>, StoreError> {
     let owner = Uuid::new_v4().to_string();
     let candidates: Vec<Uuid> = outbox::Entity::find()
         .select_only()
@@ -178,15 +195,45 @@ pub async fn claim(
         .filter(claimable(now))
         .exec(db)
         .await?;
-    // Read back by primary key: the lease owner has no index, and a scan of the outbox reads
-    // every queued body (10,000 invitations: some 50 MB a claim).
-    Ok(outbox::Entity::find()
+    // Read back by primary key: the lease owner has no index.
+    let rows = outbox::Entity::find()
         .filter(outbox::Column::Id.is_in(candidates))
         .filter(outbox::Column::LeaseOwner.eq(owner))
         .filter(outbox::Column::Status.eq(QUEUED))
         .order_by_asc(outbox::Column::NextAttemptAt)
         .all(db)
-        .await?)
+        .await?;
+    let mut bodies = bodies(db, rows.iter().map(|r| r.id)).await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            // Every queued email has its bodies (written in the same transaction); an
+            // erased one has them blanked, and is no longer queued.
+            let (body_text, body_html) = bodies
+                .remove(&row.id)
+                .map(|b| (b.body_text, b.body_html))
+                .unwrap_or_default();
+            Claimed {
+                row,
+                body_text,
+                body_html,
+            }
+        })
+        .collect())
+}
+
+/// The bodies of these emails, by outbox id.
+pub async fn bodies(
+    db: &impl ConnectionTrait,
+    ids: impl IntoIterator<Item = Uuid>,
+) -> Result<std::collections::HashMap<Uuid, outbox_body::Model>, StoreError> {
+    Ok(outbox_body::Entity::find()
+        .filter(outbox_body::Column::OutboxId.is_in(ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|b| (b.outbox_id, b))
+        .collect())
 }
 
 pub enum Outcome {

@@ -10,7 +10,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait, Func, SimpleExpr};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, Query, SimpleExpr};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect, TransactionTrait,
@@ -20,13 +20,13 @@ use uuid::Uuid;
 
 use super::StoreError;
 use crate::domain::retention::{InvitationTimes, campaign_closed_at, erasable};
-use crate::entities::{answer, campaign, draft, invitation, outbox, response};
+use crate::entities::{answer, campaign, draft, invitation, outbox, outbox_body, response};
 
 /// Rows updated per statement (SQLite caps bound parameters).
 const CHUNK: usize = 500;
 
 /// The tables an erasure rewrites.
-const ERASED_TABLES: [&str; 3] = ["invitations", "outbox", "drafts"];
+const ERASED_TABLES: [&str; 4] = ["invitations", "outbox", "outbox_bodies", "drafts"];
 
 /// Blanks the personal data of these invitations and their emails.
 async fn erase_invitations(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<(), StoreError> {
@@ -55,8 +55,6 @@ async fn erase_invitations(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<()
         outbox::Entity::update_many()
             .col_expr(outbox::Column::Recipient, Expr::value(""))
             .col_expr(outbox::Column::Subject, Expr::value(""))
-            .col_expr(outbox::Column::BodyText, Expr::value(""))
-            .col_expr(outbox::Column::BodyHtml, Expr::value(""))
             .col_expr(
                 outbox::Column::UnsubscribeUrl,
                 Expr::value(Option::<String>::None),
@@ -70,6 +68,17 @@ async fn erase_invitations(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<()
                 Expr::value(Option::<String>::None),
             )
             .filter(outbox::Column::InvitationId.is_in(chunk.iter().copied()))
+            .exec(db)
+            .await?;
+        let mut emails = Query::select();
+        emails
+            .column(outbox::Column::Id)
+            .from(outbox::Entity)
+            .and_where(outbox::Column::InvitationId.is_in(chunk.iter().copied()));
+        outbox_body::Entity::update_many()
+            .col_expr(outbox_body::Column::BodyText, Expr::value(""))
+            .col_expr(outbox_body::Column::BodyHtml, Expr::value(""))
+            .filter(outbox_body::Column::OutboxId.in_subquery(emails))
             .exec(db)
             .await?;
         draft::Entity::delete_many()
@@ -203,6 +212,7 @@ pub async fn export_contact(db: &impl ConnectionTrait, email: &str) -> Result<Va
             .order_by_asc(outbox::Column::CreatedAt)
             .all(db)
             .await?;
+        let mut bodies = super::outbox::bodies(db, emails.iter().map(|m| m.id)).await?;
         let draft = draft::Entity::find_by_id(inv.id).one(db).await?;
         let responses = response::Entity::find()
             .filter(response::Column::InvitationId.eq(inv.id))
@@ -250,7 +260,7 @@ pub async fn export_contact(db: &impl ConnectionTrait, email: &str) -> Result<Va
                 "subject": m.subject,
                 "status": m.status,
                 "sent_at": m.sent_at,
-                "text": m.body_text,
+                "text": bodies.remove(&m.id).map(|b| b.body_text),
             })).collect::<Vec<_>>(),
             "draft": draft.map(|d| json!({
                 "saved_at": d.saved_at,

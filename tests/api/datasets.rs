@@ -99,8 +99,6 @@ pub async fn failed_delivery(app: &TestApp, invitation_id: Uuid, at: DateTime<Ut
         kind: Set("invitation".into()),
         recipient: Set("x@example.org".into()),
         subject: Set("Invitation".into()),
-        body_text: Set(String::new()),
-        body_html: Set(String::new()),
         unsubscribe_url: Set(None),
         status: Set("failed".into()),
         attempts: Set(5),

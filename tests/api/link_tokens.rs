@@ -3,7 +3,7 @@
 
 use chrono::Duration;
 use jalon::domain::{QuestionnaireCode, Token};
-use jalon::entities::{invitation, outbox};
+use jalon::entities::{invitation, outbox, outbox_body};
 use jalon::link_key::LinkKey;
 use jalon::store;
 use sea_orm::sea_query::{Alias, Query};
@@ -28,13 +28,16 @@ fn tokens_in(text: &str) -> Vec<String> {
     found
 }
 
-/// Every text column of the invitations and emails, and on SQLite every byte of the files.
+/// Every text column of the invitations and emails (rows and bodies), and on SQLite every byte of the files.
 async fn everything_stored(app: &crate::helpers::TestApp) -> Vec<String> {
     let mut all = Vec::new();
     for row in invitation::Entity::find().all(&app.db).await.unwrap() {
         all.push(format!("{row:?}"));
     }
     for row in outbox::Entity::find().all(&app.db).await.unwrap() {
+        all.push(format!("{row:?}"));
+    }
+    for row in outbox_body::Entity::find().all(&app.db).await.unwrap() {
         all.push(format!("{row:?}"));
     }
     if let Some(file) = app.database_url.strip_prefix("sqlite://") {
@@ -256,10 +259,20 @@ async fn links_emailed_before_the_upgrade_keep_working() {
         Some(row.token_hash.as_str())
     );
     let email = outbox::Entity::find().one(&db).await.unwrap().unwrap();
-    for stored in [format!("{row:?}"), format!("{email:?}")] {
+    let bodies = outbox_body::Entity::find_by_id(email.id)
+        .one(&db)
+        .await
+        .unwrap()
+        .expect("the bodies moved to their own table");
+    for stored in [
+        format!("{row:?}"),
+        format!("{email:?}"),
+        format!("{bodies:?}"),
+    ] {
         assert!(!stored.contains(old.expose()), "{stored}");
     }
-    assert!(email.body_text.ends_with("/r/JALON-LINK-TOKEN"));
+    assert!(bodies.body_text.ends_with("/r/JALON-LINK-TOKEN"));
+    assert!(bodies.body_html.ends_with("/r/JALON-LINK-TOKEN"));
 
     // The app opens the key: the old row gets the hash of its derived token too.
     let key_dir = tempfile::tempdir().unwrap();

@@ -81,8 +81,13 @@ async fn dispatch_erases_contacts_after_the_retention_and_the_indicators_do_not_
         .await,
         0
     );
+    assert_eq!(count_where(&app, "outbox WHERE recipient <> ''").await, 0);
     assert_eq!(
-        count_where(&app, "outbox WHERE recipient <> '' OR body_text <> ''").await,
+        count_where(
+            &app,
+            "outbox_bodies WHERE body_text <> '' OR body_html <> ''"
+        )
+        .await,
         0
     );
     assert_eq!(app.count("invitations").await, invitations, "rows stay");
