@@ -54,14 +54,26 @@ impl Dispatcher {
         // One message per connection at a time: more would open connections that the
         // transport closes right after (its pool keeps this many).
         let connections = Arc::new(Semaphore::new(pace.connections));
+        let lease = Duration::minutes(LEASE_MINUTES);
         let mut sending = JoinSet::new();
         let mut outbox_empty = false;
+        let mut outcomes = Vec::new();
         loop {
-            if !outbox_empty && sending.len() < claim_size as usize {
+            let wanted = if outbox_empty {
+                0
+            } else {
+                claim_size.saturating_sub(sending.len() as u64)
+            };
+            // Nothing to record and nothing worth claiming: wait for the next outcome.
+            if !outcomes.is_empty() || wanted >= claim_size / 2 || sending.is_empty() {
+                if !outcomes.is_empty() {
+                    self.record_refusals(&outcomes, now).await?;
+                }
                 let batch =
-                    outbox::claim(&self.db, now, Duration::minutes(LEASE_MINUTES), claim_size)
-                        .await?;
-                outbox_empty = batch.is_empty();
+                    outbox::record_and_claim(&self.db, &outcomes, now, lease, wanted).await?;
+                progress.advance(outcomes.len() as u64);
+                outcomes.clear();
+                outbox_empty = wanted > 0 && batch.is_empty();
                 for claimed in batch {
                     let email = self.email_of(&claimed);
                     let row = claimed.row;
@@ -75,13 +87,14 @@ impl Dispatcher {
                         (row, result)
                     });
                 }
-                continue;
             }
             let Some(first) = sending.join_next().await else {
-                progress.finish();
-                return Ok(delivered);
+                if outbox_empty {
+                    progress.finish();
+                    return Ok(delivered);
+                }
+                continue;
             };
-            let mut outcomes = Vec::new();
             for joined in
                 std::iter::once(first).chain(std::iter::from_fn(|| sending.try_join_next()))
             {
@@ -90,9 +103,6 @@ impl Dispatcher {
                 let outcome = self.outcome(&row, result, now, &mut delivered);
                 outcomes.push((row, outcome));
             }
-            self.record_refusals(&outcomes, now).await?;
-            outbox::record_all(&self.db, &outcomes, now).await?;
-            progress.advance(outcomes.len() as u64);
         }
     }
 

@@ -1,7 +1,10 @@
 //! Turning due invitations and reminders into outbox rows.
 
+use std::collections::{BTreeMap, HashSet};
+
 use chrono::{DateTime, Utc};
 use sea_orm::{DatabaseConnection, TransactionTrait};
+use uuid::Uuid;
 
 use super::{Dispatcher, LINK_TOKEN_SLOT};
 use crate::domain::email_template::EmailValues;
@@ -78,7 +81,8 @@ impl Dispatcher {
     }
 
     /// Queues the invitation email of every due invitation, in batches of one transaction
-    /// each: the outbox row and the invitation's `sent_at` are written together.
+    /// each: the outbox rows and the invitations' `sent_at` are written together, each kind
+    /// of row in one statement.
     pub(super) async fn queue_due_invitations(
         &self,
         now: DateTime<Utc>,
@@ -89,28 +93,40 @@ impl Dispatcher {
             if due.is_empty() {
                 return Ok(queued);
             }
-            let txn = self.db.begin().await?;
-            let mut progressed = false;
+            // Invitations of one questionnaire close at the same instant: one update each.
+            let mut by_closing: BTreeMap<DateTime<Utc>, Vec<&Recipient>> = BTreeMap::new();
             for recipient in &due {
                 let rules = self
                     .catalog
                     .get(recipient.questionnaire)
                     .map(|q| q.definition.schedule.clone())
                     .unwrap_or_default();
-                let closes_at = schedule::closes_at(now, &rules);
-                // Claim first: if another instance got there, write nothing.
-                if !followup::mark_sent(&txn, recipient.id, now, closes_at).await? {
-                    continue;
-                }
-                progressed = true;
-                let Some(email) = self.compose(recipient, Kind::Invitation, closes_at) else {
-                    tracing::error!(questionnaire = %recipient.questionnaire, "no definition to write the invitation with");
-                    continue;
-                };
-                if outbox::enqueue(&txn, email, now).await? {
-                    queued += 1;
+                by_closing
+                    .entry(schedule::closes_at(now, &rules))
+                    .or_default()
+                    .push(recipient);
+            }
+            let txn = self.db.begin().await?;
+            let mut emails = Vec::with_capacity(due.len());
+            let mut progressed = false;
+            for (closes_at, recipients) in by_closing {
+                let ids: Vec<Uuid> = recipients.iter().map(|r| r.id).collect();
+                // Claim first: those another instance got are written nothing.
+                let marked: HashSet<Uuid> = followup::mark_all_sent(&txn, &ids, now, closes_at)
+                    .await?
+                    .into_iter()
+                    .collect();
+                progressed |= !marked.is_empty();
+                for recipient in recipients.into_iter().filter(|r| marked.contains(&r.id)) {
+                    match self.compose(recipient, Kind::Invitation, closes_at) {
+                        Some(email) => emails.push(email),
+                        None => {
+                            tracing::error!(questionnaire = %recipient.questionnaire, "no definition to write the invitation with");
+                        }
+                    }
                 }
             }
+            queued += outbox::enqueue_all(&txn, &emails, now).await?;
             txn.commit().await?;
             if !progressed {
                 return Ok(queued);
@@ -121,14 +137,25 @@ impl Dispatcher {
     /// Queues the reminder that is due for each unanswered invitation. If several are due
     /// (dispatch did not run for a while) only the latest goes out: one message, not a burst.
     pub(super) async fn queue_due_reminders(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
+        // Only those sent long enough ago for some questionnaire's first reminder: on most
+        // days that leaves out every invitation of the last sendings.
+        let Some(sent_by) = self
+            .catalog
+            .iter()
+            .filter_map(|q| schedule::reminders_owed_if_sent_by(now, &q.definition.schedule))
+            .max()
+        else {
+            return Ok(0);
+        };
         let mut queued = 0;
-        let mut offset = 0;
+        let mut after = None;
         loop {
-            let waiting = followup::awaiting_answer(&self.db, now, offset, BATCH).await?;
-            if waiting.is_empty() {
+            let waiting = followup::awaiting_answer(&self.db, now, sent_by, after, BATCH).await?;
+            let Some(last) = waiting.last() else {
                 return Ok(queued);
-            }
-            offset += waiting.len() as i64;
+            };
+            after = Some(last.id);
+            let mut emails = Vec::new();
             let txn = self.db.begin().await?;
             for recipient in &waiting {
                 let (Some(sent_at), Some(closes_at)) = (recipient.sent_at, recipient.closes_at)
@@ -154,12 +181,9 @@ impl Dispatcher {
                 {
                     continue;
                 }
-                if let Some(email) = self.compose(recipient, Kind::Reminder(due), closes_at)
-                    && outbox::enqueue(&txn, email, now).await?
-                {
-                    queued += 1;
-                }
+                emails.extend(self.compose(recipient, Kind::Reminder(due), closes_at));
             }
+            queued += outbox::enqueue_all(&txn, &emails, now).await?;
             txn.commit().await?;
         }
     }

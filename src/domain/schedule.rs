@@ -399,6 +399,15 @@ pub fn reminder_instants(sent_at: DateTime<Utc>, rules: &SendRules) -> Vec<DateT
     reminders
 }
 
+/// The latest send instant whose invitation can owe a reminder at `now`, `None` if `rules`
+/// have no reminders: a reminder falls `days` local calendar days after the send at the same
+/// Paris time, or later (a working day), so never before that many days of 24 hours less the
+/// hour a change of clock can take. Dispatch reads only the invitations sent by then.
+pub fn reminders_owed_if_sent_by(now: DateTime<Utc>, rules: &SendRules) -> Option<DateTime<Utc>> {
+    let first = *rules.reminder_days.iter().min()?;
+    Some(now - chrono::Duration::days(i64::from(first)) + chrono::Duration::hours(2))
+}
+
 /// When the invitation sent at `sent_at` closes: `close_after_days` local calendar days later
 /// at the same Paris wall-clock time. Never moved to a working day: the closing date is
 /// announced and a weekend only gives more time.
@@ -1394,5 +1403,50 @@ mod french_date_tests {
         assert_eq!(french_date(d(2026, 4, 1)), "1er avril 2026");
         assert_eq!(french_date(d(2026, 8, 15)), "15 août 2026");
         assert_eq!(french_date(d(2027, 2, 28)), "28 février 2027");
+    }
+}
+
+#[cfg(test)]
+mod reminder_cutoff_tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// No invitation sent after the cutoff owes a reminder: across every day of two
+        /// years (clock changes, weekends, holidays) and every hour and minute.
+        #[test]
+        fn nothing_sent_after_the_cutoff_owes_a_reminder(
+            sent_minutes in 0_i64..(2 * 366 * 24 * 60),
+            // Around the first reminder, where a cutoff too early would show.
+            around_first in -240_i64..240,
+            first in 1_u32..15,
+            gap in 1_u32..10,
+        ) {
+            let rules = SendRules {
+                reminder_days: vec![first, first + gap],
+                close_after_days: first + gap + 5,
+                ..SendRules::default()
+            };
+            let start = DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z").unwrap().to_utc();
+            let sent_at = start + chrono::Duration::minutes(sent_minutes);
+            let now = sent_at
+                + chrono::Duration::days(i64::from(first))
+                + chrono::Duration::minutes(around_first);
+            let cutoff = reminders_owed_if_sent_by(now, &rules).unwrap();
+            let owes = reminder_instants(sent_at, &rules).iter().any(|at| *at <= now);
+            prop_assert!(!owes || sent_at <= cutoff, "sent {sent_at}, now {now}, cutoff {cutoff}");
+        }
+    }
+
+    #[test]
+    fn no_reminders_no_cutoff() {
+        let rules = SendRules {
+            reminder_days: Vec::new(),
+            ..SendRules::default()
+        };
+        let now = DateTime::parse_from_rfc3339("2026-06-01T09:00:00Z")
+            .unwrap()
+            .to_utc();
+        assert_eq!(reminders_owed_if_sent_by(now, &rules), None);
     }
 }

@@ -2,7 +2,7 @@
 //! guarded by the state it expects so that two instances never do the same step twice.
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde_json::{Map, Value};
 use uuid::Uuid;
@@ -78,37 +78,50 @@ pub async fn due_invitations(
         .collect())
 }
 
-/// Records that the invitation email was queued; false if someone else already did.
-pub async fn mark_sent(
+/// Records that the invitation emails of `ids` were queued; returns those that no one else
+/// had already marked.
+pub async fn mark_all_sent(
     db: &impl ConnectionTrait,
-    id: Uuid,
+    ids: &[Uuid],
     sent_at: DateTime<Utc>,
     closes_at: DateTime<Utc>,
-) -> Result<bool, StoreError> {
-    let result = invitation::Entity::update_many()
-        .col_expr(invitation::Column::SentAt, Expr::value(sent_at))
-        .col_expr(invitation::Column::ClosesAt, Expr::value(closes_at))
-        .filter(invitation::Column::Id.eq(id))
-        .filter(invitation::Column::SentAt.is_null())
-        .exec(db)
-        .await?;
-    Ok(result.rows_affected == 1)
+) -> Result<Vec<Uuid>, StoreError> {
+    let update = Query::update()
+        .table(invitation::Entity)
+        .value(invitation::Column::SentAt, sent_at)
+        .value(invitation::Column::ClosesAt, closes_at)
+        .and_where(invitation::Column::Id.is_in(ids.iter().copied()))
+        .and_where(invitation::Column::SentAt.is_null())
+        .returning_col(invitation::Column::Id)
+        .to_owned();
+    let backend = db.get_database_backend();
+    let rows = db.query_all_raw(backend.build(&update)).await?;
+    Ok(rows
+        .iter()
+        .map(|row| row.try_get_by_index::<Uuid>(0))
+        .collect::<Result<_, _>>()?)
 }
 
-/// Sent, unanswered, still open invitations that may owe a reminder.
+/// Unanswered, still open invitations sent by `sent_by` (they may owe a reminder), by id,
+/// after `after`.
 pub async fn awaiting_answer(
     db: &impl ConnectionTrait,
     now: DateTime<Utc>,
-    after: i64,
+    sent_by: DateTime<Utc>,
+    after: Option<Uuid>,
     limit: u64,
 ) -> Result<Vec<Recipient>, StoreError> {
-    let rows = invitation::Entity::find()
+    let mut page = invitation::Entity::find()
         .find_also_related(campaign::Entity)
         .filter(open_and_reachable())
-        .filter(invitation::Column::SentAt.lte(now))
-        .filter(invitation::Column::ClosesAt.gt(now))
+        .filter(invitation::Column::SentAt.lte(sent_by.min(now)))
+        .filter(invitation::Column::ClosesAt.gt(now));
+    // The page after the last id seen: an offset would read every page before it again.
+    if let Some(after) = after {
+        page = page.filter(invitation::Column::Id.gt(after));
+    }
+    let rows = page
         .order_by_asc(invitation::Column::Id)
-        .offset(after as u64)
         .limit(limit)
         .all(db)
         .await?;

@@ -6,12 +6,13 @@ use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, TransactionTrait,
+    QuerySelect, TransactionTrait,
 };
 use uuid::Uuid;
 
 use super::StoreError;
 use super::invitations::STATUS_PENDING;
+use super::json_rows::{self, Cell, JsonRows, Kind, Table};
 use crate::domain::results::report::DeliveryBacklog;
 use crate::entities::{invitation, outbox, outbox_body};
 
@@ -41,40 +42,76 @@ pub async fn enqueue(
     email: NewEmail,
     now: DateTime<Utc>,
 ) -> Result<bool, StoreError> {
-    let id = Uuid::new_v4();
-    let row = outbox::ActiveModel {
-        id: Set(id),
-        invitation_id: Set(email.invitation_id),
-        kind: Set(email.kind),
-        recipient: Set(email.recipient),
-        subject: Set(email.subject),
-        unsubscribe_url: Set(email.unsubscribe_url),
-        status: Set(QUEUED.to_owned()),
-        attempts: Set(0),
-        next_attempt_at: Set(now),
-        lease_owner: Set(None),
-        lease_until: Set(None),
-        last_error: Set(None),
-        server_response: Set(None),
-        created_at: Set(now),
-        sent_at: Set(None),
-        bounce_tag: Set(email.bounce_tag),
-    };
-    let result = outbox::Entity::insert(row)
-        .on_conflict_do_nothing_on([outbox::Column::InvitationId, outbox::Column::Kind])
-        .exec_without_returning(db)
-        .await?;
-    if !matches!(result, sea_orm::TryInsertResult::Inserted(n) if n > 0) {
-        return Ok(false);
+    Ok(enqueue_all(db, std::slice::from_ref(&email), now).await? == 1)
+}
+
+const OUTBOX: Table = Table {
+    name: "outbox",
+    columns: &[
+        ("id", Kind::Uuid),
+        ("invitation_id", Kind::Uuid),
+        ("kind", Kind::Text),
+        ("recipient", Kind::Text),
+        ("subject", Kind::Text),
+        ("unsubscribe_url", Kind::Text),
+        ("status", Kind::Text),
+        ("attempts", Kind::Int),
+        ("next_attempt_at", Kind::Timestamp),
+        ("created_at", Kind::Timestamp),
+        ("bounce_tag", Kind::Text),
+    ],
+    on_conflict: Some("(invitation_id, kind) DO NOTHING"),
+};
+
+/// Queues many emails in two statements; those whose (invitation, kind) is already queued
+/// are left alone. Returns how many were queued.
+pub async fn enqueue_all(
+    db: &impl ConnectionTrait,
+    emails: &[NewEmail],
+    now: DateTime<Utc>,
+) -> Result<u64, StoreError> {
+    if emails.is_empty() {
+        return Ok(0);
     }
-    outbox_body::Entity::insert(outbox_body::ActiveModel {
-        outbox_id: Set(id),
-        body_text: Set(email.body_text),
-        body_html: Set(email.body_html),
-    })
-    .exec_without_returning(db)
-    .await?;
-    Ok(true)
+    let backend = db.get_database_backend();
+    let ids: Vec<Uuid> = emails.iter().map(|_| Uuid::new_v4()).collect();
+    let mut rows = JsonRows::new(backend);
+    let mut bodies = JsonRows::new(backend);
+    for (id, email) in ids.iter().zip(emails) {
+        rows.push(&[
+            Cell::Uuid(*id),
+            email.invitation_id.into(),
+            Cell::Text(&email.kind),
+            Cell::Text(&email.recipient),
+            Cell::Text(&email.subject),
+            email
+                .unsubscribe_url
+                .as_deref()
+                .map_or(Cell::Null, Cell::Text),
+            Cell::Text(QUEUED),
+            Cell::Int(0),
+            Cell::Timestamp(now),
+            Cell::Timestamp(now),
+            email.bounce_tag.as_deref().map_or(Cell::Null, Cell::Text),
+        ]);
+        bodies.push(&[
+            Cell::Uuid(*id),
+            Cell::Text(&email.body_text),
+            Cell::Text(&email.body_html),
+        ]);
+    }
+    let queued = db.execute_raw(OUTBOX.insert(rows)).await?.rows_affected();
+    // The bodies of the rows just inserted: an email left alone keeps the bodies it has.
+    let id = json_rows::cell(backend, 0, Kind::Uuid);
+    let text = json_rows::cell(backend, 1, Kind::Text);
+    let html = json_rows::cell(backend, 2, Kind::Text);
+    let sql = format!(
+        "INSERT INTO outbox_bodies (outbox_id, body_text, body_html) \
+         SELECT {id}, {text}, {html} FROM {} WHERE EXISTS (SELECT 1 FROM outbox WHERE outbox.id = {id})",
+        json_rows::source(backend)
+    );
+    db.execute_raw(bodies.statement(sql)).await?;
+    Ok(queued)
 }
 
 /// The emails of `campaign` still queued, those that already failed at least once, and the
@@ -188,21 +225,14 @@ pub async fn claim(
     }
     // The claim condition is repeated on the UPDATE: on PostgreSQL a row claimed by a
     // concurrent transaction is re-checked after its lock is released, and skipped.
-    outbox::Entity::update_many()
-        .col_expr(outbox::Column::LeaseOwner, Expr::value(owner.clone()))
+    let mut rows = outbox::Entity::update_many()
+        .col_expr(outbox::Column::LeaseOwner, Expr::value(owner))
         .col_expr(outbox::Column::LeaseUntil, Expr::value(now + lease))
-        .filter(outbox::Column::Id.is_in(candidates.clone()))
-        .filter(claimable(now))
-        .exec(db)
-        .await?;
-    // Read back by primary key: the lease owner has no index.
-    let rows = outbox::Entity::find()
         .filter(outbox::Column::Id.is_in(candidates))
-        .filter(outbox::Column::LeaseOwner.eq(owner))
-        .filter(outbox::Column::Status.eq(QUEUED))
-        .order_by_asc(outbox::Column::NextAttemptAt)
-        .all(db)
+        .filter(claimable(now))
+        .exec_with_returning(db)
         .await?;
+    rows.sort_by_key(|row| row.next_attempt_at);
     let mut bodies = bodies(db, rows.iter().map(|r| r.id)).await?;
     Ok(rows
         .into_iter()
@@ -249,60 +279,103 @@ pub enum Outcome {
     },
 }
 
-/// Records the outcome of one claimed row, if the lease is still ours.
-pub async fn record(
-    db: &impl ConnectionTrait,
-    row: &outbox::Model,
-    outcome: &Outcome,
-    now: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    let mut update = outbox::Entity::update_many()
-        .col_expr(outbox::Column::Attempts, Expr::value(row.attempts + 1))
-        .col_expr(
-            outbox::Column::LeaseOwner,
-            Expr::value(Option::<String>::None),
-        )
-        .col_expr(
-            outbox::Column::LeaseUntil,
-            Expr::value(Option::<DateTime<Utc>>::None),
-        );
-    update = match outcome {
-        Outcome::Sent { server_response } => update
-            .col_expr(outbox::Column::Status, Expr::value(SENT))
-            .col_expr(outbox::Column::SentAt, Expr::value(now))
-            .col_expr(
-                outbox::Column::ServerResponse,
-                Expr::value(server_response.clone()),
-            ),
-        Outcome::Retry {
-            error,
-            next_attempt_at,
-        } => update
-            .col_expr(outbox::Column::NextAttemptAt, Expr::value(*next_attempt_at))
-            .col_expr(outbox::Column::LastError, Expr::value(error.clone())),
-        Outcome::Failed { error } => update
-            .col_expr(outbox::Column::Status, Expr::value(FAILED))
-            .col_expr(outbox::Column::LastError, Expr::value(error.clone())),
-    };
-    update
-        .filter(outbox::Column::Id.eq(row.id))
-        .filter(outbox::Column::LeaseOwner.eq(row.lease_owner.clone()))
-        .exec(db)
-        .await?;
-    Ok(())
-}
-
-/// Records the outcomes of several claimed rows in one transaction: one commit for all the
-/// messages the SMTP server accepted meanwhile.
+/// Records the outcomes of claimed rows whose lease is still ours, in one statement: the
+/// rows travel as one JSON array; a cell left null keeps the column as it is.
 pub async fn record_all(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     outcomes: &[(outbox::Model, Outcome)],
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    let txn = db.begin().await?;
-    for (row, outcome) in outcomes {
-        record(&txn, row, outcome, now).await?;
+    const COLUMNS: [(&str, Kind); 7] = [
+        ("id", Kind::Uuid),
+        ("lease_owner", Kind::Text),
+        ("status", Kind::Text),
+        ("next_attempt_at", Kind::Timestamp),
+        ("last_error", Kind::Text),
+        ("server_response", Kind::Text),
+        ("sent_at", Kind::Timestamp),
+    ];
+    if outcomes.is_empty() {
+        return Ok(());
     }
-    txn.commit().await?;
+    let backend = db.get_database_backend();
+    let mut rows = JsonRows::new(backend);
+    for (row, outcome) in outcomes {
+        let owner = row.lease_owner.as_deref().map_or(Cell::Null, Cell::Text);
+        let cells = match outcome {
+            Outcome::Sent { server_response } => [
+                Cell::Text(SENT),
+                Cell::Null,
+                Cell::Null,
+                Cell::Text(server_response),
+                Cell::Timestamp(now),
+            ],
+            Outcome::Retry {
+                error,
+                next_attempt_at,
+            } => [
+                Cell::Text(QUEUED),
+                Cell::Timestamp(*next_attempt_at),
+                Cell::Text(error),
+                Cell::Null,
+                Cell::Null,
+            ],
+            Outcome::Failed { error } => [
+                Cell::Text(FAILED),
+                Cell::Null,
+                Cell::Text(error),
+                Cell::Null,
+                Cell::Null,
+            ],
+        };
+        let mut row_cells = vec![Cell::Uuid(row.id), owner];
+        row_cells.extend(cells);
+        rows.push(&row_cells);
+    }
+    let selected: Vec<String> = COLUMNS
+        .iter()
+        .enumerate()
+        .map(|(index, (name, kind))| {
+            format!("{} AS {name}", json_rows::cell(backend, index, *kind))
+        })
+        .collect();
+    let sql = format!(
+        "UPDATE outbox SET attempts = attempts + 1, lease_owner = NULL, lease_until = NULL, \
+         status = r.status, \
+         next_attempt_at = COALESCE(r.next_attempt_at, outbox.next_attempt_at), \
+         last_error = COALESCE(r.last_error, outbox.last_error), \
+         server_response = COALESCE(r.server_response, outbox.server_response), \
+         sent_at = COALESCE(r.sent_at, outbox.sent_at) \
+         FROM (SELECT {} FROM {}) AS r \
+         WHERE outbox.id = r.id AND outbox.lease_owner = r.lease_owner",
+        selected.join(", "),
+        json_rows::source(backend),
+    );
+    db.execute_raw(rows.statement(sql)).await?;
     Ok(())
+}
+
+/// Records `outcomes` (see [`record_all`]) and claims up to `limit` more ready rows (see
+/// [`claim`]), in one transaction: one commit for both.
+pub async fn record_and_claim(
+    db: &DatabaseConnection,
+    outcomes: &[(outbox::Model, Outcome)],
+    now: DateTime<Utc>,
+    lease: Duration,
+    limit: u64,
+) -> Result<Vec<Claimed>, StoreError> {
+    if outcomes.is_empty() {
+        return claim(db, now, lease, limit).await;
+    }
+    // The write first: on SQLite a transaction that read before writing can find another
+    // connection's commit in between and fail at once instead of waiting.
+    let txn = db.begin().await?;
+    record_all(&txn, outcomes, now).await?;
+    let claimed = if limit > 0 {
+        claim(&txn, now, lease, limit).await?
+    } else {
+        Vec::new()
+    };
+    txn.commit().await?;
+    Ok(claimed)
 }
