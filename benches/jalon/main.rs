@@ -114,7 +114,7 @@ fn main() {
         figures.extend(parts::answering::run(&runtime, &settings));
     }
     if runs("dispatch") {
-        figures.extend(parts::dispatch::run(&runtime));
+        figures.extend(parts::dispatch::run(&runtime, &settings));
     }
     if runs("dashboard") {
         figures.extend(parts::dashboard::run(&runtime, &settings));

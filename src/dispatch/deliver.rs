@@ -1,9 +1,10 @@
 //! Sending the outbox: claim a batch with a lease, send each message, record each outcome.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use chrono::{DateTime, Duration, Utc};
-use tokio::sync::Semaphore;
+use tokio::sync::{Notify, Semaphore};
 use tokio::task::JoinSet;
 
 use super::{Dispatcher, LINK_TOKEN_SLOT};
@@ -15,6 +16,42 @@ use crate::store::bounces;
 use crate::store::outbox::{self, Outcome};
 
 const CLAIM: u64 = 64;
+
+/// What the queueing running beside [`Dispatcher::deliver`] has done so far.
+#[derive(Debug, Default)]
+pub(super) struct Queueing {
+    queued: AtomicU64,
+    done: AtomicBool,
+    changed: Notify,
+}
+
+impl Queueing {
+    /// `emails` more are in the outbox, committed.
+    pub fn add(&self, emails: u64) {
+        self.queued.fetch_add(emails, Ordering::SeqCst);
+        self.changed.notify_one();
+    }
+
+    /// Nothing more will be queued (also when queueing failed).
+    pub fn finish(&self) {
+        self.done.store(true, Ordering::SeqCst);
+        self.changed.notify_one();
+    }
+
+    fn queued(&self) -> u64 {
+        self.queued.load(Ordering::SeqCst)
+    }
+
+    fn is_done(&self) -> bool {
+        self.done.load(Ordering::SeqCst)
+    }
+
+    /// Until something was queued or queueing finished (at once if that happened since the
+    /// last wait: `notify_one` keeps one permit).
+    async fn changed(&self) {
+        self.changed.notified().await;
+    }
+}
 /// Long enough for a batch to be sent; a crashed sender's rows come back after it.
 const LEASE_MINUTES: i64 = 5;
 /// After this many transient failures (about a day and a half of backoff) a message is failed.
@@ -34,17 +71,20 @@ fn backoff(attempts: i32) -> Duration {
 }
 
 impl Dispatcher {
-    /// Sends every ready message of the outbox. Rows are claimed ahead of the sending, so
-    /// that the SMTP connections never wait for the database; outcomes are recorded as they
-    /// come back, all those that arrived meanwhile in one transaction, so that a crash can
-    /// resend only the few messages accepted since the last record.
+    /// Sends every ready message of the outbox, and those `queueing` adds meanwhile, until it
+    /// is done. Rows are claimed ahead of the sending, so that the SMTP connections never
+    /// wait for the database; outcomes are recorded as they come back, all those that
+    /// arrived meanwhile in one transaction, so that a crash can resend only the few
+    /// messages accepted since the last record.
     pub(super) async fn deliver(
         &self,
         now: DateTime<Utc>,
         progress: &dyn Progress,
+        queueing: &Queueing,
     ) -> Result<Delivered, StoreError> {
         let mut delivered = Delivered::default();
-        progress.set_length(outbox::ready_count(&self.db, now).await?);
+        let ready_before = outbox::ready_count(&self.db, now).await?;
+        progress.set_length(ready_before);
         let pace = self.mailer.pace();
         // Under a rate limit, no more claimed at once than a minute's worth: what waits its
         // turn must not outlive its lease.
@@ -69,11 +109,21 @@ impl Dispatcher {
                 if !outcomes.is_empty() {
                     self.record_refusals(&outcomes, now).await?;
                 }
+                // Read before claiming: rows queued after this claim are seen by the next one.
+                let queueing_done = queueing.is_done();
                 let batch =
                     outbox::record_and_claim(&self.db, &outcomes, now, lease, wanted).await?;
+                progress.set_length(ready_before + queueing.queued());
                 progress.advance(outcomes.len() as u64);
                 outcomes.clear();
-                outbox_empty = wanted > 0 && batch.is_empty();
+                if wanted > 0 && batch.is_empty() {
+                    if queueing_done {
+                        outbox_empty = true;
+                    } else if sending.is_empty() {
+                        queueing.changed().await;
+                        continue;
+                    }
+                }
                 for claimed in batch {
                     let email = self.email_of(&claimed);
                     let row = claimed.row;

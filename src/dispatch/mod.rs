@@ -1,7 +1,7 @@
 //! Sending each invitation on its day, once, and chasing those who have not answered.
 //!
-//! `Dispatcher::run(now)` does everything as of one instant: queue due invitations, queue due
-//! reminders, close expired invitations, deliver the outbox, then release the sealed answers
+//! `Dispatcher::run(now)` does everything as of one instant: close expired invitations, cancel
+//! moot emails, queue due invitations and reminders while delivering the outbox, then release the sealed answers
 //! of anonymous questionnaires that may join the results (`store::anonymity`). The same function serves
 //! `jalon dispatch --as-of` and the scheduler of `jalon serve`; nothing reads the wall clock.
 //! Every step is idempotent: state changes are guarded by the state they expect, and the
@@ -94,17 +94,32 @@ impl Dispatcher {
         now: DateTime<Utc>,
         progress: &dyn crate::progress::Progress,
     ) -> Result<DispatchSummary, StoreError> {
+        let closed = queue::close_expired(&self.db, now).await?;
+        let cancelled = queue::cancel_moot(&self.db).await?;
+        // Sending starts with the first batch queued, not after the last.
+        let queueing = deliver::Queueing::default();
+        let queue = async {
+            let queued = async {
+                let invitations = self.queue_due_invitations(now, &queueing).await?;
+                let reminders = self.queue_due_reminders(now, &queueing).await?;
+                Ok::<_, StoreError>((invitations, reminders))
+            }
+            .await;
+            queueing.finish();
+            queued
+        };
+        let ((invitations_queued, reminders_queued), delivered) =
+            tokio::try_join!(queue, self.deliver(now, progress, &queueing))?;
         let mut summary = DispatchSummary {
-            invitations_queued: self.queue_due_invitations(now).await?,
-            reminders_queued: self.queue_due_reminders(now).await?,
-            closed: queue::close_expired(&self.db, now).await?,
+            invitations_queued,
+            reminders_queued,
+            closed,
+            cancelled,
+            sent: delivered.sent,
+            retried: delivered.retried,
+            failed: delivered.failed,
             ..Default::default()
         };
-        summary.cancelled = queue::cancel_moot(&self.db).await?;
-        let delivered = self.deliver(now, progress).await?;
-        summary.sent = delivered.sent;
-        summary.retried = delivered.retried;
-        summary.failed = delivered.failed;
         let released = self.release_anonymous(now).await?;
         summary.released = released.released;
         summary.withheld = released.withheld;

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::{DatabaseConnection, TransactionTrait};
 use uuid::Uuid;
 
+use super::deliver::Queueing;
 use super::{Dispatcher, LINK_TOKEN_SLOT};
 use crate::domain::email_template::EmailValues;
 use crate::domain::schedule::{self, french_date};
@@ -86,6 +87,7 @@ impl Dispatcher {
     pub(super) async fn queue_due_invitations(
         &self,
         now: DateTime<Utc>,
+        queueing: &Queueing,
     ) -> Result<u64, StoreError> {
         let mut queued = 0;
         loop {
@@ -126,8 +128,10 @@ impl Dispatcher {
                     }
                 }
             }
-            queued += outbox::enqueue_all(&txn, &emails, now).await?;
+            let added = outbox::enqueue_all(&txn, &emails, now).await?;
             txn.commit().await?;
+            queued += added;
+            queueing.add(added);
             if !progressed {
                 return Ok(queued);
             }
@@ -136,7 +140,11 @@ impl Dispatcher {
 
     /// Queues the reminder that is due for each unanswered invitation. If several are due
     /// (dispatch did not run for a while) only the latest goes out: one message, not a burst.
-    pub(super) async fn queue_due_reminders(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
+    pub(super) async fn queue_due_reminders(
+        &self,
+        now: DateTime<Utc>,
+        queueing: &Queueing,
+    ) -> Result<u64, StoreError> {
         // Only those sent long enough ago for some questionnaire's first reminder: on most
         // days that leaves out every invitation of the last sendings.
         let Some(sent_by) = self
@@ -183,8 +191,10 @@ impl Dispatcher {
                 }
                 emails.extend(self.compose(recipient, Kind::Reminder(due), closes_at));
             }
-            queued += outbox::enqueue_all(&txn, &emails, now).await?;
+            let added = outbox::enqueue_all(&txn, &emails, now).await?;
             txn.commit().await?;
+            queued += added;
+            queueing.add(added);
         }
     }
 }
