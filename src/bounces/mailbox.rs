@@ -15,7 +15,7 @@ use sea_orm::DatabaseConnection;
 
 use super::imap::{self, ImapError, ImapSession, within};
 use super::mailbox_address::MailboxAddress;
-use super::{Imported, Processed, process_message};
+use super::{Imported, MAX_MESSAGE_BYTES, Processed, process_message, too_large};
 use crate::store::StoreError;
 
 /// "traité" in IMAP's modified UTF-7 (RFC 3501, 5.1.3): what mail clients show.
@@ -80,6 +80,14 @@ async fn read_folder(
     let mut imported = Imported::default();
     for uid in uids {
         let source = format!("{} UID {uid} (UIDVALIDITY {validity})", address.folder);
+        if let Some(bytes) = size(address, session, uid).await?
+            && bytes > MAX_MESSAGE_BYTES
+        {
+            tidy.move_to(address, session, uid, UNRECOGNISED).await?;
+            let why = format!("{} ; déplacé dans « non reconnu »", too_large(bytes));
+            imported.unreadable.push((source, why));
+            continue;
+        }
         let Some(raw) = fetch(address, session, uid).await? else {
             // Gone meanwhile (another client moved it): nothing to do with it.
             imported
@@ -98,6 +106,27 @@ async fn read_folder(
         imported.processed.push(processed);
     }
     Ok(imported)
+}
+
+/// The size of message `uid` as the server tells it, `None` if it is gone.
+async fn size(
+    address: &MailboxAddress,
+    session: &mut ImapSession,
+    uid: Uid,
+) -> Result<Option<u64>, ImapError> {
+    let fetches: Vec<Fetch> = within(address, async {
+        session
+            .uid_fetch(uid.to_string(), "RFC822.SIZE")
+            .await?
+            .try_collect()
+            .await
+    })
+    .await?;
+    Ok(fetches
+        .iter()
+        .find(|f| f.uid == Some(uid))
+        .and_then(|f| f.size)
+        .map(u64::from))
 }
 
 /// The raw bytes of message `uid`, without marking it seen.

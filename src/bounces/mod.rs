@@ -46,6 +46,20 @@ impl Processed {
     }
 }
 
+/// The largest message read. A bounce is a report and the start of the returned message: a
+/// few dozen KiB. Anything larger is not read (it would be held in memory whole) but listed
+/// as unreadable, and on IMAP moved to "non reconnu" for a person to look at.
+pub const MAX_MESSAGE_BYTES: u64 = 10 * 1024 * 1024;
+
+/// Why a message of `bytes` is not read, in French.
+pub fn too_large(bytes: u64) -> String {
+    format!(
+        "message de {:.1} Mio, plus que les {} Mio lus au plus : non lu",
+        bytes as f64 / 1_048_576.0,
+        MAX_MESSAGE_BYTES / 1_048_576
+    )
+}
+
 /// What an import or a mailbox reading did, and the files or messages it could not read
 /// (where, why).
 #[derive(Debug, Default)]
@@ -131,6 +145,15 @@ pub async fn import_path(
     })?;
     let mut imported = Imported::default();
     for file in files {
+        match std::fs::metadata(&file) {
+            Ok(meta) if meta.len() > MAX_MESSAGE_BYTES => {
+                imported
+                    .unreadable
+                    .push((file.display().to_string(), too_large(meta.len())));
+                continue;
+            }
+            _ => {}
+        }
         match std::fs::read(&file) {
             Ok(raw) => {
                 let source = file.display().to_string();

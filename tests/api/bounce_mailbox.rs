@@ -449,3 +449,44 @@ async fn a_bounce_written_by_a_real_postfix_makes_the_invitation_undeliverable()
     assert_eq!(imap.messages(TREATED).len(), 1);
     assert!(imap.messages("INBOX").is_empty());
 }
+
+#[tokio::test]
+async fn a_message_too_large_is_moved_unread_and_listed() {
+    let app = spawn_app().await;
+    let imap = Dovecot::start();
+    let mut huge = b"From: <someone@example.org>\r\nSubject: une piece jointe enorme\r\nMessage-ID: <huge-1@example.org>\r\n\r\n".to_vec();
+    let line = [b'x'; 998];
+    while (huge.len() as u64) <= jalon::bounces::MAX_MESSAGE_BYTES {
+        huge.extend_from_slice(&line);
+        huge.extend_from_slice(b"\r\n");
+    }
+    imap.deliver("1-huge", &huge);
+    imap.deliver("2-auto", &sample("out_of_office.eml"));
+
+    let (ok, stdout, stderr) = check(&app, Some(&imap.url()));
+    assert!(
+        !ok,
+        "an unread message is worth a look: exit 1\n{stdout}{stderr}"
+    );
+    assert!(stdout.contains("messages lus : 1\n"), "{stdout}");
+    assert!(stdout.contains("illisibles : 1\n"), "{stdout}");
+    assert!(
+        stderr.contains("Mio lus au plus : non lu ; déplacé dans « non reconnu »"),
+        "{stderr}"
+    );
+    let unrecognised = imap.messages(UNRECOGNISED);
+    assert_eq!(unrecognised.len(), 1);
+    assert!(unrecognised[0].contains("huge-1@example.org"));
+    assert_eq!(imap.messages(TREATED).len(), 1);
+    assert!(imap.messages("INBOX").is_empty());
+    assert_eq!(
+        app.count("bounce_messages").await,
+        1,
+        "the large one unread"
+    );
+
+    // Read again: it is not in the folder any more.
+    let (ok, again, stderr) = check(&app, Some(&imap.url()));
+    assert!(ok, "{again}{stderr}");
+    assert!(again.contains("messages lus : 0\n"), "{again}");
+}

@@ -478,3 +478,30 @@ async fn staff_see_the_undeliverable_and_correct_an_address() {
     assert!(page.contains("Aucune adresse en échec de distribution."));
     app.assert_invitation_counts_agree().await;
 }
+
+#[tokio::test]
+async fn an_exported_message_too_large_is_listed_unread() {
+    let app = spawn_app().await;
+    let folder = tempfile::tempdir().unwrap();
+    let huge = folder.path().join("1-huge.eml");
+    let file = std::fs::File::create(&huge).unwrap();
+    // Sparse: its length is what is checked, before anything is read.
+    file.set_len(jalon::bounces::MAX_MESSAGE_BYTES + 1).unwrap();
+    std::fs::copy(
+        Path::new(FIXTURES).join("out_of_office.eml"),
+        folder.path().join("2-auto.eml"),
+    )
+    .unwrap();
+
+    let (ok, stdout, stderr) = import(&app, folder.path());
+    assert!(!ok, "{stdout}{stderr}");
+    assert!(stdout.contains("messages lus : 1\n"), "{stdout}");
+    assert!(stdout.contains("illisibles : 1\n"), "{stdout}");
+    assert!(
+        stderr.contains(
+            "1-huge.eml illisible : message de 10.0 Mio, plus que les 10 Mio lus au plus : non lu"
+        ),
+        "{stderr}"
+    );
+    assert_eq!(app.count("bounce_messages").await, 1);
+}
