@@ -64,10 +64,9 @@ async fn read_folder(
     let tidy = Tidy {
         can_move: capabilities.has_str("MOVE"),
         uid_expunge: capabilities.has_str("UIDPLUS"),
+        treated: ensure_folder(address, session, TREATED).await?,
+        unrecognised: ensure_folder(address, session, UNRECOGNISED).await?,
     };
-    for folder in [TREATED, UNRECOGNISED] {
-        ensure_folder(address, session, folder).await?;
-    }
     let selected = within(address, session.select(&address.folder)).await?;
     let validity = selected.uid_validity.unwrap_or_default();
     // Without MOVE, a message copied and flagged \Deleted waits for someone else's expunge:
@@ -83,7 +82,8 @@ async fn read_folder(
         if let Some(bytes) = size(address, session, uid).await?
             && bytes > MAX_MESSAGE_BYTES
         {
-            tidy.move_to(address, session, uid, UNRECOGNISED).await?;
+            tidy.move_to(address, session, uid, &tidy.unrecognised)
+                .await?;
             let why = format!("{} ; déplacé dans « non reconnu »", too_large(bytes));
             imported.unreadable.push((source, why));
             continue;
@@ -97,9 +97,9 @@ async fn read_folder(
         };
         let processed = process_message(db, source, &raw, None, now).await?;
         let target = if processed.effect.recognised() {
-            TREATED
+            &tidy.treated
         } else {
-            UNRECOGNISED
+            &tidy.unrecognised
         };
         tidy.move_to(address, session, uid, target).await?;
         each(&processed);
@@ -151,13 +151,44 @@ async fn fetch(
         .map(<[u8]>::to_vec))
 }
 
-/// Creates `folder` (and subscribes to it, for mail clients) unless it exists.
+/// The full name of `folder`, created (and subscribed to, for mail clients) unless it
+/// exists. Some servers (Courier, Cyrus, Dovecot set up like them) keep every personal folder
+/// under the inbox (`INBOX.traité`) and refuse one at the top: the folder is then looked for
+/// and made there, with the server's own hierarchy delimiter.
 async fn ensure_folder(
     address: &MailboxAddress,
     session: &mut ImapSession,
     folder: &str,
-) -> Result<(), ImapError> {
-    let pattern = format!("\"{folder}\"");
+) -> Result<String, ImapError> {
+    let under_inbox = match inbox_delimiter(address, session).await? {
+        Some(delimiter) => Some(format!("INBOX{delimiter}{folder}")),
+        None => None,
+    };
+    for name in std::iter::once(folder.to_owned()).chain(under_inbox.clone()) {
+        if exists(address, session, &name).await? {
+            return Ok(name);
+        }
+    }
+    let created = match within(address, session.create(folder)).await {
+        Ok(()) => folder.to_owned(),
+        Err(refused) => {
+            let Some(name) = under_inbox else {
+                return Err(refused);
+            };
+            within(address, session.create(&name)).await?;
+            name
+        }
+    };
+    within(address, session.subscribe(&created)).await?;
+    Ok(created)
+}
+
+async fn exists(
+    address: &MailboxAddress,
+    session: &mut ImapSession,
+    name: &str,
+) -> Result<bool, ImapError> {
+    let pattern = format!("\"{name}\"");
     let found: Vec<Name> = within(address, async {
         session
             .list(None, Some(&pattern))
@@ -166,11 +197,21 @@ async fn ensure_folder(
             .await
     })
     .await?;
-    if found.is_empty() {
-        within(address, session.create(folder)).await?;
-        within(address, session.subscribe(folder)).await?;
-    }
-    Ok(())
+    Ok(!found.is_empty())
+}
+
+/// The hierarchy delimiter under the inbox, if the server has one.
+async fn inbox_delimiter(
+    address: &MailboxAddress,
+    session: &mut ImapSession,
+) -> Result<Option<String>, ImapError> {
+    let found: Vec<Name> = within(address, async {
+        session.list(None, Some("INBOX")).await?.try_collect().await
+    })
+    .await?;
+    Ok(found
+        .iter()
+        .find_map(|name| name.delimiter().map(str::to_owned)))
 }
 
 /// How a message leaves the folder read: MOVE (RFC 6851) where the server has it; else a
@@ -179,6 +220,9 @@ async fn ensure_folder(
 struct Tidy {
     can_move: bool,
     uid_expunge: bool,
+    /// The full names of the two folders, as [`ensure_folder`] found or made them.
+    treated: String,
+    unrecognised: String,
 }
 
 impl Tidy {

@@ -490,3 +490,26 @@ async fn a_message_too_large_is_moved_unread_and_listed() {
     assert!(ok, "{again}{stderr}");
     assert!(again.contains("messages lus : 0\n"), "{again}");
 }
+
+#[tokio::test]
+async fn folders_are_made_under_the_inbox_where_the_server_keeps_them_there() {
+    let app = spawn_app().await;
+    let imap = Dovecot::start_with_folders_under_inbox();
+    imap.deliver("1-news", &sample("foreign_newsletter.eml"));
+    imap.deliver("2-auto", &sample("out_of_office.eml"));
+
+    let (ok, stdout, stderr) = check(&app, Some(&imap.url()));
+    assert!(ok, "{stdout}{stderr}\n{}", imap.log().unwrap_or_default());
+    assert!(stdout.contains("messages lus : 2\n"), "{stdout}");
+    assert!(imap.messages("INBOX").is_empty());
+    assert_eq!(imap.messages(UNRECOGNISED).len(), 1);
+    assert_eq!(imap.messages(TREATED).len(), 1);
+
+    // Read again: the folders are found where they were made.
+    imap.deliver("3-auto", &sample("outlook_automatic_reply.eml"));
+    let (ok, again, stderr) = check(&app, Some(&imap.url()));
+    assert!(ok, "{again}{stderr}");
+    assert!(again.contains("messages lus : 1\n"), "{again}");
+    assert_eq!(imap.messages(TREATED).len(), 2);
+    assert_eq!(imap.message_count(), 3);
+}
