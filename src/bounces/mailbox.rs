@@ -160,10 +160,9 @@ async fn ensure_folder(
     session: &mut ImapSession,
     folder: &str,
 ) -> Result<String, ImapError> {
-    let under_inbox = match inbox_delimiter(address, session).await? {
-        Some(delimiter) => Some(format!("INBOX{delimiter}{folder}")),
-        None => None,
-    };
+    let under_inbox = inbox_delimiter(address, session)
+        .await?
+        .map(|delimiter| format!("INBOX{delimiter}{folder}"));
     for name in std::iter::once(folder.to_owned()).chain(under_inbox.clone()) {
         if exists(address, session, &name).await? {
             return Ok(name);
