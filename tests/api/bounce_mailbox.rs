@@ -513,3 +513,54 @@ async fn folders_are_made_under_the_inbox_where_the_server_keeps_them_there() {
     assert_eq!(imap.messages(TREATED).len(), 2);
     assert_eq!(imap.message_count(), 3);
 }
+
+/// The inbox's messages flagged `\Deleted` (Maildir's flag `T` in the file's name).
+fn flagged_deleted(imap: &Dovecot) -> usize {
+    std::fs::read_dir(imap.base().join("mail/cur"))
+        .unwrap()
+        .filter(|entry| {
+            let name = entry.as_ref().unwrap().file_name();
+            let name = name.to_string_lossy();
+            name.rsplit_once(":2,")
+                .is_some_and(|(_, flags)| flags.contains('T'))
+        })
+        .count()
+}
+
+#[tokio::test]
+async fn without_move_a_message_is_copied_then_expunged_by_its_uid_alone() {
+    let app = spawn_app().await;
+    let imap = Dovecot::start_with_capabilities("IMAP4rev1 LITERAL+ UIDPLUS");
+    imap.deliver("1-news", &sample("foreign_newsletter.eml"));
+    imap.deliver("2-auto", &sample("out_of_office.eml"));
+
+    let (ok, stdout, stderr) = check(&app, Some(&imap.url()));
+    assert!(ok, "{stdout}{stderr}\n{}", imap.log().unwrap_or_default());
+    assert!(stdout.contains("messages lus : 2\n"), "{stdout}");
+    assert!(imap.messages("INBOX").is_empty(), "expunged after the copy");
+    assert_eq!(imap.messages(UNRECOGNISED).len(), 1);
+    assert_eq!(imap.messages(TREATED).len(), 1);
+}
+
+#[tokio::test]
+async fn without_move_nor_uidplus_a_copied_message_stays_flagged_and_is_not_read_again() {
+    let app = spawn_app().await;
+    let imap = Dovecot::start_with_capabilities("IMAP4rev1 LITERAL+");
+    imap.deliver("1-news", &sample("foreign_newsletter.eml"));
+    imap.deliver("2-auto", &sample("out_of_office.eml"));
+
+    let (ok, stdout, stderr) = check(&app, Some(&imap.url()));
+    assert!(ok, "{stdout}{stderr}\n{}", imap.log().unwrap_or_default());
+    assert!(stdout.contains("messages lus : 2\n"), "{stdout}");
+    assert_eq!(imap.messages(UNRECOGNISED).len(), 1);
+    assert_eq!(imap.messages(TREATED).len(), 1);
+    // Left flagged for the mailbox's owner to expunge: a plain EXPUNGE would also remove
+    // what others flagged.
+    assert_eq!(imap.messages("INBOX").len(), 2);
+    assert_eq!(flagged_deleted(&imap), 2);
+
+    let (ok, again, stderr) = check(&app, Some(&imap.url()));
+    assert!(ok, "{again}{stderr}");
+    assert!(again.contains("messages lus : 0\n"), "{again}");
+    assert_eq!(imap.message_count(), 4);
+}

@@ -118,27 +118,42 @@ fn ids_of_current() -> u32 {
 
 impl Dovecot {
     pub fn start() -> Self {
-        Self::start_inner(false, free_port(), false)
+        Self::start_inner(false, free_port(), "")
     }
 
     /// Every personal folder under the inbox (`INBOX.traité`), as Courier and Cyrus keep
     /// them: a folder at the top is refused.
     pub fn start_with_folders_under_inbox() -> Self {
-        Self::start_inner(false, free_port(), true)
+        Self::start_inner(
+            false,
+            free_port(),
+            "namespace inbox {\n  inbox = yes\n  prefix = INBOX.\n  separator = .\n}\n",
+        )
+    }
+
+    /// Telling clients only of `capabilities` once logged in (an older server: without
+    /// MOVE, or without UIDPLUS either).
+    pub fn start_with_capabilities(capabilities: &str) -> Self {
+        Self::start_inner(
+            false,
+            free_port(),
+            &format!("imap_capability = {capabilities}\n"),
+        )
     }
 
     /// On a port chosen beforehand (a client told of it before the server was there).
     pub fn start_on(port: u16) -> Self {
-        Self::start_inner(false, port, false)
+        Self::start_inner(false, port, "")
     }
 
     /// Also TLS: STARTTLS on the IMAP port and IMAPS on another, with a certificate for
     /// 127.0.0.1 signed by a throwaway authority ([`Dovecot::ca_file`]) no one else trusts.
     pub fn start_with_tls() -> Self {
-        Self::start_inner(true, free_port(), false)
+        Self::start_inner(true, free_port(), "")
     }
 
-    fn start_inner(tls: bool, port: u16, under_inbox: bool) -> Self {
+    /// `extra`: more lines of configuration.
+    fn start_inner(tls: bool, port: u16, extra: &str) -> Self {
         assert!(
             Path::new(DOVECOT).exists(),
             "{DOVECOT} missing: apt-get install dovecot-imapd (scripts/test does it)"
@@ -190,7 +205,7 @@ userdb {{
   args = uid={uid} gid={gid} home={root}/mail
 }}
 mail_location = maildir:{root}/mail
-{namespace}service imap-login {{
+{extra}service imap-login {{
   inet_listener imap {{
     address = 127.0.0.1
     port = {port}
@@ -204,11 +219,6 @@ mail_location = maildir:{root}/mail
             uid = owner.0,
             gid = owner.1,
             imaps = tls_port.unwrap_or(0),
-            namespace = if under_inbox {
-                "namespace inbox {\n  inbox = yes\n  prefix = INBOX.\n  separator = .\n}\n"
-            } else {
-                ""
-            },
         );
         let config_path = dir.path().join("dovecot.conf");
         std::fs::write(&config_path, config).unwrap();
