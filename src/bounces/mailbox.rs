@@ -8,6 +8,8 @@
 //! not its IMAP UID, so that a message put back by hand, or also imported as a file, is
 //! recognised too.
 
+use std::collections::HashMap;
+
 use async_imap::types::{Fetch, Name, Uid};
 use chrono::{DateTime, Utc};
 use futures_util::TryStreamExt;
@@ -61,11 +63,12 @@ async fn read_folder(
     each: &mut (dyn FnMut(&Processed) + Send),
 ) -> Result<Imported, MailboxError> {
     let capabilities = within(address, session.capabilities()).await?;
+    let delimiter = inbox_delimiter(address, session).await?;
     let tidy = Tidy {
         can_move: capabilities.has_str("MOVE"),
         uid_expunge: capabilities.has_str("UIDPLUS"),
-        treated: ensure_folder(address, session, TREATED).await?,
-        unrecognised: ensure_folder(address, session, UNRECOGNISED).await?,
+        treated: ensure_folder(address, session, TREATED, delimiter.as_deref()).await?,
+        unrecognised: ensure_folder(address, session, UNRECOGNISED, delimiter.as_deref()).await?,
     };
     let selected = within(address, session.select(&address.folder)).await?;
     let validity = selected.uid_validity.unwrap_or_default();
@@ -76,10 +79,15 @@ async fn read_folder(
         .into_iter()
         .collect();
     uids.sort_unstable();
+    let sizes = if uids.is_empty() {
+        HashMap::new()
+    } else {
+        sizes(address, session).await?
+    };
     let mut imported = Imported::default();
     for uid in uids {
         let source = format!("{} UID {uid} (UIDVALIDITY {validity})", address.folder);
-        if let Some(bytes) = size(address, session, uid).await?
+        if let Some(&bytes) = sizes.get(&uid)
             && bytes > MAX_MESSAGE_BYTES
         {
             tidy.move_to(address, session, uid, &tidy.unrecognised)
@@ -108,25 +116,29 @@ async fn read_folder(
     Ok(imported)
 }
 
-/// The size of message `uid` as the server tells it, `None` if it is gone.
-async fn size(
+/// The FETCH answers to `items` for the messages of `uids` (an IMAP sequence set).
+async fn uid_fetch(
     address: &MailboxAddress,
     session: &mut ImapSession,
-    uid: Uid,
-) -> Result<Option<u64>, ImapError> {
-    let fetches: Vec<Fetch> = within(address, async {
-        session
-            .uid_fetch(uid.to_string(), "RFC822.SIZE")
-            .await?
-            .try_collect()
-            .await
+    uids: &str,
+    items: &str,
+) -> Result<Vec<Fetch>, ImapError> {
+    within(address, async {
+        session.uid_fetch(uids, items).await?.try_collect().await
     })
-    .await?;
-    Ok(fetches
+    .await
+}
+
+/// The size of every message of the folder as the server tells it, in one request.
+async fn sizes(
+    address: &MailboxAddress,
+    session: &mut ImapSession,
+) -> Result<HashMap<Uid, u64>, ImapError> {
+    Ok(uid_fetch(address, session, "1:*", "RFC822.SIZE")
+        .await?
         .iter()
-        .find(|f| f.uid == Some(uid))
-        .and_then(|f| f.size)
-        .map(u64::from))
+        .filter_map(|f| Some((f.uid?, u64::from(f.size?))))
+        .collect())
 }
 
 /// The raw bytes of message `uid`, without marking it seen.
@@ -135,14 +147,7 @@ async fn fetch(
     session: &mut ImapSession,
     uid: Uid,
 ) -> Result<Option<Vec<u8>>, ImapError> {
-    let fetches: Vec<Fetch> = within(address, async {
-        session
-            .uid_fetch(uid.to_string(), "BODY.PEEK[]")
-            .await?
-            .try_collect()
-            .await
-    })
-    .await?;
+    let fetches = uid_fetch(address, session, &uid.to_string(), "BODY.PEEK[]").await?;
     // Other FETCH lines (flag changes) may come along: only this UID's body counts.
     Ok(fetches
         .iter()
@@ -159,10 +164,9 @@ async fn ensure_folder(
     address: &MailboxAddress,
     session: &mut ImapSession,
     folder: &str,
+    inbox_delimiter: Option<&str>,
 ) -> Result<String, ImapError> {
-    let under_inbox = inbox_delimiter(address, session)
-        .await?
-        .map(|delimiter| format!("INBOX{delimiter}{folder}"));
+    let under_inbox = inbox_delimiter.map(|delimiter| format!("INBOX{delimiter}{folder}"));
     for name in std::iter::once(folder.to_owned()).chain(under_inbox.clone()) {
         if exists(address, session, &name).await? {
             return Ok(name);
@@ -182,21 +186,26 @@ async fn ensure_folder(
     Ok(created)
 }
 
+/// The folders whose names match `pattern` (LIST, from the top).
+async fn list(
+    address: &MailboxAddress,
+    session: &mut ImapSession,
+    pattern: &str,
+) -> Result<Vec<Name>, ImapError> {
+    within(address, async {
+        session.list(None, Some(pattern)).await?.try_collect().await
+    })
+    .await
+}
+
 async fn exists(
     address: &MailboxAddress,
     session: &mut ImapSession,
     name: &str,
 ) -> Result<bool, ImapError> {
-    let pattern = format!("\"{name}\"");
-    let found: Vec<Name> = within(address, async {
-        session
-            .list(None, Some(&pattern))
-            .await?
-            .try_collect()
-            .await
-    })
-    .await?;
-    Ok(!found.is_empty())
+    Ok(!list(address, session, &format!("\"{name}\""))
+        .await?
+        .is_empty())
 }
 
 /// The hierarchy delimiter under the inbox, if the server has one.
@@ -204,11 +213,8 @@ async fn inbox_delimiter(
     address: &MailboxAddress,
     session: &mut ImapSession,
 ) -> Result<Option<String>, ImapError> {
-    let found: Vec<Name> = within(address, async {
-        session.list(None, Some("INBOX")).await?.try_collect().await
-    })
-    .await?;
-    Ok(found
+    Ok(list(address, session, "INBOX")
+        .await?
         .iter()
         .find_map(|name| name.delimiter().map(str::to_owned)))
 }
