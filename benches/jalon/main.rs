@@ -11,6 +11,8 @@
 //!   JALON_BENCH_SIZES=10000,100000 cargo bench -- dashboard
 //!   JALON_BENCH_RUNS=5 JALON_BENCH_SECONDS=20 cargo bench -- widget
 //!   JALON_BENCH_POSTGRES=0 cargo bench -- answering   # SQLite only
+//!   JALON_BENCH_SQLITE=0 cargo bench -- answering     # PostgreSQL only
+//!   JALON_BENCH_CLIENTS=32 JALON_BENCH_WAYS=json cargo bench -- answering   # one figure
 //!   JALON_BENCH_BINARY=/path/to/other/jalon cargo bench -- dispatch   # another build
 
 mod ceiling;
@@ -58,6 +60,21 @@ pub struct Settings {
     pub sizes: Vec<usize>,
     /// Whether the answering part also measures PostgreSQL (`JALON_BENCH_POSTGRES=0` skips it).
     pub postgres: bool,
+    /// Whether it measures SQLite (`JALON_BENCH_SQLITE=0` skips it).
+    pub sqlite: bool,
+    /// The answering part's counts of clients (`JALON_BENCH_CLIENTS=32`: only those).
+    pub clients: Vec<u32>,
+    /// The answering part's ways (`JALON_BENCH_WAYS=json`: the JSON API only).
+    pub ways: Vec<String>,
+}
+
+fn env_list(name: &str, default: &str) -> Vec<String> {
+    std::env::var(name)
+        .unwrap_or_else(|_| default.to_owned())
+        .split(',')
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
+        .collect()
 }
 
 fn env_number<T: std::str::FromStr>(name: &str, default: T) -> T {
@@ -96,12 +113,17 @@ fn main() {
     let settings = Settings {
         runs: env_number("JALON_BENCH_RUNS", 3),
         seconds: env_number("JALON_BENCH_SECONDS", 10),
-        sizes: std::env::var("JALON_BENCH_SIZES")
-            .unwrap_or_else(|_| "10000,100000,1000000".to_owned())
-            .split(',')
-            .filter_map(|s| s.trim().parse().ok())
+        sizes: env_list("JALON_BENCH_SIZES", "10000,100000,1000000")
+            .iter()
+            .filter_map(|s| s.parse().ok())
             .collect(),
         postgres: env_number("JALON_BENCH_POSTGRES", 1) != 0,
+        sqlite: env_number("JALON_BENCH_SQLITE", 1) != 0,
+        clients: env_list("JALON_BENCH_CLIENTS", "1,8,32")
+            .iter()
+            .filter_map(|s| s.parse().ok())
+            .collect(),
+        ways: env_list("JALON_BENCH_WAYS", "json,form"),
     };
     wrk::ensure_installed();
     let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");

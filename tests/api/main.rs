@@ -29,6 +29,7 @@ mod questionnaire_editing;
 mod questionnaires;
 mod sealing;
 mod smtp;
+mod sqlite_build;
 mod statistics;
 mod submission_batches;
 mod widget;

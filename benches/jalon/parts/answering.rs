@@ -30,7 +30,6 @@ use crate::server::{Server, base_env};
 use crate::wrk::Run;
 use crate::{Figure, Settings, median};
 
-const CLIENTS: [u32; 3] = [1, 8, 32];
 const CONSECUTIVE: usize = 5;
 /// Links a run may use, per second: above the fastest rate seen, so that no link is reused.
 const LINKS_PER_SECOND: usize = 7_000;
@@ -90,7 +89,9 @@ pub fn run(runtime: &tokio::runtime::Runtime, settings: &Settings) -> Vec<Figure
     let mut figures = Vec::new();
     let work = super::work_dir("answering");
     let sqlite = format!("sqlite://{}/jalon.db", work.path().display());
-    figures.extend(measure("SQLite", &sqlite, runtime, settings, work.path()));
+    if settings.sqlite {
+        figures.extend(measure("SQLite", &sqlite, runtime, settings, work.path()));
+    }
     if !settings.postgres {
         return figures;
     }
@@ -146,7 +147,11 @@ fn measure(
     let ceiling_seconds = seconds.div_ceil(2).max(2);
     // Runs: a warm-up, each way at each count of clients, the JSON API at 32 four more
     // times, and on PostgreSQL the two instances.
-    let runs = 1 + 2 * CLIENTS.len() + (CONSECUTIVE - 1) + usize::from(postgres);
+    let ways: Vec<Way> = [Way::Json, Way::Form]
+        .into_iter()
+        .filter(|way| settings.ways.iter().any(|w| w == way.mode()))
+        .collect();
+    let runs = 1 + ways.len() * settings.clients.len() + (CONSECUTIVE - 1) + usize::from(postgres);
     let links = LINKS_PER_SECOND * seconds as usize * runs;
     let ceiling_links = CEILING_LINKS_PER_SECOND * ceiling_seconds as usize * CEILING_SHAPES.len();
 
@@ -248,8 +253,8 @@ fn measure(
     answer(&server, &mut links, Way::Json, 32, 2); // warm-up, not measured
     let mut figures = ceiling_figures(database, &ceilings);
     let mut consecutive = Vec::new();
-    for way in [Way::Json, Way::Form] {
-        for clients in CLIENTS {
+    for &way in &ways {
+        for &clients in &settings.clients {
             let repeats = if way == Way::Json && clients == 32 {
                 CONSECUTIVE
             } else {
