@@ -8,16 +8,23 @@
 //!
 //! Whatever kind a batch is, it is committed before any of its requests is answered, and a
 //! database that cannot serve has the connection renewed before the next batch.
+//!
+//! Beside it, on PostgreSQL, a task moves the participation counts' changes into the counts
+//! every second (`store::results::count_changes`): a short transaction of the pool's, which
+//! holds no lock a writer waits on.
 
 use std::sync::Arc;
 
-use sea_orm::DatabaseConnection;
+use std::time::Duration;
+
+use sea_orm::{DatabaseConnection, DbBackend};
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 use tokio::time::MissedTickBehavior;
 
 use crate::seal_key::SealKey;
 use crate::store::batch::WriterConnection;
+use crate::store::results::count_changes;
 use crate::submissions::{self, AnswerQueue, FoldJob};
 use crate::widget::{self, RatingQueue, Widget};
 
@@ -25,11 +32,16 @@ use crate::widget::{self, RatingQueue, Widget};
 pub struct WriterHandle {
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
+    compactor: JoinHandle<()>,
 }
+
+/// How often the participation counts' changes are moved into the counts (PostgreSQL).
+const COMPACTION_INTERVAL: Duration = Duration::from_secs(1);
 
 impl WriterHandle {
     /// Writes what is queued and pending, then returns.
     pub async fn shutdown(mut self) {
+        self.compactor.abort();
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
@@ -44,6 +56,7 @@ impl WriterHandle {
 impl Drop for WriterHandle {
     fn drop(&mut self) {
         // Dropped without `shutdown`: the task still writes what is queued on its own.
+        self.compactor.abort();
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
@@ -69,6 +82,7 @@ pub fn spawn(db: DatabaseConnection, seal_key: SealKey, queues: Queues) -> Write
     let (stop, mut stopped) = oneshot::channel::<()>();
     let (folds, mut prepared) = mpsc::channel::<FoldJob>(1);
     tokio::spawn(submissions::prepare_folds(db.clone(), folds));
+    let compactor = tokio::spawn(compact_counts(db.clone()));
     let mut connection = WriterConnection::new(&db);
     let task = tokio::spawn(async move {
         let mut tick = tokio::time::interval(widget.settings.flush_interval);
@@ -112,5 +126,23 @@ pub fn spawn(db: DatabaseConnection, seal_key: SealKey, queues: Queues) -> Write
     WriterHandle {
         stop: Some(stop),
         task: Some(task),
+        compactor,
+    }
+}
+
+/// Moves the participation counts' changes into the counts every [`COMPACTION_INTERVAL`]
+/// (PostgreSQL; SQLite keeps its counts in place). A failure waits for the next turn: the
+/// changes stay, and readers count them meanwhile.
+async fn compact_counts(db: DatabaseConnection) {
+    if db.get_database_backend() != DbBackend::Postgres {
+        return;
+    }
+    let mut tick = tokio::time::interval(COMPACTION_INTERVAL);
+    tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if let Err(e) = count_changes::compact(&db).await {
+            tracing::warn!(error = %e, "participation counts' changes not moved yet");
+        }
     }
 }

@@ -20,6 +20,7 @@ mod m20261220_000015_questionnaire_drafts;
 mod m20261220_000016_bounces;
 mod m20261221_000017_questionnaire_draft_emails;
 mod m20261222_000018_outbox_bodies;
+mod m20261223_000019_count_changes;
 
 pub struct Migrator;
 
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261220_000016_bounces::Migration),
             Box::new(m20261221_000017_questionnaire_draft_emails::Migration),
             Box::new(m20261222_000018_outbox_bodies::Migration),
+            Box::new(m20261223_000019_count_changes::Migration),
         ]
     }
 }

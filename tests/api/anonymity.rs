@@ -19,8 +19,9 @@ const K: usize = 5;
 
 /// Every table of the schema, and which side it is on. A new table must be placed here, so
 /// that this test reads it.
-/// (`invitation_counts` and `opened_counts` are kept by triggers on `invitations`.)
-const PERSON_SIDE: [&str; 7] = [
+/// (`invitation_counts` and `opened_counts` are kept by triggers on `invitations`, through
+/// their `…_changes` on PostgreSQL.)
+const PERSON_SIDE: [&str; 9] = [
     "invitations",
     "outbox",
     "outbox_bodies",
@@ -29,6 +30,8 @@ const PERSON_SIDE: [&str; 7] = [
     "drafts",
     "invitation_counts",
     "opened_counts",
+    "invitation_count_changes",
+    "opened_count_changes",
 ];
 const RESPONSE_SIDE: [&str; 11] = [
     "responses",

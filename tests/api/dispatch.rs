@@ -575,3 +575,81 @@ async fn the_same_intervention_registered_twice_at_once_exists_once() {
     assert_eq!(app.count("interventions").await, 1);
     assert_eq!(app.count("invitations").await, 2);
 }
+
+/// Claims of one dispatch batch move the same participation counts (pending − 1,
+/// completed + 1). On PostgreSQL two transactions claiming two links of the batch must not
+/// wait on each other (the writers of two instances, a dispatch beside them): the second
+/// gets a lock timeout of its own if it waits on the first, still open. SQLite runs one
+/// write transaction at a time, so there they follow each other. Either way the counts
+/// follow the invitations, before and after the changes are moved into them.
+#[tokio::test]
+async fn claims_of_one_batch_do_not_wait_on_each_other_and_the_counts_follow() {
+    use jalon::entities::invitation;
+    use sea_orm::sea_query::Expr;
+    use sea_orm::{ColumnTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, TransactionTrait};
+
+    let app = spawn_app().await;
+    let smtp = SmtpSink::start();
+    let dispatcher = app.smtp_dispatcher(&smtp);
+    register(
+        &app,
+        &intervention(
+            "BRE-2025-031",
+            "2025-06-16",
+            &[
+                "first@example.org",
+                "second@example.org",
+                "third@example.org",
+            ],
+        ),
+    )
+    .await;
+    let sent = dispatcher.run(app.now()).await.unwrap();
+    assert_eq!(sent.sent, 3);
+    let ids: Vec<uuid::Uuid> = invitation::Entity::find()
+        .order_by_asc(invitation::Column::Id)
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|i| i.id)
+        .collect();
+    let complete = |id: uuid::Uuid| {
+        invitation::Entity::update_many()
+            .col_expr(invitation::Column::Status, Expr::value("completed"))
+            .filter(invitation::Column::Id.eq(id))
+    };
+
+    let postgres = app.db.get_database_backend() == DbBackend::Postgres;
+    let first = app.db.begin().await.unwrap();
+    complete(ids[0]).exec(&first).await.unwrap();
+    if postgres {
+        let second = app.db.begin().await.unwrap();
+        second
+            .execute_unprepared("SET LOCAL lock_timeout = '2s'")
+            .await
+            .unwrap();
+        let claimed = complete(ids[1]).exec(&second).await;
+        assert!(
+            claimed.is_ok(),
+            "the second claim waited on the first: {claimed:?}"
+        );
+        second.commit().await.unwrap();
+        first.commit().await.unwrap();
+    } else {
+        first.commit().await.unwrap();
+        complete(ids[1]).exec(&app.db).await.unwrap();
+    }
+    app.assert_invitation_counts_agree().await;
+
+    jalon::store::results::count_changes::compact(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(app.count("invitation_count_changes").await, 0);
+    assert_eq!(app.count("opened_count_changes").await, 0);
+    app.assert_invitation_counts_agree().await;
+    let completed = app
+        .count("invitation_counts WHERE status = 'completed' AND n = 2")
+        .await;
+    assert_eq!(completed, 1, "both claims are in the counts themselves");
+}

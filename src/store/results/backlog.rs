@@ -42,6 +42,17 @@ const FOLDING: i64 = 0x006a_616c_6f6e;
 /// Takes the folding lock for the transaction (PostgreSQL); `false` if another fold holds it
 /// and `others` says not to wait.
 async fn take_folding_lock(txn: &DatabaseTransaction, others: Others) -> Result<bool, StoreError> {
+    take_lock(txn, FOLDING, others).await
+}
+
+/// Takes the transaction-scoped advisory lock `key` (PostgreSQL; SQLite's write lock already
+/// lets one writer at a time in); `false` if another transaction holds it and `others` says
+/// not to wait.
+pub(super) async fn take_lock(
+    txn: &DatabaseTransaction,
+    key: i64,
+    others: Others,
+) -> Result<bool, StoreError> {
     if txn.get_database_backend() != DbBackend::Postgres {
         return Ok(true);
     }
@@ -53,7 +64,7 @@ async fn take_folding_lock(txn: &DatabaseTransaction, others: Others) -> Result<
         .query_one_raw(Statement::from_sql_and_values(
             DbBackend::Postgres,
             sql,
-            [FOLDING.into()],
+            [key.into()],
         ))
         .await?;
     Ok(row

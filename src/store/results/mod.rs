@@ -6,6 +6,7 @@ pub mod backlog;
 pub mod campaigns;
 pub mod comments;
 pub mod company_scores;
+pub mod count_changes;
 pub mod counts;
 pub mod participation;
 pub mod raw;

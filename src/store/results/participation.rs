@@ -3,7 +3,8 @@
 //! Sent, answered and opened invitations are read from the counts that triggers keep on
 //! `invitations` (see the `invitation_counts` migration): a few rows per campaign (one per
 //! dispatch batch, status and number of reminders; one per day of first opening), whatever
-//! the number of invitations. Failed emails are read from the outbox, through an index that
+//! the number of invitations, plus on PostgreSQL the changes not yet added to them
+//! (`count_changes`). Failed emails are read from the outbox, through an index that
 //! holds the rows counted.
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -11,6 +12,7 @@ use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Query, SelectStatement};
 use sea_orm::{ConnectionTrait, QueryResult};
 use uuid::Uuid;
 
+use super::count_changes;
 use crate::domain::QuestionnaireCode;
 use crate::domain::indicators::Participation;
 use crate::domain::results::{SentBatch, participation};
@@ -79,7 +81,7 @@ pub async fn participation_of(
     .finally(0);
     let mut query = Query::select();
     query
-        .from(c)
+        .from_subquery(count_changes::invitation_counts(), c)
         .expr_as(
             Func::cast_as(Func::sum(Expr::col((c, C::N))), Alias::new("BIGINT")),
             Alias::new("sent"),
@@ -178,15 +180,17 @@ pub async fn sent_batches(
 ) -> Result<Vec<SentBatch>, StoreError> {
     let c = invitation_count::Entity;
     use invitation_count::Column as C;
+    let n = Func::cast_as(Func::sum(Expr::col((c, C::N))), Alias::new("BIGINT"));
     let mut query = Query::select();
     query
-        .from(c)
+        .from_subquery(count_changes::invitation_counts(), c)
         .column((c, C::SentAt))
         .column((c, C::Status))
         .column((c, C::RemindersSent))
-        .column((c, C::N))
+        .expr_as(n.clone(), Alias::new("n"))
         .and_where(Expr::col((c, C::CampaignId)).eq(campaign_id))
-        .and_where(Expr::col((c, C::N)).gt(0));
+        .group_by_columns([(c, C::SentAt), (c, C::Status), (c, C::RemindersSent)])
+        .and_having(Expr::expr(n).gt(0));
     let rows = db.query_all(&query).await?;
     let mut batches = Vec::with_capacity(rows.len());
     for row in &rows {
@@ -211,13 +215,15 @@ pub async fn opened_per_day(
 ) -> Result<Vec<(NaiveDate, u64)>, StoreError> {
     let o = opened_count::Entity;
     use opened_count::Column as C;
+    let n = Func::cast_as(Func::sum(Expr::col((o, C::N))), Alias::new("BIGINT"));
     let mut query = Query::select();
     query
-        .from(o)
+        .from_subquery(count_changes::opened_counts(), o)
         .column((o, C::OpenedOn))
-        .column((o, C::N))
+        .expr_as(n.clone(), Alias::new("n"))
         .and_where(Expr::col((o, C::CampaignId)).eq(campaign_id))
-        .and_where(Expr::col((o, C::N)).gt(0));
+        .group_by_col((o, C::OpenedOn))
+        .and_having(Expr::expr(n).gt(0));
     let rows = db.query_all(&query).await?;
     let mut days = Vec::with_capacity(rows.len());
     for row in &rows {
