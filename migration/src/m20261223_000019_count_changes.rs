@@ -52,6 +52,18 @@ BEGIN
 END $$;
 "#;
 
+/// Tables whose rows are appended, then deleted a page at a time: autovacuum finds them
+/// empty again and again, and by default gives the empty pages back to the system, which
+/// takes an exclusive lock on the table: every transaction appending a row (a claim, a
+/// response) then waits for it. Measured on the count changes: sessions waiting on a
+/// relation lock of `invitation_count_changes` while two instances answered. The dead rows
+/// are still vacuumed; only the truncation goes.
+const NO_VACUUM_TRUNCATE: &str = "
+ALTER TABLE invitation_count_changes SET (vacuum_truncate = false);
+ALTER TABLE opened_count_changes SET (vacuum_truncate = false);
+ALTER TABLE tally_backlog SET (vacuum_truncate = false);
+";
+
 /// The functions of `m20261122_000010_invitation_counts`, for `down`.
 const POSTGRES_TRIGGERS_BEFORE: &str = r#"
 CREATE OR REPLACE FUNCTION invitation_counts_track() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -114,6 +126,7 @@ impl MigrationTrait for Migration {
         let db = manager.get_connection();
         if db.get_database_backend() == DbBackend::Postgres {
             db.execute_unprepared(POSTGRES_TRIGGERS).await?;
+            db.execute_unprepared(NO_VACUUM_TRUNCATE).await?;
         }
         Ok(())
     }
@@ -121,6 +134,8 @@ impl MigrationTrait for Migration {
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let db = manager.get_connection();
         if db.get_database_backend() == DbBackend::Postgres {
+            db.execute_unprepared("ALTER TABLE tally_backlog RESET (vacuum_truncate);")
+                .await?;
             db.execute_unprepared(POSTGRES_TRIGGERS_BEFORE).await?;
             db.execute_unprepared(
                 "INSERT INTO invitation_counts (campaign_id, sent_at, status, reminders_sent, n)
