@@ -12,7 +12,7 @@ use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Query, SelectStatement};
 use sea_orm::{ConnectionTrait, QueryResult};
 use uuid::Uuid;
 
-use super::count_changes;
+use super::{count_changes, counts};
 use crate::domain::QuestionnaireCode;
 use crate::domain::indicators::Participation;
 use crate::domain::results::{SentBatch, participation};
@@ -82,10 +82,7 @@ pub async fn participation_of(
     let mut query = Query::select();
     query
         .from_subquery(count_changes::invitation_counts(), c)
-        .expr_as(
-            Func::cast_as(Func::sum(Expr::col((c, C::N))), Alias::new("BIGINT")),
-            Alias::new("sent"),
-        )
+        .expr_as(counts::sum((c, C::N)), Alias::new("sent"))
         .expr_as(
             Func::cast_as(Func::sum(completed), Alias::new("BIGINT")),
             Alias::new("completed"),
@@ -180,7 +177,7 @@ pub async fn sent_batches(
 ) -> Result<Vec<SentBatch>, StoreError> {
     let c = invitation_count::Entity;
     use invitation_count::Column as C;
-    let n = Func::cast_as(Func::sum(Expr::col((c, C::N))), Alias::new("BIGINT"));
+    let n = counts::sum((c, C::N));
     let mut query = Query::select();
     query
         .from_subquery(count_changes::invitation_counts(), c)
@@ -215,7 +212,7 @@ pub async fn opened_per_day(
 ) -> Result<Vec<(NaiveDate, u64)>, StoreError> {
     let o = opened_count::Entity;
     use opened_count::Column as C;
-    let n = Func::cast_as(Func::sum(Expr::col((o, C::N))), Alias::new("BIGINT"));
+    let n = counts::sum((o, C::N));
     let mut query = Query::select();
     query
         .from_subquery(count_changes::opened_counts(), o)
