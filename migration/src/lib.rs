@@ -21,6 +21,7 @@ mod m20261220_000016_bounces;
 mod m20261221_000017_questionnaire_draft_emails;
 mod m20261222_000018_outbox_bodies;
 mod m20261223_000019_count_changes;
+mod m20261224_000020_unsent_invitations_index;
 
 pub struct Migrator;
 
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261221_000017_questionnaire_draft_emails::Migration),
             Box::new(m20261222_000018_outbox_bodies::Migration),
             Box::new(m20261223_000019_count_changes::Migration),
+            Box::new(m20261224_000020_unsent_invitations_index::Migration),
         ]
     }
 }

@@ -3,10 +3,9 @@
 //! two instances never send the same row; a crashed sender's rows come back after the lease.
 
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::sea_query::{Expr, Query};
+use sea_orm::sea_query::{Expr, LockBehavior, LockType, Query};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, TransactionTrait,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -208,30 +207,30 @@ pub async fn claim(
     limit: u64,
 ) -> Result<Vec<Claimed>, StoreError> {
     let owner = Uuid::new_v4().to_string();
-    let candidates: Vec<Uuid> = outbox::Entity::find()
-        .select_only()
+    // One statement picks and leases the rows. The pick is due first, in the order of the
+    // index on (status, next_attempt_at), so the scan stops at `limit` rows (ordered by
+    // anything else, every ready row and its bodies would be read and sorted at each
+    // claim). The lease then finds each picked row by its key: an UPDATE that re-checked
+    // the claim's condition itself was planned on that index, and read every queued row at
+    // each claim. On PostgreSQL the pick skips the rows another instance is leasing
+    // (SKIP LOCKED) instead of waiting for it; SQLite runs the statement as a whole.
+    let mut picked = Query::select();
+    picked
         .column(outbox::Column::Id)
-        .filter(claimable(now))
-        // Due first, in the order of the index on (status, next_attempt_at): the scan stops
-        // at `limit` rows. Ordered by anything else, every ready row (and its bodies) is read
-        // and sorted at each claim, and a large sending slows down as its square.
-        .order_by_asc(outbox::Column::NextAttemptAt)
+        .from(outbox::Entity)
+        .cond_where(claimable(now))
+        .order_by(outbox::Column::NextAttemptAt, sea_orm::Order::Asc)
         .limit(limit)
-        .into_tuple()
-        .all(db)
-        .await?;
-    if candidates.is_empty() {
-        return Ok(Vec::new());
-    }
-    // The claim condition is repeated on the UPDATE: on PostgreSQL a row claimed by a
-    // concurrent transaction is re-checked after its lock is released, and skipped.
+        .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
     let mut rows = outbox::Entity::update_many()
         .col_expr(outbox::Column::LeaseOwner, Expr::value(owner))
         .col_expr(outbox::Column::LeaseUntil, Expr::value(now + lease))
-        .filter(outbox::Column::Id.is_in(candidates))
-        .filter(claimable(now))
+        .filter(outbox::Column::Id.in_subquery(picked))
         .exec_with_returning(db)
         .await?;
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
     rows.sort_by_key(|row| row.next_attempt_at);
     let mut bodies = bodies(db, rows.iter().map(|r| r.id)).await?;
     Ok(rows
