@@ -7,6 +7,7 @@ use chrono::{DateTime, Duration, Utc};
 use tokio::sync::{Notify, Semaphore};
 use tokio::task::JoinSet;
 
+use super::turns::WriteTurns;
 use super::{Dispatcher, LINK_TOKEN_SLOT};
 use crate::entities::outbox as outbox_row;
 use crate::mail::{MailError, OutgoingEmail};
@@ -15,7 +16,14 @@ use crate::store::StoreError;
 use crate::store::bounces;
 use crate::store::outbox::{self, Outcome};
 
-const CLAIM: u64 = 64;
+/// Emails claimed and not yet sent, at most: enough to keep every connection busy while the
+/// next claim waits for its turn to write (a batch being queued holds it for some 30 ms).
+const CLAIM: u64 = 256;
+/// Outcomes are recorded once this many have come back, or once the oldest has waited
+/// [`RECORD_WITHIN`]: what a crash can resend. Each record is a commit, hence an fsync: one
+/// per outcome or two was most of the database's work in a sending.
+const RECORD_EVERY: usize = 64;
+const RECORD_WITHIN: std::time::Duration = std::time::Duration::from_millis(100);
 
 /// What the queueing running beside [`Dispatcher::deliver`] has done so far.
 #[derive(Debug, Default)]
@@ -73,14 +81,15 @@ fn backoff(attempts: i32) -> Duration {
 impl Dispatcher {
     /// Sends every ready message of the outbox, and those `queueing` adds meanwhile, until it
     /// is done. Rows are claimed ahead of the sending, so that the SMTP connections never
-    /// wait for the database; outcomes are recorded as they come back, all those that
-    /// arrived meanwhile in one transaction, so that a crash can resend only the few
-    /// messages accepted since the last record.
+    /// wait for the database; outcomes are recorded in one transaction with the next claim,
+    /// every [`RECORD_EVERY`] outcomes or [`RECORD_WITHIN`], so that a crash can resend only
+    /// the few messages accepted since the last record.
     pub(super) async fn deliver(
         &self,
         now: DateTime<Utc>,
         progress: &dyn Progress,
         queueing: &Queueing,
+        turns: &WriteTurns,
     ) -> Result<Delivered, StoreError> {
         let mut delivered = Delivered::default();
         let ready_before = outbox::ready_count(&self.db, now).await?;
@@ -98,24 +107,31 @@ impl Dispatcher {
         let mut sending = JoinSet::new();
         let mut outbox_empty = false;
         let mut outcomes = Vec::new();
+        // When the oldest outcome not yet recorded came back.
+        let mut unrecorded_since: Option<tokio::time::Instant> = None;
         loop {
             let wanted = if outbox_empty {
                 0
             } else {
                 claim_size.saturating_sub(sending.len() as u64)
             };
-            // Nothing to record and nothing worth claiming: wait for the next outcome.
-            if !outcomes.is_empty() || wanted >= claim_size / 2 || sending.is_empty() {
+            let record_due = outcomes.len() >= RECORD_EVERY
+                || unrecorded_since.is_some_and(|since| since.elapsed() >= RECORD_WITHIN)
+                || (sending.is_empty() && !outcomes.is_empty());
+            if record_due || wanted >= claim_size / 2 || sending.is_empty() {
                 if !outcomes.is_empty() {
                     self.record_refusals(&outcomes, now).await?;
                 }
                 // Read before claiming: rows queued after this claim are seen by the next one.
                 let queueing_done = queueing.is_done();
+                let turn = turns.take().await;
                 let batch =
                     outbox::record_and_claim(&self.db, &outcomes, now, lease, wanted).await?;
+                drop(turn);
                 progress.set_length(ready_before + queueing.queued());
                 progress.advance(outcomes.len() as u64);
                 outcomes.clear();
+                unrecorded_since = None;
                 if wanted > 0 && batch.is_empty() {
                     if queueing_done {
                         outbox_empty = true;
@@ -138,8 +154,19 @@ impl Dispatcher {
                     });
                 }
             }
-            let Some(first) = sending.join_next().await else {
-                if outbox_empty {
+            let next = match unrecorded_since {
+                Some(since) => {
+                    match tokio::time::timeout_at(since + RECORD_WITHIN, sending.join_next()).await
+                    {
+                        Ok(next) => next,
+                        // Time to record what came back.
+                        Err(_elapsed) => continue,
+                    }
+                }
+                None => sending.join_next().await,
+            };
+            let Some(first) = next else {
+                if outbox_empty && outcomes.is_empty() {
                     progress.finish();
                     return Ok(delivered);
                 }
@@ -153,6 +180,7 @@ impl Dispatcher {
                 let outcome = self.outcome(&row, result, now, &mut delivered);
                 outcomes.push((row, outcome));
             }
+            unrecorded_since.get_or_insert_with(tokio::time::Instant::now);
         }
     }
 

@@ -11,6 +11,7 @@
 
 mod deliver;
 mod queue;
+mod turns;
 
 use std::sync::Arc;
 
@@ -98,10 +99,11 @@ impl Dispatcher {
         let cancelled = queue::cancel_moot(&self.db).await?;
         // Sending starts with the first batch queued, not after the last.
         let queueing = deliver::Queueing::default();
+        let turns = turns::WriteTurns::for_backend(self.db.get_database_backend());
         let queue = async {
             let queued = async {
-                let invitations = self.queue_due_invitations(now, &queueing).await?;
-                let reminders = self.queue_due_reminders(now, &queueing).await?;
+                let invitations = self.queue_due_invitations(now, &queueing, &turns).await?;
+                let reminders = self.queue_due_reminders(now, &queueing, &turns).await?;
                 Ok::<_, StoreError>((invitations, reminders))
             }
             .await;
@@ -109,7 +111,7 @@ impl Dispatcher {
             queued
         };
         let ((invitations_queued, reminders_queued), delivered) =
-            tokio::try_join!(queue, self.deliver(now, progress, &queueing))?;
+            tokio::try_join!(queue, self.deliver(now, progress, &queueing, &turns))?;
         let mut summary = DispatchSummary {
             invitations_queued,
             reminders_queued,

@@ -7,6 +7,7 @@ use sea_orm::{DatabaseConnection, TransactionTrait};
 use uuid::Uuid;
 
 use super::deliver::Queueing;
+use super::turns::WriteTurns;
 use super::{Dispatcher, LINK_TOKEN_SLOT};
 use crate::domain::email_template::EmailValues;
 use crate::domain::schedule::{self, french_date};
@@ -83,11 +84,13 @@ impl Dispatcher {
 
     /// Queues the invitation email of every due invitation, in batches of one transaction
     /// each: the outbox rows and the invitations' `sent_at` are written together, each kind
-    /// of row in one statement.
+    /// of row in one statement. The emails are written before the transaction begins, so
+    /// that it holds the write lock only for its statements.
     pub(super) async fn queue_due_invitations(
         &self,
         now: DateTime<Utc>,
         queueing: &Queueing,
+        turns: &WriteTurns,
     ) -> Result<u64, StoreError> {
         let mut queued = 0;
         loop {
@@ -96,40 +99,46 @@ impl Dispatcher {
                 return Ok(queued);
             }
             // Invitations of one questionnaire close at the same instant: one update each.
-            let mut by_closing: BTreeMap<DateTime<Utc>, Vec<&Recipient>> = BTreeMap::new();
+            let mut by_closing: BTreeMap<DateTime<Utc>, Vec<(Uuid, Option<NewEmail>)>> =
+                BTreeMap::new();
             for recipient in &due {
                 let rules = self
                     .catalog
                     .get(recipient.questionnaire)
                     .map(|q| q.definition.schedule.clone())
                     .unwrap_or_default();
+                let closes_at = schedule::closes_at(now, &rules);
+                let email = self.compose(recipient, Kind::Invitation, closes_at);
+                if email.is_none() {
+                    tracing::error!(questionnaire = %recipient.questionnaire, "no definition to write the invitation with");
+                }
                 by_closing
-                    .entry(schedule::closes_at(now, &rules))
+                    .entry(closes_at)
                     .or_default()
-                    .push(recipient);
+                    .push((recipient.id, email));
             }
+            let turn = turns.take().await;
             let txn = self.db.begin().await?;
             let mut emails = Vec::with_capacity(due.len());
             let mut progressed = false;
             for (closes_at, recipients) in by_closing {
-                let ids: Vec<Uuid> = recipients.iter().map(|r| r.id).collect();
+                let ids: Vec<Uuid> = recipients.iter().map(|(id, _)| *id).collect();
                 // Claim first: those another instance got are written nothing.
                 let marked: HashSet<Uuid> = followup::mark_all_sent(&txn, &ids, now, closes_at)
                     .await?
                     .into_iter()
                     .collect();
                 progressed |= !marked.is_empty();
-                for recipient in recipients.into_iter().filter(|r| marked.contains(&r.id)) {
-                    match self.compose(recipient, Kind::Invitation, closes_at) {
-                        Some(email) => emails.push(email),
-                        None => {
-                            tracing::error!(questionnaire = %recipient.questionnaire, "no definition to write the invitation with");
-                        }
-                    }
-                }
+                emails.extend(
+                    recipients
+                        .into_iter()
+                        .filter(|(id, _)| marked.contains(id))
+                        .filter_map(|(_, email)| email),
+                );
             }
             let added = outbox::enqueue_all(&txn, &emails, now).await?;
             txn.commit().await?;
+            drop(turn);
             queued += added;
             queueing.add(added);
             if !progressed {
@@ -144,6 +153,7 @@ impl Dispatcher {
         &self,
         now: DateTime<Utc>,
         queueing: &Queueing,
+        turns: &WriteTurns,
     ) -> Result<u64, StoreError> {
         // Only those sent long enough ago for some questionnaire's first reminder: on most
         // days that leaves out every invitation of the last sendings.
@@ -163,8 +173,8 @@ impl Dispatcher {
                 return Ok(queued);
             };
             after = Some(last.id);
-            let mut emails = Vec::new();
-            let txn = self.db.begin().await?;
+            // (invitation, reminders it had, reminders it will have had, the email)
+            let mut owed = Vec::new();
             for recipient in &waiting {
                 let (Some(sent_at), Some(closes_at)) = (recipient.sent_at, recipient.closes_at)
                 else {
@@ -184,15 +194,23 @@ impl Dispatcher {
                     continue;
                 }
                 let to = i16::try_from(due).unwrap_or(i16::MAX);
-                if !followup::record_reminder(&txn, recipient.id, recipient.reminders_sent, to)
-                    .await?
-                {
-                    continue;
+                let email = self.compose(recipient, Kind::Reminder(due), closes_at);
+                owed.push((recipient.id, recipient.reminders_sent, to, email));
+            }
+            if owed.is_empty() {
+                continue;
+            }
+            let mut emails = Vec::new();
+            let turn = turns.take().await;
+            let txn = self.db.begin().await?;
+            for (invitation, from, to, email) in owed {
+                if followup::record_reminder(&txn, invitation, from, to).await? {
+                    emails.extend(email);
                 }
-                emails.extend(self.compose(recipient, Kind::Reminder(due), closes_at));
             }
             let added = outbox::enqueue_all(&txn, &emails, now).await?;
             txn.commit().await?;
+            drop(turn);
             queued += added;
             queueing.add(added);
         }
