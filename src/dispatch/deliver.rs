@@ -9,6 +9,7 @@ use tokio::task::JoinSet;
 
 use super::turns::WriteTurns;
 use super::{Dispatcher, LINK_TOKEN_SLOT};
+use crate::domain::email_template::fill_name;
 use crate::entities::outbox as outbox_row;
 use crate::mail::{MailError, OutgoingEmail};
 use crate::progress::Progress;
@@ -185,7 +186,7 @@ impl Dispatcher {
     }
 
     /// The message of an outbox row, with its personal link's token recomputed from the
-    /// invitation's id: the row only has its slot.
+    /// invitation's id and its contact's name: the bodies only have their slots.
     fn email_of(&self, claimed: &outbox::Claimed) -> OutgoingEmail {
         let row = &claimed.row;
         let token = row.invitation_id.map(|id| self.seal_key.links().token(id));
@@ -193,13 +194,15 @@ impl Dispatcher {
             Some(token) => stored.replace(LINK_TOKEN_SLOT, token.expose()),
             None => stored.to_owned(),
         };
+        let name = claimed.name.as_deref();
+        let html_name = name.map(|name| maud::html! { (name) }.into_string());
         OutgoingEmail {
             id: row.id,
             from: self.from.clone(),
             to: row.recipient.clone(),
             subject: row.subject.clone(),
-            text: fill(&claimed.body_text),
-            html: fill(&claimed.body_html),
+            text: fill_name(&fill(&claimed.body_text), name),
+            html: fill_name(&fill(&claimed.body_html), html_name.as_deref()),
             unsubscribe_url: row.unsubscribe_url.as_deref().map(fill),
             envelope_from: self
                 .bounce_address

@@ -9,7 +9,7 @@ use uuid::Uuid;
 use super::deliver::Queueing;
 use super::turns::WriteTurns;
 use super::{Dispatcher, LINK_TOKEN_SLOT};
-use crate::domain::email_template::EmailValues;
+use crate::domain::email_template::{EmailValues, NAME_SLOT, fill_name};
 use crate::domain::schedule::{self, french_date};
 use crate::store::StoreError;
 use crate::store::followup::{self, Recipient};
@@ -49,8 +49,10 @@ impl Dispatcher {
             "{}/confidentialite/{}",
             self.base_url, recipient.questionnaire
         );
+        // The name is filled in when the email is sent (`deliver`): the bodies of a batch
+        // that read the same are stored once, naming nobody.
         let values = EmailValues {
-            name: recipient.name.as_deref(),
+            name: recipient.name.as_ref().map(|_| NAME_SLOT),
             entity: &entity,
             title: &loaded.definition.title,
             minutes: loaded.definition.estimated_minutes,
@@ -76,7 +78,7 @@ impl Dispatcher {
             kind,
             recipient: recipient.email.clone(),
             body_html: email_html(&rendered).into_string(),
-            subject: rendered.subject,
+            subject: fill_name(&rendered.subject, recipient.name.as_deref()),
             body_text: rendered.text,
             unsubscribe_url: Some(unsubscribe),
         })

@@ -26,6 +26,23 @@ pub struct EmailTemplate {
     pub reminder_body: String,
 }
 
+/// Where the bodies of an invitation or reminder, as queued, have the recipient's name: the
+/// bodies are written once for every recipient of a batch who gets the same words, and each
+/// email's name is filled in when it is sent ([`fill_name`]), so that stored bodies name
+/// nobody.
+pub const NAME_SLOT: &str = "JALON-NAME";
+
+/// `body` with its name slot filled: the name as given (escaped beforehand for an HTML body),
+/// or, without a name, nothing in place of ` {nom}` (« Bonjour, » rather than « Bonjour , »).
+pub fn fill_name(body: &str, name: Option<&str>) -> String {
+    match name {
+        Some(name) => body.replace(NAME_SLOT, name),
+        None => body
+            .replace(&format!(" {NAME_SLOT}"), "")
+            .replace(NAME_SLOT, ""),
+    }
+}
+
 /// The values of the placeholders for one message.
 #[derive(Debug, Clone, Default)]
 pub struct EmailValues<'a> {
@@ -245,6 +262,22 @@ fn render(subject: &str, body: &str, values: &EmailValues<'_>) -> RenderedEmail 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_name_fills_its_slot_and_none_leaves_no_stray_space() {
+        let values = EmailValues {
+            name: Some(NAME_SLOT),
+            ..EmailValues::default()
+        };
+        let template = EmailTemplate::parse(SOURCE).unwrap();
+        let shared = template.render_invitation(&values).text;
+        assert!(shared.starts_with("Bonjour JALON-NAME,"), "{shared}");
+        assert!(fill_name(&shared, Some("Anne")).starts_with("Bonjour Anne,"));
+        assert!(fill_name(&shared, None).starts_with("Bonjour,"));
+        // A name is inserted once, never read again as a slot.
+        assert!(fill_name(&shared, Some("JALON-NAME x")).starts_with("Bonjour JALON-NAME x,"));
+        assert_eq!(fill_name("sans nom", Some("Anne")), "sans nom");
+    }
 
     const SOURCE: &str = r#"subject = "Votre avis sur l’intervention de {entite}"
 body = """

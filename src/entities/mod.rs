@@ -8,13 +8,13 @@ pub mod campaign;
 pub mod company_score;
 pub mod coproduction;
 pub mod draft;
+pub mod email_body;
 pub mod group_tally;
 pub mod intervention;
 pub mod invitation;
 pub mod invitation_count;
 pub mod opened_count;
 pub mod outbox;
-pub mod outbox_body;
 pub mod questionnaire_version;
 
 // Questionnaires edited by staff: drafts, publications, pilots.

@@ -1,6 +1,6 @@
 use sea_orm::entity::prelude::*;
 
-/// An email, recorded before it is sent; its bodies are in `outbox_body`.
+/// An email, recorded before it is sent; its bodies are in `email_body`.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "outbox")]
 pub struct Model {
@@ -23,6 +23,8 @@ pub struct Model {
     /// The tag of the envelope sender (VERP) and of jalon's header: a keyed hash of the
     /// invitation and kind (`crate::link_key`), by which a bounce finds this row.
     pub bounce_tag: Option<String>,
+    /// Its bodies (`email_body`), shared with the emails of its batch that read the same.
+    pub body_id: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -2,6 +2,8 @@
 //! (a guarded UPDATE, honoured alike by SQLite's single writer and PostgreSQL's row locks), so
 //! two instances never send the same row; a crashed sender's rows come back after the lease.
 
+use std::collections::{HashMap, HashSet};
+
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::{Expr, LockBehavior, LockType, Query};
 use sea_orm::{
@@ -13,7 +15,7 @@ use super::StoreError;
 use super::invitations::STATUS_PENDING;
 use super::json_rows::{self, Cell, JsonRows, Kind, Table};
 use crate::domain::results::report::DeliveryBacklog;
-use crate::entities::{invitation, outbox, outbox_body};
+use crate::entities::{email_body, invitation, outbox};
 
 pub const QUEUED: &str = "queued";
 pub const SENT: &str = "sent";
@@ -58,12 +60,14 @@ const OUTBOX: Table = Table {
         ("next_attempt_at", Kind::Timestamp),
         ("created_at", Kind::Timestamp),
         ("bounce_tag", Kind::Text),
+        ("body_id", Kind::Uuid),
     ],
     on_conflict: Some("(invitation_id, kind) DO NOTHING"),
 };
 
 /// Queues many emails in two statements; those whose (invitation, kind) is already queued
-/// are left alone. Returns how many were queued.
+/// are left alone. Emails with the same bodies share one row of them. Returns how many were
+/// queued.
 pub async fn enqueue_all(
     db: &impl ConnectionTrait,
     emails: &[NewEmail],
@@ -73,12 +77,23 @@ pub async fn enqueue_all(
         return Ok(0);
     }
     let backend = db.get_database_backend();
-    let ids: Vec<Uuid> = emails.iter().map(|_| Uuid::new_v4()).collect();
+    let mut shared: HashMap<(&str, &str), Uuid> = HashMap::new();
     let mut rows = JsonRows::new(backend);
     let mut bodies = JsonRows::new(backend);
-    for (id, email) in ids.iter().zip(emails) {
+    for email in emails {
+        let body_id = *shared
+            .entry((&email.body_text, &email.body_html))
+            .or_insert_with(|| {
+                let id = Uuid::new_v4();
+                bodies.push(&[
+                    Cell::Uuid(id),
+                    Cell::Text(&email.body_text),
+                    Cell::Text(&email.body_html),
+                ]);
+                id
+            });
         rows.push(&[
-            Cell::Uuid(*id),
+            Cell::Uuid(Uuid::new_v4()),
             email.invitation_id.into(),
             Cell::Text(&email.kind),
             Cell::Text(&email.recipient),
@@ -92,21 +107,18 @@ pub async fn enqueue_all(
             Cell::Timestamp(now),
             Cell::Timestamp(now),
             email.bounce_tag.as_deref().map_or(Cell::Null, Cell::Text),
-        ]);
-        bodies.push(&[
-            Cell::Uuid(*id),
-            Cell::Text(&email.body_text),
-            Cell::Text(&email.body_html),
+            Cell::Uuid(body_id),
         ]);
     }
     let queued = db.execute_raw(OUTBOX.insert(rows)).await?.rows_affected();
-    // The bodies of the rows just inserted: an email left alone keeps the bodies it has.
+    // Only the bodies that an email just queued uses: those of emails left alone are not
+    // written.
     let id = json_rows::cell(backend, 0, Kind::Uuid);
     let text = json_rows::cell(backend, 1, Kind::Text);
     let html = json_rows::cell(backend, 2, Kind::Text);
     let sql = format!(
-        "INSERT INTO outbox_bodies (outbox_id, body_text, body_html) \
-         SELECT {id}, {text}, {html} FROM {} WHERE EXISTS (SELECT 1 FROM outbox WHERE outbox.id = {id})",
+        "INSERT INTO email_bodies (id, body_text, body_html) \
+         SELECT {id}, {text}, {html} FROM {} WHERE EXISTS (SELECT 1 FROM outbox WHERE outbox.body_id = {id})",
         json_rows::source(backend)
     );
     db.execute_raw(bodies.statement(sql)).await?;
@@ -191,12 +203,14 @@ pub async fn ready_count(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Resul
         .await?)
 }
 
-/// A claimed email: its outbox row and its bodies.
+/// A claimed email: its outbox row, its bodies, and the name of its invitation's contact,
+/// which the bodies leave as a slot.
 #[derive(Debug, Clone)]
 pub struct Claimed {
     pub row: outbox::Model,
     pub body_text: String,
     pub body_html: String,
+    pub name: Option<String>,
 }
 
 /// Claims up to `limit` ready rows for `lease` and returns them with their bodies.
@@ -232,36 +246,60 @@ pub async fn claim(
         return Ok(Vec::new());
     }
     rows.sort_by_key(|row| row.next_attempt_at);
-    let mut bodies = bodies(db, rows.iter().map(|r| r.id)).await?;
+    let bodies = bodies(db, rows.iter().filter_map(|r| r.body_id)).await?;
+    let names = names(db, rows.iter().filter_map(|r| r.invitation_id)).await?;
     Ok(rows
         .into_iter()
         .map(|row| {
             // Every queued email has its bodies (written in the same transaction); an
             // erased one has them blanked, and is no longer queued.
-            let (body_text, body_html) = bodies
-                .remove(&row.id)
-                .map(|b| (b.body_text, b.body_html))
+            let (body_text, body_html) = row
+                .body_id
+                .and_then(|id| bodies.get(&id))
+                .map(|b| (b.body_text.clone(), b.body_html.clone()))
                 .unwrap_or_default();
+            let name = row
+                .invitation_id
+                .and_then(|id| names.get(&id).cloned().flatten());
             Claimed {
                 row,
                 body_text,
                 body_html,
+                name,
             }
         })
         .collect())
 }
 
-/// The bodies of these emails, by outbox id.
+/// These bodies, by id: each read once, however many emails share it.
 pub async fn bodies(
     db: &impl ConnectionTrait,
     ids: impl IntoIterator<Item = Uuid>,
-) -> Result<std::collections::HashMap<Uuid, outbox_body::Model>, StoreError> {
-    Ok(outbox_body::Entity::find()
-        .filter(outbox_body::Column::OutboxId.is_in(ids))
+) -> Result<HashMap<Uuid, email_body::Model>, StoreError> {
+    let ids: HashSet<Uuid> = ids.into_iter().collect();
+    Ok(email_body::Entity::find()
+        .filter(email_body::Column::Id.is_in(ids))
         .all(db)
         .await?
         .into_iter()
-        .map(|b| (b.outbox_id, b))
+        .map(|b| (b.id, b))
+        .collect())
+}
+
+/// The contact's name of these invitations, by id.
+async fn names(
+    db: &impl ConnectionTrait,
+    invitations: impl IntoIterator<Item = Uuid>,
+) -> Result<HashMap<Uuid, Option<String>>, StoreError> {
+    use sea_orm::QuerySelect;
+    Ok(invitation::Entity::find()
+        .select_only()
+        .columns([invitation::Column::Id, invitation::Column::Name])
+        .filter(invitation::Column::Id.is_in(invitations))
+        .into_tuple::<(Uuid, Option<String>)>()
+        .all(db)
+        .await?
+        .into_iter()
         .collect())
 }
 

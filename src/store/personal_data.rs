@@ -19,14 +19,15 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::StoreError;
+use crate::domain::email_template::fill_name;
 use crate::domain::retention::{InvitationTimes, campaign_closed_at, erasable};
-use crate::entities::{answer, campaign, draft, invitation, outbox, outbox_body, response};
+use crate::entities::{answer, campaign, draft, email_body, invitation, outbox, response};
 
 /// Rows updated per statement (SQLite caps bound parameters).
 const CHUNK: usize = 500;
 
 /// The tables an erasure rewrites.
-const ERASED_TABLES: [&str; 4] = ["invitations", "outbox", "outbox_bodies", "drafts"];
+const ERASED_TABLES: [&str; 4] = ["invitations", "outbox", "email_bodies", "drafts"];
 
 /// Blanks the personal data of these invitations and their emails.
 async fn erase_invitations(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<(), StoreError> {
@@ -70,15 +71,26 @@ async fn erase_invitations(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<()
             .filter(outbox::Column::InvitationId.is_in(chunk.iter().copied()))
             .exec(db)
             .await?;
-        let mut emails = Query::select();
-        emails
-            .column(outbox::Column::Id)
+        // Bodies name nobody (the name is a slot) but those queued before they were shared;
+        // those that no email still to be kept uses are blanked.
+        let mut used = Query::select();
+        used.column(outbox::Column::BodyId)
             .from(outbox::Entity)
             .and_where(outbox::Column::InvitationId.is_in(chunk.iter().copied()));
-        outbox_body::Entity::update_many()
-            .col_expr(outbox_body::Column::BodyText, Expr::value(""))
-            .col_expr(outbox_body::Column::BodyHtml, Expr::value(""))
-            .filter(outbox_body::Column::OutboxId.in_subquery(emails))
+        let mut still_needed = Query::select();
+        still_needed
+            .expr(Expr::val(1))
+            .from(outbox::Entity)
+            .and_where(
+                Expr::col((outbox::Entity, outbox::Column::BodyId))
+                    .equals((email_body::Entity, email_body::Column::Id)),
+            )
+            .and_where(outbox::Column::Recipient.ne(""));
+        email_body::Entity::update_many()
+            .col_expr(email_body::Column::BodyText, Expr::value(""))
+            .col_expr(email_body::Column::BodyHtml, Expr::value(""))
+            .filter(email_body::Column::Id.in_subquery(used))
+            .filter(Expr::exists(still_needed).not())
             .exec(db)
             .await?;
         draft::Entity::delete_many()
@@ -212,7 +224,7 @@ pub async fn export_contact(db: &impl ConnectionTrait, email: &str) -> Result<Va
             .order_by_asc(outbox::Column::CreatedAt)
             .all(db)
             .await?;
-        let mut bodies = super::outbox::bodies(db, emails.iter().map(|m| m.id)).await?;
+        let bodies = super::outbox::bodies(db, emails.iter().filter_map(|m| m.body_id)).await?;
         let draft = draft::Entity::find_by_id(inv.id).one(db).await?;
         let responses = response::Entity::find()
             .filter(response::Column::InvitationId.eq(inv.id))
@@ -260,7 +272,9 @@ pub async fn export_contact(db: &impl ConnectionTrait, email: &str) -> Result<Va
                 "subject": m.subject,
                 "status": m.status,
                 "sent_at": m.sent_at,
-                "text": bodies.remove(&m.id).map(|b| b.body_text),
+                "text": m.body_id
+                    .and_then(|id| bodies.get(&id))
+                    .map(|b| fill_name(&b.body_text, inv.name.as_deref())),
             })).collect::<Vec<_>>(),
             "draft": draft.map(|d| json!({
                 "saved_at": d.saved_at,

@@ -24,7 +24,7 @@ const K: usize = 5;
 const PERSON_SIDE: [&str; 9] = [
     "invitations",
     "outbox",
-    "outbox_bodies",
+    "email_bodies",
     // Bounces processed: the invitation they were about.
     "bounce_messages",
     "drafts",
@@ -432,7 +432,7 @@ async fn an_administrator_with_the_whole_database_cannot_tell_who_answered_what(
     for row in db["invitations"]
         .iter()
         .chain(&db["outbox"])
-        .chain(&db["outbox_bodies"])
+        .chain(&db["email_bodies"])
     {
         for (column, v) in row {
             if column.starts_with('@') {
@@ -986,7 +986,7 @@ async fn contacts_are_erased_when_the_notice_says_so() {
     };
     let emails =
         "SELECT COUNT(*) AS n FROM invitations WHERE email IS NOT NULL OR name IS NOT NULL";
-    let mails = "SELECT COUNT(*) AS n FROM outbox LEFT JOIN outbox_bodies ON outbox_id = id \
+    let mails = "SELECT COUNT(*) AS n FROM outbox LEFT JOIN email_bodies ON email_bodies.id = body_id \
                  WHERE recipient <> '' OR body_text <> '' OR body_html <> ''";
 
     // Closed on 16 April 2026 (sent 17 March, +30 days): kept for 24 months.

@@ -110,6 +110,7 @@ pub async fn failed_delivery(app: &TestApp, invitation_id: Uuid, at: DateTime<Ut
         created_at: Set(at),
         sent_at: Set(None),
         bounce_tag: Set(None),
+        body_id: Set(None),
     })
     .exec_without_returning(&app.db)
     .await

@@ -555,6 +555,60 @@ async fn the_invitation_email_reads_as_written() {
 }
 
 #[tokio::test]
+async fn emails_share_their_stored_bodies_and_each_greets_its_own_contact() {
+    let app = spawn_app().await;
+    let smtp = SmtpSink::start();
+    let hostile = "<b>Zoé & \"Léa\"</b>";
+    let mut body = intervention("BRE-2025-080", "2025-06-16", &[]);
+    body["participants"] = json!([
+        { "email": "anne@example.org", "name": "Anne Durand" },
+        { "email": "zoe@example.org", "name": hostile },
+        { "email": "paul@example.org", "name": "Paul Petit" },
+        { "email": "sans-nom@example.org" },
+    ]);
+    register(&app, &body).await;
+    let summary = app.smtp_dispatcher(&smtp).run(app.now()).await.unwrap();
+    assert_eq!(summary.sent, 4, "{summary:?}");
+
+    // The named contacts read the same words but for their name: one stored body for them,
+    // one for the contact without a name; neither names anyone.
+    assert_eq!(app.count("email_bodies").await, 2);
+    let backend = app.db.get_database_backend();
+    for row in app
+        .db
+        .query_all_raw(Statement::from_string(
+            backend,
+            "SELECT body_text, body_html FROM email_bodies",
+        ))
+        .await
+        .unwrap()
+    {
+        for column in ["body_text", "body_html"] {
+            let stored: String = row.try_get("", column).unwrap();
+            for name in ["Anne", "Zoé", "Paul"] {
+                assert!(!stored.contains(name), "{column} names {name}: {stored}");
+            }
+        }
+    }
+
+    let messages = smtp.messages();
+    let to = |who: &str| messages.iter().find(|m| m.to.contains(who)).unwrap();
+    assert!(to("anne@").text.contains("Bonjour Anne Durand,"));
+    assert!(to("paul@").text.contains("Bonjour Paul Petit,"));
+    assert!(to("paul@").html.contains("Paul Petit"));
+    assert!(to("sans-nom@").text.contains("Bonjour,"));
+    // As typed in the text part, escaped in the HTML part.
+    assert!(to("zoe@").text.contains(&format!("Bonjour {hostile},")));
+    let html = &to("zoe@").html;
+    assert!(html.contains("&lt;b&gt;Zoé &amp; "), "{html}");
+    assert!(!html.contains("<b>"), "{html}");
+    for message in &messages {
+        assert!(!message.text.contains("JALON-"), "{}", message.text);
+        assert!(!message.html.contains("JALON-"), "{}", message.html);
+    }
+}
+
+#[tokio::test]
 async fn the_same_intervention_registered_twice_at_once_exists_once() {
     let app = spawn_app().await;
     let body = intervention(

@@ -3,7 +3,7 @@
 
 use chrono::Duration;
 use jalon::domain::{QuestionnaireCode, Token};
-use jalon::entities::{invitation, outbox, outbox_body};
+use jalon::entities::{email_body, invitation, outbox};
 use jalon::link_key::LinkKey;
 use jalon::store;
 use sea_orm::sea_query::{Alias, Query};
@@ -37,7 +37,7 @@ async fn everything_stored(app: &crate::helpers::TestApp) -> Vec<String> {
     for row in outbox::Entity::find().all(&app.db).await.unwrap() {
         all.push(format!("{row:?}"));
     }
-    for row in outbox_body::Entity::find().all(&app.db).await.unwrap() {
+    for row in email_body::Entity::find().all(&app.db).await.unwrap() {
         all.push(format!("{row:?}"));
     }
     if let Some(file) = app.database_url.strip_prefix("sqlite://") {
@@ -259,7 +259,7 @@ async fn links_emailed_before_the_upgrade_keep_working() {
         Some(row.token_hash.as_str())
     );
     let email = outbox::Entity::find().one(&db).await.unwrap().unwrap();
-    let bodies = outbox_body::Entity::find_by_id(email.id)
+    let bodies = email_body::Entity::find_by_id(email.body_id.expect("the email has its bodies"))
         .one(&db)
         .await
         .unwrap()

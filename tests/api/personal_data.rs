@@ -85,7 +85,7 @@ async fn dispatch_erases_contacts_after_the_retention_and_the_indicators_do_not_
     assert_eq!(
         count_where(
             &app,
-            "outbox_bodies WHERE body_text <> '' OR body_html <> ''"
+            "email_bodies WHERE body_text <> '' OR body_html <> ''"
         )
         .await,
         0
