@@ -1,7 +1,7 @@
 //! Emails share their bodies. An invitation's bodies differ from one recipient to the next
 //! only by the name and the personal link, which are now both left as slots and filled in when
 //! the email is sent; the emails of a batch with the same bodies point to one row of
-//! `email_bodies` (`outbox.body_id`). Queueing 10,000 invitations wrote some 60 MB of bodies
+//! `email_bodies` (`outbox.body_id`). Queueing 10,000 invitations wrote some 26 MB of bodies
 //! and read them back to send them; the bodies no longer hold anyone's name. The bodies of the
 //! emails queued before move over as they are, one row each.
 
