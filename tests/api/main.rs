@@ -20,6 +20,7 @@ mod helpers;
 mod import;
 mod indicators;
 mod link_tokens;
+mod migrations;
 mod oidc;
 mod open_questionnaire;
 mod openapi;

@@ -124,6 +124,8 @@ async fn start(setup: Setup) -> (TestApp, Provider) {
         local_passwords: setup.local_passwords,
         ..AuthSettings::default()
     };
+    // What node says on its error stream, shown if the provider does not start.
+    let stderr = tempfile::NamedTempFile::new().expect("a temporary file");
     let mut child = Command::new("node")
         .arg("provider.mjs")
         .current_dir(oidc_dir())
@@ -137,7 +139,7 @@ async fn start(setup: Setup) -> (TestApp, Provider) {
         .env("PKCE", if setup.pkce { "on" } else { "off" })
         .env("ID_TOKEN_TTL", setup.id_token_ttl.to_string())
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(Stdio::from(stderr.reopen().expect("provider's error file")))
         .spawn()
         .expect("node starts the provider");
     let stdout = child.stdout.take().unwrap();
@@ -152,11 +154,20 @@ async fn start(setup: Setup) -> (TestApp, Provider) {
         for _ in lines {}
     });
     let provider = Provider { child, issuer };
-    let line = tokio::time::timeout(Duration::from_secs(30), ready)
-        .await
-        .expect("the provider starts within 30 s")
-        .unwrap_or_default();
-    assert!(line.starts_with("ready "), "provider: {line}");
+    // Generous: node loads the provider's modules and makes an RSA key while the other tests
+    // keep both cores busy.
+    let Ok(line) = tokio::time::timeout(Duration::from_secs(90), ready).await else {
+        panic!(
+            "the provider did not start within 90 s; node said: {}",
+            std::fs::read_to_string(stderr.path()).unwrap_or_default()
+        );
+    };
+    let line = line.unwrap_or_default();
+    assert!(
+        line.starts_with("ready "),
+        "provider: {line}; node said: {}",
+        std::fs::read_to_string(stderr.path()).unwrap_or_default()
+    );
     let app = spawn_app_with_auth(auth, &format!("127.0.0.1:{app_port}")).await;
     (app, provider)
 }
