@@ -116,9 +116,9 @@ impl Dispatcher {
             } else {
                 claim_size.saturating_sub(sending.len() as u64)
             };
+            // With nothing left sending, what came back is recorded too.
             let record_due = outcomes.len() >= RECORD_EVERY
-                || unrecorded_since.is_some_and(|since| since.elapsed() >= RECORD_WITHIN)
-                || (sending.is_empty() && !outcomes.is_empty());
+                || unrecorded_since.is_some_and(|since| since.elapsed() >= RECORD_WITHIN);
             if record_due || wanted >= claim_size / 2 || sending.is_empty() {
                 if !outcomes.is_empty() {
                     self.record_refusals(&outcomes, now).await?;

@@ -3,6 +3,7 @@
 //! two instances never send the same row; a crashed sender's rows come back after the lease.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::{Expr, LockBehavior, LockType, Query};
@@ -203,13 +204,13 @@ pub async fn ready_count(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Resul
         .await?)
 }
 
-/// A claimed email: its outbox row, its bodies, and the name of its invitation's contact,
-/// which the bodies leave as a slot.
+/// A claimed email: its outbox row, its bodies (shared with the claimed emails that read the
+/// same), and the name of its invitation's contact, which the bodies leave as a slot.
 #[derive(Debug, Clone)]
 pub struct Claimed {
     pub row: outbox::Model,
-    pub body_text: String,
-    pub body_html: String,
+    pub body_text: Arc<str>,
+    pub body_html: Arc<str>,
     pub name: Option<String>,
 }
 
@@ -246,7 +247,12 @@ pub async fn claim(
         return Ok(Vec::new());
     }
     rows.sort_by_key(|row| row.next_attempt_at);
-    let bodies = bodies(db, rows.iter().filter_map(|r| r.body_id)).await?;
+    let bodies: HashMap<Uuid, (Arc<str>, Arc<str>)> =
+        bodies(db, rows.iter().filter_map(|r| r.body_id))
+            .await?
+            .into_iter()
+            .map(|(id, b)| (id, (b.body_text.into(), b.body_html.into())))
+            .collect();
     let names = names(db, rows.iter().filter_map(|r| r.invitation_id)).await?;
     Ok(rows
         .into_iter()
@@ -256,8 +262,8 @@ pub async fn claim(
             let (body_text, body_html) = row
                 .body_id
                 .and_then(|id| bodies.get(&id))
-                .map(|b| (b.body_text.clone(), b.body_html.clone()))
-                .unwrap_or_default();
+                .cloned()
+                .unwrap_or_else(|| (Arc::from(""), Arc::from("")));
             let name = row
                 .invitation_id
                 .and_then(|id| names.get(&id).cloned().flatten());
