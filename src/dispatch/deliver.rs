@@ -1,17 +1,19 @@
 //! Sending the outbox: claim a batch with a lease, send each message, record each outcome.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use chrono::{DateTime, Duration, Utc};
 use tokio::sync::{Notify, Semaphore};
 use tokio::task::JoinSet;
+use uuid::Uuid;
 
 use super::turns::WriteTurns;
 use super::{Dispatcher, LINK_TOKEN_SLOT};
-use crate::domain::email_template::fill_name;
+use crate::domain::email_template::{NAME, Slot};
 use crate::entities::outbox as outbox_row;
-use crate::mail::{MailError, OutgoingEmail};
+use crate::mail::{EncodedBody, MailError, OutgoingEmail};
 use crate::progress::Progress;
 use crate::store::StoreError;
 use crate::store::bounces;
@@ -61,6 +63,30 @@ impl Queueing {
         self.changed.notified().await;
     }
 }
+/// The slots of a stored body, in the order [`Bodies::fill`] takes their values.
+const SLOTS: [Slot; 2] = [
+    Slot {
+        marker: LINK_TOKEN_SLOT,
+        drops_space_before: false,
+    },
+    NAME,
+];
+
+/// The two bodies of the emails that share them, encoded once for all of them.
+struct Bodies {
+    text: EncodedBody,
+    html: EncodedBody,
+}
+
+impl Bodies {
+    fn of(claimed: &outbox::Claimed) -> Self {
+        Self {
+            text: EncodedBody::new(&claimed.body_text, &SLOTS),
+            html: EncodedBody::new(&claimed.body_html, &SLOTS),
+        }
+    }
+}
+
 /// Long enough for a batch to be sent; a crashed sender's rows come back after it.
 const LEASE_MINUTES: i64 = 5;
 /// After this many transient failures (about a day and a half of backoff) a message is failed.
@@ -141,8 +167,13 @@ impl Dispatcher {
                         continue;
                     }
                 }
+                // The claimed emails that share their bodies share their encoding too.
+                let mut encoded: HashMap<Option<Uuid>, Bodies> = HashMap::new();
                 for claimed in batch {
-                    let email = self.email_of(&claimed);
+                    let bodies = encoded
+                        .entry(claimed.row.body_id)
+                        .or_insert_with(|| Bodies::of(&claimed));
+                    let email = self.email_of(&claimed, bodies);
                     let row = claimed.row;
                     let mailer = self.mailer.clone();
                     let connections = connections.clone();
@@ -187,23 +218,24 @@ impl Dispatcher {
 
     /// The message of an outbox row, with its personal link's token recomputed from the
     /// invitation's id and its contact's name: the bodies only have their slots.
-    fn email_of(&self, claimed: &outbox::Claimed) -> OutgoingEmail {
+    fn email_of(&self, claimed: &outbox::Claimed, bodies: &Bodies) -> OutgoingEmail {
         let row = &claimed.row;
         let token = row.invitation_id.map(|id| self.seal_key.links().token(id));
-        let fill = |stored: &str| match &token {
-            Some(token) => stored.replace(LINK_TOKEN_SLOT, token.expose()),
-            None => stored.to_owned(),
-        };
+        let token = token.as_ref().map(|token| token.expose());
         let name = claimed.name.as_deref();
         let html_name = name.map(|name| maud::html! { (name) }.into_string());
+        let unsubscribe_url = row.unsubscribe_url.as_deref().map(|url| match token {
+            Some(token) => url.replace(LINK_TOKEN_SLOT, token),
+            None => url.to_owned(),
+        });
         OutgoingEmail {
             id: row.id,
             from: self.from.clone(),
             to: row.recipient.clone(),
             subject: row.subject.clone(),
-            text: fill_name(&fill(&claimed.body_text), name),
-            html: fill_name(&fill(&claimed.body_html), html_name.as_deref()),
-            unsubscribe_url: row.unsubscribe_url.as_deref().map(fill),
+            text: bodies.text.fill(&[token, name]),
+            html: bodies.html.fill(&[token, html_name.as_deref()]),
+            unsubscribe_url,
             envelope_from: self
                 .bounce_address
                 .as_ref()

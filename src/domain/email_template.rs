@@ -32,6 +32,20 @@ pub struct EmailTemplate {
 /// nobody.
 pub const NAME_SLOT: &str = "JALON-NAME";
 
+/// A slot of a stored body: a marker that each email's own value replaces when it is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Slot {
+    pub marker: &'static str,
+    /// Without a value, the marker goes and so does one space before it, if any.
+    pub drops_space_before: bool,
+}
+
+/// The contact's name, as [`fill_name`] fills it.
+pub const NAME: Slot = Slot {
+    marker: NAME_SLOT,
+    drops_space_before: true,
+};
+
 /// `body` with its name slot filled: the name as given (escaped beforehand for an HTML body),
 /// or, without a name, nothing in place of ` {nom}` (« Bonjour, » rather than « Bonjour , »).
 pub fn fill_name(body: &str, name: Option<&str>) -> String {

@@ -1,8 +1,10 @@
 use lettre::Message;
+use lettre::message::header::ContentTransferEncoding;
 use lettre::message::header::{ContentType, Header, HeaderName, HeaderValue};
-use lettre::message::{Mailbox, MultiPart, SinglePart};
+use lettre::message::{Body, Mailbox, MultiPart, SinglePart};
 
 use super::MailError;
+use super::encoded_body::QuotedPrintable;
 
 /// One email as recorded in the outbox.
 #[derive(Debug, Clone)]
@@ -11,8 +13,8 @@ pub struct OutgoingEmail {
     pub from: String,
     pub to: String,
     pub subject: String,
-    pub text: String,
-    pub html: String,
+    pub text: QuotedPrintable,
+    pub html: QuotedPrintable,
     /// One-click unsubscribe address (RFC 8058), sent as `List-Unsubscribe`.
     pub unsubscribe_url: Option<String>,
     /// The tag by which a bounce finds this email (`crate::link_key`), sent as jalon's own
@@ -122,13 +124,20 @@ pub fn build_message(email: &OutgoingEmail) -> Result<Message, MailError> {
                 .singlepart(
                     SinglePart::builder()
                         .header(ContentType::TEXT_PLAIN)
-                        .body(email.text.clone()),
+                        .body(pre_encoded(&email.text)),
                 )
                 .singlepart(
                     SinglePart::builder()
                         .header(ContentType::TEXT_HTML)
-                        .body(email.html.clone()),
+                        .body(pre_encoded(&email.html)),
                 ),
         )
         .map_err(|e| permanent("message invalide", &e))
+}
+
+fn pre_encoded(body: &QuotedPrintable) -> Body {
+    Body::dangerous_pre_encoded(
+        body.as_bytes().to_vec(),
+        ContentTransferEncoding::QuotedPrintable,
+    )
 }

@@ -3,11 +3,13 @@
 
 use std::num::NonZeroU32;
 
+mod encoded_body;
 mod file;
 mod message;
 mod smtp;
 mod smtp_server;
 
+pub use encoded_body::{EncodedBody, QuotedPrintable};
 pub use file::FileMailer;
 pub use message::{OutgoingEmail, build_message};
 pub use smtp::SmtpMailer;
