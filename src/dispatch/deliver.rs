@@ -1,8 +1,8 @@
 //! Sending the outbox: claim a batch with a lease, send each message, record each outcome.
 
-use std::collections::HashMap;
-use std::sync::Arc;
+use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use chrono::{DateTime, Duration, Utc};
 use tokio::sync::{Notify, Semaphore};
@@ -28,19 +28,84 @@ const CLAIM: u64 = 256;
 const RECORD_EVERY: usize = 64;
 const RECORD_WITHIN: std::time::Duration = std::time::Duration::from_millis(100);
 
-/// What the queueing running beside [`Dispatcher::deliver`] has done so far.
+/// Emails handed over by the queueing and not yet taken by the sending, at most (before
+/// the queueing writes its next batch): with the batch being written, what waits for a
+/// connection stays well within its lease.
+const HANDED_AHEAD: usize = CLAIM as usize;
+
+/// What the queueing running beside [`Dispatcher::deliver`] has done so far, and the emails
+/// it queued already leased to the sending: those are handed over, not claimed and read back.
 #[derive(Debug, Default)]
 pub(super) struct Queueing {
     queued: AtomicU64,
     done: AtomicBool,
     changed: Notify,
+    /// `None`: the queueing leases nothing and the sending claims every email (under a
+    /// rate limit, where emails wait longer than a lease for their turn).
+    handed: Option<Mutex<VecDeque<outbox::Claimed>>>,
+    taken: Notify,
 }
 
 impl Queueing {
+    /// A queueing that hands its emails over if `hand_over`, else leaves them to claims.
+    pub fn new(hand_over: bool) -> Self {
+        Self {
+            handed: hand_over.then(Mutex::default),
+            ..Self::default()
+        }
+    }
+
+    /// Whether queued emails are leased to the sending and handed over ([`Self::hand_over`]).
+    pub fn hands_over(&self) -> bool {
+        self.handed.is_some()
+    }
+
     /// `emails` more are in the outbox, committed.
     pub fn add(&self, emails: u64) {
         self.queued.fetch_add(emails, Ordering::SeqCst);
         self.changed.notify_one();
+    }
+
+    /// These emails, committed and leased, are for the sending to send.
+    pub fn hand_over(&self, emails: Vec<outbox::Claimed>) {
+        let count = emails.len() as u64;
+        if let Some(handed) = &self.handed {
+            handed
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .extend(emails);
+        }
+        self.add(count);
+    }
+
+    /// Until the sending has room for another batch (at once without handing over).
+    pub async fn room(&self) {
+        let Some(handed) = &self.handed else { return };
+        loop {
+            let waiting = handed.lock().unwrap_or_else(PoisonError::into_inner).len();
+            if waiting < HANDED_AHEAD {
+                return;
+            }
+            self.taken.notified().await;
+        }
+    }
+
+    /// Up to `wanted` of the emails handed over.
+    fn take(&self, wanted: u64) -> Vec<outbox::Claimed> {
+        let Some(handed) = &self.handed else {
+            return Vec::new();
+        };
+        let taken: Vec<_> = {
+            let mut handed = handed.lock().unwrap_or_else(PoisonError::into_inner);
+            let count = handed
+                .len()
+                .min(usize::try_from(wanted).unwrap_or(usize::MAX));
+            handed.drain(..count).collect()
+        };
+        if !taken.is_empty() {
+            self.taken.notify_one();
+        }
+        taken
     }
 
     /// Nothing more will be queued (also when queueing failed).
@@ -63,6 +128,7 @@ impl Queueing {
         self.changed.notified().await;
     }
 }
+
 /// The slots of a stored body, in the order [`Bodies::fill`] takes their values.
 const SLOTS: [Slot; 2] = [
     Slot {
@@ -88,7 +154,7 @@ impl Bodies {
 }
 
 /// Long enough for a batch to be sent; a crashed sender's rows come back after it.
-const LEASE_MINUTES: i64 = 5;
+pub(super) const LEASE: Duration = Duration::minutes(5);
 /// After this many transient failures (about a day and a half of backoff) a message is failed.
 const MAX_ATTEMPTS: i32 = 12;
 
@@ -130,9 +196,13 @@ impl Dispatcher {
         // One message per connection at a time: more would open connections that the
         // transport closes right after (its pool keeps this many).
         let connections = Arc::new(Semaphore::new(pace.connections));
-        let lease = Duration::minutes(LEASE_MINUTES);
+        let lease = LEASE;
         let mut sending = JoinSet::new();
         let mut outbox_empty = false;
+        // The last claim found fewer rows than it asked for: while emails are handed over,
+        // the next ones come from the queueing, and the outbox is claimed again once it is
+        // done.
+        let mut outbox_dry = false;
         let mut outcomes = Vec::new();
         // When the oldest outcome not yet recorded came back.
         let mut unrecorded_since: Option<tokio::time::Instant> = None;
@@ -151,10 +221,20 @@ impl Dispatcher {
                 }
                 // Read before claiming: rows queued after this claim are seen by the next one.
                 let queueing_done = queueing.is_done();
+                let mut batch = queueing.take(wanted);
+                let to_claim = if outbox_dry && queueing.hands_over() && !queueing_done {
+                    0
+                } else {
+                    wanted - batch.len() as u64
+                };
                 let turn = turns.take().await;
-                let batch =
-                    outbox::record_and_claim(&self.db, &outcomes, now, lease, wanted).await?;
+                let claimed =
+                    outbox::record_and_claim(&self.db, &outcomes, now, lease, to_claim).await?;
                 drop(turn);
+                if to_claim > 0 {
+                    outbox_dry = (claimed.len() as u64) < to_claim;
+                }
+                batch.extend(claimed);
                 progress.set_length(ready_before + queueing.queued());
                 progress.advance(outcomes.len() as u64);
                 outcomes.clear();

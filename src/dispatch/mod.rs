@@ -98,7 +98,9 @@ impl Dispatcher {
         let closed = queue::close_expired(&self.db, now).await?;
         let cancelled = queue::cancel_moot(&self.db).await?;
         // Sending starts with the first batch queued, not after the last.
-        let queueing = deliver::Queueing::default();
+        // Under a rate limit emails wait for their turn longer than a lease: they are
+        // claimed as the sending gets to them, not leased as they are queued.
+        let queueing = deliver::Queueing::new(self.mailer.pace().per_second.is_none());
         let turns = turns::WriteTurns::for_backend(self.db.get_database_backend());
         let queue = async {
             let queued = async {

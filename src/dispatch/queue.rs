@@ -1,12 +1,12 @@
 //! Turning due invitations and reminders into outbox rows.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
-use sea_orm::{DatabaseConnection, TransactionTrait};
+use sea_orm::{ConnectionTrait, DatabaseConnection, TransactionTrait};
 use uuid::Uuid;
 
-use super::deliver::Queueing;
+use super::deliver::{LEASE, Queueing};
 use super::turns::WriteTurns;
 use super::{Dispatcher, LINK_TOKEN_SLOT};
 use crate::domain::email_template::{EmailValues, NAME_SLOT, fill_name};
@@ -119,6 +119,8 @@ impl Dispatcher {
                     .or_default()
                     .push((recipient.id, email));
             }
+            let names = due.iter().map(|r| (r.id, r.name.clone())).collect();
+            queueing.room().await;
             let turn = turns.take().await;
             let txn = self.db.begin().await?;
             let mut emails = Vec::with_capacity(due.len());
@@ -138,11 +140,10 @@ impl Dispatcher {
                         .filter_map(|(_, email)| email),
                 );
             }
-            let added = outbox::enqueue_all(&txn, &emails, now).await?;
+            let written = write(&txn, &emails, &names, now, queueing).await?;
             txn.commit().await?;
             drop(turn);
-            queued += added;
-            queueing.add(added);
+            queued += written.hand_to(queueing);
             if !progressed {
                 return Ok(queued);
             }
@@ -203,6 +204,8 @@ impl Dispatcher {
                 continue;
             }
             let mut emails = Vec::new();
+            let names = waiting.iter().map(|r| (r.id, r.name.clone())).collect();
+            queueing.room().await;
             let turn = turns.take().await;
             let txn = self.db.begin().await?;
             for (invitation, from, to, email) in owed {
@@ -210,13 +213,52 @@ impl Dispatcher {
                     emails.extend(email);
                 }
             }
-            let added = outbox::enqueue_all(&txn, &emails, now).await?;
+            let written = write(&txn, &emails, &names, now, queueing).await?;
             txn.commit().await?;
             drop(turn);
-            queued += added;
-            queueing.add(added);
+            queued += written.hand_to(queueing);
         }
     }
+}
+
+/// Emails written to the outbox by a transaction, for the sending once it is committed.
+enum Written {
+    /// Leased to the sending, to be handed over.
+    Leased(Vec<outbox::Claimed>),
+    /// Left for the sending to claim.
+    Queued(u64),
+}
+
+impl Written {
+    /// Tells the sending (after the commit); returns how many were queued.
+    fn hand_to(self, queueing: &Queueing) -> u64 {
+        match self {
+            Written::Leased(emails) => {
+                let count = emails.len() as u64;
+                queueing.hand_over(emails);
+                count
+            }
+            Written::Queued(count) => {
+                queueing.add(count);
+                count
+            }
+        }
+    }
+}
+
+/// Queues `emails` in `txn`, leased to the sending if the queueing hands them over.
+async fn write(
+    txn: &impl ConnectionTrait,
+    emails: &[NewEmail],
+    names: &HashMap<Uuid, Option<String>>,
+    now: DateTime<Utc>,
+    queueing: &Queueing,
+) -> Result<Written, StoreError> {
+    Ok(if queueing.hands_over() {
+        Written::Leased(outbox::enqueue_leased(txn, emails, names, now, LEASE).await?)
+    } else {
+        Written::Queued(outbox::enqueue_all(txn, emails, now).await?)
+    })
 }
 
 pub(super) async fn close_expired(

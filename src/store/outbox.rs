@@ -62,6 +62,8 @@ const OUTBOX: Table = Table {
         ("created_at", Kind::Timestamp),
         ("bounce_tag", Kind::Text),
         ("body_id", Kind::Uuid),
+        ("lease_owner", Kind::Text),
+        ("lease_until", Kind::Timestamp),
     ],
     on_conflict: Some("(invitation_id, kind) DO NOTHING"),
 };
@@ -77,53 +79,127 @@ pub async fn enqueue_all(
     if emails.is_empty() {
         return Ok(0);
     }
-    let backend = db.get_database_backend();
-    let mut shared: HashMap<(&str, &str), Uuid> = HashMap::new();
-    let mut rows = JsonRows::new(backend);
-    let mut bodies = JsonRows::new(backend);
-    for email in emails {
-        let body_id = *shared
-            .entry((&email.body_text, &email.body_html))
-            .or_insert_with(|| {
-                let id = Uuid::new_v4();
-                bodies.push(&[
-                    Cell::Uuid(id),
-                    Cell::Text(&email.body_text),
-                    Cell::Text(&email.body_html),
-                ]);
-                id
-            });
-        rows.push(&[
-            Cell::Uuid(Uuid::new_v4()),
-            email.invitation_id.into(),
-            Cell::Text(&email.kind),
-            Cell::Text(&email.recipient),
-            Cell::Text(&email.subject),
-            email
-                .unsubscribe_url
-                .as_deref()
-                .map_or(Cell::Null, Cell::Text),
-            Cell::Text(QUEUED),
-            Cell::Int(0),
-            Cell::Timestamp(now),
-            Cell::Timestamp(now),
-            email.bounce_tag.as_deref().map_or(Cell::Null, Cell::Text),
-            Cell::Uuid(body_id),
-        ]);
-    }
-    let queued = db.execute_raw(OUTBOX.insert(rows)).await?.rows_affected();
-    // Only the bodies that an email just queued uses: those of emails left alone are not
-    // written.
-    let id = json_rows::cell(backend, 0, Kind::Uuid);
-    let text = json_rows::cell(backend, 1, Kind::Text);
-    let html = json_rows::cell(backend, 2, Kind::Text);
-    let sql = format!(
-        "INSERT INTO email_bodies (id, body_text, body_html) \
-         SELECT {id}, {text}, {html} FROM {} WHERE EXISTS (SELECT 1 FROM outbox WHERE outbox.body_id = {id})",
-        json_rows::source(backend)
-    );
-    db.execute_raw(bodies.statement(sql)).await?;
+    let written = Written::new(db.get_database_backend(), emails, now, None);
+    let queued = db.execute_raw(written.rows).await?.rows_affected();
+    db.execute_raw(written.bodies).await?;
     Ok(queued)
+}
+
+/// [`enqueue_all`] for a sender that sends them at once: the rows are queued already leased
+/// to it for `lease`, and come back as a [`claim`] returns them (with the contacts' `names`,
+/// which the caller has at hand), so that nothing is claimed or read back.
+pub async fn enqueue_leased(
+    db: &impl ConnectionTrait,
+    emails: &[NewEmail],
+    names: &HashMap<Uuid, Option<String>>,
+    now: DateTime<Utc>,
+    lease: Duration,
+) -> Result<Vec<Claimed>, StoreError> {
+    if emails.is_empty() {
+        return Ok(Vec::new());
+    }
+    let owner = Uuid::new_v4().to_string();
+    let mut written = Written::new(
+        db.get_database_backend(),
+        emails,
+        now,
+        Some((&owner, now + lease)),
+    );
+    written.rows.sql.push_str(" RETURNING *");
+    let rows = outbox::Entity::find()
+        .from_raw_sql(written.rows)
+        .all(db)
+        .await?;
+    db.execute_raw(written.bodies).await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let (body_text, body_html) = row
+                .body_id
+                .and_then(|id| written.shared.get(&id))
+                .cloned()
+                .unwrap_or_else(|| (Arc::from(""), Arc::from("")));
+            let name = row
+                .invitation_id
+                .and_then(|id| names.get(&id).cloned().flatten());
+            Claimed {
+                row,
+                body_text,
+                body_html,
+                name,
+            }
+        })
+        .collect())
+}
+
+/// The two statements that queue emails, and the bodies they share, by id.
+struct Written {
+    rows: sea_orm::Statement,
+    bodies: sea_orm::Statement,
+    shared: HashMap<Uuid, (Arc<str>, Arc<str>)>,
+}
+
+impl Written {
+    fn new(
+        backend: sea_orm::DbBackend,
+        emails: &[NewEmail],
+        now: DateTime<Utc>,
+        lease: Option<(&str, DateTime<Utc>)>,
+    ) -> Self {
+        let mut ids: HashMap<(&str, &str), Uuid> = HashMap::new();
+        let mut rows = JsonRows::new(backend);
+        let mut bodies = JsonRows::new(backend);
+        for email in emails {
+            let body_id = *ids
+                .entry((&email.body_text, &email.body_html))
+                .or_insert_with(|| {
+                    let id = Uuid::new_v4();
+                    bodies.push(&[
+                        Cell::Uuid(id),
+                        Cell::Text(&email.body_text),
+                        Cell::Text(&email.body_html),
+                    ]);
+                    id
+                });
+            rows.push(&[
+                Cell::Uuid(Uuid::new_v4()),
+                email.invitation_id.into(),
+                Cell::Text(&email.kind),
+                Cell::Text(&email.recipient),
+                Cell::Text(&email.subject),
+                email
+                    .unsubscribe_url
+                    .as_deref()
+                    .map_or(Cell::Null, Cell::Text),
+                Cell::Text(QUEUED),
+                Cell::Int(0),
+                Cell::Timestamp(now),
+                Cell::Timestamp(now),
+                email.bounce_tag.as_deref().map_or(Cell::Null, Cell::Text),
+                Cell::Uuid(body_id),
+                lease.map_or(Cell::Null, |(owner, _)| Cell::Text(owner)),
+                lease.map_or(Cell::Null, |(_, until)| Cell::Timestamp(until)),
+            ]);
+        }
+        // Only the bodies that an email just queued uses: those of emails left alone are not
+        // written.
+        let id = json_rows::cell(backend, 0, Kind::Uuid);
+        let text = json_rows::cell(backend, 1, Kind::Text);
+        let html = json_rows::cell(backend, 2, Kind::Text);
+        let sql = format!(
+            "INSERT INTO email_bodies (id, body_text, body_html) \
+             SELECT {id}, {text}, {html} FROM {} WHERE EXISTS (SELECT 1 FROM outbox WHERE outbox.body_id = {id})",
+            json_rows::source(backend)
+        );
+        Self {
+            rows: OUTBOX.insert(rows),
+            bodies: bodies.statement(sql),
+            shared: ids
+                .into_iter()
+                .map(|((text, html), id)| (id, (Arc::from(text), Arc::from(html))))
+                .collect(),
+        }
+    }
 }
 
 /// The emails of `campaign` still queued, those that already failed at least once, and the

@@ -533,6 +533,52 @@ async fn a_sender_that_dies_after_claiming_loses_nothing() {
 }
 
 #[tokio::test]
+async fn emails_are_leased_as_they_are_queued_so_a_sender_cut_off_before_sending_loses_nothing() {
+    let app = spawn_app().await;
+    register(
+        &app,
+        &intervention(
+            "BRE-2025-061",
+            "2025-06-16",
+            &["a@example.org", "b@example.org"],
+        ),
+    )
+    .await;
+    // An SMTP server that accepts connections and never greets: the run queues its emails,
+    // hands them to its sending, which hangs, and is cut off as a killed process would be.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("smtp://127.0.0.1:{}", silent.local_addr().unwrap().port());
+    let hanging = app.dispatcher(std::sync::Arc::new(
+        jalon::mail::SmtpMailer::from_url(&url, None).unwrap(),
+    ));
+    let cut_off = tokio::time::timeout(std::time::Duration::from_secs(2), hanging.run(app.now()));
+    assert!(cut_off.await.is_err(), "the run hangs on the silent server");
+    let leased = app
+        .db
+        .query_one_raw(Statement::from_string(
+            app.db.get_database_backend(),
+            "SELECT COUNT(*) FROM outbox WHERE status = 'queued' AND lease_owner IS NOT NULL",
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get_by_index::<i64>(0)
+        .unwrap();
+    assert_eq!(leased, 2, "queued and leased in one commit");
+
+    // While the lease runs, another instance leaves the emails alone…
+    let smtp = SmtpSink::start();
+    let dispatcher = app.smtp_dispatcher(&smtp);
+    assert_eq!(dispatcher.run(app.now()).await.unwrap().sent, 0);
+    // …and sends them once it has expired, once.
+    app.clock.advance(Duration::minutes(6));
+    assert_eq!(dispatcher.run(app.now()).await.unwrap().sent, 2);
+    assert_eq!(dispatcher.run(app.now()).await.unwrap().sent, 0);
+    assert_eq!(smtp.received(), 2);
+    drop(silent);
+}
+
+#[tokio::test]
 async fn the_invitation_email_reads_as_written() {
     let app = spawn_app().await;
     let smtp = SmtpSink::start();
