@@ -1,4 +1,5 @@
-//! Sending the outbox: claim a batch with a lease, send each message, record each outcome.
+//! Sending the outbox: take the emails the queueing hands over (leased as they were written)
+//! or claim a batch with a lease, send each message, record the outcomes.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -129,7 +130,7 @@ impl Queueing {
     }
 }
 
-/// The slots of a stored body, in the order [`Bodies::fill`] takes their values.
+/// The slots of a stored body, in the order [`EncodedBody::fill`] takes their values.
 const SLOTS: [Slot; 2] = [
     Slot {
         marker: LINK_TOKEN_SLOT,
@@ -154,7 +155,30 @@ impl Bodies {
 }
 
 /// Long enough for a batch to be sent; a crashed sender's rows come back after it.
-pub(super) const LEASE: Duration = Duration::minutes(5);
+const LEASE: Duration = Duration::minutes(5);
+
+/// The end of a lease taken now, in the run's time: its instant plus how long it has run. A
+/// run can last longer than a lease (a large sending, a slow relay): a lease counted from
+/// the run's instant alone would have ended before it was taken, and another instance
+/// would send the same emails again.
+pub(super) struct Leases {
+    run_at: DateTime<Utc>,
+    started: std::time::Instant,
+}
+
+impl Leases {
+    pub fn starting(run_at: DateTime<Utc>) -> Self {
+        Self {
+            run_at,
+            started: std::time::Instant::now(),
+        }
+    }
+
+    pub fn until(&self) -> DateTime<Utc> {
+        let elapsed = Duration::from_std(self.started.elapsed()).unwrap_or(Duration::zero());
+        self.run_at + elapsed + LEASE
+    }
+}
 /// After this many transient failures (about a day and a half of backoff) a message is failed.
 const MAX_ATTEMPTS: i32 = 12;
 
@@ -183,6 +207,7 @@ impl Dispatcher {
         progress: &dyn Progress,
         queueing: &Queueing,
         turns: &WriteTurns,
+        leases: &Leases,
     ) -> Result<Delivered, StoreError> {
         let mut delivered = Delivered::default();
         let ready_before = outbox::ready_count(&self.db, now).await?;
@@ -196,7 +221,6 @@ impl Dispatcher {
         // One message per connection at a time: more would open connections that the
         // transport closes right after (its pool keeps this many).
         let connections = Arc::new(Semaphore::new(pace.connections));
-        let lease = LEASE;
         let mut sending = JoinSet::new();
         let mut outbox_empty = false;
         // The last claim found fewer rows than it asked for: while emails are handed over,
@@ -229,7 +253,8 @@ impl Dispatcher {
                 };
                 let turn = turns.take().await;
                 let claimed =
-                    outbox::record_and_claim(&self.db, &outcomes, now, lease, to_claim).await?;
+                    outbox::record_and_claim(&self.db, &outcomes, now, leases.until(), to_claim)
+                        .await?;
                 drop(turn);
                 if to_claim > 0 {
                     outbox_dry = (claimed.len() as u64) < to_claim;
@@ -378,6 +403,15 @@ impl Dispatcher {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_lease_ends_after_the_time_the_run_has_taken() {
+        let run_at = chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 1, 1, 8, 0, 0).unwrap();
+        let leases = Leases::starting(run_at);
+        assert!(leases.until() >= run_at + LEASE);
+        std::thread::sleep(std::time::Duration::from_millis(30));
+        assert!(leases.until() >= run_at + LEASE + Duration::milliseconds(30));
+    }
 
     #[test]
     fn backoff_doubles_up_to_six_hours() {

@@ -102,18 +102,25 @@ impl Dispatcher {
         // claimed as the sending gets to them, not leased as they are queued.
         let queueing = deliver::Queueing::new(self.mailer.pace().per_second.is_none());
         let turns = turns::WriteTurns::for_backend(self.db.get_database_backend());
+        let leases = deliver::Leases::starting(now);
         let queue = async {
             let queued = async {
-                let invitations = self.queue_due_invitations(now, &queueing, &turns).await?;
-                let reminders = self.queue_due_reminders(now, &queueing, &turns).await?;
+                let invitations = self
+                    .queue_due_invitations(now, &queueing, &turns, &leases)
+                    .await?;
+                let reminders = self
+                    .queue_due_reminders(now, &queueing, &turns, &leases)
+                    .await?;
                 Ok::<_, StoreError>((invitations, reminders))
             }
             .await;
             queueing.finish();
             queued
         };
-        let ((invitations_queued, reminders_queued), delivered) =
-            tokio::try_join!(queue, self.deliver(now, progress, &queueing, &turns))?;
+        let ((invitations_queued, reminders_queued), delivered) = tokio::try_join!(
+            queue,
+            self.deliver(now, progress, &queueing, &turns, &leases)
+        )?;
         let mut summary = DispatchSummary {
             invitations_queued,
             reminders_queued,

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DatabaseConnection, TransactionTrait};
 use uuid::Uuid;
 
-use super::deliver::{LEASE, Queueing};
+use super::deliver::{Leases, Queueing};
 use super::turns::WriteTurns;
 use super::{Dispatcher, LINK_TOKEN_SLOT};
 use crate::domain::email_template::{EmailValues, NAME_SLOT, fill_name};
@@ -93,6 +93,7 @@ impl Dispatcher {
         now: DateTime<Utc>,
         queueing: &Queueing,
         turns: &WriteTurns,
+        leases: &Leases,
     ) -> Result<u64, StoreError> {
         let mut queued = 0;
         loop {
@@ -140,7 +141,7 @@ impl Dispatcher {
                         .filter_map(|(_, email)| email),
                 );
             }
-            let written = write(&txn, &emails, &names, now, queueing).await?;
+            let written = write(&txn, &emails, &names, now, queueing, leases).await?;
             txn.commit().await?;
             drop(turn);
             queued += written.hand_to(queueing);
@@ -157,6 +158,7 @@ impl Dispatcher {
         now: DateTime<Utc>,
         queueing: &Queueing,
         turns: &WriteTurns,
+        leases: &Leases,
     ) -> Result<u64, StoreError> {
         // Only those sent long enough ago for some questionnaire's first reminder: on most
         // days that leaves out every invitation of the last sendings.
@@ -213,7 +215,7 @@ impl Dispatcher {
                     emails.extend(email);
                 }
             }
-            let written = write(&txn, &emails, &names, now, queueing).await?;
+            let written = write(&txn, &emails, &names, now, queueing, leases).await?;
             txn.commit().await?;
             drop(turn);
             queued += written.hand_to(queueing);
@@ -253,9 +255,10 @@ async fn write(
     names: &HashMap<Uuid, Option<String>>,
     now: DateTime<Utc>,
     queueing: &Queueing,
+    leases: &Leases,
 ) -> Result<Written, StoreError> {
     Ok(if queueing.hands_over() {
-        Written::Leased(outbox::enqueue_leased(txn, emails, names, now, LEASE).await?)
+        Written::Leased(outbox::enqueue_leased(txn, emails, names, now, leases.until()).await?)
     } else {
         Written::Queued(outbox::enqueue_all(txn, emails, now).await?)
     })

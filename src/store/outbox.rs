@@ -5,7 +5,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, LockBehavior, LockType, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait,
@@ -86,14 +86,14 @@ pub async fn enqueue_all(
 }
 
 /// [`enqueue_all`] for a sender that sends them at once: the rows are queued already leased
-/// to it for `lease`, and come back as a [`claim`] returns them (with the contacts' `names`,
+/// to it until `lease_until`, and come back as a [`claim`] returns them (with the contacts' `names`,
 /// which the caller has at hand), so that nothing is claimed or read back.
 pub async fn enqueue_leased(
     db: &impl ConnectionTrait,
     emails: &[NewEmail],
     names: &HashMap<Uuid, Option<String>>,
     now: DateTime<Utc>,
-    lease: Duration,
+    lease_until: DateTime<Utc>,
 ) -> Result<Vec<Claimed>, StoreError> {
     if emails.is_empty() {
         return Ok(Vec::new());
@@ -103,7 +103,7 @@ pub async fn enqueue_leased(
         db.get_database_backend(),
         emails,
         now,
-        Some((&owner, now + lease)),
+        Some((&owner, lease_until)),
     );
     written.rows.sql.push_str(" RETURNING *");
     let rows = outbox::Entity::find()
@@ -290,11 +290,12 @@ pub struct Claimed {
     pub name: Option<String>,
 }
 
-/// Claims up to `limit` ready rows for `lease` and returns them with their bodies.
+/// Claims up to `limit` rows ready at `now`, leased until `lease_until`, and returns them
+/// with their bodies.
 pub async fn claim(
     db: &impl ConnectionTrait,
     now: DateTime<Utc>,
-    lease: Duration,
+    lease_until: DateTime<Utc>,
     limit: u64,
 ) -> Result<Vec<Claimed>, StoreError> {
     let owner = Uuid::new_v4().to_string();
@@ -315,7 +316,7 @@ pub async fn claim(
         .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
     let mut rows = outbox::Entity::update_many()
         .col_expr(outbox::Column::LeaseOwner, Expr::value(owner))
-        .col_expr(outbox::Column::LeaseUntil, Expr::value(now + lease))
+        .col_expr(outbox::Column::LeaseUntil, Expr::value(lease_until))
         .filter(outbox::Column::Id.in_subquery(picked))
         .exec_with_returning(db)
         .await?;
@@ -480,18 +481,18 @@ pub async fn record_and_claim(
     db: &DatabaseConnection,
     outcomes: &[(outbox::Model, Outcome)],
     now: DateTime<Utc>,
-    lease: Duration,
+    lease_until: DateTime<Utc>,
     limit: u64,
 ) -> Result<Vec<Claimed>, StoreError> {
     if outcomes.is_empty() {
-        return claim(db, now, lease, limit).await;
+        return claim(db, now, lease_until, limit).await;
     }
     // The write first: on SQLite a transaction that read before writing can find another
     // connection's commit in between and fail at once instead of waiting.
     let txn = db.begin().await?;
     record_all(&txn, outcomes, now).await?;
     let claimed = if limit > 0 {
-        claim(&txn, now, lease, limit).await?
+        claim(&txn, now, lease_until, limit).await?
     } else {
         Vec::new()
     };

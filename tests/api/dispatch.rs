@@ -517,7 +517,8 @@ async fn a_sender_that_dies_after_claiming_loses_nothing() {
 
     // A sender claims both rows, then is killed before sending or recording anything.
     app.clock.advance(Duration::minutes(2));
-    let claimed = jalon::store::outbox::claim(&app.db, app.now(), Duration::minutes(5), 10)
+    let until = app.now() + Duration::minutes(5);
+    let claimed = jalon::store::outbox::claim(&app.db, app.now(), until, 10)
         .await
         .unwrap();
     assert_eq!(claimed.len(), 2);
