@@ -3,7 +3,10 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, Query};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
+    QuerySelect, Select,
+};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
@@ -26,8 +29,39 @@ pub struct Recipient {
     pub reminders_sent: i16,
 }
 
-fn recipient(row: invitation::Model, campaign: Option<campaign::Model>) -> Option<Recipient> {
-    let questionnaire = campaign?.questionnaire_code.parse().ok()?;
+/// The columns of an invitation and of its campaign that its email needs, and nothing else:
+/// dispatch reads them by batches of 500.
+#[derive(Debug, FromQueryResult)]
+struct RecipientRow {
+    id: Uuid,
+    email: Option<String>,
+    name: Option<String>,
+    questionnaire_code: String,
+    attributes: String,
+    sent_at: Option<DateTime<Utc>>,
+    closes_at: Option<DateTime<Utc>>,
+    reminders_sent: i16,
+}
+
+/// Invitations with their campaign, as [`RecipientRow`]s.
+fn recipients() -> Select<invitation::Entity> {
+    invitation::Entity::find()
+        .select_only()
+        .columns([
+            invitation::Column::Id,
+            invitation::Column::Email,
+            invitation::Column::Name,
+            invitation::Column::Attributes,
+            invitation::Column::SentAt,
+            invitation::Column::ClosesAt,
+            invitation::Column::RemindersSent,
+        ])
+        .column(campaign::Column::QuestionnaireCode)
+        .inner_join(campaign::Entity)
+}
+
+fn recipient(row: RecipientRow) -> Option<Recipient> {
+    let questionnaire = row.questionnaire_code.parse().ok()?;
     let attributes = match serde_json::from_str(&row.attributes) {
         Ok(Value::Object(map)) => map,
         _ => Map::new(),
@@ -63,19 +97,16 @@ pub async fn due_invitations(
     now: DateTime<Utc>,
     limit: u64,
 ) -> Result<Vec<Recipient>, StoreError> {
-    let rows = invitation::Entity::find()
-        .find_also_related(campaign::Entity)
+    let rows = recipients()
         .filter(open_and_reachable())
         .filter(invitation::Column::SentAt.is_null())
         .filter(invitation::Column::ScheduledFor.lte(now))
         .order_by_asc(invitation::Column::ScheduledFor)
         .limit(limit)
+        .into_model::<RecipientRow>()
         .all(db)
         .await?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|(i, c)| recipient(i, c))
-        .collect())
+    Ok(rows.into_iter().filter_map(recipient).collect())
 }
 
 /// Records that the invitation emails of `ids` were queued; returns those that no one else
@@ -111,8 +142,7 @@ pub async fn awaiting_answer(
     after: Option<Uuid>,
     limit: u64,
 ) -> Result<Vec<Recipient>, StoreError> {
-    let mut page = invitation::Entity::find()
-        .find_also_related(campaign::Entity)
+    let mut page = recipients()
         .filter(open_and_reachable())
         .filter(invitation::Column::SentAt.lte(sent_by.min(now)))
         .filter(invitation::Column::ClosesAt.gt(now));
@@ -123,12 +153,10 @@ pub async fn awaiting_answer(
     let rows = page
         .order_by_asc(invitation::Column::Id)
         .limit(limit)
+        .into_model::<RecipientRow>()
         .all(db)
         .await?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|(i, c)| recipient(i, c))
-        .collect())
+    Ok(rows.into_iter().filter_map(recipient).collect())
 }
 
 /// Moves the reminder count from `from` to `to`; false if it had moved already.
