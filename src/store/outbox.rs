@@ -113,22 +113,7 @@ pub async fn enqueue_leased(
     db.execute_raw(written.bodies).await?;
     Ok(rows
         .into_iter()
-        .map(|row| {
-            let (body_text, body_html) = row
-                .body_id
-                .and_then(|id| written.shared.get(&id))
-                .cloned()
-                .unwrap_or_else(|| (Arc::from(""), Arc::from("")));
-            let name = row
-                .invitation_id
-                .and_then(|id| names.get(&id).cloned().flatten());
-            Claimed {
-                row,
-                body_text,
-                body_html,
-                name,
-            }
-        })
+        .map(|row| Claimed::of(row, &written.shared, names))
         .collect())
 }
 
@@ -136,7 +121,7 @@ pub async fn enqueue_leased(
 struct Written {
     rows: sea_orm::Statement,
     bodies: sea_orm::Statement,
-    shared: HashMap<Uuid, (Arc<str>, Arc<str>)>,
+    shared: SharedBodies,
 }
 
 impl Written {
@@ -290,6 +275,35 @@ pub struct Claimed {
     pub name: Option<String>,
 }
 
+/// Shared bodies by id: the text and the HTML.
+type SharedBodies = HashMap<Uuid, (Arc<str>, Arc<str>)>;
+
+impl Claimed {
+    /// `row` with its bodies, out of `bodies`, and its contact's name, out of `names`.
+    fn of(
+        row: outbox::Model,
+        bodies: &SharedBodies,
+        names: &HashMap<Uuid, Option<String>>,
+    ) -> Self {
+        // Every queued email has its bodies (written in the same transaction); an erased
+        // one has them blanked, and is no longer queued.
+        let (body_text, body_html) = row
+            .body_id
+            .and_then(|id| bodies.get(&id))
+            .cloned()
+            .unwrap_or_else(|| (Arc::from(""), Arc::from("")));
+        let name = row
+            .invitation_id
+            .and_then(|id| names.get(&id).cloned().flatten());
+        Self {
+            row,
+            body_text,
+            body_html,
+            name,
+        }
+    }
+}
+
 /// Claims up to `limit` rows ready at `now`, leased until `lease_until`, and returns them
 /// with their bodies.
 pub async fn claim(
@@ -324,33 +338,15 @@ pub async fn claim(
         return Ok(Vec::new());
     }
     rows.sort_by_key(|row| row.next_attempt_at);
-    let bodies: HashMap<Uuid, (Arc<str>, Arc<str>)> =
-        bodies(db, rows.iter().filter_map(|r| r.body_id))
-            .await?
-            .into_iter()
-            .map(|(id, b)| (id, (b.body_text.into(), b.body_html.into())))
-            .collect();
+    let bodies: SharedBodies = bodies(db, rows.iter().filter_map(|r| r.body_id))
+        .await?
+        .into_iter()
+        .map(|(id, b)| (id, (b.body_text.into(), b.body_html.into())))
+        .collect();
     let names = names(db, rows.iter().filter_map(|r| r.invitation_id)).await?;
     Ok(rows
         .into_iter()
-        .map(|row| {
-            // Every queued email has its bodies (written in the same transaction); an
-            // erased one has them blanked, and is no longer queued.
-            let (body_text, body_html) = row
-                .body_id
-                .and_then(|id| bodies.get(&id))
-                .cloned()
-                .unwrap_or_else(|| (Arc::from(""), Arc::from("")));
-            let name = row
-                .invitation_id
-                .and_then(|id| names.get(&id).cloned().flatten());
-            Claimed {
-                row,
-                body_text,
-                body_html,
-                name,
-            }
-        })
+        .map(|row| Claimed::of(row, &bodies, &names))
         .collect())
 }
 
