@@ -9,7 +9,7 @@ use uuid::Uuid;
 use super::deliver::{Leases, Queueing};
 use super::turns::WriteTurns;
 use super::{Dispatcher, LINK_TOKEN_SLOT};
-use crate::domain::email_template::{EmailValues, NAME_SLOT, fill_name};
+use crate::domain::email_template::{EmailValues, NAME};
 use crate::domain::schedule::{self, french_date};
 use crate::store::StoreError;
 use crate::store::followup::{self, Recipient};
@@ -52,7 +52,7 @@ impl Dispatcher {
         // The name is filled in when the email is sent (`deliver`): the bodies of a batch
         // that read the same are stored once, naming nobody.
         let values = EmailValues {
-            name: recipient.name.as_ref().map(|_| NAME_SLOT),
+            name: recipient.name.as_ref().map(|_| NAME.marker),
             entity: &entity,
             title: &loaded.definition.title,
             minutes: loaded.definition.estimated_minutes,
@@ -78,7 +78,7 @@ impl Dispatcher {
             kind,
             recipient: recipient.email.clone(),
             body_html: email_html(&rendered).into_string(),
-            subject: fill_name(&rendered.subject, recipient.name.as_deref()),
+            subject: NAME.fill(&rendered.subject, recipient.name.as_deref()),
             body_text: rendered.text,
             unsubscribe_url: Some(unsubscribe),
         })

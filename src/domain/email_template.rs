@@ -26,36 +26,36 @@ pub struct EmailTemplate {
     pub reminder_body: String,
 }
 
-/// Where the bodies of an invitation or reminder, as queued, have the recipient's name: the
-/// bodies are written once for every recipient of a batch who gets the same words, and each
-/// email's name is filled in when it is sent ([`fill_name`]), so that stored bodies name
-/// nobody.
-pub const NAME_SLOT: &str = "JALON-NAME";
-
 /// A slot of a stored body: a marker that each email's own value replaces when it is sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Slot {
     pub marker: &'static str,
-    /// Without a value, the marker goes and so does one space before it, if any.
+    /// Without a value, the marker goes and so does one space before it, if any: « Bonjour, »
+    /// rather than « Bonjour , ».
     pub drops_space_before: bool,
 }
 
-/// The contact's name, as [`fill_name`] fills it.
-pub const NAME: Slot = Slot {
-    marker: NAME_SLOT,
-    drops_space_before: true,
-};
-
-/// `body` with its name slot filled: the name as given (escaped beforehand for an HTML body),
-/// or, without a name, nothing in place of ` {nom}` (« Bonjour, » rather than « Bonjour , »).
-pub fn fill_name(body: &str, name: Option<&str>) -> String {
-    match name {
-        Some(name) => body.replace(NAME_SLOT, name),
-        None => body
-            .replace(&format!(" {NAME_SLOT}"), "")
-            .replace(NAME_SLOT, ""),
+impl Slot {
+    /// `text` with this slot filled: the value as given (escaped beforehand for HTML), or,
+    /// without one, as [`Slot::drops_space_before`] says.
+    pub fn fill(&self, text: &str, value: Option<&str>) -> String {
+        match value {
+            Some(value) => text.replace(self.marker, value),
+            None if self.drops_space_before => text
+                .replace(&format!(" {}", self.marker), "")
+                .replace(self.marker, ""),
+            None => text.replace(self.marker, ""),
+        }
     }
 }
+
+/// Where the bodies of an invitation or reminder, as queued, have the recipient's name: the
+/// bodies are written once for every recipient of a batch who gets the same words, and each
+/// email's name is filled in when it is sent, so that stored bodies name nobody.
+pub const NAME: Slot = Slot {
+    marker: "JALON-NAME",
+    drops_space_before: true,
+};
 
 /// The values of the placeholders for one message.
 #[derive(Debug, Clone, Default)]
@@ -280,17 +280,23 @@ mod tests {
     #[test]
     fn a_name_fills_its_slot_and_none_leaves_no_stray_space() {
         let values = EmailValues {
-            name: Some(NAME_SLOT),
+            name: Some(NAME.marker),
             ..EmailValues::default()
         };
         let template = EmailTemplate::parse(SOURCE).unwrap();
         let shared = template.render_invitation(&values).text;
         assert!(shared.starts_with("Bonjour JALON-NAME,"), "{shared}");
-        assert!(fill_name(&shared, Some("Anne")).starts_with("Bonjour Anne,"));
-        assert!(fill_name(&shared, None).starts_with("Bonjour,"));
+        assert!(
+            NAME.fill(&shared, Some("Anne"))
+                .starts_with("Bonjour Anne,")
+        );
+        assert!(NAME.fill(&shared, None).starts_with("Bonjour,"));
         // A name is inserted once, never read again as a slot.
-        assert!(fill_name(&shared, Some("JALON-NAME x")).starts_with("Bonjour JALON-NAME x,"));
-        assert_eq!(fill_name("sans nom", Some("Anne")), "sans nom");
+        assert!(
+            NAME.fill(&shared, Some("JALON-NAME x"))
+                .starts_with("Bonjour JALON-NAME x,")
+        );
+        assert_eq!(NAME.fill("sans nom", Some("Anne")), "sans nom");
     }
 
     const SOURCE: &str = r#"subject = "Votre avis sur l’intervention de {entite}"

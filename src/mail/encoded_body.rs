@@ -145,7 +145,7 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    use crate::domain::email_template::{NAME, fill_name};
+    use crate::domain::email_template::NAME;
 
     const TOKEN: Slot = Slot {
         marker: "JALON-LINK-TOKEN",
@@ -167,9 +167,9 @@ mod tests {
     }
 
     /// What the slots filled by plain substitution give, CRLF line endings: the rule of
-    /// `fill_name`, which fills the subject and the RGPD export.
+    /// `Slot::fill`, which fills the subject and the RGPD export.
     fn expected(body: &str, token: &str, name: Option<&str>) -> String {
-        fill_name(&crlf(body).replace(TOKEN.marker, token), name)
+        NAME.fill(&TOKEN.fill(&crlf(body), Some(token)), name)
     }
 
     #[test]

@@ -312,6 +312,9 @@ pub async fn claim(
     lease_until: DateTime<Utc>,
     limit: u64,
 ) -> Result<Vec<Claimed>, StoreError> {
+    if limit == 0 {
+        return Ok(Vec::new());
+    }
     let owner = Uuid::new_v4().to_string();
     // One statement picks and leases the rows. The pick is due first, in the order of the
     // index on (status, next_attempt_at), so the scan stops at `limit` rows (ordered by
@@ -487,11 +490,7 @@ pub async fn record_and_claim(
     // connection's commit in between and fail at once instead of waiting.
     let txn = db.begin().await?;
     record_all(&txn, outcomes, now).await?;
-    let claimed = if limit > 0 {
-        claim(&txn, now, lease_until, limit).await?
-    } else {
-        Vec::new()
-    };
+    let claimed = claim(&txn, now, lease_until, limit).await?;
     txn.commit().await?;
     Ok(claimed)
 }

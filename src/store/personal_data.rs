@@ -19,7 +19,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::StoreError;
-use crate::domain::email_template::fill_name;
+use crate::domain::email_template::NAME;
 use crate::domain::retention::{InvitationTimes, campaign_closed_at, erasable};
 use crate::entities::{answer, campaign, draft, email_body, invitation, outbox, response};
 
@@ -274,7 +274,7 @@ pub async fn export_contact(db: &impl ConnectionTrait, email: &str) -> Result<Va
                 "sent_at": m.sent_at,
                 "text": m.body_id
                     .and_then(|id| bodies.get(&id))
-                    .map(|b| fill_name(&b.body_text, inv.name.as_deref())),
+                    .map(|b| NAME.fill(&b.body_text, inv.name.as_deref())),
             })).collect::<Vec<_>>(),
             "draft": draft.map(|d| json!({
                 "saved_at": d.saved_at,
