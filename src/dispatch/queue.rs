@@ -1,6 +1,8 @@
 //! Turning due invitations and reminders into outbox rows.
 
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DatabaseConnection, TransactionTrait};
@@ -9,6 +11,7 @@ use uuid::Uuid;
 use super::deliver::{Leases, Queueing};
 use super::turns::WriteTurns;
 use super::{Dispatcher, LINK_TOKEN_SLOT};
+use crate::domain::QuestionnaireCode;
 use crate::domain::email_template::{EmailValues, NAME};
 use crate::domain::schedule::{self, french_date};
 use crate::store::StoreError;
@@ -18,11 +21,43 @@ use crate::views::email::email_html;
 
 const BATCH: u64 = 500;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Kind {
     Invitation,
     Reminder(usize),
 }
+
+impl Kind {
+    /// As the outbox names it.
+    fn label(self) -> String {
+        match self {
+            Kind::Invitation => "invitation".to_owned(),
+            Kind::Reminder(n) => format!("reminder_{n}"),
+        }
+    }
+}
+
+/// What an email's subject and bodies depend on: recipients alike in all of it read the same.
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct Alike {
+    questionnaire: QuestionnaireCode,
+    entity: Option<String>,
+    closes_at: DateTime<Utc>,
+    /// Whether the contact has a name (its slot is filled in at sending).
+    named: bool,
+    kind: Kind,
+}
+
+/// A subject (its name slot still in) and bodies (their slots still in), rendered once for
+/// every recipient alike.
+struct Rendered {
+    subject: String,
+    text: Arc<str>,
+    html: Arc<str>,
+}
+
+/// The emails rendered in one queueing pass, by what they depend on.
+type RenderedEmails = HashMap<Alike, Rendered>;
 
 impl Dispatcher {
     fn compose(
@@ -30,29 +65,64 @@ impl Dispatcher {
         recipient: &Recipient,
         kind: Kind,
         closes_at: DateTime<Utc>,
+        rendered: &mut RenderedEmails,
     ) -> Option<NewEmail> {
-        let loaded = self.catalog.get(recipient.questionnaire)?;
+        let alike = Alike {
+            questionnaire: recipient.questionnaire,
+            entity: recipient
+                .attributes
+                .get("entity")
+                .and_then(|v| v.as_str())
+                .map(str::to_owned),
+            closes_at,
+            named: recipient.name.is_some(),
+            kind,
+        };
+        let email = match rendered.entry(alike) {
+            Entry::Occupied(entry) => entry.into_mut(),
+            Entry::Vacant(entry) => {
+                let email = self.render(entry.key())?;
+                entry.insert(email)
+            }
+        };
+        let kind = kind.label();
+        let bounce_tag = self.seal_key.links().bounce_tag(recipient.id, &kind);
+        Some(NewEmail {
+            bounce_tag: Some(bounce_tag),
+            invitation_id: Some(recipient.id),
+            kind,
+            recipient: recipient.email.clone(),
+            subject: NAME.fill(&email.subject, recipient.name.as_deref()),
+            body_text: email.text.clone(),
+            body_html: email.html.clone(),
+            unsubscribe_url: Some(self.unsubscribe_url()),
+        })
+    }
+
+    /// `{base}/desinscription/{token slot}`: the token is filled in at sending.
+    fn unsubscribe_url(&self) -> String {
+        format!("{}/desinscription/{LINK_TOKEN_SLOT}", self.base_url)
+    }
+
+    fn render(&self, alike: &Alike) -> Option<Rendered> {
+        let loaded = self.catalog.get(alike.questionnaire)?;
         // `{entite}` reads « l’Aract Bretagne »: every entity of the network is an Anact or
         // an Aract, whose article elides.
-        let entity = recipient
-            .attributes
-            .get("entity")
-            .and_then(|v| v.as_str())
+        let entity = alike
+            .entity
+            .as_deref()
             .and_then(|code| self.catalog.network.get(code))
             .map_or("Anact", |e| e.name.as_str());
         let entity = format!("l’{entity}");
         // The token itself is filled in when the email is sent (`deliver`): never stored.
         let link = format!("{}/r/{LINK_TOKEN_SLOT}", self.base_url);
-        let unsubscribe = format!("{}/desinscription/{LINK_TOKEN_SLOT}", self.base_url);
-        let closes_on = french_date(schedule::paris_date(closes_at));
-        let privacy = format!(
-            "{}/confidentialite/{}",
-            self.base_url, recipient.questionnaire
-        );
+        let unsubscribe = self.unsubscribe_url();
+        let closes_on = french_date(schedule::paris_date(alike.closes_at));
+        let privacy = format!("{}/confidentialite/{}", self.base_url, alike.questionnaire);
         // The name is filled in when the email is sent (`deliver`): the bodies of a batch
         // that read the same are stored once, naming nobody.
         let values = EmailValues {
-            name: recipient.name.as_ref().map(|_| NAME.marker),
+            name: alike.named.then_some(NAME.marker),
             entity: &entity,
             title: &loaded.definition.title,
             minutes: loaded.definition.estimated_minutes,
@@ -61,26 +131,14 @@ impl Dispatcher {
             closes_on: &closes_on,
             privacy: &privacy,
         };
-        let (rendered, kind) = match kind {
-            Kind::Invitation => (
-                loaded.email.render_invitation(&values),
-                "invitation".to_owned(),
-            ),
-            Kind::Reminder(n) => (
-                loaded.email.render_reminder(&values),
-                format!("reminder_{n}"),
-            ),
+        let rendered = match alike.kind {
+            Kind::Invitation => loaded.email.render_invitation(&values),
+            Kind::Reminder(_) => loaded.email.render_reminder(&values),
         };
-        let bounce_tag = self.seal_key.links().bounce_tag(recipient.id, &kind);
-        Some(NewEmail {
-            bounce_tag: Some(bounce_tag),
-            invitation_id: Some(recipient.id),
-            kind,
-            recipient: recipient.email.clone(),
-            body_html: email_html(&rendered).into_string(),
-            subject: NAME.fill(&rendered.subject, recipient.name.as_deref()),
-            body_text: rendered.text,
-            unsubscribe_url: Some(unsubscribe),
+        Some(Rendered {
+            html: email_html(&rendered).into_string().into(),
+            subject: rendered.subject,
+            text: rendered.text.into(),
         })
     }
 
@@ -96,6 +154,7 @@ impl Dispatcher {
         leases: &Leases,
     ) -> Result<u64, StoreError> {
         let mut queued = 0;
+        let mut rendered = RenderedEmails::new();
         loop {
             let due = followup::due_invitations(&self.db, now, BATCH).await?;
             if due.is_empty() {
@@ -111,7 +170,7 @@ impl Dispatcher {
                     .map(|q| q.definition.schedule.clone())
                     .unwrap_or_default();
                 let closes_at = schedule::closes_at(now, &rules);
-                let email = self.compose(recipient, Kind::Invitation, closes_at);
+                let email = self.compose(recipient, Kind::Invitation, closes_at, &mut rendered);
                 if email.is_none() {
                     tracing::error!(questionnaire = %recipient.questionnaire, "no definition to write the invitation with");
                 }
@@ -172,6 +231,7 @@ impl Dispatcher {
         };
         let mut queued = 0;
         let mut after = None;
+        let mut rendered = RenderedEmails::new();
         loop {
             let waiting = followup::awaiting_answer(&self.db, now, sent_by, after, BATCH).await?;
             let Some(last) = waiting.last() else {
@@ -199,7 +259,7 @@ impl Dispatcher {
                     continue;
                 }
                 let to = i16::try_from(due).unwrap_or(i16::MAX);
-                let email = self.compose(recipient, Kind::Reminder(due), closes_at);
+                let email = self.compose(recipient, Kind::Reminder(due), closes_at, &mut rendered);
                 owed.push((recipient.id, recipient.reminders_sent, to, email));
             }
             if owed.is_empty() {

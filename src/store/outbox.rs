@@ -30,8 +30,9 @@ pub struct NewEmail {
     pub kind: String,
     pub recipient: String,
     pub subject: String,
-    pub body_text: String,
-    pub body_html: String,
+    /// Shared by the emails of a sending that read the same (one allocation, one row).
+    pub body_text: Arc<str>,
+    pub body_html: Arc<str>,
     pub unsubscribe_url: Option<String>,
     /// `crate::link_key::LinkKey::bounce_tag` of the invitation and kind: how a bounce finds
     /// this email (`None` for a test email, which has no invitation).
@@ -99,28 +100,42 @@ pub async fn enqueue_leased(
         return Ok(Vec::new());
     }
     let owner = Uuid::new_v4().to_string();
-    let mut written = Written::new(
+    let written = Written::new(
         db.get_database_backend(),
         emails,
         now,
         Some((&owner, lease_until)),
     );
-    written.rows.sql.push_str(" RETURNING *");
-    let rows = outbox::Entity::find()
-        .from_raw_sql(written.rows)
-        .all(db)
-        .await?;
+    let inserted = db.execute_raw(written.rows).await?.rows_affected();
     db.execute_raw(written.bodies).await?;
+    let mut rows = written.models;
+    // An (invitation, kind) already queued was left alone: only the rows written are this
+    // sender's to send. The statement says how many; which, only when some were left.
+    if inserted < rows.len() as u64 {
+        use sea_orm::QuerySelect;
+        let ids: HashSet<Uuid> = outbox::Entity::find()
+            .select_only()
+            .column(outbox::Column::Id)
+            .filter(outbox::Column::Id.is_in(rows.iter().map(|row| row.id)))
+            .into_tuple()
+            .all(db)
+            .await?
+            .into_iter()
+            .collect();
+        rows.retain(|row| ids.contains(&row.id));
+    }
     Ok(rows
         .into_iter()
         .map(|row| Claimed::of(row, &written.shared, names))
         .collect())
 }
 
-/// The two statements that queue emails, and the bodies they share, by id.
+/// The two statements that queue emails, the rows they write, and the bodies they share, by
+/// id.
 struct Written {
     rows: sea_orm::Statement,
     bodies: sea_orm::Statement,
+    models: Vec<outbox::Model>,
     shared: SharedBodies,
 }
 
@@ -131,40 +146,73 @@ impl Written {
         now: DateTime<Utc>,
         lease: Option<(&str, DateTime<Utc>)>,
     ) -> Self {
-        let mut ids: HashMap<(&str, &str), Uuid> = HashMap::new();
+        // Emails that share their bodies' allocations are matched by address, the others by
+        // content: each text is hashed once, however many emails share it.
+        let mut by_address: HashMap<(*const u8, *const u8), Uuid> = HashMap::new();
+        let mut by_content: HashMap<(&str, &str), Uuid> = HashMap::new();
+        let mut shared = SharedBodies::new();
         let mut rows = JsonRows::new(backend);
         let mut bodies = JsonRows::new(backend);
+        let mut models = Vec::with_capacity(emails.len());
         for email in emails {
-            let body_id = *ids
-                .entry((&email.body_text, &email.body_html))
-                .or_insert_with(|| {
-                    let id = Uuid::new_v4();
-                    bodies.push(&[
-                        Cell::Uuid(id),
-                        Cell::Text(&email.body_text),
-                        Cell::Text(&email.body_html),
-                    ]);
-                    id
-                });
+            let address = (
+                Arc::as_ptr(&email.body_text).cast::<u8>(),
+                Arc::as_ptr(&email.body_html).cast::<u8>(),
+            );
+            let body_id = *by_address.entry(address).or_insert_with(|| {
+                *by_content
+                    .entry((&email.body_text, &email.body_html))
+                    .or_insert_with(|| {
+                        // Ids in the order of time: each new row goes at the end of the
+                        // key's index, where a random id would land on any of its pages.
+                        let id = Uuid::now_v7();
+                        bodies.push(&[
+                            Cell::Uuid(id),
+                            Cell::Text(&email.body_text),
+                            Cell::Text(&email.body_html),
+                        ]);
+                        shared.insert(id, (email.body_text.clone(), email.body_html.clone()));
+                        id
+                    })
+            });
+            let row = outbox::Model {
+                id: Uuid::now_v7(),
+                invitation_id: email.invitation_id,
+                kind: email.kind.clone(),
+                recipient: email.recipient.clone(),
+                subject: email.subject.clone(),
+                unsubscribe_url: email.unsubscribe_url.clone(),
+                status: QUEUED.to_owned(),
+                attempts: 0,
+                next_attempt_at: now,
+                lease_owner: lease.map(|(owner, _)| owner.to_owned()),
+                lease_until: lease.map(|(_, until)| until),
+                last_error: None,
+                server_response: None,
+                created_at: now,
+                sent_at: None,
+                bounce_tag: email.bounce_tag.clone(),
+                body_id: Some(body_id),
+            };
             rows.push(&[
-                Cell::Uuid(Uuid::new_v4()),
-                email.invitation_id.into(),
-                Cell::Text(&email.kind),
-                Cell::Text(&email.recipient),
-                Cell::Text(&email.subject),
-                email
-                    .unsubscribe_url
+                Cell::Uuid(row.id),
+                row.invitation_id.into(),
+                Cell::Text(&row.kind),
+                Cell::Text(&row.recipient),
+                Cell::Text(&row.subject),
+                row.unsubscribe_url
                     .as_deref()
                     .map_or(Cell::Null, Cell::Text),
-                Cell::Text(QUEUED),
-                Cell::Int(0),
-                Cell::Timestamp(now),
-                Cell::Timestamp(now),
-                email.bounce_tag.as_deref().map_or(Cell::Null, Cell::Text),
-                Cell::Uuid(body_id),
-                lease.map_or(Cell::Null, |(owner, _)| Cell::Text(owner)),
-                lease.map_or(Cell::Null, |(_, until)| Cell::Timestamp(until)),
+                Cell::Text(&row.status),
+                Cell::Int(row.attempts.into()),
+                Cell::Timestamp(row.next_attempt_at),
+                Cell::Timestamp(row.created_at),
+                row.bounce_tag.as_deref().map_or(Cell::Null, Cell::Text),
+                row.body_id.into(),
+                row.lease_owner.as_deref().map_or(Cell::Null, Cell::Text),
+                row.lease_until.map_or(Cell::Null, Cell::Timestamp),
             ]);
+            models.push(row);
         }
         // Only the bodies that an email just queued uses: those of emails left alone are not
         // written.
@@ -179,10 +227,8 @@ impl Written {
         Self {
             rows: OUTBOX.insert(rows),
             bodies: bodies.statement(sql),
-            shared: ids
-                .into_iter()
-                .map(|((text, html), id)| (id, (Arc::from(text), Arc::from(html))))
-                .collect(),
+            models,
+            shared,
         }
     }
 }

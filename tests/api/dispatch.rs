@@ -533,6 +533,89 @@ async fn a_sender_that_dies_after_claiming_loses_nothing() {
     assert_eq!(smtp.received(), 2);
 }
 
+/// Emails queued already leased come back to their sender without being read back, except
+/// when some of them were left alone (their invitation and kind already queued): only those
+/// written are handed over, or the same email would go out twice.
+#[tokio::test]
+async fn emails_queued_leased_are_handed_over_only_if_written() {
+    let app = spawn_app().await;
+    register(
+        &app,
+        &intervention(
+            "BRE-2025-062",
+            "2025-06-16",
+            &["a@example.org", "b@example.org"],
+        ),
+    )
+    .await;
+    let unreachable = jalon::mail::SmtpMailer::from_url("smtp://127.0.0.1:9", None).unwrap();
+    let queued = app
+        .dispatcher(std::sync::Arc::new(unreachable))
+        .run(app.now())
+        .await
+        .unwrap();
+    assert_eq!(queued.invitations_queued, 2);
+    let invitations: Vec<uuid::Uuid> = app
+        .db
+        .query_all_raw(Statement::from_string(
+            app.db.get_database_backend(),
+            "SELECT invitation_id FROM outbox ORDER BY recipient",
+        ))
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| row.try_get_by_index(0).unwrap())
+        .collect();
+    let email = |invitation: uuid::Uuid, kind: &str| jalon::store::outbox::NewEmail {
+        invitation_id: Some(invitation),
+        kind: kind.to_owned(),
+        recipient: "a@example.org".to_owned(),
+        subject: "Relance".to_owned(),
+        body_text: "Bonjour".into(),
+        body_html: "<p>Bonjour</p>".into(),
+        unsubscribe_url: None,
+        bounce_tag: Some(format!("{kind}-{invitation}")[..24].to_owned()),
+    };
+    let emails = [
+        email(invitations[0], "invitation"),
+        email(invitations[0], "reminder_1"),
+        email(invitations[1], "invitation"),
+    ];
+    let until = app.now() + Duration::minutes(5);
+    let handed = jalon::store::outbox::enqueue_leased(
+        &app.db,
+        &emails,
+        &std::collections::HashMap::new(),
+        app.now(),
+        until,
+    )
+    .await
+    .unwrap();
+    let handed: Vec<_> = handed
+        .iter()
+        .map(|c| {
+            (
+                c.row.invitation_id,
+                c.row.kind.as_str(),
+                c.body_text.as_ref(),
+            )
+        })
+        .collect();
+    assert_eq!(handed, [(Some(invitations[0]), "reminder_1", "Bonjour")]);
+    let rows = app
+        .db
+        .query_one_raw(Statement::from_string(
+            app.db.get_database_backend(),
+            "SELECT COUNT(*) FROM outbox",
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get_by_index::<i64>(0)
+        .unwrap();
+    assert_eq!(rows, 3);
+}
+
 #[tokio::test]
 async fn emails_are_leased_as_they_are_queued_so_a_sender_cut_off_before_sending_loses_nothing() {
     let app = spawn_app().await;
