@@ -406,8 +406,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             store::versions::record_all(&db, &catalog, clock.now()).await?;
             store::editing::apply_publications(&db, &catalog).await?;
             let dispatcher = dispatcher(&settings, db, catalog, seal_key)?;
-            let progress = jalon::progress::Terminal::new("envoi des courriels");
-            let summary = dispatcher.run_showing(now, &progress).await?;
+            // On the runtime's workers, as the scheduler runs it: the sending's tasks are
+            // then woken where they run, not across threads.
+            let summary = tokio::spawn(async move {
+                let progress = jalon::progress::Terminal::new("envoi des courriels");
+                dispatcher.run_showing(now, &progress).await
+            })
+            .await??;
             println!("Envoi au {} :", now.to_rfc3339());
             print!("{}", summary.report());
             if summary.withheld > 0 {
