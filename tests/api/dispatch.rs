@@ -602,18 +602,7 @@ async fn emails_queued_leased_are_handed_over_only_if_written() {
         })
         .collect();
     assert_eq!(handed, [(Some(invitations[0]), "reminder_1", "Bonjour")]);
-    let rows = app
-        .db
-        .query_one_raw(Statement::from_string(
-            app.db.get_database_backend(),
-            "SELECT COUNT(*) FROM outbox",
-        ))
-        .await
-        .unwrap()
-        .unwrap()
-        .try_get_by_index::<i64>(0)
-        .unwrap();
-    assert_eq!(rows, 3);
+    assert_eq!(app.count("outbox").await, 3);
 }
 
 #[tokio::test]
@@ -638,16 +627,8 @@ async fn emails_are_leased_as_they_are_queued_so_a_sender_cut_off_before_sending
     let cut_off = tokio::time::timeout(std::time::Duration::from_secs(2), hanging.run(app.now()));
     assert!(cut_off.await.is_err(), "the run hangs on the silent server");
     let leased = app
-        .db
-        .query_one_raw(Statement::from_string(
-            app.db.get_database_backend(),
-            "SELECT COUNT(*) FROM outbox WHERE status = 'queued' AND lease_owner IS NOT NULL",
-        ))
-        .await
-        .unwrap()
-        .unwrap()
-        .try_get_by_index::<i64>(0)
-        .unwrap();
+        .count("outbox WHERE status = 'queued' AND lease_owner IS NOT NULL")
+        .await;
     assert_eq!(leased, 2, "queued and leased in one commit");
 
     // While the lease runs, another instance leaves the emails alone…

@@ -313,6 +313,7 @@ impl TestApp {
             .expect("request sent")
     }
 
+    /// The rows of `table`, which may be followed by a condition (`"outbox WHERE …"`).
     pub async fn count(&self, table: &str) -> i64 {
         let row = self
             .db

@@ -37,20 +37,6 @@ async fn figures(app: &TestApp) -> Vec<Value> {
     all
 }
 
-async fn count_where(app: &TestApp, sql: &str) -> i64 {
-    use sea_orm::{ConnectionTrait, Statement};
-    let row = app
-        .db
-        .query_one_raw(Statement::from_string(
-            app.db.get_database_backend(),
-            format!("SELECT COUNT(*) AS n FROM {sql}"),
-        ))
-        .await
-        .unwrap()
-        .unwrap();
-    row.try_get::<i64>("", "n").unwrap()
-}
-
 #[tokio::test]
 async fn dispatch_erases_contacts_after_the_retention_and_the_indicators_do_not_move() {
     let app = spawn_app().await;
@@ -64,30 +50,21 @@ async fn dispatch_erases_contacts_after_the_retention_and_the_indicators_do_not_
     let before = figures(&app).await;
     let invitations = app.count("invitations").await;
     assert!(invitations > 0);
-    assert_eq!(
-        count_where(&app, "invitations WHERE email IS NULL").await,
-        0
-    );
+    assert_eq!(app.count("invitations WHERE email IS NULL").await, 0);
 
     dispatcher.retention_months = 24;
     let summary = dispatcher.run(later).await.unwrap();
     assert_eq!(summary.erased, invitations as u64);
     assert!(summary.report().contains("coordonnées effacées"));
     assert_eq!(
-        count_where(
-            &app,
-            "invitations WHERE email IS NOT NULL OR name IS NOT NULL OR role IS NOT NULL"
-        )
-        .await,
+        app.count("invitations WHERE email IS NOT NULL OR name IS NOT NULL OR role IS NOT NULL")
+            .await,
         0
     );
-    assert_eq!(count_where(&app, "outbox WHERE recipient <> ''").await, 0);
+    assert_eq!(app.count("outbox WHERE recipient <> ''").await, 0);
     assert_eq!(
-        count_where(
-            &app,
-            "email_bodies WHERE body_text <> '' OR body_html <> ''"
-        )
-        .await,
+        app.count("email_bodies WHERE body_text <> '' OR body_html <> ''")
+            .await,
         0
     );
     assert_eq!(app.count("invitations").await, invitations, "rows stay");
@@ -115,10 +92,7 @@ async fn a_campaign_still_running_keeps_its_contacts() {
         .await
         .unwrap();
     assert_eq!(summary.erased, 0);
-    assert_eq!(
-        count_where(&app, "invitations WHERE email IS NULL").await,
-        0
-    );
+    assert_eq!(app.count("invitations WHERE email IS NULL").await, 0);
 }
 
 /// An invitation of `email` in the i3.1 campaign "test", answered with valid answers.
@@ -232,10 +206,7 @@ async fn an_admin_exports_then_erases_a_contact_from_the_page() {
     .await
     .unwrap();
     assert_eq!(done.status(), 303);
-    assert_eq!(
-        count_where(&app, "invitations WHERE email IS NULL").await,
-        1
-    );
+    assert_eq!(app.count("invitations WHERE email IS NULL").await, 1);
     assert_eq!(figures(&app).await, before, "the indicators do not move");
     let data: Value = app
         .get("/admin/contacts/export?email=camille.martin%40example.org")
@@ -499,7 +470,8 @@ async fn an_erased_contact_leaves_no_copy_in_the_database_files() {
     }
     // The others keep theirs.
     assert_eq!(
-        count_where(&app, "invitations WHERE email = 'autre@example.org'").await,
+        app.count("invitations WHERE email = 'autre@example.org'")
+            .await,
         1
     );
 }
