@@ -493,26 +493,29 @@ async fn waves_and_rosters_plan_the_anonymous_surveys() {
     assert_eq!(not_a_wave.status(), 422);
 }
 
+/// Two participants registered and their invitations queued, not sent: a dispatcher whose
+/// SMTP server refuses every connection for now. Its summary.
+async fn queue_two_without_sending(
+    app: &TestApp,
+    reference: &str,
+) -> jalon::dispatch::DispatchSummary {
+    register(
+        app,
+        &intervention(reference, "2025-06-16", &["a@example.org", "b@example.org"]),
+    )
+    .await;
+    let unreachable = jalon::mail::SmtpMailer::from_url("smtp://127.0.0.1:9", None).unwrap();
+    app.dispatcher(std::sync::Arc::new(unreachable))
+        .run(app.now())
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
 async fn a_sender_that_dies_after_claiming_loses_nothing() {
     let app = spawn_app().await;
     let smtp = SmtpSink::start();
-    register(
-        &app,
-        &intervention(
-            "BRE-2025-060",
-            "2025-06-16",
-            &["a@example.org", "b@example.org"],
-        ),
-    )
-    .await;
-    // Queue without sending: a dispatcher whose SMTP server refuses everything for now.
-    let unreachable = jalon::mail::SmtpMailer::from_url("smtp://127.0.0.1:9", None).unwrap();
-    let queued = app
-        .dispatcher(std::sync::Arc::new(unreachable))
-        .run(app.now())
-        .await
-        .unwrap();
+    let queued = queue_two_without_sending(&app, "BRE-2025-060").await;
     assert_eq!((queued.invitations_queued, queued.retried), (2, 2));
 
     // A sender claims both rows, then is killed before sending or recording anything.
@@ -539,21 +542,7 @@ async fn a_sender_that_dies_after_claiming_loses_nothing() {
 #[tokio::test]
 async fn emails_queued_leased_are_handed_over_only_if_written() {
     let app = spawn_app().await;
-    register(
-        &app,
-        &intervention(
-            "BRE-2025-062",
-            "2025-06-16",
-            &["a@example.org", "b@example.org"],
-        ),
-    )
-    .await;
-    let unreachable = jalon::mail::SmtpMailer::from_url("smtp://127.0.0.1:9", None).unwrap();
-    let queued = app
-        .dispatcher(std::sync::Arc::new(unreachable))
-        .run(app.now())
-        .await
-        .unwrap();
+    let queued = queue_two_without_sending(&app, "BRE-2025-062").await;
     assert_eq!(queued.invitations_queued, 2);
     let invitations: Vec<uuid::Uuid> = app
         .db
