@@ -113,14 +113,16 @@ pub struct Settings {
     )]
     pub outbox_dir: PathBuf,
 
-    /// Sender of every email.
+    /// Sender of every email, checked when the command starts: an address that does not
+    /// parse would otherwise fail every email of a sending, for good.
     #[arg(
         long,
         env = "JALON_MAIL_FROM",
         default_value = "Réseau Anact-Aract <enquetes@anact.fr>",
+        value_parser = parse_mail_from,
         global = true
     )]
-    pub mail_from: String,
+    pub mail_from: lettre::message::Mailbox,
 
     /// `off` stops `serve` from running dispatch itself (when an operator drives it).
     #[arg(long, env = "JALON_SCHEDULER", default_value = "on", global = true)]
@@ -572,6 +574,16 @@ impl Settings {
 }
 
 /// `https://www.anact.fr, http://localhost:8000/` → the origins as browsers serialize them.
+/// `JALON_MAIL_FROM`: `Nom <adresse@domaine>` or `adresse@domaine`.
+fn parse_mail_from(raw: &str) -> Result<lettre::message::Mailbox, String> {
+    raw.parse().map_err(|e| {
+        format!(
+            "JALON_MAIL_FROM : « {raw} » n'est pas une adresse d'expéditeur ({e}) ; \
+             attendu « Nom <adresse@domaine> » ou « adresse@domaine »"
+        )
+    })
+}
+
 pub fn parse_origins(list: &str) -> anyhow::Result<Vec<String>> {
     list.split(',')
         .map(str::trim)

@@ -36,7 +36,7 @@ pub struct Dispatcher {
     /// Public address for links, without trailing slash.
     pub base_url: String,
     /// `From:` of every email.
-    pub from: String,
+    pub from: lettre::message::Mailbox,
     /// Months after a campaign closes before its contacts' emails and names are erased.
     pub retention_months: u32,
     /// Anonymous questionnaires: sealed responses are released by at least this many.

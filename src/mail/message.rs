@@ -10,7 +10,7 @@ use super::encoded_body::QuotedPrintable;
 #[derive(Debug, Clone)]
 pub struct OutgoingEmail {
     pub id: uuid::Uuid,
-    pub from: String,
+    pub from: Mailbox,
     pub to: String,
     pub subject: String,
     pub text: QuotedPrintable,
@@ -81,10 +81,7 @@ impl Header for ListUnsubscribePost {
 pub fn build_message(email: &OutgoingEmail) -> Result<Message, MailError> {
     let permanent =
         |what: &str, e: &dyn std::fmt::Display| MailError::Permanent(format!("{what} : {e}"));
-    let from: Mailbox = email
-        .from
-        .parse()
-        .map_err(|e| permanent("expéditeur invalide", &e))?;
+    let from = email.from.clone();
     let to: Mailbox = email
         .to
         .parse()

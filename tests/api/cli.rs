@@ -386,3 +386,28 @@ async fn export_writes_the_versions_in_use_back_as_files() {
         .unwrap();
     assert!(check.status.success());
 }
+
+/// A sender address that does not parse stops the command before anything is queued: later,
+/// it would fail every email of the sending for good.
+#[test]
+fn a_bad_sender_address_stops_dispatch_at_once_in_french() {
+    let work = tempfile::tempdir().unwrap();
+    let database = work.path().join("jalon.db");
+    let output = jalon()
+        .env(
+            "JALON_DATABASE_URL",
+            format!("sqlite://{}", database.display()),
+        )
+        .env("JALON_MAIL_FROM", "Enquêtes anact.fr")
+        .arg("dispatch")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr
+            .contains("JALON_MAIL_FROM : « Enquêtes anact.fr » n'est pas une adresse d'expéditeur"),
+        "{stderr}"
+    );
+    assert!(!database.exists(), "nothing opened, nothing written");
+}

@@ -489,7 +489,9 @@ impl TestApp {
             catalog: self.catalog.clone(),
             mailer,
             base_url: self.address.clone(),
-            from: "Réseau Anact-Aract <enquetes@anact.example>".to_owned(),
+            from: "Réseau Anact-Aract <enquetes@anact.example>"
+                .parse()
+                .unwrap(),
             retention_months: jalon::domain::retention::DEFAULT_MONTHS,
             anonymity_threshold: jalon::domain::indicators::DEFAULT_THRESHOLD,
             seal_key: self.seal_key.clone(),

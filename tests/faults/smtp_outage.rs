@@ -67,7 +67,9 @@ async fn an_smtp_server_lost_mid_dispatch_delivers_each_email_once_and_shows_mea
         catalog: Arc::new(catalog()),
         mailer: Arc::new(SmtpMailer::from_url(&smtp.url(), None).unwrap()),
         base_url: jalon.address.clone(),
-        from: "Réseau Anact-Aract <enquetes@anact.example>".to_owned(),
+        from: "Réseau Anact-Aract <enquetes@anact.example>"
+            .parse()
+            .unwrap(),
         retention_months: jalon::domain::retention::DEFAULT_MONTHS,
         anonymity_threshold: jalon::domain::indicators::DEFAULT_THRESHOLD,
         seal_key: jalon::store::anonymity::open_seal_key(
