@@ -573,7 +573,6 @@ impl Settings {
     }
 }
 
-/// `https://www.anact.fr, http://localhost:8000/` → the origins as browsers serialize them.
 /// `JALON_MAIL_FROM`: `Nom <adresse@domaine>` or `adresse@domaine`.
 fn parse_mail_from(raw: &str) -> Result<lettre::message::Mailbox, String> {
     raw.parse().map_err(|e| {
@@ -584,6 +583,7 @@ fn parse_mail_from(raw: &str) -> Result<lettre::message::Mailbox, String> {
     })
 }
 
+/// `https://www.anact.fr, http://localhost:8000/` → the origins as browsers serialize them.
 pub fn parse_origins(list: &str) -> anyhow::Result<Vec<String>> {
     list.split(',')
         .map(str::trim)

@@ -130,8 +130,8 @@ pub async fn enqueue_leased(
         .collect())
 }
 
-/// The two statements that queue emails, the rows they write, and the bodies they share, by
-/// id.
+/// The two statements that queue emails, the rows they write when leased (none otherwise),
+/// and the bodies they share, by id.
 struct Written {
     rows: sea_orm::Statement,
     bodies: sea_orm::Statement,
@@ -153,7 +153,7 @@ impl Written {
         let mut shared = SharedBodies::new();
         let mut rows = JsonRows::new(backend);
         let mut bodies = JsonRows::new(backend);
-        let mut models = Vec::with_capacity(emails.len());
+        let mut models = Vec::with_capacity(if lease.is_some() { emails.len() } else { 0 });
         for email in emails {
             let address = (
                 Arc::as_ptr(&email.body_text).cast::<u8>(),
@@ -175,44 +175,48 @@ impl Written {
                         id
                     })
             });
-            let row = outbox::Model {
-                id: Uuid::now_v7(),
-                invitation_id: email.invitation_id,
-                kind: email.kind.clone(),
-                recipient: email.recipient.clone(),
-                subject: email.subject.clone(),
-                unsubscribe_url: email.unsubscribe_url.clone(),
-                status: QUEUED.to_owned(),
-                attempts: 0,
-                next_attempt_at: now,
-                lease_owner: lease.map(|(owner, _)| owner.to_owned()),
-                lease_until: lease.map(|(_, until)| until),
-                last_error: None,
-                server_response: None,
-                created_at: now,
-                sent_at: None,
-                bounce_tag: email.bounce_tag.clone(),
-                body_id: Some(body_id),
-            };
+            let id = Uuid::now_v7();
             rows.push(&[
-                Cell::Uuid(row.id),
-                row.invitation_id.into(),
-                Cell::Text(&row.kind),
-                Cell::Text(&row.recipient),
-                Cell::Text(&row.subject),
-                row.unsubscribe_url
+                Cell::Uuid(id),
+                email.invitation_id.into(),
+                Cell::Text(&email.kind),
+                Cell::Text(&email.recipient),
+                Cell::Text(&email.subject),
+                email
+                    .unsubscribe_url
                     .as_deref()
                     .map_or(Cell::Null, Cell::Text),
-                Cell::Text(&row.status),
-                Cell::Int(row.attempts.into()),
-                Cell::Timestamp(row.next_attempt_at),
-                Cell::Timestamp(row.created_at),
-                row.bounce_tag.as_deref().map_or(Cell::Null, Cell::Text),
-                row.body_id.into(),
-                row.lease_owner.as_deref().map_or(Cell::Null, Cell::Text),
-                row.lease_until.map_or(Cell::Null, Cell::Timestamp),
+                Cell::Text(QUEUED),
+                Cell::Int(0),
+                Cell::Timestamp(now),
+                Cell::Timestamp(now),
+                email.bounce_tag.as_deref().map_or(Cell::Null, Cell::Text),
+                Cell::Uuid(body_id),
+                lease.map_or(Cell::Null, |(owner, _)| Cell::Text(owner)),
+                lease.map_or(Cell::Null, |(_, until)| Cell::Timestamp(until)),
             ]);
-            models.push(row);
+            // The rows as written, for a sender that sends them at once: only then.
+            if let Some((owner, until)) = lease {
+                models.push(outbox::Model {
+                    id,
+                    invitation_id: email.invitation_id,
+                    kind: email.kind.clone(),
+                    recipient: email.recipient.clone(),
+                    subject: email.subject.clone(),
+                    unsubscribe_url: email.unsubscribe_url.clone(),
+                    status: QUEUED.to_owned(),
+                    attempts: 0,
+                    next_attempt_at: now,
+                    lease_owner: Some(owner.to_owned()),
+                    lease_until: Some(until),
+                    last_error: None,
+                    server_response: None,
+                    created_at: now,
+                    sent_at: None,
+                    bounce_tag: email.bounce_tag.clone(),
+                    body_id: Some(body_id),
+                });
+            }
         }
         // Only the bodies that an email just queued uses: those of emails left alone are not
         // written.
