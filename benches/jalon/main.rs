@@ -16,8 +16,15 @@
 //!   JALON_BENCH_BINARY=/path/to/other/jalon cargo bench -- dispatch   # another build
 
 mod ceiling;
+mod debian;
+#[path = "../../tests/api/dovecot.rs"]
+#[allow(dead_code)]
+mod dovecot;
 mod http;
 mod parts;
+#[path = "../../tests/api/postfix.rs"]
+#[allow(dead_code)]
+mod postfix;
 mod postgres;
 mod server;
 #[path = "../../tests/api/smtp.rs"]
@@ -125,7 +132,10 @@ fn main() {
             .collect(),
         ways: env_list("JALON_BENCH_WAYS", "json,form"),
     };
-    wrk::ensure_installed();
+    debian::ensure_wrk();
+    if runs("dispatch") {
+        debian::ensure_postfix();
+    }
     let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
 
     let mut figures = Vec::new();

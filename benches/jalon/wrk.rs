@@ -1,4 +1,4 @@
-//! The load generator: wrk (Debian's package, installed here when missing), driven by the
+//! The load generator: wrk (Debian's package, installed by `debian::ensure_wrk`), driven by the
 //! Lua scripts of `scripts/bench/`.
 
 use std::path::Path;
@@ -14,22 +14,6 @@ pub struct Run {
     pub failures: u64,
     /// The 201 and 303 answers, when the script counts them (`ACKNOWLEDGED n`).
     pub acknowledged: Option<u64>,
-}
-
-pub fn ensure_installed() {
-    if Command::new("wrk").arg("--version").output().is_ok() {
-        return;
-    }
-    eprintln!("wrk is missing: installing Debian's package");
-    let ok = Command::new("sh")
-        .args([
-            "-c",
-            "DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null \
-             || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null)",
-        ])
-        .status()
-        .is_ok_and(|s| s.success());
-    assert!(ok, "could not install wrk (apt-get install wrk, as root)");
 }
 
 /// One wrk run of `seconds` with `connections` over 2 threads (1 for a single connection),

@@ -4,6 +4,7 @@ use chrono::{Duration, TimeZone, Utc};
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, encode, spawn_app, valid_form_answers};
+use crate::postfix::Postfix;
 use crate::smtp::SmtpSink;
 use jalon::domain::QuestionnaireCode;
 use sea_orm::{ConnectionTrait, Statement};
@@ -418,6 +419,27 @@ async fn a_rate_limited_relay_gets_no_more_than_its_rate() {
         started.elapsed()
     );
     assert_eq!((summary.sent, smtp.received()), (21, 21));
+}
+
+#[tokio::test]
+async fn a_sending_through_a_real_postfix_relay_hands_each_invitation_over_once() {
+    let app = spawn_app().await;
+    let relay = Postfix::discarding();
+    let emails: Vec<String> = (0..40).map(|i| format!("p{i}@example.org")).collect();
+    let refs: Vec<&str> = emails.iter().map(String::as_str).collect();
+    register(&app, &intervention("BRE-2025-053", "2025-06-16", &refs)).await;
+    let dispatcher = app.dispatcher(std::sync::Arc::new(
+        jalon::mail::SmtpMailer::from_url(&relay.smtp_url(), None).unwrap(),
+    ));
+
+    let summary = dispatcher.run(app.now()).await.unwrap();
+    assert_eq!(summary.sent, 40, "{summary:?}\n{}", relay.log());
+    // Each message queued once by Postfix (synced before its "250"), then discarded.
+    let seconds = std::time::Duration::from_secs;
+    assert_eq!(relay.settled(40, seconds(30)), 40, "{}", relay.log());
+    assert_eq!(relay.settled(41, seconds(1)), 40, "none twice");
+    assert_eq!(app.count("outbox WHERE status = 'sent'").await, 40);
+    assert_eq!(dispatcher.run(app.now()).await.unwrap().sent, 0);
 }
 
 #[tokio::test]

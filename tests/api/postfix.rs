@@ -1,8 +1,10 @@
 //! A throwaway Postfix (Debian's `postfix`, installed by `scripts/test`) with its own
 //! configuration and queue in a temporary folder (`postfix -c`): the machine's own mail
-//! set-up is never touched. It accepts mail on a random loopback port for the local domain
-//! `postfix.test`, where no one exists, so that it bounces every message with a real RFC
-//! 3464 report; reports to `retours+…@jalon.test` are delivered into a [`Dovecot`]'s Maildir.
+//! set-up is never touched. The bounce tests' instance accepts mail on a random loopback port
+//! for the local domain `postfix.test`, where no one exists, so that it bounces every message
+//! with a real RFC 3464 report; reports to `retours+…@jalon.test` are delivered into a
+//! [`Dovecot`]'s Maildir. The dispatch benchmark's instance relays to no one: it queues each
+//! message, then discards it.
 
 use std::net::TcpStream;
 use std::process::{Command, Output};
@@ -49,7 +51,44 @@ fn master_cf(port: u16) -> String {
 }
 
 impl Postfix {
+    /// A Postfix that bounces everything sent to [`UNKNOWN_DOMAIN`] and delivers the reports
+    /// to `retours@`[`BOUNCE_DOMAIN`] into `mailbox`'s Maildir.
     pub fn start(mailbox: &Dovecot) -> Self {
+        let (uid, gid) = mailbox.owner();
+        let base = mailbox.base().display();
+        Self::launch(&format!(
+            "myhostname = mx.{UNKNOWN_DOMAIN}
+mydomain = {UNKNOWN_DOMAIN}
+myorigin = $myhostname
+mydestination = {UNKNOWN_DOMAIN}
+# Accept anyone at the door, so that the local delivery agent bounces them afterwards with
+# a delivery report (not a refusal during the SMTP dialogue).
+local_recipient_maps =
+recipient_delimiter = +
+virtual_mailbox_domains = {BOUNCE_DOMAIN}
+virtual_mailbox_base = {base}
+virtual_mailbox_maps = inline:{{ retours@{BOUNCE_DOMAIN}=mail/ }}
+virtual_uid_maps = static:{uid}
+virtual_gid_maps = static:{gid}
+"
+        ))
+    }
+
+    /// A relay as the agency's would be, minus the last hop: it accepts mail from loopback
+    /// for anyone, each message written to its queue and synced before the SMTP answer, then
+    /// discards it instead of relaying it (the dispatch benchmark's real mail server).
+    pub fn discarding() -> Self {
+        Self::launch(
+            "myhostname = relais.test
+mydestination =
+default_transport = discard:banc-d-essai
+",
+        )
+    }
+
+    /// Starts an instance on a free port of loopback, with Debian's `master.cf` and the
+    /// settings every instance shares followed by `delivery`'s.
+    fn launch(delivery: &str) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
         for sub in ["etc", "queue", "data"] {
@@ -58,8 +97,6 @@ impl Postfix {
         let (postfix_uid, postfix_gid) = ids_of("postfix");
         std::os::unix::fs::chown(root.join("data"), Some(postfix_uid), Some(postfix_gid)).unwrap();
         let port = free_port();
-        let (uid, gid) = mailbox.owner();
-        let base = mailbox.base().display();
         let root_shown = root.display();
         let main_cf = format!(
             "compatibility_level = 3.6
@@ -67,28 +104,15 @@ queue_directory = {root_shown}/queue
 data_directory = {root_shown}/data
 mail_owner = postfix
 setgid_group = postdrop
-myhostname = mx.{UNKNOWN_DOMAIN}
-mydomain = {UNKNOWN_DOMAIN}
-myorigin = $myhostname
 inet_interfaces = 127.0.0.1
 inet_protocols = ipv4
-mydestination = {UNKNOWN_DOMAIN}
-# Accept anyone at the door, so that the local delivery agent bounces them afterwards with
-# a delivery report (not a refusal during the SMTP dialogue).
-local_recipient_maps =
+mynetworks = 127.0.0.0/8
 alias_maps =
 alias_database =
-mynetworks = 127.0.0.0/8
-recipient_delimiter = +
-virtual_mailbox_domains = {BOUNCE_DOMAIN}
-virtual_mailbox_base = {base}
-virtual_mailbox_maps = inline:{{ retours@{BOUNCE_DOMAIN}=mail/ }}
-virtual_uid_maps = static:{uid}
-virtual_gid_maps = static:{gid}
 maillog_file = {root_shown}/maillog
 maillog_file_prefixes = {root_shown}
 biff = no
-"
+{delivery}"
         );
         std::fs::write(root.join("etc/main.cf"), main_cf).unwrap();
         std::fs::write(root.join("etc/master.cf"), master_cf(port)).unwrap();
@@ -109,6 +133,25 @@ biff = no
             std::thread::sleep(Duration::from_millis(50));
         }
         server
+    }
+
+    /// How many messages the delivery agents have dealt with for good (delivered, discarded
+    /// or bounced), by the log: as soon as `expected` have been, or when `wait` has passed.
+    pub fn settled(&self, expected: usize, wait: Duration) -> usize {
+        let deadline = Instant::now() + wait;
+        loop {
+            let done = self
+                .log()
+                .lines()
+                .filter(|line| {
+                    line.contains(" status=sent (") || line.contains(" status=bounced (")
+                })
+                .count();
+            if done >= expected || Instant::now() >= deadline {
+                return done;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
     }
 
     /// `postfix -c DIR ACTION`. Postfix writes its errors to stderr only on a terminal, so a
