@@ -6,6 +6,7 @@ use std::num::NonZeroU32;
 mod encoded_body;
 mod file;
 mod message;
+mod pipelining;
 mod smtp;
 mod smtp_server;
 

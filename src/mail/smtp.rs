@@ -2,11 +2,10 @@ use std::num::NonZeroU32;
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
-use lettre::transport::smtp::client::AsyncSmtpConnection;
-
+use super::pipelining::Connection;
 use super::smtp_server::{SmtpServer, classify};
 use super::{MailError, Mailer, OutgoingEmail, Pace, SMTP_CONNECTIONS, build_message};
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 
 /// A whole message, from MAIL FROM to the server's answer to its end.
 const SEND_TIMEOUT: Duration = Duration::from_secs(60);
@@ -26,7 +25,7 @@ pub struct SmtpMailer {
 }
 
 struct Idle {
-    connection: AsyncSmtpConnection,
+    connection: Connection,
     since: Instant,
 }
 
@@ -46,7 +45,7 @@ impl SmtpMailer {
     }
 
     /// An open connection: the most recently used idle one that still answers, else a new one.
-    async fn connection(&self) -> Result<AsyncSmtpConnection, MailError> {
+    async fn connection(&self) -> Result<Connection, MailError> {
         loop {
             let idle = self
                 .idle
@@ -62,15 +61,15 @@ impl SmtpMailer {
             };
             let idle_for = since.elapsed();
             if idle_for < CHECK_AFTER
-                || (idle_for < IDLE_TIMEOUT && connection.test_connected().await)
+                || (idle_for < IDLE_TIMEOUT && connection.smtp.test_connected().await)
             {
                 return Ok(connection);
             }
-            connection.abort().await;
+            connection.smtp.abort().await;
         }
     }
 
-    async fn put_back(&self, connection: AsyncSmtpConnection) {
+    async fn put_back(&self, connection: Connection) {
         let kept = {
             let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
             if idle.len() < SMTP_CONNECTIONS {
@@ -85,7 +84,7 @@ impl SmtpMailer {
         };
         // More connections than kept open: this one says goodbye.
         if let Some(mut extra) = kept {
-            extra.quit().await.ok();
+            extra.smtp.quit().await.ok();
         }
     }
 }
@@ -112,10 +111,13 @@ impl Mailer for SmtpMailer {
                     response.message().collect::<Vec<_>>().join(" ")
                 ))
             }
-            // lettre has closed the connection after an error: it is not reused.
-            Ok(Err(e)) => Err(classify(&e)),
+            // Perhaps in the middle of a transaction: closed, not reused.
+            Ok(Err(e)) => {
+                connection.smtp.abort().await;
+                Err(classify(&e))
+            }
             Err(_) => {
-                connection.abort().await;
+                connection.smtp.abort().await;
                 Err(MailError::Transient(
                     "le serveur SMTP n'a pas répondu à temps".to_owned(),
                 ))

@@ -15,6 +15,7 @@ use tokio::net::TcpStream;
 use url::Url;
 
 use super::MailError;
+use super::pipelining::Connection;
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(20);
 
@@ -103,8 +104,8 @@ impl SmtpServer {
         })
     }
 
-    /// A new connection, greeted, encrypted as asked and authenticated.
-    pub(super) async fn connect(&self) -> Result<AsyncSmtpConnection, MailError> {
+    /// A new connection, greeted, encrypted as asked, its extensions known and authenticated.
+    pub(super) async fn connect(&self) -> Result<Connection, MailError> {
         let address = (self.host.as_str(), self.port);
         let mut connection = if self.security == Security::ImplicitTls {
             // TLS from the first byte is set up by lettre on a socket of its own: Nagle stays
@@ -145,8 +146,12 @@ impl SmtpServer {
                 .await
                 .map_err(|e| classify(&e))?;
         }
+        let mut connection = Connection::greeted(connection, &self.hello)
+            .await
+            .map_err(|e| classify(&e))?;
         if let Some(credentials) = &self.credentials {
             connection
+                .smtp
                 .auth(DEFAULT_MECHANISMS, credentials)
                 .await
                 .map_err(|e| classify(&e))?;

@@ -374,6 +374,11 @@ async fn dispatch_keeps_its_smtp_connections_open_between_messages() {
     let summary = app.smtp_dispatcher(&smtp).run(app.now()).await.unwrap();
     assert_eq!(summary.sent, 200);
     assert_eq!(smtp.received(), 200);
+    assert_eq!(
+        smtp.grouped(),
+        200,
+        "MAIL, RCPT and DATA in one write (PIPELINING)"
+    );
     assert!(
         smtp.connections_opened() <= jalon::mail::SMTP_CONNECTIONS,
         "{} connections for 200 messages",
@@ -396,6 +401,42 @@ async fn dispatch_keeps_its_smtp_connections_open_between_messages() {
         })
         .collect();
     assert_eq!(stored, [("sent".to_owned(), 200)], "every outcome recorded");
+}
+
+#[tokio::test]
+async fn a_recipient_refused_among_grouped_commands_fails_alone() {
+    for (smtp, grouped) in [
+        (SmtpSink::start(), true),
+        (SmtpSink::start_without_pipelining(), false),
+    ] {
+        let app = spawn_app().await;
+        // The test server refuses this domain at RCPT; DATA, sent in the same write, is then
+        // refused too, and the next messages must not read those answers as theirs.
+        let emails = [
+            "a@example.org",
+            "nobody@refused.example.org",
+            "b@example.org",
+            "c@example.org",
+        ];
+        register(&app, &intervention("BRE-2025-054", "2025-06-16", &emails)).await;
+        let summary = app.smtp_dispatcher(&smtp).run(app.now()).await.unwrap();
+        assert_eq!((summary.sent, summary.failed), (3, 1), "{summary:?}");
+        let mut received: Vec<String> = smtp.messages().into_iter().map(|m| m.to).collect();
+        received.sort();
+        assert_eq!(
+            received,
+            ["a@example.org", "b@example.org", "c@example.org"],
+            "pipelining offered: {grouped}"
+        );
+        assert_eq!(smtp.grouped() > 0, grouped);
+        let refused = app
+            .count(
+                "outbox o JOIN invitations i ON i.id = o.invitation_id \
+                    WHERE o.status = 'failed' AND i.email = 'nobody@refused.example.org'",
+            )
+            .await;
+        assert_eq!(refused, 1);
+    }
 }
 
 #[tokio::test]

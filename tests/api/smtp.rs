@@ -18,6 +18,16 @@ pub struct SmtpSink {
     dir: tempfile::TempDir,
     opened: Arc<AtomicU64>,
     running: Option<Running>,
+    /// Whether EHLO lists PIPELINING (RFC 2920), as Postfix's does.
+    pipelining: bool,
+    /// MAIL FROM commands that arrived with what followed them (grouped by the client).
+    grouped: Arc<AtomicU64>,
+}
+
+/// What each session of a server is told.
+struct Session {
+    pipelining: bool,
+    grouped: Arc<AtomicU64>,
 }
 
 /// The accepting thread and the connections it opened, to cut them all.
@@ -100,7 +110,13 @@ impl Handler for Mailbox {
 }
 
 /// One SMTP session, line by line, until the client quits or the connection is cut.
-fn converse(stream: TcpStream, mailbox: Mailbox, open: &RwLock<bool>) -> std::io::Result<()> {
+fn converse(
+    stream: TcpStream,
+    mailbox: Mailbox,
+    open: &RwLock<bool>,
+    pipelining: bool,
+    grouped: &AtomicU64,
+) -> std::io::Result<()> {
     let peer = stream.peer_addr()?.ip();
     let mut session = SessionBuilder::new("smtp-sink.test").build(peer, mailbox);
     // Each reply leaves in one write, as a real server's does: written piece by piece on a
@@ -120,8 +136,18 @@ fn converse(stream: TcpStream, mailbox: Mailbox, open: &RwLock<bool>) -> std::io
         if !*still_open {
             return Ok(());
         }
+        if line
+            .get(..10)
+            .is_some_and(|verb| verb.eq_ignore_ascii_case(b"MAIL FROM:"))
+            && !reader.buffer().is_empty()
+        {
+            grouped.fetch_add(1, Ordering::SeqCst);
+        }
         let response = session.process(&line);
         match response.action {
+            Action::Reply if pipelining && is_ehlo(&line) && response.code == 250 => {
+                offer_pipelining(&response, &mut writer)?;
+            }
             Action::Reply => response.write_to(&mut writer)?,
             Action::Close => {
                 response.write_to(&mut writer)?;
@@ -133,8 +159,36 @@ fn converse(stream: TcpStream, mailbox: Mailbox, open: &RwLock<bool>) -> std::io
     }
 }
 
+fn is_ehlo(line: &[u8]) -> bool {
+    line.get(..4)
+        .is_some_and(|verb| verb.eq_ignore_ascii_case(b"EHLO"))
+}
+
+/// mailin's EHLO answer (a greeting line, then its extensions) with PIPELINING among them:
+/// it reads and answers grouped commands one line at a time, as RFC 2920 allows.
+fn offer_pipelining(ehlo: &Response, writer: &mut impl Write) -> std::io::Result<()> {
+    let mut answer = Vec::new();
+    ehlo.write_to(&mut answer)?;
+    let greeting = answer
+        .windows(2)
+        .position(|pair| pair == b"\r\n")
+        .map_or(answer.len(), |end| end + 2);
+    answer.splice(greeting..greeting, b"250-PIPELINING\r\n".iter().copied());
+    writer.write_all(&answer)
+}
+
 impl SmtpSink {
+    /// A server that offers PIPELINING.
     pub fn start() -> Self {
+        Self::started(true)
+    }
+
+    /// A server whose EHLO does not offer PIPELINING: a client sends one command at a time.
+    pub fn start_without_pipelining() -> Self {
+        Self::started(false)
+    }
+
+    fn started(pipelining: bool) -> Self {
         // In memory where the machine has it: a mail server's spool is not the disk of the
         // jalon under test. On one filesystem, every fsync of jalon's database waited for the
         // journal to commit the thousands of files the server had just created.
@@ -153,6 +207,8 @@ impl SmtpSink {
             dir,
             opened: Arc::new(AtomicU64::new(0)),
             running: None,
+            pipelining,
+            grouped: Arc::new(AtomicU64::new(0)),
         };
         sink.resume();
         sink
@@ -183,8 +239,20 @@ impl SmtpSink {
             let open = open.clone();
             let connections = connections.clone();
             let opened = self.opened.clone();
+            let session = Session {
+                pipelining: self.pipelining,
+                grouped: self.grouped.clone(),
+            };
             std::thread::spawn(move || {
-                accept(&listener, &dir, &sequence, &open, &connections, &opened);
+                accept(
+                    &listener,
+                    &dir,
+                    &sequence,
+                    &open,
+                    &connections,
+                    &opened,
+                    &session,
+                );
             })
         };
         self.running = Some(Running {
@@ -210,6 +278,11 @@ impl SmtpSink {
             return Vec::new();
         };
         entries.filter_map(|e| e.ok().map(|e| e.path())).collect()
+    }
+
+    /// How many messages came with their MAIL FROM, RCPT TO and DATA in one write.
+    pub fn grouped(&self) -> usize {
+        self.grouped.load(Ordering::SeqCst) as usize
     }
 
     /// How many SMTP connections were opened since the start.
@@ -244,6 +317,7 @@ fn accept(
     open: &Arc<RwLock<bool>>,
     connections: &Mutex<Vec<TcpStream>>,
     opened: &AtomicU64,
+    session: &Session,
 ) {
     while *open.read().unwrap() {
         match listener.accept() {
@@ -259,7 +333,8 @@ fn accept(
                     message: Vec::new(),
                 };
                 let open = open.clone();
-                std::thread::spawn(move || converse(stream, mailbox, &open));
+                let (pipelining, grouped) = (session.pipelining, session.grouped.clone());
+                std::thread::spawn(move || converse(stream, mailbox, &open, pipelining, &grouped));
             }
             Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
                 std::thread::sleep(Duration::from_millis(5));

@@ -48,7 +48,7 @@ impl Server {
     fn name(self) -> &'static str {
         match self {
             Server::Postfix => "Postfix",
-            Server::Memory => "in memory",
+            Server::Memory => "the SMTP server in memory",
         }
     }
 }
@@ -187,7 +187,7 @@ impl Rounds {
             // The server that keeps nothing measures jalon's own cost: no target of its own.
             Server::Memory => vec![
                 time.against("every email received", self.all_received),
-                share_of_client("server in memory"),
+                share_of_client("SMTP server in memory"),
             ],
         }
     }
