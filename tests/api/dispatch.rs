@@ -36,6 +36,13 @@ fn token_in(link_text: &str) -> String {
     link_text[start..start + 22].to_owned()
 }
 
+/// Registers one intervention of `count` participants, `p0@example.org` onwards.
+async fn register_participants(app: &TestApp, reference: &str, count: usize) {
+    let emails: Vec<String> = (0..count).map(|i| format!("p{i}@example.org")).collect();
+    let refs: Vec<&str> = emails.iter().map(String::as_str).collect();
+    register(app, &intervention(reference, "2025-06-16", &refs)).await;
+}
+
 #[tokio::test]
 async fn registering_tells_each_participant_its_planned_send() {
     let app = spawn_app().await;
@@ -345,9 +352,7 @@ async fn an_smtp_outage_delays_emails_but_delivers_each_once() {
 async fn two_dispatchers_at_once_never_send_the_same_email_twice() {
     let app = spawn_app().await;
     let smtp = SmtpSink::start();
-    let emails: Vec<String> = (0..40).map(|i| format!("p{i}@example.org")).collect();
-    let refs: Vec<&str> = emails.iter().map(String::as_str).collect();
-    register(&app, &intervention("BRE-2025-050", "2025-06-16", &refs)).await;
+    register_participants(&app, "BRE-2025-050", 40).await;
 
     let (a, b) = (app.smtp_dispatcher(&smtp), app.smtp_dispatcher(&smtp));
     let now = app.now();
@@ -367,9 +372,7 @@ async fn two_dispatchers_at_once_never_send_the_same_email_twice() {
 async fn dispatch_keeps_its_smtp_connections_open_between_messages() {
     let app = spawn_app().await;
     let smtp = SmtpSink::start();
-    let emails: Vec<String> = (0..200).map(|i| format!("p{i}@example.org")).collect();
-    let refs: Vec<&str> = emails.iter().map(String::as_str).collect();
-    register(&app, &intervention("BRE-2025-051", "2025-06-16", &refs)).await;
+    register_participants(&app, "BRE-2025-051", 200).await;
 
     let summary = app.smtp_dispatcher(&smtp).run(app.now()).await.unwrap();
     assert_eq!(summary.sent, 200);
@@ -443,9 +446,7 @@ async fn a_recipient_refused_among_grouped_commands_fails_alone() {
 async fn a_rate_limited_relay_gets_no_more_than_its_rate() {
     let app = spawn_app().await;
     let smtp = SmtpSink::start();
-    let emails: Vec<String> = (0..21).map(|i| format!("p{i}@example.org")).collect();
-    let refs: Vec<&str> = emails.iter().map(String::as_str).collect();
-    register(&app, &intervention("BRE-2025-052", "2025-06-16", &refs)).await;
+    register_participants(&app, "BRE-2025-052", 21).await;
     let per_second = std::num::NonZeroU32::new(10).unwrap();
     let dispatcher = app.dispatcher(std::sync::Arc::new(
         jalon::mail::SmtpMailer::from_url(&smtp.url(), Some(per_second)).unwrap(),
@@ -466,9 +467,7 @@ async fn a_rate_limited_relay_gets_no_more_than_its_rate() {
 async fn a_sending_through_a_real_postfix_relay_hands_each_invitation_over_once() {
     let app = spawn_app().await;
     let relay = Postfix::discarding();
-    let emails: Vec<String> = (0..40).map(|i| format!("p{i}@example.org")).collect();
-    let refs: Vec<&str> = emails.iter().map(String::as_str).collect();
-    register(&app, &intervention("BRE-2025-053", "2025-06-16", &refs)).await;
+    register_participants(&app, "BRE-2025-053", 40).await;
     let dispatcher = app.dispatcher(std::sync::Arc::new(
         jalon::mail::SmtpMailer::from_url(&relay.smtp_url(), None).unwrap(),
     ));
