@@ -2,10 +2,11 @@ use std::num::NonZeroU32;
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+
 use super::pipelining::Connection;
 use super::smtp_server::{SmtpServer, classify};
 use super::{MailError, Mailer, OutgoingEmail, Pace, SMTP_CONNECTIONS, build_message};
-use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 
 /// A whole message, from MAIL FROM to the server's answer to its end.
 const SEND_TIMEOUT: Duration = Duration::from_secs(60);

@@ -18,15 +18,15 @@ pub struct SmtpSink {
     dir: tempfile::TempDir,
     opened: Arc<AtomicU64>,
     running: Option<Running>,
+    session: Session,
+}
+
+/// What each session of a server shares with it.
+#[derive(Clone)]
+struct Session {
     /// Whether EHLO lists PIPELINING (RFC 2920), as Postfix's does.
     pipelining: bool,
     /// MAIL FROM commands that arrived with what followed them (grouped by the client).
-    grouped: Arc<AtomicU64>,
-}
-
-/// What each session of a server is told.
-struct Session {
-    pipelining: bool,
     grouped: Arc<AtomicU64>,
 }
 
@@ -114,8 +114,7 @@ fn converse(
     stream: TcpStream,
     mailbox: Mailbox,
     open: &RwLock<bool>,
-    pipelining: bool,
-    grouped: &AtomicU64,
+    shared: &Session,
 ) -> std::io::Result<()> {
     let peer = stream.peer_addr()?.ip();
     let mut session = SessionBuilder::new("smtp-sink.test").build(peer, mailbox);
@@ -141,11 +140,11 @@ fn converse(
             .is_some_and(|verb| verb.eq_ignore_ascii_case(b"MAIL FROM:"))
             && !reader.buffer().is_empty()
         {
-            grouped.fetch_add(1, Ordering::SeqCst);
+            shared.grouped.fetch_add(1, Ordering::SeqCst);
         }
         let response = session.process(&line);
         match response.action {
-            Action::Reply if pipelining && is_ehlo(&line) && response.code == 250 => {
+            Action::Reply if shared.pipelining && is_ehlo(&line) && response.code == 250 => {
                 offer_pipelining(&response, &mut writer)?;
             }
             Action::Reply => response.write_to(&mut writer)?,
@@ -212,8 +211,10 @@ impl SmtpSink {
             dir,
             opened: Arc::new(AtomicU64::new(0)),
             running: None,
-            pipelining,
-            grouped: Arc::new(AtomicU64::new(0)),
+            session: Session {
+                pipelining,
+                grouped: Arc::new(AtomicU64::new(0)),
+            },
         };
         sink.resume();
         sink
@@ -244,10 +245,7 @@ impl SmtpSink {
             let open = open.clone();
             let connections = connections.clone();
             let opened = self.opened.clone();
-            let session = Session {
-                pipelining: self.pipelining,
-                grouped: self.grouped.clone(),
-            };
+            let session = self.session.clone();
             std::thread::spawn(move || {
                 accept(
                     &listener,
@@ -287,7 +285,7 @@ impl SmtpSink {
 
     /// How many messages came with their MAIL FROM, RCPT TO and DATA in one write.
     pub fn grouped(&self) -> usize {
-        self.grouped.load(Ordering::SeqCst) as usize
+        self.session.grouped.load(Ordering::SeqCst) as usize
     }
 
     /// How many SMTP connections were opened since the start.
@@ -338,8 +336,8 @@ fn accept(
                     message: Vec::new(),
                 };
                 let open = open.clone();
-                let (pipelining, grouped) = (session.pipelining, session.grouped.clone());
-                std::thread::spawn(move || converse(stream, mailbox, &open, pipelining, &grouped));
+                let session = session.clone();
+                std::thread::spawn(move || converse(stream, mailbox, &open, &session));
             }
             Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
                 std::thread::sleep(Duration::from_millis(5));
