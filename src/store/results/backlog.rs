@@ -7,6 +7,8 @@
 //! first ([`settle`]): the results they show include every response committed before the
 //! read.
 
+use std::collections::BTreeSet;
+
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, EntityTrait, QueryFilter,
@@ -14,11 +16,12 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use super::company_scores::{self, Touched};
 use super::raw::{padded, responses_with_ids};
 use super::tallies::{Counting, TallyBatch};
 use crate::entities::tally_backlog;
 use crate::store::StoreError;
-use crate::store::batch::begin_writing;
+use crate::store::batch::{begin_writing, execute_all};
 
 /// Responses folded in one transaction at most.
 pub const PAGE: u64 = 2_000;
@@ -73,11 +76,13 @@ pub(super) async fn take_lock(
         .unwrap_or(false))
 }
 
-/// A page of the backlog counted, ready to be added to the tallies by [`apply`].
+/// A page of the backlog counted and its upserts built, ready to be run by [`apply`]: the
+/// writer's turn runs statements, it builds none.
 #[derive(Debug, Default)]
 pub struct Fold {
     ids: Vec<Uuid>,
-    batch: TallyBatch,
+    upserts: Vec<Statement>,
+    touched: BTreeSet<Touched>,
 }
 
 impl Fold {
@@ -103,12 +108,17 @@ pub async fn prepare(db: &impl ConnectionTrait, limit: u64) -> Result<Fold, Stor
     for row in db.query_all(&select).await? {
         ids.push(row.try_get::<Uuid>("", "response_id")?);
     }
-    let mut batch = TallyBatch::default();
-    if !ids.is_empty() {
-        let responses = responses_with_ids(db, &ids).await?;
+    let mut fold = Fold {
+        ids,
+        ..Fold::default()
+    };
+    if !fold.ids.is_empty() {
+        let responses = responses_with_ids(db, &fold.ids).await?;
+        let mut batch = TallyBatch::default();
         Counting::default().add(db, responses, &mut batch).await?;
+        fold.touched = batch.upserts(db.get_database_backend(), &mut fold.upserts);
     }
-    Ok(Fold { ids, batch })
+    Ok(fold)
 }
 
 /// Adds a prepared fold to the tallies (and the companies' scores) and removes its responses
@@ -137,7 +147,8 @@ pub async fn apply(
         txn.rollback().await?;
         return Ok(false);
     }
-    fold.batch.write(&txn).await?;
+    execute_all(&txn, fold.upserts).await?;
+    company_scores::refresh(&txn, &fold.touched).await?;
     txn.commit().await?;
     Ok(true)
 }
