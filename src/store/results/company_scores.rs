@@ -223,9 +223,7 @@ async fn counts_and_stored(
             Ok(match counts {
                 Some(counts) => Read::Counts {
                     company,
-                    questions: serde_json::from_str(&counts).map_err(|e| {
-                        StoreError::Corrupt(format!("counts of a company's questions: {e}"))
-                    })?,
+                    questions: question_counts(&counts)?,
                 },
                 None => Read::Stored {
                     company,
@@ -237,6 +235,20 @@ async fn counts_and_stored(
             })
         })
         .collect()
+}
+
+/// A company's `[question, favorable, total]` arrays, each count read as [`count`] reads a
+/// column: a negative sum counts as none.
+fn question_counts(json: &str) -> Result<Vec<(String, u64, u64)>, StoreError> {
+    let counts: Vec<(String, i64, i64)> = serde_json::from_str(json)
+        .map_err(|e| StoreError::Corrupt(format!("counts of a company's questions: {e}")))?;
+    let non_negative = |n: i64| u64::try_from(n).unwrap_or(0);
+    Ok(counts
+        .into_iter()
+        .map(|(question, favorable, total)| {
+            (question, non_negative(favorable), non_negative(total))
+        })
+        .collect())
 }
 
 /// `CAST(expression AS type)`: every branch of the union names its columns' types, which
@@ -418,4 +430,42 @@ pub async fn clear(db: &impl ConnectionTrait) -> Result<(), StoreError> {
     score_row::Entity::delete_many().exec(db).await?;
     score_total::Entity::delete_many().exec(db).await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::question_counts;
+    use crate::store::StoreError;
+
+    #[test]
+    fn a_company_s_counts_are_read_from_the_database_s_json_array() {
+        // The respondents' row is the question without a name (`RESPONDENTS`).
+        let counts = question_counts(r#"[["q1", 3, 5], ["", 0, 5]]"#).unwrap();
+        assert_eq!(counts, [("q1".to_owned(), 3, 5), (String::new(), 0, 5)]);
+        assert_eq!(question_counts("[]").unwrap(), []);
+    }
+
+    #[test]
+    fn a_negative_sum_counts_as_none_as_in_every_read_of_the_tallies() {
+        assert_eq!(
+            question_counts(r#"[["q1", -1, 4]]"#).unwrap(),
+            [("q1".to_owned(), 0, 4)]
+        );
+    }
+
+    #[test]
+    fn anything_but_an_array_of_counts_is_a_corrupt_store() {
+        for json in [
+            "",
+            "{}",
+            r#"[["q1", 3]]"#,
+            r#"[["q1", "3", 5]]"#,
+            "[[1, 2, 3]]",
+        ] {
+            assert!(
+                matches!(question_counts(json), Err(StoreError::Corrupt(_))),
+                "{json}"
+            );
+        }
+    }
 }
