@@ -17,7 +17,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::backlog::settle;
-use super::counts::{count, sum};
+use super::counts::{count, non_negative, sum};
 use crate::domain::QuestionnaireCode;
 use crate::domain::indicators::{CompanyState, ScoreTotals, company_score};
 use crate::domain::results::tally::RESPONDENTS;
@@ -237,12 +237,11 @@ async fn counts_and_stored(
         .collect()
 }
 
-/// A company's `[question, favorable, total]` arrays, each count read as [`count`] reads a
-/// column: a negative sum counts as none.
+/// A company's `[question, favorable, total]` arrays, each count read as a column is
+/// ([`non_negative`]).
 fn question_counts(json: &str) -> Result<Vec<(String, u64, u64)>, StoreError> {
     let counts: Vec<(String, i64, i64)> = serde_json::from_str(json)
         .map_err(|e| StoreError::Corrupt(format!("counts of a company's questions: {e}")))?;
-    let non_negative = |n: i64| u64::try_from(n).unwrap_or(0);
     Ok(counts
         .into_iter()
         .map(|(question, favorable, total)| {
@@ -419,7 +418,7 @@ pub async fn page(
         .await?
         .into_iter()
         .map(|row| {
-            let respondents = u64::try_from(row.respondents).unwrap_or(0);
+            let respondents = non_negative(row.respondents);
             (row.company, respondents, row.score)
         })
         .collect())

@@ -52,7 +52,12 @@ fn scoped(query: &mut SelectStatement, scope: Scope, campaign_col: Expr, period:
 
 pub(super) fn count(row: &QueryResult, column: &str) -> Result<u64, StoreError> {
     let n: Option<i64> = row.try_get("", column)?;
-    Ok(u64::try_from(n.unwrap_or(0)).unwrap_or(0))
+    Ok(non_negative(n.unwrap_or(0)))
+}
+
+/// A stored count as the results read it: a negative sum counts as none.
+pub(super) fn non_negative(n: i64) -> u64 {
+    u64::try_from(n).unwrap_or(0)
 }
 
 /// Per-value counts in `scope`.
