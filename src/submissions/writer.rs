@@ -11,12 +11,11 @@ use uuid::Uuid;
 use super::{AnswerQueue, Job, Ready};
 use crate::seal_key::SealKey;
 use crate::store::StoreError;
+use crate::store::batch::WriterConnection;
 use crate::store::responses::SubmitError;
 use crate::store::results::backlog::{self, Others};
 use crate::store::submissions::{Outcome, submit_batch};
 
-/// Submissions written in one transaction at most.
-const MAX_BATCH: usize = 512;
 /// How often the responses stored since the last fold are added to the tallies: the most a
 /// reader of the tallies would have to fold itself.
 const FOLD_EVERY: Duration = Duration::from_millis(250);
@@ -76,21 +75,9 @@ pub async fn apply_fold(db: &DatabaseConnection, (fold, done): FoldJob) -> bool 
     !unavailable
 }
 
-/// Writes `first` and every submission already waiting behind it, then answers each request.
-/// `false` if the database could not serve.
-pub async fn write(
-    db: &DatabaseConnection,
-    seal_key: &SealKey,
-    first: Job,
-    queue: &mut AnswerQueue,
-) -> bool {
-    let mut batch = vec![first];
-    while batch.len() < MAX_BATCH {
-        match queue.try_recv() {
-            Ok(job) => batch.push(job),
-            Err(_) => break,
-        }
-    }
+/// Writes a batch taken from the queue, then answers each request. `false` if the database
+/// could not serve.
+pub async fn write(db: &DatabaseConnection, seal_key: &SealKey, batch: Vec<Job>) -> bool {
     let (count, started) = (batch.len(), std::time::Instant::now());
     let (submissions, replies): (Vec<_>, Vec<_>) = batch
         .into_iter()
@@ -106,6 +93,16 @@ pub async fn write(
         let _ = reply.send(result);
     }
     served
+}
+
+/// An answer writer besides the process's writer (`crate::writer`), on PostgreSQL: takes
+/// batches from `queue` and writes them on `connection` until the queue is closed and empty.
+pub async fn serve(mut connection: WriterConnection, seal_key: SealKey, queue: AnswerQueue) {
+    while let Some(batch) = queue.next_batch().await {
+        if !write(connection.get(), &seal_key, batch).await {
+            connection.renew().await;
+        }
+    }
 }
 
 /// Stores the submissions in one transaction and says what became of each, in order. If
