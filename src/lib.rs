@@ -1,6 +1,7 @@
 //! jalon: the survey service behind indicators 3.1, 3.2, 4, 6 and 7 of the Anact-Aract
 //! performance contract.
 
+pub mod batches;
 pub mod bounces;
 pub mod catalog;
 pub mod clock;

@@ -97,7 +97,7 @@ pub struct Queues {
 pub fn spawn(db: DatabaseConnection, seal_key: SealKey, queues: Queues) -> WriterHandle {
     let Queues {
         answers,
-        mut ratings,
+        ratings,
         widget,
     } = queues;
     let (stop, mut stopped) = oneshot::channel::<()>();
@@ -126,8 +126,8 @@ pub fn spawn(db: DatabaseConnection, seal_key: SealKey, queues: Queues) -> Write
                 Some(batch) = answers.next_batch() => {
                     submissions::write(connection.get(), &seal_key, batch).await
                 }
-                Some(first) = ratings.recv() => {
-                    widget::write_ratings(connection.get(), first, &mut ratings).await
+                Some(batch) = ratings.next_batch() => {
+                    widget::write_ratings(connection.get(), batch).await
                 }
                 _ = tick.tick() => {
                     widget::upkeep(&widget, connection.get(), &mut upkeep).await;
@@ -140,14 +140,14 @@ pub fn spawn(db: DatabaseConnection, seal_key: SealKey, queues: Queues) -> Write
         }
         // Shutting down: nothing new comes in; what is queued is written.
         answers.close().await;
-        ratings.close();
+        ratings.close().await;
         while let Some(batch) = answers.next_batch().await {
             if !submissions::write(connection.get(), &seal_key, batch).await {
                 connection.renew().await;
             }
         }
-        while let Some(first) = ratings.recv().await {
-            if !widget::write_ratings(connection.get(), first, &mut ratings).await {
+        while let Some(batch) = ratings.next_batch().await {
+            if !widget::write_ratings(connection.get(), batch).await {
                 connection.renew().await;
             }
         }

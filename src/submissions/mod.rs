@@ -18,9 +18,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use sea_orm::{DbBackend, DbErr};
-use tokio::sync::{Mutex, mpsc, oneshot, watch};
+use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
+use crate::batches::Batches;
 use crate::store::StoreError;
 use crate::store::responses::SubmitError;
 pub use crate::store::submissions::{Ready, Submission};
@@ -44,65 +45,6 @@ pub struct Job {
 /// batches from it (see `crate::writer`), one at a time.
 pub type AnswerQueue = Batches<Job>;
 
-/// The receiving end of a queue, shared by the tasks that take batches from it.
-pub struct Batches<T> {
-    queue: Arc<Mutex<mpsc::Receiver<T>>>,
-    /// Set by [`Batches::close`]: wakes the taker that holds the queue while it waits for an
-    /// item, so that closing never waits for one to come.
-    closing: Arc<watch::Sender<bool>>,
-}
-
-impl<T> Clone for Batches<T> {
-    fn clone(&self) -> Self {
-        Self {
-            queue: self.queue.clone(),
-            closing: self.closing.clone(),
-        }
-    }
-}
-
-impl<T> Batches<T> {
-    pub fn new(receiver: mpsc::Receiver<T>) -> Self {
-        Self {
-            queue: Arc::new(Mutex::new(receiver)),
-            closing: Arc::new(watch::Sender::new(false)),
-        }
-    }
-
-    /// The next batch: the first item to come and every one already waiting behind it,
-    /// [`MAX_BATCH`] at most. `None` once the queue is closed and empty. Cancel-safe: a batch
-    /// is taken whole or not at all.
-    pub async fn next_batch(&self) -> Option<Vec<T>> {
-        let mut closing = self.closing.subscribe();
-        let mut queue = self.queue.lock().await;
-        let first = tokio::select! {
-            biased;
-            item = queue.recv() => item?,
-            () = async {
-                // The value's guard must not live across the `recv` below.
-                let _ = closing.wait_for(|closing| *closing).await;
-            } => {
-                queue.close();
-                queue.recv().await?
-            }
-        };
-        let mut batch = vec![first];
-        while batch.len() < MAX_BATCH {
-            match queue.try_recv() {
-                Ok(item) => batch.push(item),
-                Err(_) => break,
-            }
-        }
-        Some(batch)
-    }
-
-    /// Refuses new items; those queued can still be taken.
-    pub async fn close(&self) {
-        self.closing.send_replace(true);
-        self.queue.lock().await.close();
-    }
-}
-
 /// The queue to the writer task.
 #[derive(Debug, Clone)]
 pub struct Submissions {
@@ -115,7 +57,7 @@ impl Submissions {
     /// The queue of submissions; the writer (`crate::writer::spawn`) serves its other end.
     pub fn new(backend: DbBackend) -> (Arc<Self>, AnswerQueue) {
         let (queue, receiver) = mpsc::channel(QUEUE_CAPACITY);
-        let receiver = Batches::new(receiver);
+        let receiver = Batches::new(receiver, MAX_BATCH);
         (Arc::new(Self { queue, backend }), receiver)
     }
 
@@ -139,83 +81,5 @@ impl Submissions {
         tokio::time::timeout(COMMIT_TIMEOUT, wait)
             .await
             .map_err(|_| busy())?
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use std::collections::BTreeSet;
-
-    use super::*;
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn several_takers_get_every_item_once_in_bounded_batches() {
-        let (sender, receiver) = mpsc::channel(QUEUE_CAPACITY);
-        let queue = Batches::new(receiver);
-        let takers: Vec<_> = (0..3)
-            .map(|_| {
-                let queue = queue.clone();
-                tokio::spawn(async move {
-                    let mut taken = Vec::new();
-                    while let Some(batch) = queue.next_batch().await {
-                        assert!((1..=MAX_BATCH).contains(&batch.len()));
-                        taken.extend(batch);
-                    }
-                    taken
-                })
-            })
-            .collect();
-        let senders: Vec<_> = (0..4u32)
-            .map(|n| {
-                let sender = sender.clone();
-                tokio::spawn(async move {
-                    for i in 0..5_000u32 {
-                        sender.send(n * 5_000 + i).await.unwrap();
-                    }
-                })
-            })
-            .collect();
-        drop(sender);
-        for task in senders {
-            task.await.unwrap();
-        }
-        let mut all = Vec::new();
-        for task in takers {
-            all.extend(task.await.unwrap());
-        }
-        assert_eq!(all.len(), 20_000, "each item taken once");
-        assert_eq!(all.into_iter().collect::<BTreeSet<_>>().len(), 20_000);
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn closing_wakes_a_taker_waiting_on_an_empty_queue() {
-        let (_sender, receiver) = mpsc::channel::<u32>(QUEUE_CAPACITY);
-        let queue = Batches::new(receiver);
-        let waiting = tokio::spawn({
-            let queue = queue.clone();
-            async move { queue.next_batch().await }
-        });
-        tokio::time::sleep(Duration::from_millis(50)).await;
-        tokio::time::timeout(Duration::from_secs(5), queue.close())
-            .await
-            .expect("closing does not wait for an item");
-        assert_eq!(waiting.await.unwrap(), None);
-    }
-
-    #[tokio::test]
-    async fn a_closed_queue_still_gives_what_it_holds_then_none() {
-        let (sender, receiver) = mpsc::channel(QUEUE_CAPACITY);
-        let queue = Batches::new(receiver);
-        for i in 0..(MAX_BATCH + 3) {
-            sender.send(i).await.unwrap();
-        }
-        queue.close().await;
-        assert!(sender.send(0).await.is_err(), "closed to new items");
-        assert_eq!(queue.next_batch().await.map(|b| b.len()), Some(MAX_BATCH));
-        assert_eq!(
-            queue.next_batch().await,
-            Some(vec![MAX_BATCH, MAX_BATCH + 1, MAX_BATCH + 2])
-        );
-        assert_eq!(queue.next_batch().await, None);
     }
 }

@@ -45,7 +45,7 @@ const QUEUE_CAPACITY: usize = 16_384;
 const COMMIT_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// The writer's end of the queue of ratings.
-pub type RatingQueue = mpsc::Receiver<RatingJob>;
+pub type RatingQueue = crate::batches::Batches<RatingJob>;
 
 /// The two rate-limited endpoints, each with its own budget per visitor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -179,7 +179,7 @@ impl Widget {
             frame_ancestors: format!("frame-ancestors {frame_ancestors}"),
             settings,
         });
-        (widget, receiver)
+        (widget, RatingQueue::new(receiver, writer::MAX_BATCH))
     }
 
     /// The visitor's address: the peer, or what a trusted proxy forwarded.

@@ -6,12 +6,12 @@ use std::time::{Duration, Instant};
 use chrono::NaiveDate;
 use sea_orm::DatabaseConnection;
 
-use super::{QUESTIONNAIRE, RatingError, RatingJob, RatingQueue, Widget};
+use super::{QUESTIONNAIRE, RatingError, RatingJob, Widget};
 use crate::store::StoreError;
 use crate::store::widget::{self as store, RatingOutcome};
 
 /// Ratings written in one transaction at most.
-const MAX_BATCH: usize = 1_024;
+pub(super) const MAX_BATCH: usize = 1_024;
 /// How often the rate limiter forgets visitors whose budget is full again.
 const FORGET_EVERY: Duration = Duration::from_secs(60);
 
@@ -48,22 +48,11 @@ pub async fn upkeep(widget: &Widget, db: &DatabaseConnection, state: &mut Upkeep
     }
 }
 
-/// Writes `first` and every rating already waiting behind it in one transaction, then
+/// Writes a batch of ratings taken from the queue in one transaction, then
 /// answers each request. If the batch fails for another reason than an unavailable
 /// database, each rating is tried alone, so that one bad row cannot sink the others.
 /// `false` if the database could not serve.
-pub async fn write_ratings(
-    db: &DatabaseConnection,
-    first: RatingJob,
-    queue: &mut RatingQueue,
-) -> bool {
-    let mut batch = vec![first];
-    while batch.len() < MAX_BATCH {
-        match queue.try_recv() {
-            Ok(job) => batch.push(job),
-            Err(_) => break,
-        }
-    }
+pub async fn write_ratings(db: &DatabaseConnection, batch: Vec<RatingJob>) -> bool {
     let (ratings, replies): (Vec<_>, Vec<_>) =
         batch.into_iter().map(|job| (job.rating, job.done)).unzip();
     match store::record_ratings(db, QUESTIONNAIRE, &ratings).await {
