@@ -24,6 +24,7 @@ mod m20261223_000019_count_changes;
 mod m20261224_000020_unsent_invitations_index;
 mod m20261225_000021_shared_email_bodies;
 mod m20261226_000022_outbox_kind_status_index_dropped;
+mod m20261227_000023_count_changes_per_statement;
 
 pub struct Migrator;
 
@@ -52,6 +53,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261224_000020_unsent_invitations_index::Migration),
             Box::new(m20261225_000021_shared_email_bodies::Migration),
             Box::new(m20261226_000022_outbox_kind_status_index_dropped::Migration),
+            Box::new(m20261227_000023_count_changes_per_statement::Migration),
         ]
     }
 }

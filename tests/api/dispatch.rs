@@ -869,3 +869,60 @@ async fn claims_of_one_batch_do_not_wait_on_each_other_and_the_counts_follow() {
         .await;
     assert_eq!(completed, 1, "both claims are in the counts themselves");
 }
+
+/// On PostgreSQL the counts' changes are appended once per statement and key, not once per
+/// invitation: claiming three links sent together in one statement appends two changes
+/// (pending −3, completed +3), and an update that moves no count appends none. The counts
+/// follow the invitations all along (on SQLite, whose triggers update the counts in place,
+/// no change is ever appended).
+#[tokio::test]
+async fn a_statement_appends_one_change_per_count_it_moves() {
+    use jalon::entities::invitation;
+    use sea_orm::sea_query::Expr;
+    use sea_orm::{ColumnTrait, DbBackend, EntityTrait, QueryFilter};
+
+    let app = spawn_app().await;
+    let postgres = app.db.get_database_backend() == DbBackend::Postgres;
+    let smtp = SmtpSink::start();
+    let dispatcher = app.smtp_dispatcher(&smtp);
+    register(
+        &app,
+        &intervention(
+            "BRE-2025-032",
+            "2025-06-16",
+            &["a@example.org", "b@example.org", "c@example.org"],
+        ),
+    )
+    .await;
+    assert_eq!(dispatcher.run(app.now()).await.unwrap().sent, 3);
+    let compact = || jalon::store::results::count_changes::compact(&app.db);
+    compact().await.unwrap();
+    assert_eq!(app.count("invitation_count_changes").await, 0);
+
+    invitation::Entity::update_many()
+        .col_expr(invitation::Column::Status, Expr::value("completed"))
+        .filter(invitation::Column::Status.eq("pending"))
+        .exec(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(
+        app.count("invitation_count_changes").await,
+        if postgres { 2 } else { 0 }
+    );
+    assert_eq!(
+        app.count("invitation_count_changes WHERE status = 'pending' AND n = -3")
+            .await,
+        i64::from(postgres)
+    );
+    app.assert_invitation_counts_agree().await;
+
+    compact().await.unwrap();
+    invitation::Entity::update_many()
+        .col_expr(invitation::Column::Role, Expr::value("Dirigeant"))
+        .exec(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(app.count("invitation_count_changes").await, 0);
+    assert_eq!(app.count("opened_count_changes").await, 0);
+    app.assert_invitation_counts_agree().await;
+}
