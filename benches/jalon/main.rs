@@ -14,6 +14,7 @@
 //!   JALON_BENCH_SQLITE=0 cargo bench -- answering     # PostgreSQL only
 //!   JALON_BENCH_CLIENTS=32 JALON_BENCH_WAYS=json cargo bench -- answering   # one figure
 //!   JALON_BENCH_BINARY=/path/to/other/jalon cargo bench -- dispatch   # another build
+//!   JALON_BENCH_PG_STATEMENTS=12 cargo bench -- answering   # PostgreSQL's busiest statements
 
 mod ceiling;
 mod debian;
@@ -30,6 +31,7 @@ mod server;
 #[path = "../../tests/api/smtp.rs"]
 #[allow(dead_code)]
 mod smtp;
+mod statements;
 mod wrk;
 
 use std::fmt::Write as _;
@@ -73,6 +75,9 @@ pub struct Settings {
     pub clients: Vec<u32>,
     /// The answering part's ways (`JALON_BENCH_WAYS=json`: the JSON API only).
     pub ways: Vec<String>,
+    /// How many of PostgreSQL's statements to print after the answering runs of one
+    /// instance, those that took the most time (`JALON_BENCH_PG_STATEMENTS=12`; 0: none).
+    pub pg_statements: usize,
 }
 
 fn env_list(name: &str, default: &str) -> Vec<String> {
@@ -131,6 +136,7 @@ fn main() {
             .filter_map(|s| s.parse().ok())
             .collect(),
         ways: env_list("JALON_BENCH_WAYS", "json,form"),
+        pg_statements: env_number("JALON_BENCH_PG_STATEMENTS", 0),
     };
     debian::ensure_wrk();
     if runs("dispatch") {

@@ -29,7 +29,8 @@ fn as_postgres(command: &str) -> bool {
 
 impl Postgres {
     /// `Err` says why there is no server (no binaries, not root…): the table prints it.
-    pub fn start() -> Result<Postgres, String> {
+    /// `options`: more server settings (`-c name=value`…).
+    pub fn start(options: &str) -> Result<Postgres, String> {
         let bin = bin_dir()
             .ok_or("PostgreSQL's binaries are not installed (apt-get install postgresql)")?;
         let dir = tempfile::Builder::new()
@@ -50,7 +51,7 @@ impl Postgres {
             bin.display()
         );
         let start = format!(
-            "{}/pg_ctl -D {path}/data -l {path}/pg.log -w -o '-c listen_addresses=127.0.0.1 -p {port} -k {path} -c max_connections=200' start >/dev/null",
+            "{}/pg_ctl -D {path}/data -l {path}/pg.log -w -o '-c listen_addresses=127.0.0.1 -p {port} -k {path} -c max_connections=200 {options}' start >/dev/null",
             bin.display()
         );
         if !as_postgres(&initdb) || !as_postgres(&start) {

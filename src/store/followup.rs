@@ -199,8 +199,10 @@ pub async fn unsubscribe(
 ) -> Result<bool, StoreError> {
     let Some(row) = invitation::Entity::find()
         .filter(super::invitations::with_token(links, token))
-        .one(db)
+        .all(db)
         .await?
+        .into_iter()
+        .next()
     else {
         return Ok(false);
     };

@@ -302,3 +302,91 @@ async fn links_emailed_before_the_upgrade_keep_working() {
         "once only"
     );
 }
+
+/// A link is found through the indexes even in a large table just filled, before PostgreSQL
+/// has any statistics on it (autovacuum kept away here): neither a known link nor an unknown
+/// one reads the invitations whole. (With `LIMIT 1`, PostgreSQL read the table here: twice.) SQLite's planner takes the two indexes of the lookup's `OR` whatever it
+/// knows of the table; there the lookups are checked to find what they should.
+#[tokio::test]
+async fn a_link_is_looked_up_through_the_indexes_before_any_statistics() {
+    use sea_orm::{DbBackend, TransactionTrait};
+
+    let app = spawn_app().await;
+    let postgres = app.db.get_database_backend() == DbBackend::Postgres;
+    if postgres {
+        app.db
+            .execute_unprepared("ALTER TABLE invitations SET (autovacuum_enabled = false)")
+            .await
+            .unwrap();
+    }
+    let loaded = app.catalog.get(QuestionnaireCode::I3_1).unwrap();
+    let links = app.seal_key.links();
+    let campaign = jalon::demo::bulk::load(
+        &app.db,
+        links,
+        &loaded,
+        "Import",
+        0,
+        1_000,
+        jalon::clock::Clock::now(&app.clock),
+        &jalon::progress::Silent,
+    )
+    .await
+    .unwrap();
+    if postgres {
+        // Links of another import, written in one statement (the library's loading of 150,000
+        // would take most of a minute in a test build).
+        let more = format!(
+            "INSERT INTO invitations \
+             (id, campaign_id, token_hash, email, attributes, status, created_at, \
+              reminders_sent, soft_bounces) \
+             SELECT gen_random_uuid(), '{}', md5(n::text) || md5((-n)::text), \
+              'p' || n || '@example.org', '{{\"entreprise\": \"' || repeat('x', 200) || '\"}}', \
+              'pending', now(), 0, 0 FROM generate_series(1, 150000) AS n",
+            campaign.id
+        );
+        app.db.execute_unprepared(&more).await.unwrap();
+        // Vacuumed after the import, not yet analysed (autovacuum vacuums a table that has
+        // had many rows inserted, and analyses it on its own schedule): PostgreSQL knows how
+        // many rows there are, nothing of their values.
+        app.db
+            .execute_unprepared("VACUUM invitations")
+            .await
+            .unwrap();
+    }
+
+    let txn = app.db.begin().await.unwrap();
+    let known = &campaign.pending_tokens[345];
+    let found = store::invitations::find_by_token(&txn, links, known)
+        .await
+        .unwrap();
+    assert!(found.is_some_and(|i| i.campaign_id == campaign.id));
+    let unknown = store::invitations::find_by_token(&txn, links, &Token::generate())
+        .await
+        .unwrap();
+    assert!(unknown.is_none());
+    if postgres {
+        let number = |sql: &'static str| {
+            let txn = &txn;
+            async move {
+                txn.query_one_raw(sea_orm::Statement::from_string(DbBackend::Postgres, sql))
+                    .await
+                    .unwrap()
+                    .unwrap()
+                    .try_get_by_index::<i64>(0)
+                    .unwrap()
+            }
+        };
+        let statistics =
+            number("SELECT COUNT(*) FROM pg_stats WHERE tablename = 'invitations'").await;
+        assert_eq!(
+            statistics, 0,
+            "the table was analysed: the test proves nothing"
+        );
+        let scans =
+            number("SELECT seq_scan FROM pg_stat_xact_user_tables WHERE relname = 'invitations'")
+                .await;
+        assert_eq!(scans, 0, "a lookup read the invitations whole");
+    }
+    txn.commit().await.unwrap();
+}

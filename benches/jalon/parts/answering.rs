@@ -95,7 +95,12 @@ pub fn run(runtime: &tokio::runtime::Runtime, settings: &Settings) -> Vec<Figure
     if !settings.postgres {
         return figures;
     }
-    match crate::postgres::Postgres::start() {
+    let options = if settings.pg_statements > 0 {
+        crate::statements::PRELOAD
+    } else {
+        ""
+    };
+    match crate::postgres::Postgres::start(options) {
         Ok(pg) => figures.extend(measure(
             "PostgreSQL",
             &pg.url,
@@ -251,6 +256,10 @@ fn measure(
     );
     let mut acknowledged = 0;
     answer(&server, &mut links, Way::Json, 32, 2); // warm-up, not measured
+    let profiled = postgres && settings.pg_statements > 0;
+    if profiled {
+        runtime.block_on(crate::statements::reset(url));
+    }
     let mut figures = ceiling_figures(database, &ceilings);
     let mut consecutive = Vec::new();
     for &way in &ways {
@@ -304,6 +313,12 @@ fn measure(
         );
     }
     let one_instance = median(&consecutive);
+    if profiled {
+        eprintln!("statements on {database} that took the most time in the runs above:");
+        for line in runtime.block_on(crate::statements::top(url, settings.pg_statements)) {
+            eprintln!("{line}");
+        }
+    }
     let (_, peak) = server.memory_mib();
 
     if postgres {
