@@ -15,7 +15,8 @@ use sea_orm_migration::{prelude::*, schema::*};
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
-const POSTGRES_TRIGGERS: &str = r#"
+/// Also what `m20261227_000023_count_changes_per_statement` restores when undone.
+pub(crate) const POSTGRES_TRIGGERS: &str = r#"
 CREATE OR REPLACE FUNCTION invitation_counts_track() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF TG_OP = 'UPDATE'

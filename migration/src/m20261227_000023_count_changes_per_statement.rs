@@ -77,49 +77,17 @@ CREATE TRIGGER count_changes_deleted AFTER DELETE ON invitations
   FOR EACH STATEMENT EXECUTE FUNCTION count_changes_append();
 "#;
 
-/// The row triggers of `m20261122_000010_invitation_counts` with the functions of
-/// `m20261223_000019_count_changes`, for `down`.
-const PER_ROW: &str = r#"
+/// What `up` created, taken away by `down`.
+const PER_STATEMENT_DROPPED: &str = r#"
 DROP TRIGGER count_changes_inserted ON invitations;
 DROP TRIGGER count_changes_updated ON invitations;
 DROP TRIGGER count_changes_deleted ON invitations;
 DROP FUNCTION count_changes_append();
+"#;
 
-CREATE FUNCTION invitation_counts_track() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  IF TG_OP = 'UPDATE'
-     AND (OLD.campaign_id, OLD.sent_at, OLD.status, OLD.reminders_sent)
-         IS NOT DISTINCT FROM (NEW.campaign_id, NEW.sent_at, NEW.status, NEW.reminders_sent) THEN
-    RETURN NULL;
-  END IF;
-  IF TG_OP IN ('UPDATE', 'DELETE') AND OLD.sent_at IS NOT NULL THEN
-    INSERT INTO invitation_count_changes (campaign_id, sent_at, status, reminders_sent, n)
-      VALUES (OLD.campaign_id, OLD.sent_at, OLD.status, OLD.reminders_sent, -1);
-  END IF;
-  IF TG_OP IN ('UPDATE', 'INSERT') AND NEW.sent_at IS NOT NULL THEN
-    INSERT INTO invitation_count_changes (campaign_id, sent_at, status, reminders_sent, n)
-      VALUES (NEW.campaign_id, NEW.sent_at, NEW.status, NEW.reminders_sent, 1);
-  END IF;
-  RETURN NULL;
-END $$;
-
-CREATE FUNCTION opened_counts_track() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  IF TG_OP = 'UPDATE'
-     AND (OLD.campaign_id, OLD.opened_on) IS NOT DISTINCT FROM (NEW.campaign_id, NEW.opened_on) THEN
-    RETURN NULL;
-  END IF;
-  IF TG_OP IN ('UPDATE', 'DELETE') AND OLD.opened_on IS NOT NULL THEN
-    INSERT INTO opened_count_changes (campaign_id, opened_on, n)
-      VALUES (OLD.campaign_id, OLD.opened_on, -1);
-  END IF;
-  IF TG_OP IN ('UPDATE', 'INSERT') AND NEW.opened_on IS NOT NULL THEN
-    INSERT INTO opened_count_changes (campaign_id, opened_on, n)
-      VALUES (NEW.campaign_id, NEW.opened_on, 1);
-  END IF;
-  RETURN NULL;
-END $$;
-
+/// The row triggers of `m20261122_000010_invitation_counts`, for `down`, running the
+/// functions of `m20261223_000019_count_changes` (its `POSTGRES_TRIGGERS`, created first).
+const ROW_TRIGGERS: &str = r#"
 CREATE TRIGGER invitation_counts_track
   AFTER INSERT OR DELETE OR UPDATE OF campaign_id, sent_at, status, reminders_sent
   ON invitations FOR EACH ROW EXECUTE FUNCTION invitation_counts_track();
@@ -141,7 +109,10 @@ impl MigrationTrait for Migration {
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let db = manager.get_connection();
         if db.get_database_backend() == DbBackend::Postgres {
-            db.execute_unprepared(PER_ROW).await?;
+            db.execute_unprepared(PER_STATEMENT_DROPPED).await?;
+            db.execute_unprepared(super::m20261223_000019_count_changes::POSTGRES_TRIGGERS)
+                .await?;
+            db.execute_unprepared(ROW_TRIGGERS).await?;
         }
         Ok(())
     }
