@@ -197,13 +197,7 @@ pub async fn unsubscribe(
     token: &crate::domain::Token,
     now: DateTime<Utc>,
 ) -> Result<bool, StoreError> {
-    let Some(row) = invitation::Entity::find()
-        .filter(super::invitations::with_token(links, token))
-        .all(db)
-        .await?
-        .into_iter()
-        .next()
-    else {
+    let Some(row) = super::invitations::row_by_token(db, links, token).await? else {
         return Ok(false);
     };
     invitation::Entity::update_many()

@@ -178,14 +178,14 @@ pub async fn mark_opened(
 /// hash of a random one made before (the two cannot collide: a keyed hash is never the
 /// plain hash of a 22-character token).
 ///
-/// Read what it selects without `LIMIT` (`.all`, not `.one`; at most one row matches). With a
+/// Read only here, and without `LIMIT` (`.all`, not `.one`; at most one row matches). With a
 /// limit, PostgreSQL costs a sequential scan by how soon it should meet a matching row, and
 /// before it has statistics on a table just filled (an import) it guesses that 0.5 % of the
 /// rows share a `legacy_token_hash`: it then reads the table rather than the two indexes, to
 /// its end for an unknown token. Measured in the answering bench after its import of 790,000
 /// links: 73 lookups of 20 to 830 ms each in the first five seconds, until autovacuum's
 /// statistics arrived.
-pub fn with_token(links: &LinkKey, token: &Token) -> Condition {
+fn with_token(links: &LinkKey, token: &Token) -> Condition {
     Condition::any()
         .add(invitation::Column::TokenHash.eq(links.digest(token)))
         .add(invitation::Column::LegacyTokenHash.eq(legacy_digest(token)))
@@ -227,6 +227,19 @@ pub async fn key_legacy_links(
         txn.commit().await?;
     }
     Ok(ids.len() as u64)
+}
+
+/// The stored row of the invitation whose link `token` is (see [`with_token`]).
+pub async fn row_by_token(
+    db: &impl ConnectionTrait,
+    links: &LinkKey,
+    token: &Token,
+) -> Result<Option<invitation::Model>, StoreError> {
+    let rows = invitation::Entity::find()
+        .filter(with_token(links, token))
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().next())
 }
 
 pub async fn find_by_token(
