@@ -305,8 +305,9 @@ async fn links_emailed_before_the_upgrade_keep_working() {
 
 /// A link is found through the indexes even in a large table just filled, before PostgreSQL
 /// has any statistics on it (autovacuum kept away here): neither a known link nor an unknown
-/// one reads the invitations whole. (With `LIMIT 1`, PostgreSQL read the table here: twice.) SQLite's planner takes the two indexes of the lookup's `OR` whatever it
-/// knows of the table; there the lookups are checked to find what they should.
+/// one reads the invitations whole. (With `LIMIT 1`, PostgreSQL read the table here: twice.)
+/// SQLite's planner takes the indexes whatever it knows of the table; there the lookups are
+/// checked to find what they should.
 #[tokio::test]
 async fn a_link_is_looked_up_through_the_indexes_before_any_statistics() {
     use sea_orm::{DbBackend, TransactionTrait};
