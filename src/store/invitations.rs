@@ -180,7 +180,7 @@ pub async fn mark_opened(
 ///
 /// One column each rather than both in one `OR`: under answering load PostgreSQL planned the
 /// `OR` lookup again at four calls in five (its plan cache kept choosing custom plans),
-/// 0.19 ms of planning for 0.08 ms of execution; the lookup by the keyed hash alone was
+/// 0.19 ms a plan beside 0.08 ms of execution a call; the lookup by the keyed hash alone was
 /// planned 32 times in 58,490 calls. The second, for the few links from before derived
 /// tokens, only runs when the first finds nothing.
 ///
