@@ -178,19 +178,16 @@ pub async fn mark_opened(
 /// keyed hash of a derived token, then by the plain hash of a random one made before (the two
 /// cannot collide: a keyed hash is never the plain hash of a 22-character token).
 ///
-/// One column each rather than both in one `OR`: under answering load PostgreSQL planned the
-/// `OR` lookup again at four calls in five (its plan cache kept choosing custom plans),
-/// 0.19 ms a plan beside 0.08 ms of execution a call; the lookup by the keyed hash alone was
-/// planned 32 times in 58,490 calls. The second, for the few links from before derived
-/// tokens, only runs when the first finds nothing.
+/// One column each rather than both in one `OR`: under answering load PostgreSQL's plan cache
+/// kept planning the `OR` lookup again at most calls; a lookup by one unique column was
+/// planned a few times per connection. The second, for the few links from before derived tokens,
+/// only runs when the first finds nothing.
 ///
 /// Read only here, and without `LIMIT` (`.all`, not `.one`; at most one row matches). With a
 /// limit, PostgreSQL costs a sequential scan by how soon it should meet a matching row, and
 /// before it has statistics on a table just filled (an import) it guesses that 0.5 % of the
-/// rows share a `legacy_token_hash`: it then reads the table rather than the index, to
-/// its end for an unknown token. Measured in the answering bench after its import of 790,000
-/// links: 73 lookups of 20 to 830 ms each in the first five seconds, until autovacuum's
-/// statistics arrived.
+/// rows share a `legacy_token_hash`: it then reads the table rather than the index, to its
+/// end for an unknown token. The figures of both are in the README (*Performance*).
 fn with_token(links: &LinkKey, token: &Token) -> [Condition; 2] {
     [
         Condition::all().add(invitation::Column::TokenHash.eq(links.digest(token))),
