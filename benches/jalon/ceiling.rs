@@ -103,7 +103,7 @@ pub async fn measure(
 /// One transaction of four statements whatever its size: the claims of its links, then its
 /// responses, their answers and their attributes, each table in one multi-row statement; on
 /// SQLite sent as one script (one trip to the connection's thread), as jalon's writer does.
-async fn write(db: &DatabaseConnection, sample: &Sample, invitations: &[Uuid]) {
+pub async fn write(db: &DatabaseConnection, sample: &Sample, invitations: &[Uuid]) {
     let backend = db.get_database_backend();
     let txn = db
         .begin_with_options(TransactionOptions {

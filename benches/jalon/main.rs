@@ -27,6 +27,7 @@ mod parts;
 #[allow(dead_code)]
 mod postfix;
 mod postgres;
+mod served;
 mod server;
 #[path = "../../tests/api/smtp.rs"]
 #[allow(dead_code)]

@@ -26,11 +26,14 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 use uuid::Uuid;
 
 use crate::ceiling::{self, Sample, Shape};
+use crate::served::Served;
 use crate::server::{Server, base_env};
 use crate::wrk::Run;
 use crate::{Figure, Settings, median};
 
 const CONSECUTIVE: usize = 5;
+/// Seconds of the served ceiling's unmeasured first run.
+const SERVED_WARM_UP: u32 = 2;
 /// Links a run may use, per second: above the fastest rate seen, so that no link is reused.
 const LINKS_PER_SECOND: usize = 7_000;
 /// The same for the ceiling, which has no HTTP to go through (a shape that runs out of links
@@ -128,6 +131,8 @@ struct Links {
     used: usize,
     dir: PathBuf,
     files: usize,
+    /// The files' names begin with it.
+    prefix: &'static str,
 }
 
 impl Links {
@@ -135,7 +140,7 @@ impl Links {
     fn file(&mut self, seconds: u32) -> PathBuf {
         let count = LINKS_PER_SECOND * seconds as usize;
         let end = (self.used + count).min(self.tokens.len());
-        let path = self.dir.join(format!("tokens-{}.txt", self.files));
+        let path = self.dir.join(format!("{}-{}.txt", self.prefix, self.files));
         self.files += 1;
         let mut file = std::fs::File::create(&path).expect("tokens file");
         for token in &self.tokens[self.used..end] {
@@ -164,7 +169,9 @@ fn measure(
         .collect();
     let runs = 1 + ways.len() * settings.clients.len() + (CONSECUTIVE - 1) + usize::from(postgres);
     let links = LINKS_PER_SECOND * seconds as usize * runs;
-    let ceiling_links = CEILING_LINKS_PER_SECOND * ceiling_seconds as usize * CEILING_SHAPES.len();
+    let ceiling_links = CEILING_LINKS_PER_SECOND * ceiling_seconds as usize * CEILING_SHAPES.len()
+        + LINKS_PER_SECOND
+            * (seconds as usize * settings.runs * settings.clients.len() + SERVED_WARM_UP as usize);
 
     let (tokens, campaign_id, ceiling_ids, sample, form, json) = runtime.block_on(async {
         let (db, catalog, keys) = super::prepared_database(url, dir).await;
@@ -228,16 +235,61 @@ fn measure(
     std::fs::write(&form_file, &form).expect("body file");
     let json_file = dir.join("json.txt");
     std::fs::write(&json_file, &json).expect("body file");
+    let script = PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scripts/bench/answer.lua"
+    ));
+
+    // Then the same writer behind HTTP, still without jalon: what the framework and a queue
+    // leave of the ceiling.
+    let mut served_links = Links {
+        tokens: ceiling_ids[next.load(Ordering::SeqCst).min(ceiling_ids.len())..]
+            .iter()
+            .map(Uuid::to_string)
+            .collect(),
+        used: 0,
+        dir: dir.to_owned(),
+        files: 0,
+        prefix: "served",
+    };
+    let served = {
+        let server = Served::start(runtime, url, sample.clone());
+        let mut run = |clients: u32, seconds: u32| {
+            let env = [
+                (
+                    "JALON_BENCH_TOKENS",
+                    served_links.file(seconds).display().to_string(),
+                ),
+                ("JALON_BENCH_BODY", json_file.display().to_string()),
+                ("JALON_BENCH_MODE", Way::Json.mode().to_owned()),
+            ];
+            crate::wrk::run(&server.base, &script, clients, seconds, &env)
+        };
+        run(32, SERVED_WARM_UP);
+        let mut served = Vec::new();
+        for &clients in &settings.clients {
+            let runs: Vec<Run> = (0..settings.runs).map(|_| run(clients, seconds)).collect();
+            let line = Measured::of(clients, &runs, Way::Json);
+            eprintln!(
+                "served ceiling on {database}, {clients} clients: {:.0} responses/s, p99 {:.1} ms, runs {:?}",
+                line.rate,
+                line.p99,
+                runs.iter()
+                    .map(|r| r.requests_per_second.round() as i64)
+                    .collect::<Vec<_>>()
+            );
+            served.push(line);
+        }
+        served
+    };
+
     let mut links = Links {
         tokens,
         used: 0,
         dir: dir.to_owned(),
         files: 0,
+        prefix: "tokens",
     };
-    let script = PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/scripts/bench/answer.lua"
-    ));
     let answer = |server: &Server, links: &mut Links, way: Way, clients: u32, seconds: u32| {
         let body = match way {
             Way::Json => &json_file,
@@ -265,6 +317,7 @@ fn measure(
         runtime.block_on(crate::statements::reset(url));
     }
     let mut figures = ceiling_figures(database, &ceilings);
+    figures.extend(served.iter().map(|line| line.figure(database, &ceilings)));
     let mut consecutive = Vec::new();
     for &way in &ways {
         for &clients in &settings.clients {
@@ -280,23 +333,15 @@ fn measure(
                 measured.push(run);
             }
             let rates: Vec<f64> = measured.iter().map(|r| rate(r, way)).collect();
-            let median_rate = median(&rates);
-            let p99 = median(&measured.iter().map(|r| r.p99_ms).collect::<Vec<_>>());
-            let failures: u64 = measured.iter().map(|r| r.failures).sum();
+            let line = Measured::of(clients, &measured, way);
             eprintln!(
-                "{} on {database}, {clients} clients: {median_rate:.0} responses/s, p99 {p99:.1} ms, runs {:?}",
+                "{} on {database}, {clients} clients: {:.0} responses/s, p99 {:.1} ms, runs {:?}",
                 way.label(),
+                line.rate,
+                line.p99,
                 rates.iter().map(|r| r.round() as i64).collect::<Vec<_>>()
             );
-            figures.push(throughput(
-                database,
-                way,
-                clients,
-                median_rate,
-                p99,
-                failures,
-                &ceilings,
-            ));
+            figures.push(throughput(database, way, &line, &ceilings, &served));
             if repeats > 1 {
                 consecutive = rates;
             }
@@ -409,6 +454,56 @@ fn ceiling_figures(database: &str, ceilings: &[(Shape, f64)]) -> Vec<Figure> {
         .collect()
 }
 
+/// What runs of one server at one count of clients gave: the median rate (responses a
+/// second) and p99, and the failures of all of them.
+struct Measured {
+    clients: u32,
+    rate: f64,
+    p99: f64,
+    failures: u64,
+}
+
+impl Measured {
+    fn of(clients: u32, runs: &[Run], way: Way) -> Measured {
+        Measured {
+            clients,
+            rate: median(&runs.iter().map(|r| rate(r, way)).collect::<Vec<_>>()),
+            p99: median(&runs.iter().map(|r| r.p99_ms).collect::<Vec<_>>()),
+            failures: runs.iter().map(|r| r.failures).sum(),
+        }
+    }
+}
+
+/// The ceiling served over HTTP (`crate::served`) at a count of clients.
+type ServedCeiling = Measured;
+
+impl ServedCeiling {
+    fn figure(&self, database: &str, ceilings: &[(Shape, f64)]) -> Figure {
+        let (single, best) = shares(ceilings);
+        Figure::new(
+            format!(
+                "served ceiling (actix-web + minimal writer, group commit), JSON API, {} clients, {database}",
+                self.clients
+            ),
+            format!(
+                "{:.0}/s = {:.0} % of one-a-transaction, {:.0} % of best ceiling; p99 {:.1} ms; {} failed",
+                self.rate,
+                100.0 * self.rate / single,
+                100.0 * self.rate / best,
+                self.p99,
+                self.failures
+            ),
+        )
+    }
+}
+
+/// The ceiling of one response a transaction (1 writer), and the best ceiling.
+fn shares(ceilings: &[(Shape, f64)]) -> (f64, f64) {
+    let single = ceilings[0].1;
+    let best = ceilings.iter().map(|(_, r)| *r).fold(0.0, f64::max);
+    (single, best)
+}
+
 /// One line of jalon's answering: its rate as a share of the ceiling it is held to (1 client:
 /// one response a transaction; 32: the best ceiling), and of the ceiling in transactions as
 /// large as its clients are many, where measured; then the absolute targets of the JSON API
@@ -416,14 +511,17 @@ fn ceiling_figures(database: &str, ceilings: &[(Shape, f64)]) -> Vec<Figure> {
 fn throughput(
     database: &str,
     way: Way,
-    clients: u32,
-    rate: f64,
-    p99: f64,
-    failures: u64,
+    measured: &Measured,
     ceilings: &[(Shape, f64)],
+    served: &[ServedCeiling],
 ) -> Figure {
-    let single = ceilings[0].1;
-    let best = ceilings.iter().map(|(_, r)| *r).fold(0.0, f64::max);
+    let &Measured {
+        clients,
+        rate,
+        p99,
+        failures,
+    } = measured;
+    let (single, best) = shares(ceilings);
     let as_large = ceilings
         .iter()
         .find(|(shape, _)| {
@@ -436,10 +534,15 @@ fn throughput(
             )
         })
         .unwrap_or_default();
+    let of_served = served
+        .iter()
+        .find(|line| way == Way::Json && line.clients == clients)
+        .map(|line| format!(", {:.0} % of served ceiling", 100.0 * rate / line.rate))
+        .unwrap_or_default();
     let figure = Figure::new(
         format!("{}, {clients} clients, {database}", way.label()),
         format!(
-            "{rate:.0}/s = {:.0} % of one-a-transaction, {:.0} % of best ceiling{as_large}; p99 {p99:.1} ms; {failures} failed",
+            "{rate:.0}/s = {:.0} % of one-a-transaction, {:.0} % of best ceiling{as_large}{of_served}; p99 {p99:.1} ms; {failures} failed",
             100.0 * rate / single,
             100.0 * rate / best
         ),
