@@ -5,7 +5,8 @@
 //!
 //! Every figure is set beside the storage's own speed measured in the same run
 //! (`crate::ceiling`): the same rows written by a minimal writer, one response a transaction
-//! and batched. Then: five consecutive runs of the JSON API at 32 clients (no slowing down),
+//! and batched; the JSON API's also beside that writer served over HTTP (`crate::served`),
+//! what the framework and a queue leave of it. Then: five consecutive runs of the JSON API at 32 clients (no slowing down),
 //! two instances on one PostgreSQL (no waiting on each other), and after all runs the stored
 //! responses against the acknowledgements, and the tallies against a recomputation from the
 //! stored answers.
