@@ -43,7 +43,7 @@ pub struct WriterHandle {
 /// connections commit side by side (a link's claim is row-locked, in one order for every
 /// writer, so two writers holding the same link store it once), and while the process's writer
 /// folds the tallies, answers still go in; SQLite takes one writer at a time, so it keeps one.
-fn answer_writers(backend: DbBackend) -> usize {
+pub fn answer_writers(backend: DbBackend) -> usize {
     match backend {
         // Two: measured against one, three and six (README, "answering").
         DbBackend::Postgres => 2,

@@ -4,8 +4,10 @@
 //! is parsed, queued, written in a transaction with every request waiting (group commit, as
 //! jalon's writer does), and answered 201 once committed. Nothing else: no lookup of the link
 //! (the path carries the invitation's id), no check of the answers, no middleware, no derived
-//! count. What it reaches is what any server built on these parts can reach on this machine
-//! at most: how much of the storage's ceiling HTTP and a queue already take.
+//! count. What it reaches is the most a server built on these parts, with as many writers,
+//! can reach on this machine: how much of the storage's ceiling HTTP and a queue already
+//! take. It runs as many writers as jalon does (`jalon::writer::answer_writers`): one on
+//! SQLite, two on PostgreSQL.
 
 use std::collections::BTreeMap;
 use std::net::TcpListener;
@@ -13,7 +15,7 @@ use std::sync::Arc;
 
 use actix_web::{App, HttpResponse, HttpServer, web};
 use sea_orm::DatabaseConnection;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{Mutex, mpsc, oneshot};
 use uuid::Uuid;
 
 use crate::ceiling::{self, Sample};
@@ -38,17 +40,25 @@ pub struct Served {
 }
 
 impl Served {
-    /// Starts the server and its writer on `runtime`, writing `sample`'s rows on `url`.
-    pub fn start(runtime: &tokio::runtime::Runtime, url: &str, sample: Arc<Sample>) -> Served {
+    /// Starts the server and its `writers` on `runtime`, writing `sample`'s rows on `url`.
+    pub fn start(
+        runtime: &tokio::runtime::Runtime,
+        url: &str,
+        sample: Arc<Sample>,
+        writers: u32,
+    ) -> Served {
         let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
         let base = format!("http://{}", listener.local_addr().expect("bound"));
         let url = url.to_owned();
         let server = runtime.block_on(async move {
-            let db = jalon::store::connect(&url, 1)
+            let db = jalon::store::connect(&url, writers)
                 .await
                 .expect("database reachable");
             let (queue, jobs) = mpsc::channel::<Job>(8_192);
-            tokio::spawn(write_batches(db, sample, jobs));
+            let jobs = Arc::new(Mutex::new(jobs));
+            for _ in 0..writers {
+                tokio::spawn(write_batches(db.clone(), sample.clone(), jobs.clone()));
+            }
             let server = HttpServer::new(move || {
                 App::new()
                     .app_data(web::Data::new(queue.clone()))
@@ -91,10 +101,14 @@ async fn submit(
 }
 
 /// Takes every submission waiting (at most [`MAX_BATCH`]), writes them in one transaction,
-/// then answers each.
-async fn write_batches(db: DatabaseConnection, sample: Arc<Sample>, mut jobs: mpsc::Receiver<Job>) {
+/// then answers each. Writers take their batches in turn, each batch whole, as jalon's do.
+async fn write_batches(
+    db: DatabaseConnection,
+    sample: Arc<Sample>,
+    jobs: Arc<Mutex<mpsc::Receiver<Job>>>,
+) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
-    while jobs.recv_many(&mut batch, MAX_BATCH).await > 0 {
+    while jobs.lock().await.recv_many(&mut batch, MAX_BATCH).await > 0 {
         let ids: Vec<Uuid> = batch.iter().map(|(id, _)| *id).collect();
         ceiling::write(&db, &sample, &ids).await;
         for (_, done) in batch.drain(..) {

@@ -23,7 +23,7 @@ use jalon::domain::QuestionnaireCode;
 use jalon::domain::results::{GroupCount, ValueCount};
 use jalon::progress::Terminal;
 use jalon::store::results::counts::{Dimensions, Scope, group_counts, value_counts};
-use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 use uuid::Uuid;
 
 use crate::ceiling::{self, Sample, Shape};
@@ -254,7 +254,13 @@ fn measure(
         prefix: "served",
     };
     let served = {
-        let server = Served::start(runtime, url, sample.clone());
+        let backend = if postgres {
+            DbBackend::Postgres
+        } else {
+            DbBackend::Sqlite
+        };
+        let writers = jalon::writer::answer_writers(backend) as u32;
+        let server = Served::start(runtime, url, sample.clone(), writers);
         let mut run = |clients: u32, seconds: u32| {
             let env = [
                 (
@@ -483,7 +489,7 @@ impl ServedCeiling {
         let (single, best) = shares(ceilings);
         Figure::new(
             format!(
-                "served ceiling (actix-web + minimal writer, group commit), JSON API, {} clients, {database}",
+                "served ceiling (actix-web, a queue, minimal writers as many as jalon's), JSON API, {} clients, {database}",
                 self.clients
             ),
             format!(
