@@ -14,8 +14,9 @@ use std::net::TcpListener;
 use std::sync::Arc;
 
 use actix_web::{App, HttpResponse, HttpServer, web};
+use jalon::batches::Batches;
 use sea_orm::DatabaseConnection;
-use tokio::sync::{Mutex, mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
 use crate::ceiling::{self, Sample};
@@ -55,7 +56,7 @@ impl Served {
                 .await
                 .expect("database reachable");
             let (queue, jobs) = mpsc::channel::<Job>(8_192);
-            let jobs = Arc::new(Mutex::new(jobs));
+            let jobs = Batches::new(jobs, MAX_BATCH);
             for _ in 0..writers {
                 tokio::spawn(write_batches(db.clone(), sample.clone(), jobs.clone()));
             }
@@ -82,7 +83,7 @@ impl Served {
 
 impl Drop for Served {
     fn drop(&mut self) {
-        // The writer ends when the server's workers drop the last sender.
+        // The writers end when the server's workers drop the last sender.
         self.runtime.block_on(self.server.stop(true));
     }
 }
@@ -101,17 +102,12 @@ async fn submit(
 }
 
 /// Takes every submission waiting (at most [`MAX_BATCH`]), writes them in one transaction,
-/// then answers each. Writers take their batches in turn, each batch whole, as jalon's do.
-async fn write_batches(
-    db: DatabaseConnection,
-    sample: Arc<Sample>,
-    jobs: Arc<Mutex<mpsc::Receiver<Job>>>,
-) {
-    let mut batch = Vec::with_capacity(MAX_BATCH);
-    while jobs.lock().await.recv_many(&mut batch, MAX_BATCH).await > 0 {
+/// then answers each. Writers take their batches in turn from jalon's own queue type.
+async fn write_batches(db: DatabaseConnection, sample: Arc<Sample>, jobs: Batches<Job>) {
+    while let Some(batch) = jobs.next_batch().await {
         let ids: Vec<Uuid> = batch.iter().map(|(id, _)| *id).collect();
         ceiling::write(&db, &sample, &ids).await;
-        for (_, done) in batch.drain(..) {
+        for (_, done) in batch {
             let _ = done.send(());
         }
     }

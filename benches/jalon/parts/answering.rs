@@ -6,10 +6,10 @@
 //! Every figure is set beside the storage's own speed measured in the same run
 //! (`crate::ceiling`): the same rows written by a minimal writer, one response a transaction
 //! and batched; the JSON API's also beside that writer served over HTTP (`crate::served`),
-//! what the framework and a queue leave of it. Then: five consecutive runs of the JSON API at 32 clients (no slowing down),
-//! two instances on one PostgreSQL (no waiting on each other), and after all runs the stored
-//! responses against the acknowledgements, and the tallies against a recomputation from the
-//! stored answers.
+//! what the framework and a queue leave of it. Then: five consecutive runs of the JSON API at
+//! 32 clients (no slowing down), two instances on one PostgreSQL (no waiting on each other),
+//! and after all runs the stored responses against the acknowledgements, and the tallies
+//! against a recomputation from the stored answers.
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -170,9 +170,14 @@ fn measure(
         .collect();
     let runs = 1 + ways.len() * settings.clients.len() + (CONSECUTIVE - 1) + usize::from(postgres);
     let links = LINKS_PER_SECOND * seconds as usize * runs;
+    let served_link_count = if ways.contains(&Way::Json) {
+        LINKS_PER_SECOND
+            * (seconds as usize * settings.runs * settings.clients.len() + SERVED_WARM_UP as usize)
+    } else {
+        0
+    };
     let ceiling_links = CEILING_LINKS_PER_SECOND * ceiling_seconds as usize * CEILING_SHAPES.len()
-        + LINKS_PER_SECOND
-            * (seconds as usize * settings.runs * settings.clients.len() + SERVED_WARM_UP as usize);
+        + served_link_count;
 
     let (tokens, campaign_id, ceiling_ids, sample, form, json) = runtime.block_on(async {
         let (db, catalog, keys) = super::prepared_database(url, dir).await;
@@ -253,7 +258,10 @@ fn measure(
         files: 0,
         prefix: "served",
     };
-    let served = {
+    // Only the JSON API's lines are set beside it.
+    let served = if !ways.contains(&Way::Json) {
+        Vec::new()
+    } else {
         let backend = if postgres {
             DbBackend::Postgres
         } else {
@@ -324,7 +332,11 @@ fn measure(
         runtime.block_on(crate::statements::reset(url));
     }
     let mut figures = ceiling_figures(database, &ceilings);
-    figures.extend(served.iter().map(|line| line.figure(database, &ceilings)));
+    figures.extend(
+        served
+            .iter()
+            .map(|line| served_figure(line, database, &ceilings)),
+    );
     let mut consecutive = Vec::new();
     for &way in &ways {
         for &clients in &settings.clients {
@@ -481,27 +493,23 @@ impl Measured {
     }
 }
 
-/// The ceiling served over HTTP (`crate::served`) at a count of clients.
-type ServedCeiling = Measured;
-
-impl ServedCeiling {
-    fn figure(&self, database: &str, ceilings: &[(Shape, f64)]) -> Figure {
-        let (single, best) = shares(ceilings);
-        Figure::new(
-            format!(
-                "served ceiling (actix-web, a queue, minimal writers as many as jalon's), JSON API, {} clients, {database}",
-                self.clients
-            ),
-            format!(
-                "{:.0}/s = {:.0} % of one-a-transaction, {:.0} % of best ceiling; p99 {:.1} ms; {} failed",
-                self.rate,
-                100.0 * self.rate / single,
-                100.0 * self.rate / best,
-                self.p99,
-                self.failures
-            ),
-        )
-    }
+/// One line of the ceiling served over HTTP (`crate::served`), as a share of the ceilings.
+fn served_figure(served: &Measured, database: &str, ceilings: &[(Shape, f64)]) -> Figure {
+    let (single, best) = shares(ceilings);
+    Figure::new(
+        format!(
+            "served ceiling (actix-web, a queue, minimal writers as many as jalon's), JSON API, {} clients, {database}",
+            served.clients
+        ),
+        format!(
+            "{:.0}/s = {:.0} % of one-a-transaction, {:.0} % of best ceiling; p99 {:.1} ms; {} failed",
+            served.rate,
+            100.0 * served.rate / single,
+            100.0 * served.rate / best,
+            served.p99,
+            served.failures
+        ),
+    )
 }
 
 /// The ceiling of one response a transaction (1 writer), and the best ceiling.
@@ -520,7 +528,7 @@ fn throughput(
     way: Way,
     measured: &Measured,
     ceilings: &[(Shape, f64)],
-    served: &[ServedCeiling],
+    served: &[Measured],
 ) -> Figure {
     let &Measured {
         clients,
